@@ -1,0 +1,102 @@
+package connectors
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+)
+
+// Connector is one configured instance of a kind. Beyond Close it implements
+// any of the capability interfaces (ProfileSource, OrderSource, ...); the
+// gateway discovers them by type assertion.
+type Connector interface {
+	// Close releases what Provision acquired. It is called once, after the
+	// last call through the connector has returned.
+	Close() error
+}
+
+// Provisioner is implemented by connectors that need to acquire resources
+// (connection pools, parsed templates) after their configuration is decoded.
+type Provisioner interface {
+	Provision(ctx context.Context, env Env) error
+}
+
+// Validator is implemented by connectors that check their decoded
+// configuration. Return a *ConfigError (see Invalid) to point at a key.
+type Validator interface {
+	Validate() error
+}
+
+// Env is what the gateway hands a connector at provision time.
+type Env struct {
+	// Name is the instance name from the configuration ("crm").
+	Name string
+	// Logger is scoped to the instance. Never log customer data with it.
+	Logger *slog.Logger
+	// HTTPClient is shared by HTTP based connectors. It carries no timeout of
+	// its own: the guard bounds every call through the context.
+	HTTPClient *http.Client
+	// BaseDir is the directory of the configuration file, for relative paths.
+	BaseDir string
+}
+
+// Capability names one batch interface. The names appear in metrics labels,
+// configuration and errors.
+type Capability string
+
+// The capabilities a connector may implement.
+const (
+	CapProfiles     Capability = "profiles"
+	CapListProfiles Capability = "list_profiles"
+	CapOrders       Capability = "orders"
+	CapInteractions Capability = "interactions"
+)
+
+// Capabilities lists the capabilities c implements, in a fixed order.
+func Capabilities(c Connector) []Capability {
+	var caps []Capability
+	if _, ok := c.(ProfileSource); ok {
+		caps = append(caps, CapProfiles)
+	}
+	if _, ok := c.(ProfileLister); ok {
+		caps = append(caps, CapListProfiles)
+	}
+	if _, ok := c.(OrderSource); ok {
+		caps = append(caps, CapOrders)
+	}
+	if _, ok := c.(InteractionSource); ok {
+		caps = append(caps, CapInteractions)
+	}
+	return caps
+}
+
+// ProfileSource reads profile records by native key.
+type ProfileSource interface {
+	// Profiles returns one entry per key: out[i] answers keys[i], nil when the
+	// system has no record for that key. An error fails the whole batch.
+	Profiles(ctx context.Context, keys []string) ([]*Profile, error)
+}
+
+// ProfileLister pages through every profile record of a system, for identity
+// resolution.
+type ProfileLister interface {
+	// ListProfiles returns up to limit records after cursor ("" for the
+	// first page) in a stable order, and the cursor of the next page ("" at
+	// the end).
+	ListProfiles(ctx context.Context, cursor string, limit int) (ProfilePage, error)
+}
+
+// OrderSource reads orders and purchases by the customer's native key.
+type OrderSource interface {
+	// Orders returns out[i], the orders of keys[i] inside w, newest first and
+	// at most w.Limit of them. A key without orders gets an empty slice.
+	Orders(ctx context.Context, keys []string, w Window) ([][]Order, error)
+}
+
+// InteractionSource reads messages, tickets, calls, e-mail events and visits
+// by the customer's native key.
+type InteractionSource interface {
+	// Interactions returns out[i], the interactions of keys[i] inside w,
+	// newest first and at most w.Limit of them.
+	Interactions(ctx context.Context, keys []string, w Window) ([][]Interaction, error)
+}

@@ -1,0 +1,27 @@
+// Package connectors is Harmony's public connector SDK: the one package an
+// integrator imports to teach the gateway a new channel system.
+//
+// A connector kind registers itself from an init function, Caddy style:
+//
+//	func init() {
+//		connectors.MustRegister(connectors.Kind{
+//			ID:  "acme",
+//			Doc: "ACME helpdesk REST API",
+//			New: func() connectors.Connector { return new(Conn) },
+//		})
+//	}
+//
+// The gateway builds each configured instance in a fixed order (see Build):
+// New (no side effects), a strict decode of the instance's `config:` block
+// into the returned value, Provision, Validate. Close releases what Provision
+// acquired.
+//
+// A connector implements only the capabilities its system has, each a small
+// batch-first interface (ProfileSource, ProfileLister, OrderSource,
+// InteractionSource): out[i] always answers keys[i]. The gateway wraps every
+// instance in a guard that dedupes and chunks keys, applies timeouts,
+// recovers panics, checks alignment and records metrics, so connector code is
+// the upstream call alone.
+//
+// This package never imports the gateway's internals.
+package connectors

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 )
 
 // Connector is one configured instance of a kind. Beyond Close it implements
@@ -52,8 +53,37 @@ const (
 	CapInteractions Capability = "interactions"
 )
 
-// Capabilities lists the capabilities c implements, in a fixed order.
+// CapabilityReporter is implemented by connectors whose capabilities depend
+// on their configuration (a rest connector serves orders only when an orders
+// endpoint is configured). Capabilities then trusts the report, intersected
+// with the interfaces the connector implements.
+type CapabilityReporter interface {
+	Capabilities() []Capability
+}
+
+// Capabilities lists the capabilities c serves, in a fixed order.
 func Capabilities(c Connector) []Capability {
+	implemented := implementedCapabilities(c)
+	r, ok := c.(CapabilityReporter)
+	if !ok {
+		return implemented
+	}
+	reported := r.Capabilities()
+	var caps []Capability
+	for _, cp := range implemented {
+		if slices.Contains(reported, cp) {
+			caps = append(caps, cp)
+		}
+	}
+	return caps
+}
+
+// Has reports whether c serves capability cp.
+func Has(c Connector, cp Capability) bool {
+	return slices.Contains(Capabilities(c), cp)
+}
+
+func implementedCapabilities(c Connector) []Capability {
 	var caps []Capability
 	if _, ok := c.(ProfileSource); ok {
 		caps = append(caps, CapProfiles)

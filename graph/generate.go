@@ -1,0 +1,4 @@
+package graph
+
+// gqlgen reads gqlgen.yml from the repository root, where its paths start.
+//go:generate sh -c "cd .. && go tool gqlgen generate"

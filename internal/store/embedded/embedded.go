@@ -1,0 +1,93 @@
+// Package embedded runs FerretDB in-process as Harmony's default profile
+// store when no MongoDB URI is configured: a MongoDB-compatible server with
+// a SQLite backend, listening on a loopback port, with its files in one
+// directory.
+//
+// FerretDB v1 scans whole collections (even for _id lookups) and has no
+// transactions: it is for the demo and for tests, never for speed figures.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Server is a running embedded FerretDB.
+type Server struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+// Start runs FerretDB with its SQLite files in dir (created if missing) on
+// 127.0.0.1 with a free port. FerretDB's own log lines go to logger with
+// their attributes dropped, as they may carry query fragments.
+func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store directory: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded store directory: %w", err)
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Logger:    slog.New(quietHandler{next: logger.Handler()}),
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded store: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		_ = f.Run(runCtx)
+	}()
+	s.uri = f.MongoDBURI()
+	if s.uri == "" {
+		s.Close()
+		return nil, errors.New("start embedded store: no listener address")
+	}
+	return s, nil
+}
+
+// URI is the mongodb:// URI clients connect to.
+func (s *Server) URI() string { return s.uri }
+
+// Close stops the server and waits until its files are closed.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		s.cancel()
+		<-s.done
+	})
+}
+
+// quietHandler passes on FerretDB's warnings and errors without their
+// attributes, and drops its info and debug lines (one per connection).
+type quietHandler struct{ next slog.Handler }
+
+func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.next.Enabled(ctx, l)
+}
+
+func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	clean := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	clean.AddAttrs(slog.String("component", "embedded-store"))
+	return h.next.Handle(ctx, clean)
+}
+
+func (h quietHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h quietHandler) WithGroup(string) slog.Handler      { return h }

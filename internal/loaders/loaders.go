@@ -1,0 +1,185 @@
+package loaders
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/sources"
+	"github.com/harmonyhq/harmony/internal/store"
+)
+
+// DefaultWait is how long a batch stays open for more keys. dataloader's own
+// default of 16 ms would be added at every level of a query.
+const DefaultWait = time.Millisecond
+
+// Factory makes the loaders of each operation.
+type Factory struct {
+	Sources *sources.Set
+	Store   *store.Store
+	// Wait is how long a batch collects keys; DefaultWait when zero.
+	Wait time.Duration
+	// Now is the clock, time.Now when nil.
+	Now func() time.Time
+}
+
+// New makes a fresh set of loaders for one operation.
+func (f *Factory) New() *Loaders {
+	wait := f.Wait
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	now := f.Now
+	if now == nil {
+		now = time.Now
+	}
+	l := &Loaders{
+		sources:      f.Sources,
+		store:        f.Store,
+		wait:         wait,
+		now:          now,
+		profiles:     map[string]*dataloader.Loader[string, ProfileRecord]{},
+		orders:       map[string]*dataloader.Loader[WindowKey, []connectors.Order]{},
+		interactions: map[string]*dataloader.Loader[WindowKey, []connectors.Interaction]{},
+	}
+	l.customers = dataloader.NewBatchedLoader(l.loadCustomers, dataloader.WithWait[string, *store.Customer](wait))
+	l.identities = dataloader.NewBatchedLoader(l.loadIdentities, dataloader.WithWait[string, []store.Identity](wait))
+	l.owners = dataloader.NewBatchedLoader(l.loadOwners, dataloader.WithWait[string, *store.Identity](wait))
+	return l
+}
+
+// Loaders is one operation's set of dataloaders. Loaders for sources are made
+// on first use.
+type Loaders struct {
+	sources *sources.Set
+	store   *store.Store
+	wait    time.Duration
+	now     func() time.Time
+
+	customers  *dataloader.Loader[string, *store.Customer]
+	identities *dataloader.Loader[string, []store.Identity]
+	owners     *dataloader.Loader[string, *store.Identity]
+
+	mu           sync.Mutex
+	profiles     map[string]*dataloader.Loader[string, ProfileRecord]
+	orders       map[string]*dataloader.Loader[WindowKey, []connectors.Order]
+	interactions map[string]*dataloader.Loader[WindowKey, []connectors.Interaction]
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// From returns the loaders of the operation ctx belongs to. It panics when
+// there are none: that is a wiring bug, never a runtime condition.
+func From(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loaders: no loaders in context; the server must install them per operation")
+	}
+	return l
+}
+
+// Customer loads a customer of the profile store, nil when absent.
+func (l *Loaders) Customer(ctx context.Context, id string) (*store.Customer, error) {
+	return l.customers.Load(ctx, id)()
+}
+
+// Identities loads the identities linked to a customer.
+func (l *Loaders) Identities(ctx context.Context, customerID string) ([]store.Identity, error) {
+	return l.identities.Load(ctx, customerID)()
+}
+
+// Owner loads the identity with the given identity ID, nil when nobody owns
+// it.
+func (l *Loaders) Owner(ctx context.Context, identityID string) (*store.Identity, error) {
+	return l.owners.Load(ctx, identityID)()
+}
+
+// ProfileRecord is one system's profile record and when it was read.
+type ProfileRecord struct {
+	Profile   *connectors.Profile // nil when the system has no record
+	FetchedAt time.Time
+}
+
+// Profile loads the record with native key key from source src.
+func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) (ProfileRecord, error) {
+	l.mu.Lock()
+	ld, ok := l.profiles[src.Name()]
+	if !ok {
+		ld = dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
+			out := make([]*dataloader.Result[ProfileRecord], len(keys))
+			ps, err := src.Profiles(ctx, keys)
+			at := l.now()
+			for i := range keys {
+				if err != nil {
+					out[i] = &dataloader.Result[ProfileRecord]{Error: err}
+					continue
+				}
+				out[i] = &dataloader.Result[ProfileRecord]{Data: ProfileRecord{Profile: ps[i], FetchedAt: at}}
+			}
+			return out
+		}, dataloader.WithWait[string, ProfileRecord](l.wait))
+		l.profiles[src.Name()] = ld
+	}
+	l.mu.Unlock()
+	return ld.Load(ctx, key)()
+}
+
+// Orders loads the orders of native key key from src inside w.
+func (l *Loaders) Orders(ctx context.Context, src *sources.Source, key string, w connectors.Window) ([]connectors.Order, error) {
+	l.mu.Lock()
+	ld, ok := l.orders[src.Name()]
+	if !ok {
+		ld = dataloader.NewBatchedLoader(windowed(src.Orders), dataloader.WithWait[WindowKey, []connectors.Order](l.wait))
+		l.orders[src.Name()] = ld
+	}
+	l.mu.Unlock()
+	return ld.Load(ctx, keyOf(key, w))()
+}
+
+// Interactions loads the interactions of native key key from src inside w.
+func (l *Loaders) Interactions(ctx context.Context, src *sources.Source, key string, w connectors.Window) ([]connectors.Interaction, error) {
+	l.mu.Lock()
+	ld, ok := l.interactions[src.Name()]
+	if !ok {
+		ld = dataloader.NewBatchedLoader(windowed(src.Interactions), dataloader.WithWait[WindowKey, []connectors.Interaction](l.wait))
+		l.interactions[src.Name()] = ld
+	}
+	l.mu.Unlock()
+	return ld.Load(ctx, keyOf(key, w))()
+}
+
+func (l *Loaders) loadCustomers(ctx context.Context, ids []string) []*dataloader.Result[*store.Customer] {
+	found, err := l.store.CustomersByID(ctx, ids)
+	return aligned(len(ids), err, func(i int) *store.Customer { return found[i] })
+}
+
+func (l *Loaders) loadIdentities(ctx context.Context, ids []string) []*dataloader.Result[[]store.Identity] {
+	found, err := l.store.IdentitiesOf(ctx, ids)
+	return aligned(len(ids), err, func(i int) []store.Identity { return found[i] })
+}
+
+func (l *Loaders) loadOwners(ctx context.Context, ids []string) []*dataloader.Result[*store.Identity] {
+	found, err := l.store.Owners(ctx, ids)
+	return aligned(len(ids), err, func(i int) *store.Identity { return found[i] })
+}
+
+// aligned builds n results from an aligned lookup, or n copies of err.
+func aligned[V any](n int, err error, at func(int) V) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], n)
+	for i := range out {
+		if err != nil {
+			out[i] = &dataloader.Result[V]{Error: err}
+		} else {
+			out[i] = &dataloader.Result[V]{Data: at(i)}
+		}
+	}
+	return out
+}

@@ -119,7 +119,7 @@ func child(n *yaml.Node, part string) *yaml.Node {
 // for. Errors are *ConfigError with the line and dotted key, and never
 // repeat the offending value (it may be a secret).
 func DecodeStrict(node *yaml.Node, v any) error {
-	if node == nil {
+	if node == nil || node.Kind == 0 {
 		return nil
 	}
 	if node.Kind == yaml.DocumentNode && len(node.Content) > 0 {

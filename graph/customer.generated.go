@@ -20,7 +20,7 @@ type CustomerResolver interface {
 	Profile(ctx context.Context, obj *model.Customer) (*model.Profile, error)
 	Identities(ctx context.Context, obj *model.Customer) ([]model.Identity, error)
 	Orders(ctx context.Context, obj *model.Customer, first *int) ([]model.Order, error)
-	Interactions(ctx context.Context, obj *model.Customer, first *int, channels []model.Channel) ([]model.Interaction, error)
+	Interactions(ctx context.Context, obj *model.Customer, first *int) ([]model.Interaction, error)
 	Timeline(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.TimelineConnection, error)
 	Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error)
 }
@@ -40,14 +40,6 @@ func (ec *executionContext) field_Customer_interactions_args(ctx context.Context
 		return nil, err
 	}
 	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channels",
-		func(ctx context.Context, v any) ([]model.Channel, error) {
-			return ec.unmarshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["channels"] = arg1
 	return args, nil
 }
 
@@ -255,7 +247,7 @@ func (ec *executionContext) _Customer_interactions(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().Interactions(ctx, obj, fc.Args["first"].(*int), fc.Args["channels"].([]model.Channel))
+			return ec.Resolvers.Customer().Interactions(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Interaction) graphql.Marshaler {

@@ -481,42 +481,6 @@ func (ec *executionContext) marshalNInteractionType2githubᚗcomᚋharmonyhqᚋh
 	return v
 }
 
-func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, v any) ([]model.Channel, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]model.Channel, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Channel) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) unmarshalOChannel2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx context.Context, v any) (*model.Channel, error) {
 	if v == nil {
 		return nil, nil

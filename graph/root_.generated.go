@@ -40,7 +40,7 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Identities   func(childComplexity int) int
-		Interactions func(childComplexity int, first *int, channels []model.Channel) int
+		Interactions func(childComplexity int, first *int) int
 		Metrics      func(childComplexity int) int
 		Orders       func(childComplexity int, first *int) int
 		Profile      func(childComplexity int) int
@@ -249,7 +249,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Customer.Interactions(childComplexity, args["first"].(*int), args["channels"].([]model.Channel)), true
+		return e.ComplexityRoot.Customer.Interactions(childComplexity, args["first"].(*int)), true
 	case "Customer.metrics":
 		if e.ComplexityRoot.Customer.Metrics == nil {
 			break

@@ -7,40 +7,138 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/apperr"
+	"github.com/harmonyhq/harmony/internal/kpi"
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/sources"
+	"github.com/harmonyhq/harmony/internal/timeline"
 )
 
 // Profile is the resolver for the profile field.
 func (r *customerResolver) Profile(ctx context.Context, obj *model.Customer) (*model.Profile, error) {
-	panic(fmt.Errorf("not implemented: Profile - profile"))
+	return r.profile(ctx, obj.ID)
 }
 
 // Identities is the resolver for the identities field.
 func (r *customerResolver) Identities(ctx context.Context, obj *model.Customer) ([]model.Identity, error) {
-	panic(fmt.Errorf("not implemented: Identities - identities"))
+	ids, err := loaders.From(ctx).Identities(ctx, obj.ID)()
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	out := make([]model.Identity, len(ids))
+	for i, id := range ids {
+		out[i] = toIdentity(id)
+	}
+	return out, nil
 }
 
 // Orders is the resolver for the orders field.
 func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, first *int) ([]model.Order, error) {
-	panic(fmt.Errorf("not implemented: Orders - orders"))
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := nativeKeys(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	all := fetch(ctx, r.Sources.With(connectors.CapOrders), keys,
+		func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: n}, true },
+		loadOrders, orderAt)
+	return newest(ctx, all, n, orderAt, toOrder), nil
 }
 
 // Interactions is the resolver for the interactions field.
-func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer, first *int, channels []model.Channel) ([]model.Interaction, error) {
-	panic(fmt.Errorf("not implemented: Interactions - interactions"))
+func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer, first *int) ([]model.Interaction, error) {
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := nativeKeys(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	all := fetch(ctx, r.Sources.With(connectors.CapInteractions), keys,
+		func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: n}, true },
+		loadInteractions, interactionAt)
+	return newest(ctx, all, n, interactionAt, toInteraction), nil
 }
 
 // Timeline is the resolver for the timeline field.
 func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.TimelineConnection, error) {
-	panic(fmt.Errorf("not implemented: Timeline - timeline"))
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := timeline.Decode(deref(after))
+	if err != nil {
+		return nil, apperr.Input("after is not a cursor of this timeline")
+	}
+	keys, err := nativeKeys(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.timelinePage(ctx, keys, cur, n), nil
 }
 
 // Metrics is the resolver for the metrics field.
 func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error) {
-	panic(fmt.Errorf("not implemented: Metrics - metrics"))
+	keys, err := nativeKeys(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	orders := fetch(ctx, r.Sources.With(connectors.CapOrders), keys,
+		func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: metricsOrders}, true },
+		loadOrders, orderAt)
+	interactions := fetch(ctx, r.Sources.With(connectors.CapInteractions), keys,
+		func(*sources.Source) (connectors.Window, bool) {
+			return connectors.Window{Limit: metricsInteractions}, true
+		},
+		loadInteractions, interactionAt)
+	var fails failures
+	complete := true
+	var os []connectors.Order
+	for _, f := range orders {
+		if f.err != nil {
+			fails.add(ctx, f.src.Name(), f.err)
+			continue
+		}
+		complete = complete && len(f.items) < f.w.Limit
+		os = append(os, f.items...)
+	}
+	var is []connectors.Interaction
+	for _, f := range interactions {
+		if f.err != nil {
+			fails.add(ctx, f.src.Name(), f.err)
+			continue
+		}
+		complete = complete && len(f.items) < f.w.Limit
+		is = append(is, f.items...)
+	}
+	m := kpi.Compute(os, is)
+	out := &model.CustomerMetrics{
+		OrderCount: m.OrderCount,
+		TotalSpent: make([]model.Money, len(m.TotalSpent)),
+		ComputedAt: r.now(),
+		Complete:   complete && !fails.any(),
+	}
+	for i, s := range m.TotalSpent {
+		out.TotalSpent[i] = toMoney(s)
+	}
+	if m.LastContact != nil {
+		c := toChannel(m.LastContact.Channel)
+		out.LastContactChannel = &c
+		out.LastContactAt = timePtr(m.LastContact.OccurredAt)
+	}
+	if m.AverageFirstResponse != nil {
+		s := m.AverageFirstResponse.Seconds()
+		out.AverageFirstResponseSeconds = &s
+	}
+	return out, nil
 }
 
 // Customer returns graph.CustomerResolver implementation.

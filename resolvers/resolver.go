@@ -1,8 +1,104 @@
 package resolvers
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"context"
+	"slices"
+	"time"
 
-type Resolver struct{}
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/apperr"
+	"github.com/harmonyhq/harmony/internal/identity"
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/sources"
+	"github.com/harmonyhq/harmony/internal/store"
+)
+
+// Resolver is the root resolver. It holds the gateway's long-lived parts;
+// everything per operation (the loaders) comes from the context.
+type Resolver struct {
+	Store      *store.Store
+	Sources    *sources.Set
+	Normalizer identity.Normalizer
+	// Priority orders sources for the golden profile: each field comes from
+	// the first source in this list that has a value. Sources not listed
+	// follow in configuration order.
+	Priority []string
+	// Now is the clock, time.Now when nil.
+	Now func() time.Time
+}
+
+// Limits of list arguments and of the data metrics rest on.
+const (
+	maxFirst = 100
+	// metricsOrders and metricsInteractions bound what metrics read per
+	// source and key; the schema's descriptions state them.
+	metricsOrders       = 500
+	metricsInteractions = 200
+)
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// ordered returns the sources serving c, in profile priority order.
+func (r *Resolver) ordered(c connectors.Capability) []*sources.Source {
+	srcs := r.Sources.With(c)
+	rank := func(s *sources.Source) int {
+		if i := slices.Index(r.Priority, s.Name()); i >= 0 {
+			return i
+		}
+		return len(r.Priority)
+	}
+	slices.SortStableFunc(srcs, func(a, b *sources.Source) int { return rank(a) - rank(b) })
+	return srcs
+}
+
+// nativeKeys returns the customer's keys in each system, by source name.
+func nativeKeys(ctx context.Context, customerID string) (map[string][]string, error) {
+	ids, err := loaders.From(ctx).Identities(ctx, customerID)()
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	keys := map[string][]string{}
+	for _, id := range ids {
+		if id.Kind == store.KindExternalID {
+			keys[id.System] = append(keys[id.System], id.Value)
+		}
+	}
+	return keys, nil
+}
+
+// pageSize checks a `first` argument.
+func pageSize(first *int, def int) (int, error) {
+	if first == nil {
+		return def, nil
+	}
+	if *first < 1 || *first > maxFirst {
+		return 0, apperr.Input("first must be between 1 and %d", maxFirst)
+	}
+	return *first, nil
+}
+
+// failures reports each failing source once as a partial error on the
+// current field, so the rest of the answer still arrives.
+type failures struct {
+	seen map[string]bool
+}
+
+func (f *failures) add(ctx context.Context, source string, err error) {
+	if f.seen == nil {
+		f.seen = map[string]bool{}
+	}
+	if f.seen[source] {
+		return
+	}
+	f.seen[source] = true
+	graphql.AddError(ctx, err)
+}
+
+func (f *failures) any() bool { return len(f.seen) > 0 }

@@ -7,35 +7,123 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"strings"
 
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/apperr"
+	"github.com/harmonyhq/harmony/internal/identity"
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/store"
 )
 
 // Customer is the resolver for the customer field.
 func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Customer, error) {
-	panic(fmt.Errorf("not implemented: Customer - customer"))
+	c, err := loaders.From(ctx).Customer(ctx, id)()
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	return toCustomer(c), nil
 }
 
 // CustomerByIdentifier is the resolver for the customerByIdentifier field.
 func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.IdentifierKind, value string, system *string) (*model.Customer, error) {
-	panic(fmt.Errorf("not implemented: CustomerByIdentifier - customerByIdentifier"))
+	sk := storeKind(kind)
+	if kind == model.IdentifierKindExternalID && deref(system) == "" {
+		return nil, apperr.Input("system is required for kind EXTERNAL_ID")
+	}
+	if kind != model.IdentifierKindExternalID && system != nil {
+		return nil, apperr.Input("system applies to kind EXTERNAL_ID only")
+	}
+	// A phone number and a WhatsApp ID are the same number.
+	kinds := []string{sk}
+	switch sk {
+	case store.KindPhone:
+		kinds = append(kinds, store.KindWhatsApp)
+	case store.KindWhatsApp:
+		kinds = append(kinds, store.KindPhone)
+	}
+	l := loaders.From(ctx)
+	var owners []func() (*store.Identity, error)
+	for _, k := range kinds {
+		id, err := r.Normalizer.IdentityID(k, deref(system), value)
+		if errors.Is(err, identity.ErrInvalid) {
+			if k != sk {
+				continue
+			}
+			return nil, apperr.Input("value is not a valid %s", strings.ToLower(string(kind)))
+		}
+		if err != nil {
+			return nil, err
+		}
+		owners = append(owners, l.Owner(ctx, id))
+	}
+	for _, owner := range owners {
+		idn, err := owner()
+		if err != nil {
+			return nil, apperr.Store(err)
+		}
+		if idn != nil {
+			return r.Customer(ctx, idn.CustomerID)
+		}
+	}
+	return nil, nil
 }
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string) (*model.CustomerConnection, error) {
-	panic(fmt.Errorf("not implemented: Customers - customers"))
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	start := ""
+	if after != nil {
+		if start, err = decodeCustomerCursor(*after); err != nil {
+			return nil, err
+		}
+	}
+	list, err := r.Store.ListCustomers(ctx, start, n+1)
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	conn := &model.CustomerConnection{Edges: make([]model.CustomerEdge, 0, min(n, len(list)))}
+	conn.PageInfo.HasNextPage = len(list) > n
+	l := loaders.From(ctx)
+	for i := range list[:min(n, len(list))] {
+		l.PrimeCustomer(ctx, &list[i])
+		conn.Edges = append(conn.Edges, model.CustomerEdge{Cursor: encodeCustomerCursor(list[i].ID), Node: *toCustomer(&list[i])})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
 }
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	if !strings.HasPrefix(id, "cus_") {
+		return nil, nil
+	}
+	c, err := r.Customer(ctx, id)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Sources is the resolver for the sources field.
 func (r *queryResolver) Sources(ctx context.Context) ([]model.Source, error) {
-	panic(fmt.Errorf("not implemented: Sources - sources"))
+	all := r.Resolver.Sources.All()
+	out := make([]model.Source, len(all))
+	for i, s := range all {
+		out[i] = model.Source{Name: s.Name(), Kind: s.Kind(), Capabilities: make([]string, len(s.Capabilities()))}
+		for j, c := range s.Capabilities() {
+			out[i].Capabilities[j] = string(c)
+		}
+	}
+	return out, nil
 }
 
 // Query returns graph.QueryResolver implementation.

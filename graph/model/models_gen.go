@@ -79,9 +79,11 @@ type Identity struct {
 	Value string `json:"value"`
 	// For `EXTERNAL_ID`: the system whose key this is.
 	System *string `json:"system,omitempty"`
-	// The rule that linked it: `native_key` for a system's own record, or the
-	// identifier that matched it to the customer's other records (`email`,
-	// `phone`, `loyalty_card`), or `new` for the record that started the customer.
+	// Why it is linked. For an `EXTERNAL_ID` (a system's record): `new` when the
+	// customer started from that record, else the kind of identifier it shares
+	// with the customer's other records (`email`, `phone`, `whatsapp`,
+	// `loyalty_card`). For an identifier: `record`, read from the record of the
+	// `source` system.
 	Rule string `json:"rule"`
 	// The system the identifier was read from.
 	Source string `json:"source"`

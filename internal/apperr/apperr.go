@@ -1,0 +1,48 @@
+// Package apperr holds the gateway's own classified errors, the ones that
+// are not a connector's. Their messages are written for clients and never
+// carry input values or customer data; the cause stays for logs.
+package apperr
+
+import "fmt"
+
+// Code is sent to clients as extensions.code.
+type Code string
+
+// Codes of the gateway's own errors.
+const (
+	// CodeBadInput: an argument is invalid.
+	CodeBadInput Code = "BAD_USER_INPUT"
+	// CodeStoreUnavailable: the profile store could not be read.
+	CodeStoreUnavailable Code = "PROFILE_STORE_UNAVAILABLE"
+	// CodeInternal: anything unexpected. Its cause is logged, never shown.
+	CodeInternal Code = "INTERNAL_SERVER_ERROR"
+)
+
+// Error is a classified gateway error.
+type Error struct {
+	Code Code
+	// Public is the message shown to clients.
+	Public string
+	// Err is the cause, for logs only.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Public, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Public)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Input reports an invalid argument. The message must name the argument,
+// never repeat its value.
+func Input(format string, args ...any) *Error {
+	return &Error{Code: CodeBadInput, Public: fmt.Sprintf(format, args...)}
+}
+
+// Store reports a profile store failure.
+func Store(err error) *Error {
+	return &Error{Code: CodeStoreUnavailable, Public: "the profile store is unavailable", Err: err}
+}

@@ -1,0 +1,366 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/harmonyhq/harmony/connectors"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Server     Server      `yaml:"server"`
+	Store      Store       `yaml:"store"`
+	Identity   Identity    `yaml:"identity"`
+	Profile    Profile     `yaml:"profile"`
+	Loaders    Loaders     `yaml:"loaders"`
+	Connectors []Connector `yaml:"connectors"`
+
+	// File is the path the configuration was read from.
+	File string `yaml:"-"`
+}
+
+// Server configures the HTTP surface.
+type Server struct {
+	// Addr is the listen address.
+	Addr string `yaml:"addr"`
+	// Introspection enables GraphQL schema introspection.
+	Introspection bool `yaml:"introspection"`
+	// Playground serves GraphiQL at / and /playground.
+	Playground *bool `yaml:"playground"`
+	// MaxBodyBytes bounds a request body; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxDepth bounds how deep an operation's selections nest.
+	MaxDepth int `yaml:"max_depth"`
+	// MaxComplexity bounds an operation's cost, list sizes counted.
+	MaxComplexity int `yaml:"max_complexity"`
+	// ShutdownTimeout bounds the wait for in-flight operations at shutdown.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Store configures the profile store.
+type Store struct {
+	// URI of a MongoDB deployment. Empty runs the embedded store.
+	URI connectors.Secret `yaml:"uri"`
+	// Database name.
+	Database string `yaml:"database"`
+	// DataDir holds the embedded store's files, relative to the working
+	// directory.
+	DataDir string `yaml:"data_dir"`
+}
+
+// Identity configures identity resolution.
+type Identity struct {
+	// DefaultRegion is the ISO 3166-1 region for phone numbers written
+	// without a country code.
+	DefaultRegion string `yaml:"default_region"`
+	// SyncOnStart links every listing source's records at startup.
+	SyncOnStart *bool `yaml:"sync_on_start"`
+	// SyncInterval re-links periodically; zero disables.
+	SyncInterval time.Duration `yaml:"sync_interval"`
+}
+
+// Profile configures the golden profile.
+type Profile struct {
+	// Priority lists connector names: each profile field comes from the
+	// first of them that has a value.
+	Priority []string `yaml:"priority"`
+}
+
+// Loaders configures the per-operation dataloaders.
+type Loaders struct {
+	// Wait is how long a batch collects keys.
+	Wait time.Duration `yaml:"wait"`
+}
+
+// Connector is one connector instance.
+type Connector struct {
+	Name           string        `yaml:"name"`
+	Kind           string        `yaml:"kind"`
+	Timeout        time.Duration `yaml:"timeout"`
+	MaxBatch       int           `yaml:"max_batch"`
+	MaxConcurrency int           `yaml:"max_concurrency"`
+	// Config is the kind's own configuration, decoded by the kind.
+	Config yaml.Node `yaml:"config"`
+
+	// Line is where the instance starts in the file.
+	Line int `yaml:"-"`
+}
+
+// Defaults.
+const (
+	DefaultAddr          = "127.0.0.1:8080"
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultMaxDepth      = 12
+	DefaultMaxComplexity = 50_000
+	DefaultDatabase      = "harmony"
+	DefaultDataDir       = "harmony-data"
+	DefaultRegion        = "FR"
+)
+
+// Error points at a key of a configuration file.
+type Error struct {
+	File   string
+	Line   int
+	Key    string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Lookup finds an environment variable; os.LookupEnv in production.
+type Lookup func(name string) (string, bool)
+
+// Load reads and validates the file at path, expanding ${NAME} and
+// ${NAME:-default} from the environment.
+func Load(path string, env Lookup) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return Parse(path, data, env)
+}
+
+// Parse reads a configuration from data; file names it in errors.
+func Parse(file string, data []byte, env Lookup) (*Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	if root.Kind == 0 {
+		return nil, &Error{File: file, Reason: "the file is empty"}
+	}
+	if err := expand(file, &root, "", env); err != nil {
+		return nil, err
+	}
+	var c Config
+	if err := connectors.DecodeStrict(&root, &c); err != nil {
+		return nil, wrap(file, "", err)
+	}
+	c.File = file
+	lines(&root, &c)
+	c.defaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Dir is the directory of the configuration file, for relative paths.
+func (c *Config) Dir() string { return filepath.Dir(c.File) }
+
+func (c *Config) defaults() {
+	if c.Server.Addr == "" {
+		c.Server.Addr = DefaultAddr
+	}
+	if c.Server.MaxBodyBytes == 0 {
+		c.Server.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Server.MaxDepth == 0 {
+		c.Server.MaxDepth = DefaultMaxDepth
+	}
+	if c.Server.MaxComplexity == 0 {
+		c.Server.MaxComplexity = DefaultMaxComplexity
+	}
+	if c.Server.ShutdownTimeout == 0 {
+		c.Server.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Server.Playground == nil {
+		t := true
+		c.Server.Playground = &t
+	}
+	if c.Store.Database == "" {
+		c.Store.Database = DefaultDatabase
+	}
+	if c.Store.DataDir == "" {
+		c.Store.DataDir = DefaultDataDir
+	}
+	if c.Identity.DefaultRegion == "" {
+		c.Identity.DefaultRegion = DefaultRegion
+	}
+	if c.Identity.SyncOnStart == nil {
+		t := true
+		c.Identity.SyncOnStart = &t
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+
+func (c *Config) validate() error {
+	bad := func(line int, key, format string, args ...any) error {
+		return &Error{File: c.File, Line: line, Key: key, Reason: fmt.Sprintf(format, args...)}
+	}
+	if c.Server.MaxBodyBytes < 1024 {
+		return bad(0, "server.max_body_bytes", "must be at least 1024")
+	}
+	if c.Server.MaxDepth < 2 {
+		return bad(0, "server.max_depth", "must be at least 2")
+	}
+	if c.Server.MaxComplexity < 10 {
+		return bad(0, "server.max_complexity", "must be at least 10")
+	}
+	if c.Loaders.Wait < 0 || c.Loaders.Wait > 50*time.Millisecond {
+		return bad(0, "loaders.wait", "must be between 0 and 50ms")
+	}
+	if len(c.Identity.DefaultRegion) != 2 {
+		return bad(0, "identity.default_region", "must be an ISO 3166-1 alpha-2 region such as FR")
+	}
+	if len(c.Connectors) == 0 {
+		return bad(0, "connectors", "at least one connector is required")
+	}
+	seen := map[string]bool{}
+	for i, cn := range c.Connectors {
+		key := fmt.Sprintf("connectors[%d]", i)
+		switch {
+		case cn.Name == "":
+			return bad(cn.Line, key+".name", "is required")
+		case !nameRE.MatchString(cn.Name):
+			return bad(cn.Line, key+".name", "must be lower case letters, digits, '-' or '_', starting with a letter")
+		case seen[cn.Name]:
+			return bad(cn.Line, key+".name", "%q is used by another connector", cn.Name)
+		case cn.Kind == "":
+			return bad(cn.Line, key+".kind", "is required")
+		case cn.Timeout < 0:
+			return bad(cn.Line, key+".timeout", "must not be negative")
+		case cn.MaxBatch < 0 || cn.MaxBatch > 10_000:
+			return bad(cn.Line, key+".max_batch", "must be between 1 and 10000")
+		case cn.MaxConcurrency < 0 || cn.MaxConcurrency > 256:
+			return bad(cn.Line, key+".max_concurrency", "must be between 1 and 256")
+		}
+		if _, ok := connectors.Lookup(cn.Kind); !ok {
+			return bad(cn.Line, key+".kind", "unknown connector kind %q (known: %s)", cn.Kind, strings.Join(connectors.KindIDs(), ", "))
+		}
+		seen[cn.Name] = true
+	}
+	for i, name := range c.Profile.Priority {
+		if !seen[name] {
+			return bad(0, fmt.Sprintf("profile.priority[%d]", i), "no connector is named %q", name)
+		}
+	}
+	return nil
+}
+
+// ConnectorError places an error from building connector i (a
+// *connectors.ConfigError relative to its config block) in the file.
+func (c *Config) ConnectorError(i int, err error) error {
+	return wrap(c.File, fmt.Sprintf("connectors[%d].config", i), err)
+}
+
+// wrap turns a *connectors.ConfigError under prefix into an *Error.
+func wrap(file, prefix string, err error) error {
+	var ce *connectors.ConfigError
+	if !errors.As(err, &ce) {
+		return &Error{File: file, Key: prefix, Reason: err.Error()}
+	}
+	key := ce.Key
+	if prefix != "" {
+		key = strings.TrimSuffix(prefix+"."+ce.Key, ".")
+	}
+	return &Error{File: file, Line: ce.Line, Key: key, Reason: ce.Reason}
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+func syntaxError(file string, err error) error {
+	e := &Error{File: file, Reason: "invalid YAML"}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &e.Line)
+		e.Reason = "invalid YAML: " + m[2]
+	}
+	return e
+}
+
+// lines records where each connector starts, for later errors.
+func lines(root *yaml.Node, c *Config) {
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value != "connectors" || doc.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for j, item := range doc.Content[i+1].Content {
+			if j < len(c.Connectors) {
+				c.Connectors[j].Line = item.Line
+			}
+		}
+	}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// expand replaces ${NAME} and ${NAME:-default} in scalar values. A plain
+// scalar's type is resolved again after expansion, so `port: ${PORT}` is a
+// number. Keys are never expanded.
+func expand(file string, n *yaml.Node, path string, env Lookup) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, ch := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			if err := expand(file, ch, p, env); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			if err := expand(file, n.Content[i+1], p, env); err != nil {
+				return err
+			}
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return nil
+		}
+		var missing string
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			m := envRef.FindStringSubmatch(ref)
+			if v, ok := env(m[1]); ok {
+				return v
+			}
+			if m[2] != "" {
+				return m[3]
+			}
+			if missing == "" {
+				missing = m[1]
+			}
+			return ""
+		})
+		if missing != "" {
+			return &Error{File: file, Line: n.Line, Key: path, Reason: fmt.Sprintf("environment variable %s is not set", missing)}
+		}
+		if n.Style == 0 {
+			n.Tag = ""
+		}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package resolvers
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/sources"
+)
+
+// canonical lists the profile fields with a place of their own in the
+// schema, and where each goes.
+var canonical = []struct {
+	name string
+	set  func(*model.Profile, *model.ProfileField)
+}{
+	{connectors.FieldGivenName, func(p *model.Profile, f *model.ProfileField) { p.GivenName = f }},
+	{connectors.FieldFamilyName, func(p *model.Profile, f *model.ProfileField) { p.FamilyName = f }},
+	{connectors.FieldEmail, func(p *model.Profile, f *model.ProfileField) { p.Email = f }},
+	{connectors.FieldPhone, func(p *model.Profile, f *model.ProfileField) { p.Phone = f }},
+	{connectors.FieldWhatsApp, func(p *model.Profile, f *model.ProfileField) { p.Whatsapp = f }},
+	{connectors.FieldLoyaltyCard, func(p *model.Profile, f *model.ProfileField) { p.LoyaltyCard = f }},
+	{connectors.FieldBirthDate, func(p *model.Profile, f *model.ProfileField) { p.BirthDate = f }},
+	{connectors.FieldCity, func(p *model.Profile, f *model.ProfileField) { p.City = f }},
+	{connectors.FieldCountry, func(p *model.Profile, f *model.ProfileField) { p.Country = f }},
+	{connectors.FieldLanguage, func(p *model.Profile, f *model.ProfileField) { p.Language = f }},
+}
+
+var isCanonical = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range canonical {
+		m[c.name] = true
+	}
+	return m
+}()
+
+// sourced is one source's record of the customer.
+type sourced struct {
+	source string
+	rec    loaders.ProfileRecord
+}
+
+// profile assembles the golden profile: every source's record is loaded at
+// once, then each field is taken from the first source, in priority order,
+// that has it.
+func (r *Resolver) profile(ctx context.Context, customerID string) (*model.Profile, error) {
+	keys, err := nativeKeys(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	l := loaders.From(ctx)
+	type pending struct {
+		src   *sources.Source
+		thunk dataloader.Thunk[loaders.ProfileRecord]
+	}
+	var all []pending
+	for _, src := range r.ordered(connectors.CapProfiles) {
+		for _, k := range keys[src.Name()] {
+			all = append(all, pending{src, l.Profile(ctx, src, k)})
+		}
+	}
+	var fails failures
+	var records []sourced
+	for _, p := range all {
+		rec, err := p.thunk()
+		if err != nil {
+			fails.add(ctx, p.src.Name(), err)
+			continue
+		}
+		if rec.Profile == nil {
+			continue
+		}
+		// Of several records in one system, the most recently updated leads.
+		if n := len(records); n > 0 && records[n-1].source == p.src.Name() {
+			if rec.Profile.UpdatedAt.After(records[n-1].rec.Profile.UpdatedAt) {
+				records[n-1].rec = rec
+			}
+			continue
+		}
+		records = append(records, sourced{p.src.Name(), rec})
+	}
+	return golden(records), nil
+}
+
+// golden picks every field from the first record that has it.
+func golden(records []sourced) *model.Profile {
+	p := &model.Profile{Attributes: []model.ProfileAttribute{}, Sources: []string{}}
+	for _, c := range canonical {
+		for _, s := range records {
+			if v := s.rec.Profile.Fields[c.name]; v != "" {
+				c.set(p, &model.ProfileField{Value: v, Source: s.source, FetchedAt: s.rec.FetchedAt, UpdatedAt: timePtr(s.rec.Profile.UpdatedAt)})
+				break
+			}
+		}
+	}
+	for _, s := range records {
+		p.Sources = append(p.Sources, s.source)
+		for name, v := range s.rec.Profile.Fields {
+			if v == "" || isCanonical[name] {
+				continue
+			}
+			p.Attributes = append(p.Attributes, model.ProfileAttribute{Name: name, Value: v, Source: s.source, FetchedAt: s.rec.FetchedAt})
+		}
+	}
+	slices.SortFunc(p.Attributes, func(a, b model.ProfileAttribute) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Name, b.Name))
+	})
+	return p
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}

@@ -1,0 +1,68 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/sources"
+	"github.com/harmonyhq/harmony/internal/timeline"
+)
+
+// timelinePage reads one page of the journey: every order and interaction
+// stream of the customer is asked for at most n+1 items past its position in
+// the cursor, and the answers are merged newest first.
+func (r *Resolver) timelinePage(ctx context.Context, keys map[string][]string, cur timeline.Cursor, n int) *model.TimelineConnection {
+	streamName := func(src *sources.Source, c connectors.Capability) string { return src.Name() + "/" + string(c) }
+	window := func(c connectors.Capability) func(*sources.Source) (connectors.Window, bool) {
+		return func(src *sources.Source) (connectors.Window, bool) { return cur.Window(streamName(src, c), n) }
+	}
+	orders := fetch(ctx, r.Sources.With(connectors.CapOrders), keys, window(connectors.CapOrders), loadOrders, orderAt)
+	interactions := fetch(ctx, r.Sources.With(connectors.CapInteractions), keys, window(connectors.CapInteractions), loadInteractions, interactionAt)
+
+	var streams []timeline.Stream
+	for _, f := range orders {
+		s := timeline.Stream{Name: streamName(f.src, connectors.CapOrders), Source: f.src.Name(), Capability: connectors.CapOrders, Asked: f.w.Limit, Err: f.err}
+		for i := range f.items {
+			o := &f.items[i]
+			s.Items = append(s.Items, timeline.Item{ID: o.ID, At: o.PlacedAt, Order: o})
+		}
+		streams = append(streams, s)
+	}
+	for _, f := range interactions {
+		s := timeline.Stream{Name: streamName(f.src, connectors.CapInteractions), Source: f.src.Name(), Capability: connectors.CapInteractions, Asked: f.w.Limit, Err: f.err}
+		for i := range f.items {
+			it := &f.items[i]
+			s.Items = append(s.Items, timeline.Item{ID: it.ID, At: it.OccurredAt, Interaction: it})
+		}
+		streams = append(streams, s)
+	}
+
+	page := timeline.Merge(cur, streams, n)
+	out := &model.TimelineConnection{
+		Edges:    make([]model.TimelineEdge, len(page.Entries)),
+		PageInfo: model.PageInfo{HasNextPage: page.HasNext},
+		Gaps:     make([]model.TimelineGap, len(page.Gaps)),
+	}
+	for i, e := range page.Entries {
+		out.Edges[i] = model.TimelineEdge{Cursor: e.Cursor.Encode(), Node: toTimelineEntry(e.Source, e.Order, e.Interaction)}
+	}
+	if len(out.Edges) > 0 {
+		out.PageInfo.StartCursor = &out.Edges[0].Cursor
+	}
+	end := page.End.Encode()
+	out.PageInfo.EndCursor = &end
+	var fails failures
+	for i, g := range page.Gaps {
+		out.Gaps[i] = model.TimelineGap{Source: g.Source, Capability: string(g.Capability), Code: string(connectors.CodeOf(g.Err))}
+		fails.add(ctx, g.Source+"/"+string(g.Capability), g.Err)
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -12,15 +12,17 @@ import (
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
-// DefaultWait is how long a batch stays open for more keys. dataloader's own
-// default of 16 ms would be added at every level of a query.
+// DefaultWait is how long a batch waits for another key before it closes
+// (see batcher). dataloader's own default, a fixed 16 ms, would be added at
+// every level of a query.
 const DefaultWait = time.Millisecond
 
 // Factory makes the loaders of each operation.
 type Factory struct {
 	Sources *sources.Set
 	Store   *store.Store
-	// Wait is how long a batch collects keys; DefaultWait when zero.
+	// Wait is how long a batch waits for another key before it closes;
+	// DefaultWait when zero.
 	Wait time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
@@ -41,13 +43,13 @@ func (f *Factory) New() *Loaders {
 		store:        f.Store,
 		wait:         wait,
 		now:          now,
-		profiles:     map[string]*dataloader.Loader[string, ProfileRecord]{},
-		orders:       map[string]*dataloader.Loader[WindowKey, []connectors.Order]{},
-		interactions: map[string]*dataloader.Loader[WindowKey, []connectors.Interaction]{},
+		profiles:     map[string]*batcher[string, ProfileRecord]{},
+		orders:       map[string]*batcher[WindowKey, []connectors.Order]{},
+		interactions: map[string]*batcher[WindowKey, []connectors.Interaction]{},
 	}
-	l.customers = dataloader.NewBatchedLoader(l.loadCustomers, dataloader.WithWait[string, *store.Customer](wait))
-	l.identities = dataloader.NewBatchedLoader(l.loadIdentities, dataloader.WithWait[string, []store.Identity](wait))
-	l.owners = dataloader.NewBatchedLoader(l.loadOwners, dataloader.WithWait[string, *store.Identity](wait))
+	l.customers = newBatcher(l.loadCustomers, wait)
+	l.identities = newBatcher(l.loadIdentities, wait)
+	l.owners = newBatcher(l.loadOwners, wait)
 	return l
 }
 
@@ -59,14 +61,14 @@ type Loaders struct {
 	wait    time.Duration
 	now     func() time.Time
 
-	customers  *dataloader.Loader[string, *store.Customer]
-	identities *dataloader.Loader[string, []store.Identity]
-	owners     *dataloader.Loader[string, *store.Identity]
+	customers  *batcher[string, *store.Customer]
+	identities *batcher[string, []store.Identity]
+	owners     *batcher[string, *store.Identity]
 
 	mu           sync.Mutex
-	profiles     map[string]*dataloader.Loader[string, ProfileRecord]
-	orders       map[string]*dataloader.Loader[WindowKey, []connectors.Order]
-	interactions map[string]*dataloader.Loader[WindowKey, []connectors.Interaction]
+	profiles     map[string]*batcher[string, ProfileRecord]
+	orders       map[string]*batcher[WindowKey, []connectors.Order]
+	interactions map[string]*batcher[WindowKey, []connectors.Interaction]
 }
 
 type ctxKey struct{}
@@ -86,20 +88,29 @@ func From(ctx context.Context) *Loaders {
 	return l
 }
 
+// Every load below returns at once with a thunk; calling the thunk waits for
+// the batch. Issue all the loads a resolver needs before calling any thunk,
+// so that the sources are read in parallel, not one after another.
+
 // Customer loads a customer of the profile store, nil when absent.
-func (l *Loaders) Customer(ctx context.Context, id string) (*store.Customer, error) {
-	return l.customers.Load(ctx, id)()
+func (l *Loaders) Customer(ctx context.Context, id string) dataloader.Thunk[*store.Customer] {
+	return l.customers.Load(ctx, id)
 }
 
 // Identities loads the identities linked to a customer.
-func (l *Loaders) Identities(ctx context.Context, customerID string) ([]store.Identity, error) {
-	return l.identities.Load(ctx, customerID)()
+func (l *Loaders) Identities(ctx context.Context, customerID string) dataloader.Thunk[[]store.Identity] {
+	return l.identities.Load(ctx, customerID)
 }
 
 // Owner loads the identity with the given identity ID, nil when nobody owns
 // it.
-func (l *Loaders) Owner(ctx context.Context, identityID string) (*store.Identity, error) {
-	return l.owners.Load(ctx, identityID)()
+func (l *Loaders) Owner(ctx context.Context, identityID string) dataloader.Thunk[*store.Identity] {
+	return l.owners.Load(ctx, identityID)
+}
+
+// PrimeCustomer records a customer read by other means (a list page).
+func (l *Loaders) PrimeCustomer(ctx context.Context, c *store.Customer) {
+	l.customers.Prime(ctx, c.ID, c)
 }
 
 // ProfileRecord is one system's profile record and when it was read.
@@ -109,11 +120,11 @@ type ProfileRecord struct {
 }
 
 // Profile loads the record with native key key from source src.
-func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) (ProfileRecord, error) {
+func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) dataloader.Thunk[ProfileRecord] {
 	l.mu.Lock()
 	ld, ok := l.profiles[src.Name()]
 	if !ok {
-		ld = dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
+		ld = newBatcher(func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
 			out := make([]*dataloader.Result[ProfileRecord], len(keys))
 			ps, err := src.Profiles(ctx, keys)
 			at := l.now()
@@ -125,35 +136,35 @@ func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) 
 				out[i] = &dataloader.Result[ProfileRecord]{Data: ProfileRecord{Profile: ps[i], FetchedAt: at}}
 			}
 			return out
-		}, dataloader.WithWait[string, ProfileRecord](l.wait))
+		}, l.wait)
 		l.profiles[src.Name()] = ld
 	}
 	l.mu.Unlock()
-	return ld.Load(ctx, key)()
+	return ld.Load(ctx, key)
 }
 
 // Orders loads the orders of native key key from src inside w.
-func (l *Loaders) Orders(ctx context.Context, src *sources.Source, key string, w connectors.Window) ([]connectors.Order, error) {
+func (l *Loaders) Orders(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Order] {
 	l.mu.Lock()
 	ld, ok := l.orders[src.Name()]
 	if !ok {
-		ld = dataloader.NewBatchedLoader(windowed(src.Orders), dataloader.WithWait[WindowKey, []connectors.Order](l.wait))
+		ld = newBatcher(windowed(src.Orders), l.wait)
 		l.orders[src.Name()] = ld
 	}
 	l.mu.Unlock()
-	return ld.Load(ctx, keyOf(key, w))()
+	return ld.Load(ctx, keyOf(key, w))
 }
 
 // Interactions loads the interactions of native key key from src inside w.
-func (l *Loaders) Interactions(ctx context.Context, src *sources.Source, key string, w connectors.Window) ([]connectors.Interaction, error) {
+func (l *Loaders) Interactions(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Interaction] {
 	l.mu.Lock()
 	ld, ok := l.interactions[src.Name()]
 	if !ok {
-		ld = dataloader.NewBatchedLoader(windowed(src.Interactions), dataloader.WithWait[WindowKey, []connectors.Interaction](l.wait))
+		ld = newBatcher(windowed(src.Interactions), l.wait)
 		l.interactions[src.Name()] = ld
 	}
 	l.mu.Unlock()
-	return ld.Load(ctx, keyOf(key, w))()
+	return ld.Load(ctx, keyOf(key, w))
 }
 
 func (l *Loaders) loadCustomers(ctx context.Context, ids []string) []*dataloader.Result[*store.Customer] {

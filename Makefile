@@ -1,0 +1,47 @@
+# Harmony's commands. `make run` and `make test` are the two the README gives.
+SHELL := /bin/bash
+GO ?= go
+GOLANGCI_LINT_VERSION := v2.15.0
+ARGS ?=
+
+.PHONY: run test test-short build generate lint assets tools check-generated clean
+
+## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/)
+run: assets
+	$(GO) run ./cmd/harmony $(ARGS)
+
+## test: every test, with the race detector; needs PostgreSQL on 127.0.0.1:5432
+test: assets check-generated
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## test-short: the same without the race detector, for a quick loop
+test-short: assets
+	$(GO) test -count=1 ./...
+
+## build: the binary in bin/
+build: assets
+	$(GO) build -o bin/harmony ./cmd/harmony
+
+## generate: regenerate gqlgen's executor and models from graph/schema
+generate:
+	$(GO) generate ./...
+
+## check-generated: fail when the generated code is not what the schema gives
+check-generated:
+	@before=$$(cat graph/*.go graph/model/*.go resolvers/*.go | sha256sum); \
+	$(GO) generate ./graph/... && \
+	after=$$(cat graph/*.go graph/model/*.go resolvers/*.go | sha256sum); \
+	if [ "$$before" != "$$after" ]; then \
+		echo "generated code was stale or edited by hand; it has been regenerated: review and commit"; exit 1; fi
+
+## lint: golangci-lint, pinned
+lint:
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+## assets: GraphiQL and React from the npm registry, checked against their hashes
+assets:
+	@./scripts/fetch-playground-assets.sh
+
+clean:
+	rm -rf bin harmony-data internal/playground/assets/dist

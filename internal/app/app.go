@@ -1,0 +1,207 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/identity"
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/playground"
+	"github.com/harmonyhq/harmony/internal/server"
+	"github.com/harmonyhq/harmony/internal/sources"
+	"github.com/harmonyhq/harmony/internal/store"
+	"github.com/harmonyhq/harmony/internal/store/embedded"
+	"github.com/harmonyhq/harmony/resolvers"
+
+	// The built-in connector kinds.
+	_ "github.com/harmonyhq/harmony/connectors/all"
+)
+
+// Options tune Build.
+type Options struct {
+	Log *slog.Logger
+	// Examples are preloaded in the playground.
+	Examples []playground.Example
+	// HTTPClient is handed to HTTP connectors; a default one when nil.
+	HTTPClient *http.Client
+}
+
+// Gateway is a built gateway, ready to serve.
+type Gateway struct {
+	Config   *config.Config
+	Handler  http.Handler
+	Store    *store.Store
+	Sources  *sources.Set
+	Linker   *identity.Linker
+	Registry *prometheus.Registry
+
+	log      *slog.Logger
+	embedded *embedded.Server
+	synced   atomic.Bool
+}
+
+// Build makes a gateway from cfg: it opens the profile store (starting the
+// embedded one when no URI is configured) and builds every connector.
+// Configuration errors name the file, line and key.
+func Build(ctx context.Context, cfg *config.Config, o Options) (g *Gateway, err error) {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g = &Gateway{Config: cfg, Registry: prometheus.NewRegistry(), log: log}
+	defer func() {
+		if err != nil {
+			g.Close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	uri := cfg.Store.URI.Reveal()
+	if uri == "" {
+		g.embedded, err = embedded.Start(ctx, cfg.Store.DataDir, log)
+		if err != nil {
+			return nil, err
+		}
+		uri = g.embedded.URI()
+		log.Info("profile store: embedded FerretDB (SQLite); not for production or speed figures", "data_dir", cfg.Store.DataDir)
+	}
+	if g.Store, err = store.Open(ctx, uri, cfg.Store.Database); err != nil {
+		return nil, err
+	}
+
+	client := o.HTTPClient
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+		}}
+	}
+	metrics := sources.NewMetrics(g.Registry)
+	var list []*sources.Source
+	for i, cn := range cfg.Connectors {
+		env := connectors.Env{Name: cn.Name, Logger: log.With("connector", cn.Name), HTTPClient: client, BaseDir: cfg.Dir()}
+		conn, err := connectors.Build(ctx, cn.Kind, &cn.Config, env)
+		if err != nil {
+			for _, s := range list {
+				_ = s.Close()
+			}
+			return nil, cfg.ConnectorError(i, err)
+		}
+		list = append(list, sources.New(cn.Name, cn.Kind, conn, sources.Options{
+			Timeout: cn.Timeout, MaxBatch: cn.MaxBatch, MaxConcurrency: cn.MaxConcurrency,
+		}, metrics, log))
+	}
+	if g.Sources, err = sources.NewSet(list...); err != nil {
+		return nil, err
+	}
+
+	norm := identity.Normalizer{DefaultRegion: cfg.Identity.DefaultRegion}
+	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Normalizer: norm, Log: log}
+	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Normalizer: norm, Priority: cfg.Profile.Priority}
+	g.Handler = server.New(server.Options{
+		Config:    cfg.Server,
+		Resolvers: res,
+		Loaders:   &loaders.Factory{Sources: g.Sources, Store: g.Store, Wait: cfg.Loaders.Wait},
+		Ready:     g.ready,
+		Registry:  g.Registry,
+		Log:       log,
+		Examples:  o.Examples,
+	})
+	return g, nil
+}
+
+// Sync links every listing source's records to customers.
+func (g *Gateway) Sync(ctx context.Context) error {
+	start := time.Now()
+	rep, err := g.Linker.Sync(ctx)
+	if err != nil {
+		return fmt.Errorf("identity sync: %w", err)
+	}
+	g.synced.Store(true)
+	g.log.Info("identity sync done", "records", rep.Records, "new_customers", rep.Customers, "new_links", rep.Identities,
+		"invalid_identifiers", rep.Invalid, "refused_matches", rep.Refused, "failed_sources", rep.Failed,
+		"duration_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// MarkSynced declares identities ready without a sync (sync disabled).
+func (g *Gateway) MarkSynced() { g.synced.Store(true) }
+
+func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
+	parts := map[string]string{"store": "ok", "identity": "ok"}
+	ready := true
+	if err := g.Store.Ping(ctx); err != nil {
+		parts["store"], ready = "unavailable", false
+	}
+	if !g.synced.Load() {
+		parts["identity"], ready = "syncing", false
+	}
+	for _, s := range g.Sources.All() {
+		parts["connector:"+s.Name()] = "configured"
+	}
+	return ready, parts
+}
+
+// Close releases everything Build acquired.
+func (g *Gateway) Close(ctx context.Context) {
+	if g.Sources != nil {
+		if err := g.Sources.Close(); err != nil {
+			g.log.Warn("closing connectors", "error", err.Error())
+		}
+	}
+	if g.Store != nil {
+		_ = g.Store.Close(ctx)
+	}
+	if g.embedded != nil {
+		g.embedded.Close()
+	}
+}
+
+// Serve listens on addr and serves until ctx ends, then drains in-flight
+// requests for up to the configured shutdown timeout. ready, if not nil,
+// receives the bound address once listening.
+func (g *Gateway) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           g.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	timeout := g.Config.Server.ShutdownTimeout
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	g.log.Info("shutting down: draining in-flight requests", "timeout", timeout.String())
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

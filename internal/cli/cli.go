@@ -1,0 +1,206 @@
+// Package cli is the harmony command: the embedded demo, serving a
+// configuration, validating one, and listing connector kinds. cmd/harmony
+// only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/docs/queries"
+	"github.com/harmonyhq/harmony/internal/app"
+	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/demo"
+	"github.com/harmonyhq/harmony/internal/playground"
+)
+
+const usage = `Harmony: one GraphQL customer graph over every channel system.
+
+Usage:
+  harmony [demo] [--addr ADDR] [--data-dir DIR] [--people N]
+        Run the embedded demo: channel simulators on loopback, the embedded
+        profile store, the playground at http://ADDR/.
+  harmony serve --config FILE [--addr ADDR]
+        Serve a configuration against real systems.
+  harmony config validate FILE
+        Check a configuration and build its connectors, then exit.
+  harmony connectors list
+        List the connector kinds and their documentation.
+`
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "demo"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "demo":
+		err = runDemo(ctx, args, stdout, stderr)
+	case "serve":
+		err = runServe(ctx, args, stdout, stderr)
+	case "config":
+		err = runConfig(ctx, args, stdout, stderr)
+	case "connectors":
+		err = runConnectors(args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "harmony: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "harmony: %v\n", err)
+		var ce *config.Error
+		if errors.As(err, &ce) || errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("usage")
+
+func logger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func examples() []playground.Example {
+	var out []playground.Example
+	for _, q := range queries.All() {
+		out = append(out, playground.Example{Name: q.Name, Query: q.Query, Variables: q.Variables})
+	}
+	return out
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("harmony demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", config.DefaultAddr, "listen address")
+	dataDir := fs.String("data-dir", config.DefaultDataDir, "where the embedded store and the demo's POS database keep their files")
+	people := fs.Int("people", demo.DefaultPeople, "size of the simulated population")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := logger(stderr)
+	d, err := demo.Start(ctx, demo.Options{DataDir: *dataDir, People: *people, Env: os.LookupEnv})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	d.Config.Server.Addr = *addr
+	if !isLoopback(*addr) {
+		log.Warn("the demo has no authentication: it should listen on loopback only", "addr", *addr)
+	}
+	return serve(ctx, d.Config, log, stdout, "Harmony demo")
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("harmony serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("config", "", "configuration file (YAML)")
+	addr := fs.String("addr", "", "listen address (overrides server.addr)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return fmt.Errorf("%w: serve needs --config FILE", errUsage)
+	}
+	cfg, err := config.Load(*file, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	return serve(ctx, cfg, logger(stderr), stdout, "Harmony")
+}
+
+// serve builds the gateway, listens, links identities, and runs until ctx
+// ends.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string) error {
+	g, err := app.Build(ctx, cfg, app.Options{Log: log, Examples: examples()})
+	if err != nil {
+		return err
+	}
+	defer g.Close(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	listening := make(chan net.Addr, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- g.Serve(ctx, cfg.Server.Addr, func(a net.Addr) { listening <- a }) }()
+	var bound net.Addr
+	select {
+	case err := <-errc:
+		return err
+	case bound = <-listening:
+	}
+	if *cfg.Identity.SyncOnStart {
+		if err := g.Sync(ctx); err != nil {
+			cancel()
+			<-errc
+			return err
+		}
+	} else {
+		g.MarkSynced()
+	}
+	fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
+	return <-errc
+}
+
+func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 2 || args[0] != "validate" {
+		return fmt.Errorf("%w: harmony config validate FILE", errUsage)
+	}
+	cfg, err := config.Load(args[1], os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	for i, cn := range cfg.Connectors {
+		c, err := connectors.Build(ctx, cn.Kind, &cn.Config, connectors.Env{Name: cn.Name, Logger: slog.New(slog.DiscardHandler), BaseDir: cfg.Dir()})
+		if err != nil {
+			return cfg.ConnectorError(i, err)
+		}
+		_ = c.Close()
+	}
+	fmt.Fprintf(stdout, "%s: valid, %d connectors\n", args[1], len(cfg.Connectors))
+	return nil
+}
+
+func runConnectors(args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "list" {
+		return fmt.Errorf("%w: harmony connectors list", errUsage)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tDESCRIPTION")
+	for _, k := range connectors.Kinds() {
+		fmt.Fprintf(tw, "%s\t%s\n", k.ID, k.Doc)
+	}
+	return tw.Flush()
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,108 @@
+// Package demo runs Harmony's embedded demo: the six channel simulators on
+// loopback with deterministic sample customers, wired by demo.yaml, the
+// integrators' first example configuration.
+package demo
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/simulators"
+)
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+//go:embed pos-postgres.yaml
+var posPostgresYAML []byte
+
+// Defaults of the demo population.
+const (
+	DefaultPeople = 1000
+	DefaultSeed   = 42
+)
+
+// Options tune the demo.
+type Options struct {
+	// DataDir holds the embedded profile store and the POS database.
+	DataDir string
+	// People is the size of the simulated population.
+	People int
+	// Seed makes the population; the same seed gives the same customers.
+	Seed uint64
+	// POSPostgresDSN, when set, runs the point of sale on PostgreSQL (a
+	// fresh schema in that database) instead of a SQLite file.
+	POSPostgresDSN string
+	// Env is consulted before the simulators' values, so a variable such as
+	// HARMONY_MONGODB_URI can point the demo at a real MongoDB.
+	Env config.Lookup
+}
+
+// Demo is a running demo.
+type Demo struct {
+	Simulators *simulators.Set
+	Config     *config.Config
+}
+
+// Start starts the simulators and returns the demo configuration wired to
+// them, its store under o.DataDir.
+func Start(ctx context.Context, o Options) (*Demo, error) {
+	if o.People == 0 {
+		o.People = DefaultPeople
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo data directory: %w", err)
+	}
+	so := simulators.Options{Seed: o.Seed, People: o.People}
+	if o.POSPostgresDSN != "" {
+		so.POSPostgresDSN = o.POSPostgresDSN
+	} else {
+		so.POSSQLitePath = filepath.Join(o.DataDir, "pos.sqlite")
+	}
+	sims, err := simulators.Start(ctx, so)
+	if err != nil {
+		return nil, fmt.Errorf("start channel simulators: %w", err)
+	}
+	vars := sims.Vars()
+	lookup := func(name string) (string, bool) {
+		if o.Env != nil {
+			if v, ok := o.Env(name); ok {
+				return v, true
+			}
+		}
+		v, ok := vars[name]
+		return v, ok
+	}
+	cfg, err := config.Parse("demo.yaml", demoYAML, lookup)
+	if err != nil {
+		sims.Close()
+		return nil, err
+	}
+	if o.POSPostgresDSN != "" {
+		pg, err := config.Parse("pos-postgres.yaml", posPostgresYAML, lookup)
+		if err != nil {
+			sims.Close()
+			return nil, err
+		}
+		for i := range cfg.Connectors {
+			if cfg.Connectors[i].Name == "pos" {
+				cfg.Connectors[i] = pg.Connectors[0]
+			}
+		}
+	}
+	cfg.Store.DataDir = filepath.Join(o.DataDir, "store")
+	return &Demo{Simulators: sims, Config: cfg}, nil
+}
+
+// Close stops the simulators.
+func (d *Demo) Close() { d.Simulators.Close() }
+
+// YAML returns the demo configuration file, for `harmony demo --print-config`.
+func YAML() []byte { return demoYAML }

@@ -74,7 +74,7 @@ func TestSecretIsRedactedEverywhere(t *testing.T) {
 
 // lifecycle records the order of the calls Build makes.
 type lifecycle struct {
-	Name   string         `yaml:"name"`
+	Name   string          `yaml:"name"`
 	Nested struct{ A int } `yaml:"nested"`
 	Common `yaml:",inline"`
 	calls  *[]string
@@ -103,7 +103,9 @@ func (l *lifecycle) Validate() error {
 
 func (l *lifecycle) Close() error { *l.calls = append(*l.calls, "close"); return nil }
 
-func (l *lifecycle) Profiles(context.Context, []string) ([]*connectors.Profile, error) { return nil, nil }
+func (l *lifecycle) Profiles(context.Context, []string) ([]*connectors.Profile, error) {
+	return nil, nil
+}
 
 func (l *lifecycle) Capabilities() []connectors.Capability { return nil }
 

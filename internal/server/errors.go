@@ -37,6 +37,10 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if ae.Code != apperr.CodeBadInput {
 				log.ErrorContext(ctx, "operation failed", "code", string(ae.Code), "error", ae.Error(), "path", out.Path.String())
 			}
+		case isIntrospectionDisabled(err):
+			// gqlgen's own plain error when the extension is off.
+			out.Message = "introspection is disabled on this gateway"
+			out.Extensions = map[string]any{"code": "INTROSPECTION_DISABLED"}
 		case errors.As(err, &ge) && ge.Err == nil:
 			// gqlgen's and gqlparser's own errors: parsing, validation,
 			// variables, limits.
@@ -49,6 +53,17 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Err = nil // never serialised, but keep causes out of any later hook
 		return out
 	}
+}
+
+// isIntrospectionDisabled recognises gqlgen's plain error for an
+// introspection field when the extension is off.
+func isIntrospectionDisabled(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e.Error() == "introspection disabled" {
+			return true
+		}
+	}
+	return false
 }
 
 // quoted matches a double-quoted fragment that is not a GraphQL name: names

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/docs/queries"
@@ -157,6 +158,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		}
 	} else {
 		g.MarkSynced()
+	}
+	if every := cfg.Identity.SyncInterval; every > 0 {
+		go func() {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := g.Sync(ctx); err != nil && ctx.Err() == nil {
+						log.Warn("periodic identity sync failed", "error", err.Error())
+					}
+				}
+			}
+		}()
 	}
 	fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
 	return <-errc

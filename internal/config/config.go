@@ -224,6 +224,9 @@ func (c *Config) validate() error {
 	if c.Loaders.Wait < 0 || c.Loaders.Wait > 50*time.Millisecond {
 		return bad(0, "loaders.wait", "must be between 0 and 50ms")
 	}
+	if c.Identity.SyncInterval < 0 || (c.Identity.SyncInterval > 0 && c.Identity.SyncInterval < time.Minute) {
+		return bad(0, "identity.sync_interval", "must be 0 (off) or at least 1m")
+	}
 	if len(c.Identity.DefaultRegion) != 2 {
 		return bad(0, "identity.default_region", "must be an ISO 3166-1 alpha-2 region such as FR")
 	}

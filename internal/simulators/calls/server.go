@@ -1,0 +1,52 @@
+package calls
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/harmonyhq/harmony/internal/simulators/population"
+	"github.com/harmonyhq/harmony/internal/simulators/simhttp"
+)
+
+// DefaultKey is the demo API key.
+const DefaultKey = "demo-calls-key"
+
+// Options configures the simulator.
+type Options struct {
+	Key string // X-Api-Key value; DefaultKey when empty
+}
+
+// Server is a running call-center simulator.
+type Server struct {
+	*simhttp.Server
+	store *store
+}
+
+// New starts a call-center simulator on 127.0.0.1:0 serving pop's
+// call-center records and calls.
+func New(pop *population.Population, opts Options) (*Server, error) {
+	if pop == nil {
+		return nil, fmt.Errorf("calls simulator: nil population")
+	}
+	if opts.Key == "" {
+		opts.Key = DefaultKey
+	}
+	s := &Server{
+		Server: simhttp.New(population.Calls, simhttp.APIKey("X-Api-Key", opts.Key)),
+		store:  newStore(pop),
+	}
+	s.HandleSelect("GET /v1/contacts", contactsRoute, s.contacts)
+	s.Handle("GET /v1/calls", "calls", s.calls)
+	if err := s.Start(); err != nil {
+		return nil, fmt.Errorf("calls simulator: %w", err)
+	}
+	return s, nil
+}
+
+// contactsRoute tells a batch get (with ids) from a page of contacts.
+func contactsRoute(r *http.Request) string {
+	if r.URL.Query().Has("ids") {
+		return "contacts.get"
+	}
+	return "contacts.list"
+}

@@ -1,0 +1,183 @@
+package crm
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/harmonyhq/harmony/internal/simulators/population"
+	"github.com/harmonyhq/harmony/internal/simulators/simhttp"
+)
+
+// propertyNames are the contact properties the CRM knows, in answer order.
+var propertyNames = []string{"firstname", "lastname", "email", "phone", "city", "country", "date_of_birth", "hs_language"}
+
+// Contact is a contact as the API writes it.
+type Contact struct {
+	ID         string             `json:"id"`
+	Properties map[string]*string `json:"properties"`
+	CreatedAt  string             `json:"createdAt"`
+	UpdatedAt  string             `json:"updatedAt"`
+}
+
+type store struct {
+	contacts []Contact // ascending numeric id
+	byID     map[string]int
+	byEmail  map[string]int // lower-cased trimmed e-mail
+	numIDs   []int64
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func newStore(pop *population.Population) *store {
+	st := &store{byID: map[string]int{}, byEmail: map[string]int{}}
+	for _, p := range pop.Members(population.CRM) {
+		rec := p.Records[population.CRM]
+		c := Contact{
+			ID: rec.Key,
+			Properties: map[string]*string{
+				"firstname":     optional(rec.GivenName),
+				"lastname":      optional(rec.FamilyName),
+				"email":         optional(rec.Email),
+				"phone":         optional(rec.Phone),
+				"city":          optional(p.City),
+				"country":       optional(p.Country),
+				"date_of_birth": optional(p.BirthDate),
+				"hs_language":   optional(p.Language),
+			},
+			CreatedAt: simhttp.RFC3339(rec.CreatedAt),
+			UpdatedAt: simhttp.RFC3339(rec.UpdatedAt),
+		}
+		st.contacts = append(st.contacts, c)
+	}
+	sort.SliceStable(st.contacts, func(i, j int) bool { return idNum(st.contacts[i].ID) < idNum(st.contacts[j].ID) })
+	for i, c := range st.contacts {
+		st.byID[c.ID] = i
+		st.numIDs = append(st.numIDs, idNum(c.ID))
+		if e := c.Properties["email"]; e != nil {
+			st.byEmail[strings.ToLower(strings.TrimSpace(*e))] = i
+		}
+	}
+	return st
+}
+
+func idNum(id string) int64 {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return n
+}
+
+// project returns c with only the properties asked for (all when none).
+func project(c Contact, props []string) Contact {
+	if len(props) == 0 {
+		return c
+	}
+	out := c
+	out.Properties = map[string]*string{}
+	for _, name := range props {
+		if v, known := c.Properties[name]; known {
+			out.Properties[name] = v
+		}
+	}
+	return out
+}
+
+type batchReadRequest struct {
+	Inputs []struct {
+		ID string `json:"id"`
+	} `json:"inputs"`
+	Properties []string `json:"properties"`
+	IDProperty string   `json:"idProperty"`
+}
+
+type batchReadResponse struct {
+	Status  string    `json:"status"`
+	Results []Contact `json:"results"`
+}
+
+func (s *Server) batchRead(w http.ResponseWriter, r *http.Request) {
+	var req batchReadRequest
+	if err := simhttp.DecodeJSON(w, r, &req); err != nil {
+		simhttp.BadRequest(w, errors.New("body must be JSON with an inputs array"))
+		return
+	}
+	if len(req.Inputs) > simhttp.MaxBatch {
+		simhttp.BadRequest(w, errors.New("at most 100 inputs per batch"))
+		return
+	}
+	index := s.store.byID
+	norm := func(id string) string { return strings.TrimSpace(id) }
+	switch req.IDProperty {
+	case "", "hs_object_id":
+	case "email":
+		index = s.store.byEmail
+		norm = func(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
+	default:
+		simhttp.BadRequest(w, errors.New("idProperty must be hs_object_id or email"))
+		return
+	}
+	ids := make([]string, 0, len(req.Inputs))
+	for _, in := range req.Inputs {
+		ids = append(ids, norm(in.ID))
+	}
+	out := batchReadResponse{Status: "COMPLETE", Results: []Contact{}}
+	seen := map[int]bool{}
+	for _, id := range ids {
+		i, ok := index[id]
+		if !ok || seen[i] {
+			continue
+		}
+		seen[i] = true
+		out.Results = append(out.Results, project(s.store.contacts[i], req.Properties))
+	}
+	simhttp.WriteJSON(w, http.StatusOK, out)
+}
+
+type listResponse struct {
+	Results []Contact `json:"results"`
+	Paging  *paging   `json:"paging,omitempty"`
+}
+
+type paging struct {
+	Next struct {
+		After string `json:"after"`
+	} `json:"next"`
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	limit, err := simhttp.PageSize(r, "limit", 10, 100)
+	if err != nil {
+		simhttp.BadRequest(w, err)
+		return
+	}
+	start := 0
+	if after := r.URL.Query().Get("after"); after != "" {
+		n, err := strconv.ParseInt(after, 10, 64)
+		if err != nil {
+			simhttp.BadRequest(w, errors.New("after must be a cursor from paging.next.after"))
+			return
+		}
+		// The cursor is the first id of the next page.
+		start = sort.Search(len(s.store.numIDs), func(i int) bool { return s.store.numIDs[i] >= n })
+	}
+	var props []string
+	if p := r.URL.Query().Get("properties"); p != "" {
+		props = strings.Split(p, ",")
+	}
+	end := min(start+limit, len(s.store.contacts))
+	out := listResponse{Results: make([]Contact, 0, end-start)}
+	for _, c := range s.store.contacts[start:end] {
+		out.Results = append(out.Results, project(c, props))
+	}
+	if end < len(s.store.contacts) {
+		out.Paging = &paging{}
+		out.Paging.Next.After = s.store.contacts[end].ID
+	}
+	simhttp.WriteJSON(w, http.StatusOK, out)
+}

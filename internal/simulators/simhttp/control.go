@@ -1,0 +1,56 @@
+package simhttp
+
+import (
+	"net/http"
+	"time"
+)
+
+// Stats is the body of GET /_sim/stats.
+type Stats struct {
+	Requests int64            `json:"requests"`
+	Routes   map[string]int64 `json:"routes"`
+}
+
+// Control is the body of POST /_sim/control; absent fields are unchanged.
+type Control struct {
+	LatencyMS *int64 `json:"latency_ms,omitempty"`
+	Down      *bool  `json:"down,omitempty"`
+	Garbage   *bool  `json:"garbage,omitempty"`
+	Reset     bool   `json:"reset,omitempty"`
+}
+
+// controlState is the answer of POST /_sim/control.
+type controlState struct {
+	LatencyMS int64 `json:"latency_ms"`
+	Down      bool  `json:"down"`
+	Garbage   bool  `json:"garbage"`
+}
+
+func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, Stats{Requests: s.Total(), Routes: s.Counts()})
+}
+
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	var c Control
+	if err := DecodeJSON(w, r, &c); err != nil {
+		WriteError(w, http.StatusBadRequest, "bad_request", "invalid control body")
+		return
+	}
+	if c.LatencyMS != nil {
+		s.SetLatency(time.Duration(*c.LatencyMS) * time.Millisecond)
+	}
+	if c.Down != nil {
+		s.SetDown(*c.Down)
+	}
+	if c.Garbage != nil {
+		s.SetGarbage(*c.Garbage)
+	}
+	if c.Reset {
+		s.Reset()
+	}
+	WriteJSON(w, http.StatusOK, controlState{
+		LatencyMS: s.Latency().Milliseconds(),
+		Down:      s.Down(),
+		Garbage:   s.Garbage(),
+	})
+}

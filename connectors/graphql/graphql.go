@@ -1,0 +1,575 @@
+// Package graphql is the `graphql` connector kind: a GraphQL API described
+// in configuration.
+//
+// Each capability is one GraphQL query document plus a jsonmap mapping of
+// its response (paths start at the response: $.data.customers). Keys, window bounds, page size and cursor travel only as
+// GraphQL variables ($keys, $since, $until, $limit, $cursor), never spliced
+// into the document, so batching goes through a list field such as
+// `customers(ids: $keys)`. See docs/connectors.md for the full reference.
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/connectors/httpauth"
+	"github.com/harmonyhq/harmony/connectors/jsonmap"
+)
+
+// KindID is the kind's name in configuration.
+const KindID = "graphql"
+
+func init() {
+	connectors.MustRegister(connectors.Kind{
+		ID:  KindID,
+		Doc: "GraphQL API described in configuration (queries with variables + JSONPath mapping)",
+		New: func() connectors.Connector { return new(Connector) },
+	})
+}
+
+// Variable names the connector supplies.
+const (
+	VarKeys   = "keys"   // [String]: the batch's keys
+	VarSince  = "since"  // RFC 3339 string, null when the window has no lower bound
+	VarUntil  = "until"  // RFC 3339 string, null when the window has no upper bound
+	VarLimit  = "limit"  // Int: items per key (orders, interactions) or page size
+	VarCursor = "cursor" // String: list_profiles cursor, null on the first page
+)
+
+// ProfilesQuery serves connectors.ProfileSource. Mapping paths start from the
+// whole GraphQL response: records: $.data.customers.
+type ProfilesQuery struct {
+	Query                  string `yaml:"query"`
+	jsonmap.ProfileMapping `yaml:",inline"`
+}
+
+// ListProfilesQuery serves connectors.ProfileLister.
+type ListProfilesQuery struct {
+	Query                  string `yaml:"query"`
+	jsonmap.ProfileMapping `yaml:",inline"`
+	// NextCursor is the JSONPath of the next page's cursor
+	// ($.data.customers.pageInfo.endCursor); empty or null ends the listing.
+	NextCursor string `yaml:"next_cursor"`
+	// HasNext is an optional JSONPath of a boolean
+	// ($.data.customers.pageInfo.hasNextPage); false ends the listing.
+	HasNext string `yaml:"has_next"`
+}
+
+// OrdersQuery serves connectors.OrderSource.
+type OrdersQuery struct {
+	Query                string `yaml:"query"`
+	jsonmap.OrderMapping `yaml:",inline"`
+}
+
+// InteractionsQuery serves connectors.InteractionSource.
+type InteractionsQuery struct {
+	Query                      string `yaml:"query"`
+	jsonmap.InteractionMapping `yaml:",inline"`
+}
+
+// Config is the configuration of a graphql instance.
+type Config struct {
+	// Endpoint is the absolute http(s) URL queries are POSTed to. Required.
+	Endpoint string `yaml:"endpoint"`
+	// Auth authenticates every request.
+	Auth httpauth.Config `yaml:"auth"`
+	// Headers are sent with every request; values are secrets.
+	Headers map[string]connectors.Secret `yaml:"headers"`
+	// MaxResponseBytes caps a response body (default 32 MiB).
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+
+	Profiles     *ProfilesQuery     `yaml:"profiles"`
+	ListProfiles *ListProfilesQuery `yaml:"list_profiles"`
+	Orders       *OrdersQuery       `yaml:"orders"`
+	Interactions *InteractionsQuery `yaml:"interactions"`
+}
+
+// Connector is a graphql instance.
+type Connector struct {
+	Config `yaml:",inline"`
+
+	client       *http.Client
+	log          *slog.Logger
+	desc         string
+	profiles     *operation
+	pm           *jsonmap.Profiles
+	list         *operation
+	lm           *jsonmap.Profiles
+	next         jsonmap.Value
+	hasNext      jsonmap.Value
+	orders       *operation
+	om           *jsonmap.Orders
+	interactions *operation
+	im           *jsonmap.Interactions
+}
+
+var (
+	_ connectors.ProfileSource      = (*Connector)(nil)
+	_ connectors.ProfileLister      = (*Connector)(nil)
+	_ connectors.OrderSource        = (*Connector)(nil)
+	_ connectors.InteractionSource  = (*Connector)(nil)
+	_ connectors.CapabilityReporter = (*Connector)(nil)
+	_ connectors.Provisioner        = (*Connector)(nil)
+	_ connectors.Validator          = (*Connector)(nil)
+)
+
+// operation is a parsed query document.
+type operation struct {
+	key   string // config key, for errors
+	src   string
+	name  string          // operation name, "" when anonymous
+	vars  map[string]bool // declared variables
+	label string          // for error messages: "query GetCustomers"
+}
+
+// Capabilities reports the capabilities whose query is configured.
+func (c *Connector) Capabilities() []connectors.Capability {
+	var caps []connectors.Capability
+	if c.Config.Profiles != nil {
+		caps = append(caps, connectors.CapProfiles)
+	}
+	if c.Config.ListProfiles != nil {
+		caps = append(caps, connectors.CapListProfiles)
+	}
+	if c.Config.Orders != nil {
+		caps = append(caps, connectors.CapOrders)
+	}
+	if c.Config.Interactions != nil {
+		caps = append(caps, connectors.CapInteractions)
+	}
+	return caps
+}
+
+// Validate checks the configuration that needs no compiling.
+func (c *Connector) Validate() error {
+	if c.Endpoint == "" {
+		return connectors.Invalid("endpoint", "required")
+	}
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return connectors.Invalid("endpoint", "must be an absolute http or https URL")
+	}
+	if u.User != nil {
+		return connectors.Invalid("endpoint", "must not carry credentials; use auth")
+	}
+	if err := c.Auth.ValidateAt("auth"); err != nil {
+		return err
+	}
+	for name := range c.Headers {
+		if !httpauth.ValidHeaderName(name) {
+			return connectors.Invalid("headers."+name, "not a valid header name")
+		}
+	}
+	if c.MaxResponseBytes < 0 {
+		return connectors.Invalid("max_response_bytes", "must not be negative")
+	}
+	if len(c.Capabilities()) == 0 {
+		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions)")
+	}
+	return nil
+}
+
+// Provision parses the queries and compiles the mappings.
+func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c.client = env.HTTPClient
+	if c.client == nil {
+		c.client = &http.Client{}
+	}
+	c.log = env.Logger
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = httpauth.DefaultMaxResponseBytes
+	}
+	u, _ := url.Parse(c.Endpoint)
+	c.desc = "POST " + u.EscapedPath()
+	var err error
+	if q := c.Config.Profiles; q != nil {
+		if c.profiles, err = parseOperation("profiles.query", q.Query, []string{VarKeys}, []string{VarKeys}); err != nil {
+			return err
+		}
+		if c.pm, err = q.ProfileMapping.Compile("profiles"); err != nil {
+			return err
+		}
+		if !c.pm.HasKey() {
+			return connectors.Invalid("profiles.key", "required (results are matched to keys by it)")
+		}
+	}
+	if q := c.Config.ListProfiles; q != nil {
+		if c.list, err = parseOperation("list_profiles.query", q.Query, []string{VarCursor, VarLimit}, []string{VarCursor, VarLimit}); err != nil {
+			return err
+		}
+		if c.lm, err = q.ProfileMapping.Compile("list_profiles"); err != nil {
+			return err
+		}
+		if !c.lm.HasKey() {
+			return connectors.Invalid("list_profiles.key", "required")
+		}
+		if q.NextCursor == "" {
+			return connectors.Invalid("list_profiles.next_cursor", "required")
+		}
+		if c.next, err = jsonmap.CompilePath("list_profiles.next_cursor", q.NextCursor); err != nil {
+			return err
+		}
+		if c.hasNext, err = jsonmap.CompilePath("list_profiles.has_next", q.HasNext); err != nil {
+			return err
+		}
+	}
+	windowVars := []string{VarKeys, VarSince, VarUntil, VarLimit}
+	if q := c.Config.Orders; q != nil {
+		if c.orders, err = parseOperation("orders.query", q.Query, windowVars, []string{VarKeys}); err != nil {
+			return err
+		}
+		if c.om, err = q.OrderMapping.Compile("orders"); err != nil {
+			return err
+		}
+		if !c.om.HasCustomerKey() {
+			return connectors.Invalid("orders.customer_key", "required (results are matched to keys by it)")
+		}
+	}
+	if q := c.Config.Interactions; q != nil {
+		if c.interactions, err = parseOperation("interactions.query", q.Query, windowVars, []string{VarKeys}); err != nil {
+			return err
+		}
+		if c.im, err = q.InteractionMapping.Compile("interactions"); err != nil {
+			return err
+		}
+		if !c.im.HasCustomerKey() {
+			return connectors.Invalid("interactions.customer_key", "required (results are matched to keys by it)")
+		}
+	}
+	return nil
+}
+
+// parseOperation parses a query document with exactly one query operation,
+// whose variables are among allowed and include required.
+func parseOperation(key, src string, allowed, required []string) (*operation, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, connectors.Invalid(key, "required")
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Name: key, Input: src})
+	if err != nil {
+		return nil, connectors.Invalid(key, "invalid GraphQL: %s", gqlReason(err))
+	}
+	if len(doc.Operations) != 1 {
+		return nil, connectors.Invalid(key, "must hold exactly one operation, has %d", len(doc.Operations))
+	}
+	op := doc.Operations[0]
+	if op.Operation != ast.Query {
+		return nil, connectors.Invalid(key, "must be a query, not a %s", op.Operation)
+	}
+	out := &operation{key: key, src: src, name: op.Name, vars: map[string]bool{}}
+	out.label = "query"
+	if op.Name != "" {
+		out.label += " " + op.Name
+	}
+	for _, v := range op.VariableDefinitions {
+		at := ""
+		if v.Position != nil {
+			at = fmt.Sprintf(" (line %d of the query)", v.Position.Line)
+		}
+		if !slices.Contains(allowed, v.Variable) {
+			return nil, connectors.Invalid(key, "declares variable $%s%s; this query may declare %s", v.Variable, at, varList(allowed))
+		}
+		switch v.Variable {
+		case VarSince, VarUntil, VarCursor:
+			if v.Type.NonNull && v.DefaultValue == nil {
+				return nil, connectors.Invalid(key, "variable $%s%s must be nullable (it is null when unset); declare it as %s", v.Variable, at, v.Type.Name())
+			}
+		case VarKeys:
+			if v.Type.Elem == nil {
+				return nil, connectors.Invalid(key, "variable $keys%s must be a list, e.g. [ID!]!", at)
+			}
+		}
+		out.vars[v.Variable] = true
+	}
+	for _, r := range required {
+		if !out.vars[r] {
+			return nil, connectors.Invalid(key, "must declare $%s", r)
+		}
+	}
+	return out, nil
+}
+
+func varList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "$" + n
+	}
+	return strings.Join(out, ", ")
+}
+
+func gqlReason(err error) string {
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) {
+		if len(ge.Locations) > 0 {
+			return fmt.Sprintf("line %d, column %d of the query: %s", ge.Locations[0].Line, ge.Locations[0].Column, ge.Message)
+		}
+		return ge.Message
+	}
+	return err.Error()
+}
+
+// Close releases nothing: the HTTP client is the gateway's.
+func (c *Connector) Close() error { return nil }
+
+// variables are the values a call supplies; only the declared ones are
+// sent.
+type variables struct {
+	keys         []string
+	since, until time.Time
+	limit        int
+	cursor       string
+}
+
+func (op *operation) variables(v variables) map[string]any {
+	out := map[string]any{}
+	optTime := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	for name := range op.vars {
+		switch name {
+		case VarKeys:
+			out[name] = v.keys
+		case VarSince:
+			out[name] = optTime(v.since)
+		case VarUntil:
+			out[name] = optTime(v.until)
+		case VarLimit:
+			out[name] = v.limit
+		case VarCursor:
+			if v.cursor == "" {
+				out[name] = nil
+			} else {
+				out[name] = v.cursor
+			}
+		}
+	}
+	return out
+}
+
+// execute posts op and returns the whole response ({"data": ...}), which
+// the mappings' paths start from: records: $.data.customers.
+func (c *Connector) execute(ctx context.Context, op *operation, v variables) (any, error) {
+	desc := c.desc + " (" + op.label + ")"
+	payload := map[string]any{"query": op.src, "variables": op.variables(v)}
+	if op.name != "" {
+		payload["operationName"] = op.name
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot encode the variables", desc)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/json")
+	for name, val := range c.Headers {
+		req.Header.Set(name, val.Reveal())
+	}
+	c.Auth.Apply(req)
+	_, raw, err := httpauth.Do(ctx, c.client, req, desc, c.MaxResponseBytes)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonmap.DecodeBytes(raw)
+	if err != nil {
+		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
+	}
+	resp, ok := doc.(map[string]any)
+	if !ok {
+		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not a GraphQL result", desc)
+	}
+	data := resp["data"]
+	if errs, _ := resp["errors"].([]any); len(errs) > 0 {
+		code, what := classifyErrors(errs)
+		if data == nil || code == connectors.CodeRateLimited || code == connectors.CodeUnauthorized {
+			// Error messages may quote data: name only their count and codes.
+			return nil, connectors.Errorf(code, "%s: %d GraphQL errors%s", desc, len(errs), what)
+		}
+		c.log.Warn("partial GraphQL result", "query", op.label, "errors", len(errs))
+	}
+	if data == nil {
+		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response has no data", desc)
+	}
+	return resp, nil
+}
+
+// classifyErrors reads the extensions.code of GraphQL errors: throttling
+// and authentication codes keep their meaning; anything else is a bad
+// response.
+func classifyErrors(errs []any) (connectors.Code, string) {
+	code := connectors.CodeBadResponse
+	var codes []string
+	for _, e := range errs {
+		m, _ := e.(map[string]any)
+		ext, _ := m["extensions"].(map[string]any)
+		s, _ := ext["code"].(string)
+		if s == "" || len(s) > 40 || strings.Trim(strings.ToUpper(s), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+			continue
+		}
+		s = strings.ToUpper(s)
+		if !slices.Contains(codes, s) {
+			codes = append(codes, s)
+		}
+		switch s {
+		case "THROTTLED", "RATE_LIMITED", "TOO_MANY_REQUESTS", "MAX_COST_EXCEEDED":
+			code = connectors.CodeRateLimited
+		case "UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN", "ACCESS_DENIED":
+			if code != connectors.CodeRateLimited {
+				code = connectors.CodeUnauthorized
+			}
+		}
+	}
+	if len(codes) == 0 {
+		return code, ""
+	}
+	return code, " (" + strings.Join(codes, ", ") + ")"
+}
+
+func unconfigured(cp connectors.Capability) error {
+	return connectors.Errorf(connectors.CodeInternal, "graphql connector has no %s query configured", cp)
+}
+
+func mapped(c *Connector, op *operation, err error) error {
+	ce := connectors.Classify(err)
+	return connectors.Errorf(ce.Code, "%s (%s): %w", c.desc, op.label, ce.Err)
+}
+
+// Profiles implements connectors.ProfileSource.
+func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.Profile, error) {
+	if c.profiles == nil {
+		return nil, unconfigured(connectors.CapProfiles)
+	}
+	if len(keys) == 0 {
+		return []*connectors.Profile{}, nil
+	}
+	data, err := c.execute(ctx, c.profiles, variables{keys: keys})
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.pm.Map(data)
+	if err != nil {
+		return nil, mapped(c, c.profiles, err)
+	}
+	return jsonmap.AlignProfiles(keys, list), nil
+}
+
+// ListProfiles implements connectors.ProfileLister.
+func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
+	if c.list == nil {
+		return connectors.ProfilePage{}, unconfigured(connectors.CapListProfiles)
+	}
+	if limit <= 0 {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: limit must be positive")
+	}
+	data, err := c.execute(ctx, c.list, variables{cursor: cursor, limit: limit})
+	if err != nil {
+		return connectors.ProfilePage{}, err
+	}
+	list, err := c.lm.Map(data)
+	if err != nil {
+		return connectors.ProfilePage{}, mapped(c, c.list, err)
+	}
+	if len(list) > limit {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,
+			"%s (%s): %d records for a limit of %d (does the query pass $limit?)", c.desc, c.list.label, len(list), limit)
+	}
+	page := connectors.ProfilePage{Profiles: list}
+	more := true
+	if c.hasNext.IsSet() {
+		b, ok, err := c.hasNext.Bool(data)
+		if err != nil {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): has_next: %v", c.desc, c.list.label, err)
+		}
+		if ok {
+			more = b
+		}
+	}
+	next, _, err := c.next.Text(data)
+	if err != nil {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): next_cursor: %v", c.desc, c.list.label, err)
+	}
+	if more && next != "" {
+		if next == cursor {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): next cursor equals the current one", c.desc, c.list.label)
+		}
+		page.Next = next
+	}
+	return page, nil
+}
+
+// Orders implements connectors.OrderSource.
+func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
+	if c.orders == nil {
+		return nil, unconfigured(connectors.CapOrders)
+	}
+	if len(keys) == 0 {
+		return [][]connectors.Order{}, nil
+	}
+	data, err := c.execute(ctx, c.orders, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit})
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.om.Map(data)
+	if err != nil {
+		return nil, mapped(c, c.orders, err)
+	}
+	return jsonmap.AlignOrders(keys, list, w), nil
+}
+
+// Interactions implements connectors.InteractionSource.
+func (c *Connector) Interactions(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Interaction, error) {
+	if c.interactions == nil {
+		return nil, unconfigured(connectors.CapInteractions)
+	}
+	if len(keys) == 0 {
+		return [][]connectors.Interaction{}, nil
+	}
+	data, err := c.execute(ctx, c.interactions, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit})
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.im.Map(data)
+	if err != nil {
+		return nil, mapped(c, c.interactions, err)
+	}
+	return jsonmap.AlignInteractions(keys, list, w), nil
+}
+
+// Format implements fmt.Formatter: every verb prints the same short
+// description, without credentials or the HTTP client's internals.
+func (c *Connector) Format(f fmt.State, _ rune) {
+	auth := c.Auth.Type
+	if auth == "" {
+		auth = httpauth.TypeNone
+	}
+	endpoint := "(invalid URL)"
+	if u, err := url.Parse(c.Endpoint); err == nil {
+		endpoint = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	}
+	fmt.Fprintf(f, "graphql connector{endpoint: %s, auth: %s, capabilities: %v}", endpoint, auth, c.Capabilities())
+}

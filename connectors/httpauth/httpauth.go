@@ -1,0 +1,167 @@
+// Package httpauth is the authentication configuration shared by the HTTP
+// based connector kinds (rest, graphql):
+//
+//	auth: {type: bearer, token: "${CRM_TOKEN}"}
+//	auth: {type: api_key, header: X-Api-Key, key: "${KEY}"}
+//	auth: {type: api_key, query: api_key, key: "${KEY}"}
+//	auth: {type: basic, username: harmony, password: "${PASSWORD}"}
+//
+// Credentials are connectors.Secret values: they print as [REDACTED].
+//
+// The package also holds the HTTP plumbing those kinds share and Go
+// connectors may reuse: Do sends a request and classifies every failure as a
+// *connectors.Error (status codes, Retry-After, body size cap), without ever
+// putting URLs, headers or bodies in the error text.
+package httpauth
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+
+	"github.com/harmonyhq/harmony/connectors"
+)
+
+// Authentication types.
+const (
+	TypeNone   = "none"
+	TypeBearer = "bearer"
+	TypeAPIKey = "api_key"
+	TypeBasic  = "basic"
+	TypeOAuth2 = "oauth2" // reserved: client credentials, not yet supported
+)
+
+// Config is an `auth:` block.
+type Config struct {
+	// Type is none (the default), bearer, api_key or basic.
+	Type string `yaml:"type"`
+	// Token is the bearer token (type bearer), sent as
+	// "Authorization: Bearer <token>".
+	Token connectors.Secret `yaml:"token"`
+	// Header names the header that carries Key (type api_key).
+	Header string `yaml:"header"`
+	// Query names the query parameter that carries Key (type api_key).
+	Query string `yaml:"query"`
+	// Key is the API key (type api_key).
+	Key connectors.Secret `yaml:"key"`
+	// Username and Password are the basic credentials (type basic).
+	Username string            `yaml:"username"`
+	Password connectors.Secret `yaml:"password"`
+}
+
+// Validate checks the block, reporting keys under "auth".
+func (c Config) Validate() error { return c.ValidateAt("auth") }
+
+// ValidateAt checks the block configured at the dotted key prefix.
+// Errors are *connectors.ConfigError and never contain credentials.
+func (c Config) ValidateAt(prefix string) error {
+	key := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	// used lists the keys each type reads; others must be empty.
+	set := map[string]bool{
+		"token":    c.Token != "",
+		"header":   c.Header != "",
+		"query":    c.Query != "",
+		"key":      c.Key != "",
+		"username": c.Username != "",
+		"password": c.Password != "",
+	}
+	var used []string
+	switch c.Type {
+	case "", TypeNone:
+	case TypeBearer:
+		used = []string{"token"}
+		if c.Token == "" {
+			return connectors.Invalid(key("token"), "required for type bearer")
+		}
+	case TypeAPIKey:
+		used = []string{"header", "query", "key"}
+		if c.Key == "" {
+			return connectors.Invalid(key("key"), "required for type api_key")
+		}
+		if (c.Header == "") == (c.Query == "") {
+			return connectors.Invalid(key("type"), "api_key needs exactly one of header or query")
+		}
+		if c.Header != "" && !ValidHeaderName(c.Header) {
+			return connectors.Invalid(key("header"), "not a valid header name")
+		}
+	case TypeBasic:
+		used = []string{"username", "password"}
+		if c.Username == "" {
+			return connectors.Invalid(key("username"), "required for type basic")
+		}
+		if strings.Contains(c.Username, ":") {
+			return connectors.Invalid(key("username"), "must not contain ':'")
+		}
+	case TypeOAuth2:
+		return connectors.Invalid(key("type"), "oauth2 (client credentials) is not yet supported; use bearer with a long-lived token")
+	default:
+		return connectors.Invalid(key("type"), "unknown auth type (known: none, bearer, api_key, basic)")
+	}
+	for _, k := range []string{"token", "header", "query", "key", "username", "password"} {
+		if set[k] && !contains(used, k) {
+			t := c.Type
+			if t == "" {
+				t = TypeNone
+			}
+			return connectors.Invalid(key(k), "not used by auth type %s", t)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidHeaderName reports whether h is a valid HTTP header field name.
+func ValidHeaderName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for _, c := range h {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// Apply adds the credentials to req. It assumes Validate passed.
+func (c Config) Apply(req *http.Request) {
+	switch c.Type {
+	case TypeBearer:
+		req.Header.Set("Authorization", "Bearer "+c.Token.Reveal())
+	case TypeAPIKey:
+		if c.Header != "" {
+			req.Header.Set(textproto.CanonicalMIMEHeaderKey(c.Header), c.Key.Reveal())
+			return
+		}
+		q := req.URL.Query()
+		q.Set(c.Query, c.Key.Reveal())
+		req.URL.RawQuery = q.Encode()
+	case TypeBasic:
+		req.SetBasicAuth(c.Username, c.Password.Reveal())
+	}
+}
+
+// Secrets returns the credential values, for scrubbing text that might echo
+// them.
+func (c Config) Secrets() []string {
+	var out []string
+	for _, s := range []connectors.Secret{c.Token, c.Key, c.Password} {
+		if s != "" {
+			out = append(out, s.Reveal())
+		}
+	}
+	return out
+}

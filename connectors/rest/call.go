@@ -1,0 +1,307 @@
+package rest
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/connectors/jsonmap"
+)
+
+func unconfigured(cp connectors.Capability) error {
+	return connectors.Errorf(connectors.CodeInternal, "rest connector has no %s endpoint configured", cp)
+}
+
+// Profiles implements connectors.ProfileSource.
+func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.Profile, error) {
+	ep := c.profiles
+	if ep == nil {
+		return nil, unconfigured(connectors.CapProfiles)
+	}
+	if len(keys) == 0 {
+		return []*connectors.Profile{}, nil
+	}
+	if !ep.perKey {
+		doc, _, err := c.call(ctx, ep.req, TemplateData{Keys: keys}, false)
+		if err != nil {
+			return nil, err
+		}
+		list, err := ep.m.Map(doc)
+		if err != nil {
+			return nil, described(ep.req, err)
+		}
+		return jsonmap.AlignProfiles(keys, list), nil
+	}
+	out := make([]*connectors.Profile, len(keys))
+	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
+		doc, notFound, err := c.call(ctx, ep.req, TemplateData{Key: key}, true)
+		if err != nil || notFound {
+			return err
+		}
+		list, err := ep.m.Map(doc)
+		if err != nil {
+			return described(ep.req, err)
+		}
+		if !ep.m.HasKey() {
+			// The request named the key; the response's record is its answer.
+			if len(list) > 0 {
+				p := list[0]
+				p.Key = key
+				out[i] = &p
+			}
+			return nil
+		}
+		out[i] = jsonmap.AlignProfiles([]string{key}, list)[0]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListProfiles implements connectors.ProfileLister.
+func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
+	ep := c.listProfiles
+	if ep == nil {
+		return connectors.ProfilePage{}, unconfigured(connectors.CapListProfiles)
+	}
+	if limit <= 0 {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: limit must be positive")
+	}
+	d := TemplateData{Limit: limit, Cursor: cursor}
+	switch ep.style {
+	case PageNumber:
+		d.Page = 1
+		if cursor != "" {
+			n, err := strconv.Atoi(cursor)
+			if err != nil || n < 1 {
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: cursor is not a page number")
+			}
+			d.Page = n
+		}
+		d.Offset = (d.Page - 1) * limit
+	case PageOffset:
+		if cursor != "" {
+			n, err := strconv.Atoi(cursor)
+			if err != nil || n < 0 {
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: cursor is not an offset")
+			}
+			d.Offset = n
+		}
+		d.Page = d.Offset/limit + 1
+	}
+	doc, _, err := c.call(ctx, ep.req, d, false)
+	if err != nil {
+		return connectors.ProfilePage{}, err
+	}
+	list, err := ep.m.Map(doc)
+	if err != nil {
+		return connectors.ProfilePage{}, described(ep.req, err)
+	}
+	more := true
+	if ep.hasMore.IsSet() {
+		b, ok, err := ep.hasMore.Bool(doc)
+		if err != nil {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.has_more: %v", describe(ep.req.method, ep.req.pathSrc), err)
+		}
+		if ok {
+			more = b
+		}
+	}
+	if len(list) > limit {
+		if ep.style != PageOffset {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,
+				"%s: %d records for a limit of %d (does the endpoint honour {{.Limit}}?)", describe(ep.req.method, ep.req.pathSrc), len(list), limit)
+		}
+		list = list[:limit]
+	}
+	page := connectors.ProfilePage{Profiles: list}
+	switch ep.style {
+	case PageCursor:
+		next, _, err := ep.next.Text(doc)
+		if err != nil {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.next: %v", describe(ep.req.method, ep.req.pathSrc), err)
+		}
+		if more && next != "" {
+			if next == cursor {
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: next cursor equals the current one", describe(ep.req.method, ep.req.pathSrc))
+			}
+			page.Next = next
+		}
+	case PageNumber:
+		if more && len(list) >= limit {
+			page.Next = strconv.Itoa(d.Page + 1)
+		}
+	case PageOffset:
+		if more && len(list) >= limit {
+			page.Next = strconv.Itoa(d.Offset + len(list))
+		}
+	}
+	return page, nil
+}
+
+// Orders implements connectors.OrderSource.
+func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
+	ep := c.orders
+	if ep == nil {
+		return nil, unconfigured(connectors.CapOrders)
+	}
+	if len(keys) == 0 {
+		return [][]connectors.Order{}, nil
+	}
+	d := TemplateData{Since: w.Since, Until: w.Until, Limit: w.Limit}
+	if !ep.perKey {
+		d.Keys = keys
+		doc, _, err := c.call(ctx, ep.req, d, false)
+		if err != nil {
+			return nil, err
+		}
+		list, err := ep.m.Map(doc)
+		if err != nil {
+			return nil, described(ep.req, err)
+		}
+		return jsonmap.AlignOrders(keys, list, w), nil
+	}
+	out := make([][]connectors.Order, len(keys))
+	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
+		d := d
+		d.Key = key
+		doc, notFound, err := c.call(ctx, ep.req, d, true)
+		if err != nil {
+			return err
+		}
+		var list []connectors.Order
+		if !notFound {
+			if list, err = ep.m.Map(doc); err != nil {
+				return described(ep.req, err)
+			}
+		}
+		if !ep.m.HasCustomerKey() {
+			for j := range list {
+				list[j].CustomerKey = key
+			}
+		}
+		out[i] = jsonmap.AlignOrders([]string{key}, list, w)[0]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Interactions implements connectors.InteractionSource.
+func (c *Connector) Interactions(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Interaction, error) {
+	ep := c.interactions
+	if ep == nil {
+		return nil, unconfigured(connectors.CapInteractions)
+	}
+	if len(keys) == 0 {
+		return [][]connectors.Interaction{}, nil
+	}
+	d := TemplateData{Since: w.Since, Until: w.Until, Limit: w.Limit}
+	if !ep.perKey {
+		d.Keys = keys
+		doc, _, err := c.call(ctx, ep.req, d, false)
+		if err != nil {
+			return nil, err
+		}
+		list, err := ep.m.Map(doc)
+		if err != nil {
+			return nil, described(ep.req, err)
+		}
+		return jsonmap.AlignInteractions(keys, list, w), nil
+	}
+	out := make([][]connectors.Interaction, len(keys))
+	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
+		d := d
+		d.Key = key
+		doc, notFound, err := c.call(ctx, ep.req, d, true)
+		if err != nil {
+			return err
+		}
+		var list []connectors.Interaction
+		if !notFound {
+			if list, err = ep.m.Map(doc); err != nil {
+				return described(ep.req, err)
+			}
+		}
+		if !ep.m.HasCustomerKey() {
+			for j := range list {
+				list[j].CustomerKey = key
+			}
+		}
+		out[i] = jsonmap.AlignInteractions([]string{key}, list, w)[0]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// described prefixes a mapping error with the endpoint.
+func described(r *request, err error) error {
+	ce := connectors.Classify(err)
+	return connectors.Errorf(ce.Code, "%s: %w", describe(r.method, r.pathSrc), ce.Err)
+}
+
+// perKey runs fn for every key with at most MaxConcurrency in flight. The
+// first failure cancels the others; perKey returns only after every fn has
+// returned, so nothing uses ctx afterwards.
+func (c *Connector) perKey(ctx context.Context, keys []string, fn func(ctx context.Context, i int, key string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := min(c.MaxConcurrency, len(keys))
+	if n < 1 {
+		n = 1
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if ctx.Err() != nil {
+					continue // a failure or the caller ended the call
+				}
+				if err := fn(ctx, i, keys[i]); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for i := range keys {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		// The caller's context ended: some keys may be unanswered.
+		if err == context.DeadlineExceeded {
+			return connectors.NewError(connectors.CodeTimeout, err)
+		}
+		return connectors.NewError(connectors.CodeUnavailable, err)
+	}
+	return nil
+}

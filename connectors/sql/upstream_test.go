@@ -1,0 +1,377 @@
+package sql_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/connectors/connectortest"
+)
+
+// The same small retail data set is loaded into SQLite and PostgreSQL:
+// customers, orders with lines (POS and online), and calls from a call
+// center.
+
+type customerRow struct {
+	id, first, last, email, phone, birth, tier, updated string
+}
+
+var customerRows = []customerRow{
+	{"1001", "Ana", "Silva", "ana@example.com", "+351910000001", "1990-04-12", "gold", "2024-05-01T10:00:00Z"},
+	{"1002", "Bruno", "Costa", "", "+351910000002", "", "silver", "2024-05-02T10:00:00Z"},
+	{"1003", "Carla", "Dias", "carla@example.com", "", "1985-11-30", "", "2024-05-03T10:00:00Z"},
+	{"1004", "Duarte", "Reis", "duarte@example.com", "", "", "", "2024-05-04T10:00:00Z"},
+	{"1005", "Eva", "Lopes", "eva@example.com", "", "", "bronze", "2024-05-05T10:00:00Z"},
+}
+
+type orderRow struct {
+	id       int
+	customer string
+	at       string
+	status   string
+	cents    int
+	store    string
+	lines    [][3]any // sku, qty, unit cents
+}
+
+var orderRows = []orderRow{
+	{1, "1001", "2024-04-01T09:00:00Z", "paid", 12990, "", [][3]any{{"TSHIRT-M", 2, 4995}, {"SOCKS", 1, 3000}}},
+	{2, "1001", "2024-04-05T09:00:00Z", "refunded", 1500, "Lisboa Chiado", [][3]any{{"CAP", 1, 1500}}},
+	{3, "1001", "2024-04-10T09:00:00Z", "paid", 4250, "", nil},
+	{4, "1001", "2024-04-20T09:00:00Z", "paid", 799, "Porto", [][3]any{{"PIN", 1, 799}}},
+	{5, "1002", "2024-03-01T12:00:00Z", "fulfilled", 30000, "Porto", [][3]any{{"JACKET", 1, 30000}}},
+	{6, "1003", "2024-01-15T08:30:00Z", "paid", 9999, "", [][3]any{{"BAG", 1, 9999}}},
+}
+
+type callRow struct {
+	id, customer string
+	at           int64 // unix seconds
+	direction    string
+	duration     float64
+	agent        string
+	outcome      string
+}
+
+var callRows = []callRow{
+	{"call-1", "1001", 1706781600, "inbound", 125.5, "rita", "resolved"},
+	{"call-2", "1001", 1706868000, "outbound", 60, "joao", ""},
+	{"call-3", "1001", 1706954400, "inbound", 300, "rita", "escalated"},
+	{"call-4", "1003", 1707040800, "inbound", 42, "", "resolved"},
+}
+
+func loadData(t testing.TB, db *sql.DB, dialect string) {
+	t.Helper()
+	var ddl []string
+	if dialect == "postgres" {
+		ddl = []string{
+			`CREATE TABLE customers (id bigint PRIMARY KEY, first_name text, last_name text, email text, phone text,
+				birth_date date, tier text, updated_at timestamptz NOT NULL)`,
+			`CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, placed_at timestamptz NOT NULL,
+				status text, total numeric(12,2) NOT NULL, currency char(3) NOT NULL, store text)`,
+			`CREATE TABLE order_lines (order_id bigint NOT NULL, sku text, qty int NOT NULL, unit_cents bigint NOT NULL)`,
+			`CREATE TABLE calls (id text PRIMARY KEY, customer_id bigint NOT NULL, started_at timestamptz NOT NULL,
+				direction text, duration interval, agent text, outcome text)`,
+		}
+	} else {
+		ddl = []string{
+			`CREATE TABLE customers (id TEXT PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, phone TEXT,
+				birth_date TEXT, tier TEXT, updated_at TEXT NOT NULL)`,
+			`CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, placed_at TEXT NOT NULL,
+				status TEXT, total_cents INTEGER NOT NULL, currency TEXT NOT NULL, store TEXT)`,
+			`CREATE TABLE order_lines (order_id INTEGER NOT NULL, sku TEXT, qty INTEGER NOT NULL, unit_cents INTEGER NOT NULL)`,
+			`CREATE TABLE calls (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, started_unix INTEGER NOT NULL,
+				direction TEXT, duration REAL, agent TEXT, outcome TEXT)`,
+		}
+	}
+	for _, q := range ddl {
+		mustExec(t, db, q)
+	}
+	p := placeholders(dialect)
+	null := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	for _, c := range customerRows {
+		mustExec(t, db, "INSERT INTO customers VALUES ("+p(8)+")",
+			c.id, c.first, c.last, null(c.email), null(c.phone), null(c.birth), null(c.tier), c.updated)
+	}
+	for _, o := range orderRows {
+		if dialect == "postgres" {
+			mustExec(t, db, "INSERT INTO orders VALUES ("+p(7)+")",
+				o.id, o.customer, o.at, o.status, fmt.Sprintf("%d.%02d", o.cents/100, o.cents%100), "EUR", null(o.store))
+		} else {
+			mustExec(t, db, "INSERT INTO orders VALUES ("+p(7)+")", o.id, o.customer, o.at, o.status, o.cents, "EUR", null(o.store))
+		}
+		for _, l := range o.lines {
+			mustExec(t, db, "INSERT INTO order_lines VALUES ("+p(4)+")", o.id, l[0], l[1], l[2])
+		}
+	}
+	for _, c := range callRows {
+		if dialect == "postgres" {
+			mustExec(t, db, "INSERT INTO calls VALUES ("+p(7)+")", c.id, c.customer, time.Unix(c.at, 0),
+				c.direction, fmt.Sprintf("%g seconds", c.duration), null(c.agent), null(c.outcome))
+		} else {
+			mustExec(t, db, "INSERT INTO calls VALUES ("+p(7)+")", c.id, c.customer, c.at, c.direction, c.duration, null(c.agent), null(c.outcome))
+		}
+	}
+}
+
+func placeholders(dialect string) func(n int) string {
+	return func(n int) string {
+		var ps []string
+		for i := 1; i <= n; i++ {
+			if dialect == "postgres" {
+				ps = append(ps, fmt.Sprintf("$%d", i))
+			} else {
+				ps = append(ps, "?")
+			}
+		}
+		return strings.Join(ps, ", ")
+	}
+}
+
+func mustExec(t testing.TB, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", strings.Fields(q)[0:3], err)
+	}
+}
+
+const sqliteConfig = `
+driver: sqlite
+dsn: "%s"
+max_open_conns: 4
+profiles:
+  query: |
+    SELECT id AS key, first_name AS given_name, last_name AS family_name, email, phone,
+           birth_date, tier, updated_at
+    FROM customers
+    WHERE id IN (SELECT value FROM json_each(:keys))
+list_profiles:
+  query: |
+    SELECT id AS key, email FROM customers
+    WHERE id > :cursor ORDER BY id LIMIT :limit
+orders:
+  query: |
+    SELECT customer_key, id, placed_at, status, channel, location, total_minor, currency, items
+    FROM (
+      SELECT o.customer_id AS customer_key, o.id, o.placed_at, o.status,
+             CASE WHEN o.store IS NULL THEN 'online' ELSE 'store' END AS channel,
+             o.store AS location, o.total_cents AS total_minor, o.currency,
+             (SELECT json_group_array(json_object('sku', l.sku, 'quantity', l.qty, 'unit_minor', l.unit_cents))
+                FROM order_lines l WHERE l.order_id = o.id) AS items,
+             row_number() OVER (PARTITION BY o.customer_id ORDER BY o.placed_at DESC) AS rn
+      FROM orders o
+      WHERE o.customer_id IN (SELECT value FROM json_each(:keys))
+        AND (:since IS NULL OR o.placed_at >= :since)
+        AND (:until IS NULL OR o.placed_at <= :until)
+    )
+    WHERE rn <= :limit
+interactions:
+  query: |
+    -- calls: times are unix seconds; ':since' in this comment is not a placeholder
+    SELECT customer_id AS customer_key, id, started_unix AS occurred_at,
+           'phone' AS channel, 'call' AS type, direction,
+           duration AS duration_seconds, agent AS attr_agent, outcome AS attr_outcome
+    FROM calls
+    WHERE customer_id IN (SELECT value FROM json_each(:keys))
+      AND (:since IS NULL OR started_unix >= unixepoch(:since))
+      AND (:until IS NULL OR started_unix <= unixepoch(:until))
+    ORDER BY started_unix DESC
+`
+
+// sqliteUpstream is a temporary SQLite file with the data set, and the
+// admin connection that breaks and blocks it.
+type sqliteUpstream struct {
+	path  string
+	admin *sql.DB
+	mu    sync.Mutex
+}
+
+func newSQLite(t testing.TB) *sqliteUpstream {
+	path := filepath.Join(t.TempDir(), "retail.db")
+	admin, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	loadData(t, admin, "sqlite")
+	return &sqliteUpstream{path: path, admin: admin}
+}
+
+// dsn waits up to 30s for locks, so that Block makes calls hang (until
+// their context ends).
+func (u *sqliteUpstream) dsn() string { return "file:" + u.path + "?_pragma=busy_timeout(30000)" }
+
+var sqliteTables = []string{"customers", "orders", "calls"}
+
+func (u *sqliteUpstream) Break() {
+	for _, tb := range sqliteTables {
+		if _, err := u.admin.Exec("ALTER TABLE " + tb + " RENAME TO " + tb + "_broken"); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func (u *sqliteUpstream) Heal() {
+	for _, tb := range sqliteTables {
+		if _, err := u.admin.Exec("ALTER TABLE " + tb + "_broken RENAME TO " + tb); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// Block holds an exclusive lock on the database file.
+func (u *sqliteUpstream) Block() func() {
+	conn, err := u.admin.Conn(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		panic(err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			_, _ = conn.ExecContext(context.Background(), "COMMIT")
+			_ = conn.Close()
+		})
+	}
+}
+
+func TestConformanceSQLite(t *testing.T) {
+	connectortest.Run(t, func(t *testing.T) *connectortest.Harness {
+		u := newSQLite(t)
+		return &connectortest.Harness{
+			Connector: connectortest.Build(t, "sql", fmt.Sprintf(sqliteConfig, u.dsn()), connectors.Env{Name: "pos"}),
+			Known:     []string{"1001", "1002", "1003"},
+			Missing:   "9999",
+			Break:     u.Break,
+			Heal:      u.Heal,
+			Block:     u.Block,
+		}
+	})
+}
+
+const postgresConfig = `
+driver: postgres
+dsn: "%s"
+max_open_conns: 4
+conn_max_lifetime: 5m
+profiles:
+  query: |
+    SELECT id::text AS key, first_name AS given_name, last_name AS family_name, email, phone,
+           birth_date, tier, updated_at
+    FROM customers
+    WHERE id::text = ANY(:keys)
+list_profiles:
+  query: |
+    SELECT id::text AS key, email FROM customers
+    WHERE id::text > :cursor ORDER BY id::text LIMIT :limit
+orders:
+  query: |
+    SELECT customer_key, id, placed_at, status, channel, location, total_minor, currency, items
+    FROM (
+      SELECT o.customer_id::text AS customer_key, o.id::text AS id, o.placed_at, o.status,
+             CASE WHEN o.store IS NULL THEN 'online' ELSE 'store' END AS channel,
+             o.store AS location, (o.total * 100)::bigint AS total_minor, o.currency,
+             (SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.qty, 'unit_minor', l.unit_cents))
+                FROM order_lines l WHERE l.order_id = o.id) AS items,
+             row_number() OVER (PARTITION BY o.customer_id ORDER BY o.placed_at DESC) AS rn
+      FROM orders o
+      WHERE o.customer_id::text = ANY(:keys)
+        AND (:since::timestamptz IS NULL OR o.placed_at >= :since)
+        AND (:until::timestamptz IS NULL OR o.placed_at <= :until)
+    ) t
+    WHERE rn <= :limit
+interactions:
+  query: |
+    SELECT customer_id::text AS customer_key, id, started_at AS occurred_at,
+           'phone' AS channel, 'call' AS type, direction,
+           extract(epoch FROM duration) AS duration_seconds,
+           agent AS attr_agent, outcome AS attr_outcome, 'it''s :not_a_placeholder' AS attr_note
+    FROM calls
+    WHERE customer_id::text = ANY(:keys)
+      AND started_at >= coalesce(:since::timestamptz, '-infinity')
+      AND started_at <= coalesce(:until::timestamptz, 'infinity')
+    ORDER BY started_at DESC
+`
+
+// postgresUpstream is a temporary schema in the local PostgreSQL, reached
+// through a proxy that breaks and blocks it.
+type postgresUpstream struct {
+	schema string
+	proxy  *connectortest.Proxy
+}
+
+// pgAddr is the PostgreSQL the tests use (user postgres, trust auth,
+// database postgres); HARMONY_TEST_PG_ADDR overrides it.
+var pgAddr = cmpOr(os.Getenv("HARMONY_TEST_PG_ADDR"), "127.0.0.1:5432")
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func newPostgres(t testing.TB) *postgresUpstream {
+	c, err := net.DialTimeout("tcp", pgAddr, 2*time.Second)
+	if err != nil {
+		t.Skipf("PostgreSQL is not reachable at %s (%v): skipping the postgres tests", pgAddr, err)
+	}
+	c.Close()
+	admin, err := sql.Open("pgx", "postgres://postgres@"+pgAddr+"/postgres?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Ping(); err != nil {
+		admin.Close()
+		t.Skipf("PostgreSQL at %s refuses the test login (%v): skipping the postgres tests", pgAddr, err)
+	}
+	schema := fmt.Sprintf("harmony_connectortest_%d_%d", os.Getpid(), rand.IntN(1e9))
+	mustExec(t, admin, "CREATE SCHEMA "+schema)
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	mustExec(t, admin, "SET search_path TO "+schema)
+	admin.SetMaxOpenConns(1) // keep the search_path on the one connection
+	loadData(t, admin, "postgres")
+	return &postgresUpstream{schema: schema, proxy: connectortest.NewProxy(t, pgAddr)}
+}
+
+func (u *postgresUpstream) dsn(password string) string {
+	return "postgres://postgres:" + password + "@" + u.proxy.Addr + "/postgres?sslmode=disable&search_path=" + u.schema
+}
+
+func TestConformancePostgres(t *testing.T) {
+	connectortest.Run(t, func(t *testing.T) *connectortest.Harness {
+		u := newPostgres(t)
+		// The server trusts local logins: the password only checks that it
+		// never leaks.
+		const password = "pg-pa55word-never-printed"
+		return &connectortest.Harness{
+			Connector: connectortest.Build(t, "sql", fmt.Sprintf(postgresConfig, u.dsn(password)), connectors.Env{Name: "erp"}),
+			Known:     []string{"1001", "1002", "1003"},
+			Missing:   "9999",
+			Break:     u.proxy.Break,
+			Heal:      u.proxy.Heal,
+			Block:     u.proxy.Block,
+			Secrets:   []string{password},
+		}
+	})
+}

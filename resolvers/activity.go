@@ -25,18 +25,21 @@ type fetched[T any] struct {
 // loadFunc starts a windowed load of one key from one source.
 type loadFunc[T any] func(context.Context, *sources.Source, string, connectors.Window) dataloader.Thunk[[]T]
 
-// fetch reads the customer's items from every source that has a key for
-// them, each with the window window gives it (false skips the source). All
-// loads are issued before any is awaited, so sources are read in parallel.
-func fetch[T any](ctx context.Context, srcs []*sources.Source, keys map[string][]string,
+// pendingFetch is a fetch whose loads are issued and not yet awaited.
+type pendingFetch[T any] struct {
+	out    []fetched[T]
+	thunks [][]dataloader.Thunk[[]T]
+	at     func(T) (time.Time, string)
+}
+
+// startFetch issues the loads of the customer's items from every source that
+// has a key for them, each with the window window gives it (false skips the
+// source). Nothing waits yet: issue every load a resolver needs, then wait
+// on them, so that sources are read in parallel and in one batch.
+func startFetch[T any](ctx context.Context, srcs []*sources.Source, keys map[string][]string,
 	window func(*sources.Source) (connectors.Window, bool), load loadFunc[T], at func(T) (time.Time, string),
-) []fetched[T] {
-	type pending struct {
-		i      int
-		thunks []dataloader.Thunk[[]T]
-	}
-	var out []fetched[T]
-	var waits []pending
+) *pendingFetch[T] {
+	p := &pendingFetch[T]{at: at}
 	for _, src := range srcs {
 		ks := keys[src.Name()]
 		if len(ks) == 0 {
@@ -46,16 +49,21 @@ func fetch[T any](ctx context.Context, srcs []*sources.Source, keys map[string][
 		if !ok {
 			continue
 		}
-		p := pending{i: len(out)}
+		var ths []dataloader.Thunk[[]T]
 		for _, k := range ks {
-			p.thunks = append(p.thunks, load(ctx, src, k, w))
+			ths = append(ths, load(ctx, src, k, w))
 		}
-		out = append(out, fetched[T]{src: src, w: w})
-		waits = append(waits, p)
+		p.out = append(p.out, fetched[T]{src: src, w: w})
+		p.thunks = append(p.thunks, ths)
 	}
-	for _, p := range waits {
-		f := &out[p.i]
-		for _, th := range p.thunks {
+	return p
+}
+
+// wait collects what every source answered.
+func (p *pendingFetch[T]) wait() []fetched[T] {
+	for i, ths := range p.thunks {
+		f := &p.out[i]
+		for _, th := range ths {
 			items, err := th()
 			if err != nil {
 				f.err, f.items = err, nil
@@ -63,11 +71,11 @@ func fetch[T any](ctx context.Context, srcs []*sources.Source, keys map[string][
 			}
 			f.items = append(f.items, items...)
 		}
-		if len(p.thunks) > 1 && f.err == nil {
+		if len(ths) > 1 && f.err == nil {
 			// Several keys in one system: merge their lists.
 			slices.SortStableFunc(f.items, func(a, b T) int {
-				ta, ia := at(a)
-				tb, ib := at(b)
+				ta, ia := p.at(a)
+				tb, ib := p.at(b)
 				return cmp.Or(tb.Compare(ta), cmp.Compare(ib, ia))
 			})
 			if len(f.items) > f.w.Limit {
@@ -75,7 +83,12 @@ func fetch[T any](ctx context.Context, srcs []*sources.Source, keys map[string][
 			}
 		}
 	}
-	return out
+	return p.out
+}
+
+// firstN is a window of the n newest items.
+func firstN(n int) func(*sources.Source) (connectors.Window, bool) {
+	return func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: n}, true }
 }
 
 func orderAt(o connectors.Order) (time.Time, string)             { return o.PlacedAt, o.ID }

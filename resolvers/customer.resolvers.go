@@ -14,7 +14,6 @@ import (
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/kpi"
 	"github.com/harmonyhq/harmony/internal/loaders"
-	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/timeline"
 )
 
@@ -46,9 +45,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if err != nil {
 		return nil, err
 	}
-	all := fetch(ctx, r.Sources.With(connectors.CapOrders), keys,
-		func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: n}, true },
-		loadOrders, orderAt)
+	all := startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(n), loadOrders, orderAt).wait()
 	return newest(ctx, all, n, orderAt, toOrder), nil
 }
 
@@ -62,9 +59,7 @@ func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer
 	if err != nil {
 		return nil, err
 	}
-	all := fetch(ctx, r.Sources.With(connectors.CapInteractions), keys,
-		func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: n}, true },
-		loadInteractions, interactionAt)
+	all := startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(n), loadInteractions, interactionAt).wait()
 	return newest(ctx, all, n, interactionAt, toInteraction), nil
 }
 
@@ -91,14 +86,9 @@ func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*m
 	if err != nil {
 		return nil, err
 	}
-	orders := fetch(ctx, r.Sources.With(connectors.CapOrders), keys,
-		func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: metricsOrders}, true },
-		loadOrders, orderAt)
-	interactions := fetch(ctx, r.Sources.With(connectors.CapInteractions), keys,
-		func(*sources.Source) (connectors.Window, bool) {
-			return connectors.Window{Limit: metricsInteractions}, true
-		},
-		loadInteractions, interactionAt)
+	pendingOrders := startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(metricsOrders), loadOrders, orderAt)
+	pendingInteractions := startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(metricsInteractions), loadInteractions, interactionAt)
+	orders, interactions := pendingOrders.wait(), pendingInteractions.wait()
 	var fails failures
 	complete := true
 	var os []connectors.Order

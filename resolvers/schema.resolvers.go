@@ -36,28 +36,25 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.Ide
 	if kind != model.IdentifierKindExternalID && system != nil {
 		return nil, apperr.Input("system applies to kind EXTERNAL_ID only")
 	}
-	// A phone number and a WhatsApp ID are the same number.
-	kinds := []string{sk}
+	v, err := r.Normalizer.Normalize(sk, value)
+	if errors.Is(err, identity.ErrInvalid) {
+		return nil, apperr.Input("value is not a valid %s", strings.ToLower(string(kind)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A phone number and a WhatsApp ID are the same number, in E.164 form.
+	ids := []string{store.IdentityID(sk, deref(system), v)}
 	switch sk {
 	case store.KindPhone:
-		kinds = append(kinds, store.KindWhatsApp)
+		ids = append(ids, store.IdentityID(store.KindWhatsApp, "", v))
 	case store.KindWhatsApp:
-		kinds = append(kinds, store.KindPhone)
+		ids = append(ids, store.IdentityID(store.KindPhone, "", v))
 	}
 	l := loaders.From(ctx)
-	var owners []func() (*store.Identity, error)
-	for _, k := range kinds {
-		id, err := r.Normalizer.IdentityID(k, deref(system), value)
-		if errors.Is(err, identity.ErrInvalid) {
-			if k != sk {
-				continue
-			}
-			return nil, apperr.Input("value is not a valid %s", strings.ToLower(string(kind)))
-		}
-		if err != nil {
-			return nil, err
-		}
-		owners = append(owners, l.Owner(ctx, id))
+	owners := make([]func() (*store.Identity, error), len(ids))
+	for i, id := range ids {
+		owners[i] = l.Owner(ctx, id)
 	}
 	for _, owner := range owners {
 		idn, err := owner()

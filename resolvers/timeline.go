@@ -17,8 +17,9 @@ func (r *Resolver) timelinePage(ctx context.Context, keys map[string][]string, c
 	window := func(c connectors.Capability) func(*sources.Source) (connectors.Window, bool) {
 		return func(src *sources.Source) (connectors.Window, bool) { return cur.Window(streamName(src, c), n) }
 	}
-	orders := fetch(ctx, r.Sources.With(connectors.CapOrders), keys, window(connectors.CapOrders), loadOrders, orderAt)
-	interactions := fetch(ctx, r.Sources.With(connectors.CapInteractions), keys, window(connectors.CapInteractions), loadInteractions, interactionAt)
+	pendingOrders := startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, window(connectors.CapOrders), loadOrders, orderAt)
+	pendingInteractions := startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, window(connectors.CapInteractions), loadInteractions, interactionAt)
+	orders, interactions := pendingOrders.wait(), pendingInteractions.wait()
 
 	var streams []timeline.Stream
 	for _, f := range orders {

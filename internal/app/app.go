@@ -53,29 +53,33 @@ type Gateway struct {
 // Build makes a gateway from cfg: it opens the profile store (starting the
 // embedded one when no URI is configured) and builds every connector.
 // Configuration errors name the file, line and key.
-func Build(ctx context.Context, cfg *config.Config, o Options) (g *Gateway, err error) {
+func Build(ctx context.Context, cfg *config.Config, o Options) (*Gateway, error) {
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g = &Gateway{Config: cfg, Registry: prometheus.NewRegistry(), log: log}
-	defer func() {
-		if err != nil {
-			g.Close(context.WithoutCancel(ctx))
-		}
-	}()
+	g := &Gateway{Config: cfg, Registry: prometheus.NewRegistry(), log: log}
+	if err := g.build(ctx, cfg, o); err != nil {
+		g.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err error) {
+	log := g.log
 
 	uri := cfg.Store.URI.Reveal()
 	if uri == "" {
 		g.embedded, err = embedded.Start(ctx, cfg.Store.DataDir, log)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		uri = g.embedded.URI()
 		log.Info("profile store: embedded FerretDB (SQLite); not for production or speed figures", "data_dir", cfg.Store.DataDir)
 	}
 	if g.Store, err = store.Open(ctx, uri, cfg.Store.Database); err != nil {
-		return nil, err
+		return err
 	}
 
 	client := o.HTTPClient
@@ -95,14 +99,17 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (g *Gateway, err 
 			for _, s := range list {
 				_ = s.Close()
 			}
-			return nil, cfg.ConnectorError(i, err)
+			return cfg.ConnectorError(i, err)
 		}
 		list = append(list, sources.New(cn.Name, cn.Kind, conn, sources.Options{
 			Timeout: cn.Timeout, MaxBatch: cn.MaxBatch, MaxConcurrency: cn.MaxConcurrency,
 		}, metrics, log))
 	}
 	if g.Sources, err = sources.NewSet(list...); err != nil {
-		return nil, err
+		for _, s := range list {
+			_ = s.Close()
+		}
+		return err
 	}
 
 	norm := identity.Normalizer{DefaultRegion: cfg.Identity.DefaultRegion}
@@ -117,7 +124,7 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (g *Gateway, err 
 		Log:       log,
 		Examples:  o.Examples,
 	})
-	return g, nil
+	return nil
 }
 
 // Sync links every listing source's records to customers.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -379,20 +378,4 @@ func choose(g group, records []record, owners map[string]string) string {
 func newCustomerID(anchor record) string {
 	h := sha256.Sum256([]byte(anchor.system + "\x00" + anchor.key))
 	return "cus_" + hex.EncodeToString(h[:8])
-}
-
-// IdentityID normalises an identifier and returns the ID of its link in the
-// profile store.
-func (n Normalizer) IdentityID(kind, system, value string) (string, error) {
-	v, err := n.Normalize(kind, value)
-	if err != nil {
-		return "", err
-	}
-	if kind == store.KindExternalID {
-		if system == "" {
-			return "", fmt.Errorf("external id: the system is required: %w", ErrInvalid)
-		}
-		return store.IdentityID(kind, system, v), nil
-	}
-	return store.IdentityID(kind, "", v), nil
 }

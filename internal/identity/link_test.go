@@ -164,10 +164,11 @@ func TestSyncLinksAndIsIdempotent(t *testing.T) {
 	n := Normalizer{DefaultRegion: "FR"}
 	owner := func(kind, system, value string) string {
 		t.Helper()
-		id, err := n.IdentityID(kind, system, value)
+		v, err := n.Normalize(kind, value)
 		if err != nil {
 			t.Fatal(err)
 		}
+		id := store.IdentityID(kind, system, v)
 		got, err := st.Owners(ctx, []string{id})
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// listQuery asks, for n customers, every field that reads a channel system.
+const listQuery = `
+query List($n: Int!) {
+  customers(first: $n) {
+    edges {
+      node {
+        id
+        profile { givenName { value source } email { value } sources }
+        identities { kind system value }
+        orders(first: 5) { id source }
+        interactions(first: 5) { id source }
+        timeline(first: 5) { edges { node { id } } gaps { source } }
+        metrics { orderCount lastContactChannel }
+      }
+    }
+  }
+}`
+
+// dataRoutes are the simulator routes that serve customer data (listing
+// routes serve identity sync only), each with the capabilities it serves.
+var dataRoutes = map[string]map[string]int64{
+	"crm":      {"contacts.batch_read": 1},
+	"shop":     {"customers": 1, "orders": 1},
+	"pos":      {"query": 2}, // one SQL statement for profiles, one for orders
+	"helpdesk": {"users.show_many": 1, "conversations": 1},
+	"mailing":  {"members.get": 1, "activity": 1},
+	"calls":    {"contacts.get": 1, "calls": 1},
+}
+
+// upstreamCalls runs the list query for n customers and returns the calls
+// each simulator route served, and the guard's count per connector and
+// capability.
+func upstreamCalls(t *testing.T, e *env, n int) (map[string]int64, map[string]float64) {
+	t.Helper()
+	before := guardCounts(t, e)
+	e.demo.Simulators.Reset()
+	var out struct {
+		Customers struct {
+			Edges []struct {
+				Node struct {
+					ID string `json:"id"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"customers"`
+	}
+	e.mustQuery(t, listQuery, map[string]any{"n": n}, &out)
+	if len(out.Customers.Edges) != n {
+		t.Fatalf("got %d customers, want %d", len(out.Customers.Edges), n)
+	}
+	served := map[string]int64{}
+	for sys, routes := range dataRoutes {
+		sim := e.demo.Simulators.Get(sys)
+		for r := range routes {
+			served[sys+" "+r] = sim.Count(r)
+		}
+	}
+	after := guardCounts(t, e)
+	delta := map[string]float64{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			delta[k] = d
+		}
+	}
+	return served, delta
+}
+
+// guardCounts reads harmony_connector_requests_total by connector and
+// capability from the gateway's registry.
+func guardCounts(t *testing.T, e *env) map[string]float64 {
+	t.Helper()
+	families, err := e.gw.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "harmony_connector_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetValue())
+			}
+			out[strings.Join(labels, "/")] = m.GetCounter().GetValue()
+		}
+	}
+	return out
+}
+
+func TestFiftyCustomersCostOneCallPerConnectorAndCapability(t *testing.T) {
+	e := boot(t)
+	one, oneGuard := upstreamCalls(t, e, 1)
+	fifty, fiftyGuard := upstreamCalls(t, e, 50)
+	for route, n := range fifty {
+		sys, r, _ := strings.Cut(route, " ")
+		if limit := dataRoutes[sys][r]; n > limit {
+			t.Errorf("%s served %d calls for 50 customers, want at most %d", route, n, limit)
+		}
+		if n > max(one[route], dataRoutes[sys][r]) {
+			t.Errorf("%s served %d calls for 50 customers and %d for 1: the cost must not grow with the list", route, n, one[route])
+		}
+	}
+	for k, n := range fiftyGuard {
+		if n > 1 {
+			t.Errorf("guard counted %v upstream calls for %s, want at most 1", n, k)
+		}
+	}
+	if len(fiftyGuard) < 10 {
+		t.Errorf("only %d connector/capability pairs were called: %v", len(fiftyGuard), fiftyGuard)
+	}
+	t.Logf("1 customer: %v\n50 customers: %v", oneGuard, fiftyGuard)
+	// The guard metric is exposed on /metrics too.
+	if n := testutil.CollectAndCount(e.gw.Registry, "harmony_connector_requests_total"); n == 0 {
+		t.Fatal("harmony_connector_requests_total is not registered")
+	}
+}

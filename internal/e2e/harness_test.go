@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/harmonyhq/harmony/docs/queries"
+	"github.com/harmonyhq/harmony/internal/app"
+	"github.com/harmonyhq/harmony/internal/demo"
+	"github.com/harmonyhq/harmony/internal/playground"
+)
+
+// people is the demo population size for the tests: big enough for lists of
+// 50 and every overlap between systems, small enough for a fast sync.
+const people = 300
+
+// env is one demo shared by the package's tests, which run one at a time and
+// put back whatever they break.
+type env struct {
+	demo *demo.Demo
+	gw   *app.Gateway
+	srv  *httptest.Server
+	logs *syncBuffer
+}
+
+var (
+	shared     *env
+	sharedErr  error
+	sharedOnce sync.Once
+)
+
+func postgresDSN() string {
+	if dsn := os.Getenv("HARMONY_TEST_POSTGRES_DSN"); dsn != "" {
+		return dsn
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.srv.Close()
+		shared.gw.Close(context.Background())
+		shared.demo.Close()
+	}
+	os.Exit(code)
+}
+
+// boot starts the demo once: simulators, the gateway over the embedded
+// store, and the first identity sync.
+func boot(t *testing.T) *env {
+	t.Helper()
+	sharedOnce.Do(func() {
+		ctx := context.Background()
+		dir, err := os.MkdirTemp("", "harmony-e2e-")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		d, err := demo.Start(ctx, demo.Options{DataDir: dir, People: people, POSPostgresDSN: postgresDSN()})
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		for i := range d.Config.Connectors {
+			// Short enough for the timeout test, long enough for -race.
+			d.Config.Connectors[i].Timeout = 2 * time.Second
+		}
+		logs := &syncBuffer{}
+		var examples []playground.Example
+		for _, q := range queries.All() {
+			examples = append(examples, playground.Example{Name: q.Name, Query: q.Query, Variables: q.Variables})
+		}
+		gw, err := app.Build(ctx, d.Config, app.Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Examples: examples})
+		if err != nil {
+			d.Close()
+			sharedErr = err
+			return
+		}
+		if err := gw.Sync(ctx); err != nil {
+			gw.Close(ctx)
+			d.Close()
+			sharedErr = err
+			return
+		}
+		shared = &env{demo: d, gw: gw, srv: httptest.NewServer(gw.Handler), logs: logs}
+	})
+	if sharedErr != nil {
+		t.Fatalf("boot the demo: %v", sharedErr)
+	}
+	shared.demo.Simulators.Reset()
+	return shared
+}
+
+// gqlError is one error of a GraphQL response.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// query posts an operation and decodes data into out (when not nil).
+func (e *env) query(t *testing.T, q string, vars map[string]any, out any) response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	resp, err := http.Post(e.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, raw)
+	}
+	var r response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	if out != nil && len(r.Data) > 0 {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatalf("decode data %s: %v", r.Data, err)
+		}
+	}
+	return r
+}
+
+// mustQuery is query with no error allowed.
+func (e *env) mustQuery(t *testing.T, q string, vars map[string]any, out any) {
+	t.Helper()
+	if r := e.query(t, q, vars, out); len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+}
+
+// syncBuffer collects logs from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

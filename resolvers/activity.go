@@ -91,6 +91,22 @@ func firstN(n int) func(*sources.Source) (connectors.Window, bool) {
 	return func(*sources.Source) (connectors.Window, bool) { return connectors.Window{Limit: n}, true }
 }
 
+// startOrders issues the reads of the customer's n newest orders.
+func (r *Resolver) startOrders(ctx context.Context, keys map[string][]string, n int) *pendingFetch[connectors.Order] {
+	return startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(n), loadOrders, orderAt)
+}
+
+// startInteractions issues the reads of the customer's n newest interactions.
+func (r *Resolver) startInteractions(ctx context.Context, keys map[string][]string, n int) *pendingFetch[connectors.Interaction] {
+	return startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(n), loadInteractions, interactionAt)
+}
+
+// startMetrics issues the reads the metrics rest on.
+func (r *Resolver) startMetrics(ctx context.Context, keys map[string][]string) (*pendingFetch[connectors.Order], *pendingFetch[connectors.Interaction]) {
+	return startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(metricsOrders), loadOrders, orderAt),
+		startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(metricsInteractions), loadInteractions, interactionAt)
+}
+
 func orderAt(o connectors.Order) (time.Time, string)             { return o.PlacedAt, o.ID }
 func interactionAt(i connectors.Interaction) (time.Time, string) { return i.OccurredAt, i.ID }
 

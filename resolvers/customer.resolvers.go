@@ -45,8 +45,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if err != nil {
 		return nil, err
 	}
-	all := startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(n), loadOrders, orderAt).wait()
-	return newest(ctx, all, n, orderAt, toOrder), nil
+	return newest(ctx, r.startOrders(ctx, keys, n).wait(), n, orderAt, toOrder), nil
 }
 
 // Interactions is the resolver for the interactions field.
@@ -59,8 +58,7 @@ func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer
 	if err != nil {
 		return nil, err
 	}
-	all := startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(n), loadInteractions, interactionAt).wait()
-	return newest(ctx, all, n, interactionAt, toInteraction), nil
+	return newest(ctx, r.startInteractions(ctx, keys, n).wait(), n, interactionAt, toInteraction), nil
 }
 
 // Timeline is the resolver for the timeline field.
@@ -77,7 +75,8 @@ func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, fi
 	if err != nil {
 		return nil, err
 	}
-	return r.timelinePage(ctx, keys, cur, n), nil
+	pendingOrders, pendingInteractions := r.startTimeline(ctx, keys, cur, n)
+	return timelinePage(ctx, cur, n, pendingOrders.wait(), pendingInteractions.wait()), nil
 }
 
 // Metrics is the resolver for the metrics field.
@@ -86,8 +85,7 @@ func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*m
 	if err != nil {
 		return nil, err
 	}
-	pendingOrders := startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(metricsOrders), loadOrders, orderAt)
-	pendingInteractions := startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(metricsInteractions), loadInteractions, interactionAt)
+	pendingOrders, pendingInteractions := r.startMetrics(ctx, keys)
 	orders, interactions := pendingOrders.wait(), pendingInteractions.wait()
 	var fails failures
 	complete := true

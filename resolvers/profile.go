@@ -46,6 +46,24 @@ type sourced struct {
 	rec    loaders.ProfileRecord
 }
 
+// pendingProfile is one source record being loaded.
+type pendingProfile struct {
+	src   *sources.Source
+	thunk dataloader.Thunk[loaders.ProfileRecord]
+}
+
+// startProfile issues the loads of every source's records of the customer.
+func (r *Resolver) startProfile(ctx context.Context, keys map[string][]string) []pendingProfile {
+	l := loaders.From(ctx)
+	var all []pendingProfile
+	for _, src := range r.ordered(connectors.CapProfiles) {
+		for _, k := range keys[src.Name()] {
+			all = append(all, pendingProfile{src, l.Profile(ctx, src, k)})
+		}
+	}
+	return all
+}
+
 // profile assembles the golden profile: every source's record is loaded at
 // once, then each field is taken from the first source, in priority order,
 // that has it.
@@ -54,20 +72,9 @@ func (r *Resolver) profile(ctx context.Context, customerID string) (*model.Profi
 	if err != nil {
 		return nil, err
 	}
-	l := loaders.From(ctx)
-	type pending struct {
-		src   *sources.Source
-		thunk dataloader.Thunk[loaders.ProfileRecord]
-	}
-	var all []pending
-	for _, src := range r.ordered(connectors.CapProfiles) {
-		for _, k := range keys[src.Name()] {
-			all = append(all, pending{src, l.Profile(ctx, src, k)})
-		}
-	}
 	var fails failures
 	var records []sourced
-	for _, p := range all {
+	for _, p := range r.startProfile(ctx, keys) {
 		rec, err := p.thunk()
 		if err != nil {
 			fails.add(ctx, p.src.Name(), err)

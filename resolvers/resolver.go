@@ -64,13 +64,18 @@ func nativeKeys(ctx context.Context, customerID string) (map[string][]string, er
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
+	return keysOf(ids), nil
+}
+
+// keysOf groups a customer's native keys by source name.
+func keysOf(ids []store.Identity) map[string][]string {
 	keys := map[string][]string{}
 	for _, id := range ids {
 		if id.Kind == store.KindExternalID {
 			keys[id.System] = append(keys[id.System], id.Value)
 		}
 	}
-	return keys, nil
+	return keys
 }
 
 // pageSize checks a `first` argument.

@@ -87,10 +87,13 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	conn := &model.CustomerConnection{Edges: make([]model.CustomerEdge, 0, min(n, len(list)))}
 	conn.PageInfo.HasNextPage = len(list) > n
 	l := loaders.From(ctx)
+	ids := make([]string, 0, len(conn.Edges))
 	for i := range list[:min(n, len(list))] {
 		l.PrimeCustomer(ctx, &list[i])
 		conn.Edges = append(conn.Edges, model.CustomerEdge{Cursor: encodeCustomerCursor(list[i].ID), Node: *toCustomer(&list[i])})
+		ids = append(ids, list[i].ID)
 	}
+	r.prefetch(ctx, ids, customerFields(ctx))
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor

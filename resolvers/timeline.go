@@ -9,18 +9,23 @@ import (
 	"github.com/harmonyhq/harmony/internal/timeline"
 )
 
-// timelinePage reads one page of the journey: every order and interaction
-// stream of the customer is asked for at most n+1 items past its position in
-// the cursor, and the answers are merged newest first.
-func (r *Resolver) timelinePage(ctx context.Context, keys map[string][]string, cur timeline.Cursor, n int) *model.TimelineConnection {
-	streamName := func(src *sources.Source, c connectors.Capability) string { return src.Name() + "/" + string(c) }
+func streamName(src *sources.Source, c connectors.Capability) string {
+	return src.Name() + "/" + string(c)
+}
+
+// startTimeline issues the reads of one page of the journey: every order and
+// interaction stream of the customer is asked for at most n+1 items past its
+// position in the cursor.
+func (r *Resolver) startTimeline(ctx context.Context, keys map[string][]string, cur timeline.Cursor, n int) (*pendingFetch[connectors.Order], *pendingFetch[connectors.Interaction]) {
 	window := func(c connectors.Capability) func(*sources.Source) (connectors.Window, bool) {
 		return func(src *sources.Source) (connectors.Window, bool) { return cur.Window(streamName(src, c), n) }
 	}
-	pendingOrders := startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, window(connectors.CapOrders), loadOrders, orderAt)
-	pendingInteractions := startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, window(connectors.CapInteractions), loadInteractions, interactionAt)
-	orders, interactions := pendingOrders.wait(), pendingInteractions.wait()
+	return startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, window(connectors.CapOrders), loadOrders, orderAt),
+		startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, window(connectors.CapInteractions), loadInteractions, interactionAt)
+}
 
+// timelinePage merges what the streams answered into a page, newest first.
+func timelinePage(ctx context.Context, cur timeline.Cursor, n int, orders []fetched[connectors.Order], interactions []fetched[connectors.Interaction]) *model.TimelineConnection {
 	var streams []timeline.Stream
 	for _, f := range orders {
 		s := timeline.Stream{Name: streamName(f.src, connectors.CapOrders), Source: f.src.Name(), Capability: connectors.CapOrders, Asked: f.w.Limit, Err: f.err}

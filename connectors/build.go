@@ -94,25 +94,71 @@ func locate(root *yaml.Node, err error) error {
 	return err
 }
 
+// child finds one part of a dotted key: a mapping key, optionally indexed
+// into a sequence ("items[0]").
 func child(n *yaml.Node, part string) *yaml.Node {
+	name, idx, indexed := strings.Cut(part, "[")
+	if name != "" {
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var found *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				found = n.Content[i+1]
+			}
+		}
+		if found == nil {
+			return nil
+		}
+		n = found
+	}
+	for indexed {
+		var rest string
+		idx, rest, _ = strings.Cut(idx, "]")
+		i, err := strconv.Atoi(idx)
+		if n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+			return nil
+		}
+		n = n.Content[i]
+		idx = strings.TrimPrefix(rest, "[")
+		indexed = strings.HasPrefix(rest, "[")
+	}
+	return n
+}
+
+// keyAt returns the dotted key of the value on line, "" if none.
+func keyAt(n *yaml.Node, line int, path string) string {
 	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k := keyAt(c, line, path); k != "" {
+				return k
+			}
+		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == part {
-				return n.Content[i+1]
+			key, val := n.Content[i], n.Content[i+1]
+			p := join(path, key.Value)
+			if key.Line == line && (val.Kind == yaml.ScalarNode || val.Line == line) {
+				return p
+			}
+			if k := keyAt(val, line, p); k != "" {
+				return k
 			}
 		}
 	case yaml.SequenceNode:
-		name, idx, ok := strings.Cut(part, "[")
-		_ = name
-		if ok {
-			i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
-			if err == nil && i >= 0 && i < len(n.Content) {
-				return n.Content[i]
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if c.Kind == yaml.ScalarNode && c.Line == line {
+				return p
+			}
+			if k := keyAt(c, line, p); k != "" {
+				return k
 			}
 		}
 	}
-	return nil
+	return ""
 }
 
 // DecodeStrict decodes node into v (a pointer), refusing keys v has no field
@@ -133,7 +179,12 @@ func DecodeStrict(node *yaml.Node, v any) error {
 		return err
 	}
 	if err := node.Decode(v); err != nil {
-		return typeError(err)
+		err := typeError(err)
+		var ce *ConfigError
+		if errors.As(err, &ce) && ce.Line > 0 && ce.Key == "" {
+			ce.Key = keyAt(node, ce.Line, "")
+		}
+		return err
 	}
 	return nil
 }

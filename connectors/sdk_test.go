@@ -137,7 +137,7 @@ func TestBuild(t *testing.T) {
 		{"unknown key with line", "name: a\nnested:\n  b: 1\n", "", nil, "line 3: nested.b: unknown key (known: a)"},
 		{"validate points at key", "timeout: 2s\n", "", []string{"provision", "validate", "close"}, "line 1: name: is required"},
 		{"provision error points at nested key", "name: a\nnested:\n  a: 1\n", "provision", []string{"provision", "close"}, "line 3: nested.a: cannot be provisioned"},
-		{"type error hides value", "name: [secretvalue]\n", "", nil, "line 1: cannot unmarshal"},
+		{"type error names the key and hides the value", "name: [secretvalue]\n", "", nil, "line 1: name: cannot unmarshal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

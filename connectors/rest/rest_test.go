@@ -563,7 +563,7 @@ func TestConfigErrors(t *testing.T) {
 		{"oauth2", "base_url: http://x\nauth: {type: oauth2}\nprofiles: {path: /p}\n", "auth.type", 2, "not yet supported"},
 		{"auth field of another type", "base_url: http://x\nauth: {type: bearer, token: t, username: u}\nprofiles: {path: /p}\n", "auth.username", 2, "not used"},
 		{"bad method", "base_url: http://x\nprofiles: {method: DELETE, path: /p}\n", "profiles.method", 2, "GET or POST"},
-		{"wrong type", "base_url: http://x\nmax_concurrency: many\nprofiles: {path: /p}\n", "", 2, "cannot unmarshal"},
+		{"wrong type", "base_url: http://x\nmax_concurrency: many\nprofiles: {path: /p}\n", "max_concurrency", 2, "cannot unmarshal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := connectortest.TryBuild("rest", tc.cfg, connectors.Env{})

@@ -77,7 +77,7 @@ func TestConfigErrors(t *testing.T) {
 			"orders.query", 4, "line 2: unknown placeholder :after"},
 		{"keys unused", "driver: sqlite\ndsn: x\nprofiles: {query: 'select 1 as key'}\n", "profiles.query", 3, "must use :keys"},
 		{"list needs cursor", "driver: postgres\ndsn: postgres://x/y\nlist_profiles: {query: 'select 1 as key limit :limit'}\n", "list_profiles.query", 3, "must use :cursor"},
-		{"bad duration", "driver: sqlite\ndsn: x\nconn_max_lifetime: soon\nprofiles: {query: 'select :keys as key'}\n", "", 3, "cannot unmarshal"},
+		{"bad duration", "driver: sqlite\ndsn: x\nconn_max_lifetime: soon\nprofiles: {query: 'select :keys as key'}\n", "conn_max_lifetime", 3, "cannot unmarshal"},
 		{"bad dsn", "driver: postgres\ndsn: 'postgres://u:SECRETPW@host:notaport/db'\nprofiles: {query: 'select :keys as key'}\n", "dsn", 2, "not a valid PostgreSQL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

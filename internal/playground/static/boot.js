@@ -74,11 +74,26 @@
   subscriptionUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
 
   var store = storage();
+  var baseFetcher = GraphiQL.createFetcher({
+    url: url.href,
+    subscriptionUrl: subscriptionUrl.href,
+  });
+  // GraphiQL 4 keeps the operation name of the first default tab when
+  // another, never edited, default tab runs ("operation X not found"). Drop
+  // a name the document does not define, so a single-operation document runs
+  // and a document with several still gets the server's own error.
+  function defines(query, name) {
+    var escaped = name.replace(/[^_0-9A-Za-z]/g, '');
+    return new RegExp('\\b(query|mutation|subscription)\\s+' + escaped + '\\b').test(query || '');
+  }
+  function fetcher(params, opts) {
+    if (params && params.operationName && !defines(params.query, params.operationName)) {
+      params = Object.assign({}, params, { operationName: undefined });
+    }
+    return baseFetcher(params, opts);
+  }
   var props = {
-    fetcher: GraphiQL.createFetcher({
-      url: url.href,
-      subscriptionUrl: subscriptionUrl.href,
-    }),
+    fetcher: fetcher,
     plugins: [GraphiQLPluginExplorer.explorerPlugin()],
     storage: store,
     isHeadersEditorEnabled: true,

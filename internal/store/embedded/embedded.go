@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -75,8 +76,10 @@ func (s *Server) Close() {
 	})
 }
 
-// quietHandler passes on FerretDB's warnings and errors without their
-// attributes, and drops its info and debug lines (one per connection).
+// quietHandler passes on the first line of FerretDB's warnings and errors,
+// without their attributes: FerretDB may put whole wire messages (documents
+// with customer data) in both. Its info and debug lines (one per connection)
+// and its dumps of failed commands are dropped.
 type quietHandler struct{ next slog.Handler }
 
 func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -84,7 +87,15 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
-	clean := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	msg, _, _ := strings.Cut(r.Message, "\n")
+	if strings.HasPrefix(msg, "Response header") || strings.HasPrefix(msg, "Response message") ||
+		strings.HasPrefix(msg, "Request header") || strings.HasPrefix(msg, "Request message") {
+		return nil
+	}
+	if len(msg) > 160 {
+		msg = msg[:160] + "…"
+	}
+	clean := slog.NewRecord(r.Time, r.Level, msg, r.PC)
 	clean.AddAttrs(slog.String("component", "embedded-store"))
 	return h.next.Handle(ctx, clean)
 }

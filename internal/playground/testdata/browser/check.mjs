@@ -137,6 +137,27 @@ try {
       report.problems.push(`search dialog: ${e.message.split('\n')[0]}`);
     }
 
+    // Run the second tab's operation: GraphiQL 4 would send the first tab's
+    // operation name with it ("operation X not found"); boot.js drops a name
+    // the document does not define.
+    if (report.tabs.length > 1) {
+      try {
+        const sent = page.waitForRequest(
+          (req) => req.method() === 'POST' && !(req.postData() || '').includes('__schema'),
+          { timeout },
+        );
+        await page.locator('.graphiql-tab .graphiql-tab-button').nth(1).click({ timeout });
+        await page.getByRole('button', { name: /Execute query/ }).click({ timeout });
+        const body = JSON.parse((await sent).postData() || '{}');
+        const name = body.operationName;
+        if (name && !new RegExp(`\\b(query|mutation|subscription)\\s+${name}\\b`).test(body.query || '')) {
+          report.problems.push(`the second tab ran with operation name ${name}, which its document does not define`);
+        }
+      } catch (e) {
+        report.problems.push(`run the second tab: ${e.message.split('\n')[0]}`);
+      }
+    }
+
     // Open the explorer plugin so that the screenshot shows it.
     try {
       await page.getByRole('button', { name: 'Show GraphiQL Explorer' }).click({ timeout });

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -107,7 +108,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !isLoopback(*addr) {
 		log.Warn("the demo has no authentication: it should listen on loopback only", "addr", *addr)
 	}
-	return serve(ctx, d.Config, log, stdout, "Harmony demo")
+	return serve(ctx, d.Config, log, stdout, "Harmony demo", func(w io.Writer) {
+		fmt.Fprintln(w, "  channel simulators (GET /_sim/stats; POST /_sim/control {\"down\": true} or {\"latency_ms\": 200}):")
+		for _, sim := range d.Simulators.All() {
+			if sim.Name() == "pos" {
+				fmt.Fprintf(w, "    %-9s SQLite file %s\n", sim.Name(), filepath.Join(*dataDir, "pos.sqlite"))
+				continue
+			}
+			fmt.Fprintf(w, "    %-9s %s\n", sim.Name(), sim.URL())
+		}
+	})
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -128,12 +138,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
-	return serve(ctx, cfg, logger(stderr), stdout, "Harmony")
+	return serve(ctx, cfg, logger(stderr), stdout, "Harmony", nil)
 }
 
 // serve builds the gateway, listens, links identities, and runs until ctx
 // ends.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string) error {
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string, banner func(io.Writer)) error {
 	g, err := app.Build(ctx, cfg, app.Options{Log: log, Examples: examples()})
 	if err != nil {
 		return err
@@ -176,6 +186,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		}()
 	}
 	fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
+	if banner != nil {
+		banner(stdout)
+	}
 	return <-errc
 }
 

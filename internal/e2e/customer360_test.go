@@ -71,7 +71,7 @@ type customerView struct {
 		Gaps []struct{ Source, Capability, Code string } `json:"gaps"`
 	} `json:"timeline"`
 	Metrics struct {
-		OrderCount         int     `json:"orderCount"`
+		OrderCount         int `json:"orderCount"`
 		TotalSpent         []struct{ Amount, Currency string }
 		LastContactChannel *string `json:"lastContactChannel"`
 		Complete           bool    `json:"complete"`

@@ -14,10 +14,10 @@ func TestAFailingSystemCostsOnlyItsFields(t *testing.T) {
 	p := richPerson(t, e.demo.Simulators.Population())
 	helpdesk := e.demo.Simulators.Helpdesk
 	tests := []struct {
-		name  string
-		break_ func()
-		heal  func()
-		code  string
+		name string
+		fail func()
+		heal func()
+		code string
 	}{
 		{"down", func() { helpdesk.SetDown(true) }, func() { helpdesk.SetDown(false) }, "UPSTREAM_UNAVAILABLE"},
 		{"garbage", func() { helpdesk.SetGarbage(true) }, func() { helpdesk.SetGarbage(false) }, "UPSTREAM_BAD_RESPONSE"},
@@ -25,7 +25,7 @@ func TestAFailingSystemCostsOnlyItsFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.break_()
+			tt.fail()
 			defer tt.heal()
 			var out struct {
 				C *customerView `json:"customerByIdentifier"`

@@ -144,62 +144,39 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 
 // Orders implements connectors.OrderSource.
 func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
-	ep := c.orders
-	if ep == nil {
+	if c.orders == nil {
 		return nil, unconfigured(connectors.CapOrders)
 	}
-	if len(keys) == 0 {
-		return [][]connectors.Order{}, nil
-	}
-	d := TemplateData{Since: w.Since, Until: w.Until, Limit: w.Limit}
-	if !ep.perKey {
-		d.Keys = keys
-		doc, _, err := c.call(ctx, ep.req, d, false)
-		if err != nil {
-			return nil, err
-		}
-		list, err := ep.m.Map(doc)
-		if err != nil {
-			return nil, described(ep.req, err)
-		}
-		return jsonmap.AlignOrders(keys, list, w), nil
-	}
-	out := make([][]connectors.Order, len(keys))
-	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
-		d := d
-		d.Key = key
-		doc, notFound, err := c.call(ctx, ep.req, d, true)
-		if err != nil {
-			return err
-		}
-		var list []connectors.Order
-		if !notFound {
-			if list, err = ep.m.Map(doc); err != nil {
-				return described(ep.req, err)
-			}
-		}
-		if !ep.m.HasCustomerKey() {
-			for j := range list {
-				list[j].CustomerKey = key
-			}
-		}
-		out[i] = jsonmap.AlignOrders([]string{key}, list, w)[0]
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return readWindowed(ctx, c, c.orders, keys, w, jsonmap.AlignOrders,
+		func(o *connectors.Order, key string) { o.CustomerKey = key })
 }
 
 // Interactions implements connectors.InteractionSource.
 func (c *Connector) Interactions(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Interaction, error) {
-	ep := c.interactions
-	if ep == nil {
+	if c.interactions == nil {
 		return nil, unconfigured(connectors.CapInteractions)
 	}
+	return readWindowed(ctx, c, c.interactions, keys, w, jsonmap.AlignInteractions,
+		func(it *connectors.Interaction, key string) { it.CustomerKey = key })
+}
+
+// windowedEP is an orders or interactions endpoint.
+type windowedEP[T any] struct {
+	req    *request
+	perKey bool
+	m      interface {
+		Map(doc any) ([]T, error)
+		HasCustomerKey() bool
+	}
+}
+
+// readWindowed serves a windowed capability: one request for all keys, or
+// one per key (then records without a customer key belong to that key).
+func readWindowed[T any](ctx context.Context, c *Connector, ep *windowedEP[T], keys []string, w connectors.Window,
+	align func([]string, []T, connectors.Window) [][]T, setKey func(*T, string),
+) ([][]T, error) {
 	if len(keys) == 0 {
-		return [][]connectors.Interaction{}, nil
+		return [][]T{}, nil
 	}
 	d := TemplateData{Since: w.Since, Until: w.Until, Limit: w.Limit}
 	if !ep.perKey {
@@ -212,9 +189,9 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 		if err != nil {
 			return nil, described(ep.req, err)
 		}
-		return jsonmap.AlignInteractions(keys, list, w), nil
+		return align(keys, list, w), nil
 	}
-	out := make([][]connectors.Interaction, len(keys))
+	out := make([][]T, len(keys))
 	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
 		d := d
 		d.Key = key
@@ -222,7 +199,7 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 		if err != nil {
 			return err
 		}
-		var list []connectors.Interaction
+		var list []T
 		if !notFound {
 			if list, err = ep.m.Map(doc); err != nil {
 				return described(ep.req, err)
@@ -230,10 +207,10 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 		}
 		if !ep.m.HasCustomerKey() {
 			for j := range list {
-				list[j].CustomerKey = key
+				setKey(&list[j], key)
 			}
 		}
-		out[i] = jsonmap.AlignInteractions([]string{key}, list, w)[0]
+		out[i] = align([]string{key}, list, w)[0]
 		return nil
 	})
 	if err != nil {

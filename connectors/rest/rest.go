@@ -132,8 +132,8 @@ type Connector struct {
 	base         *url.URL
 	profiles     *profilesEP
 	listProfiles *listEP
-	orders       *ordersEP
-	interactions *interactionsEP
+	orders       *windowedEP[connectors.Order]
+	interactions *windowedEP[connectors.Interaction]
 }
 
 type profilesEP struct {
@@ -148,18 +148,6 @@ type listEP struct {
 	style   string
 	next    jsonmap.Value
 	hasMore jsonmap.Value
-}
-
-type ordersEP struct {
-	req    *request
-	perKey bool
-	m      *jsonmap.Orders
-}
-
-type interactionsEP struct {
-	req    *request
-	perKey bool
-	m      *jsonmap.Interactions
 }
 
 var (
@@ -302,7 +290,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !e.PerKey && !m.HasCustomerKey() {
 			return connectors.Invalid("orders.customer_key", "required for batch endpoints (results are matched to keys by it)")
 		}
-		c.orders = &ordersEP{req: req, perKey: e.PerKey, m: m}
+		c.orders = &windowedEP[connectors.Order]{req: req, perKey: e.PerKey, m: m}
 	}
 	if e := c.Config.Interactions; e != nil {
 		req, err := c.compileRequest("interactions", e.Request, e.PerKey)
@@ -316,7 +304,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !e.PerKey && !m.HasCustomerKey() {
 			return connectors.Invalid("interactions.customer_key", "required for batch endpoints (results are matched to keys by it)")
 		}
-		c.interactions = &interactionsEP{req: req, perKey: e.PerKey, m: m}
+		c.interactions = &windowedEP[connectors.Interaction]{req: req, perKey: e.PerKey, m: m}
 	}
 	return nil
 }

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("connectors:\n  - name: crm\n    kind: soap\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unknownKey := filepath.Join(dir, "unknown.yaml")
+	if err := os.WriteFile(unknownKey, []byte("connectors:\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://127.0.0.1:1\n      profiles: {path: /c, query: {ids: '{{join .Keys \",\"}}'}, records: $.r, key: $.id, fieldz: {}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte("connectors:\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://127.0.0.1:1\n      profiles: {path: /c, query: {ids: '{{join .Keys \",\"}}'}, records: $.r, key: $.id}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{"help", []string{"help"}, 0, "harmony serve --config FILE", ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{"connector kinds", []string{"connectors", "list"}, 0, "graphql", ""},
+		{"valid config", []string{"config", "validate", good}, 0, "valid, 1 connectors", ""},
+		{"unknown kind", []string{"config", "validate", bad}, 2, "", "bad.yaml:2: connectors[0].kind: unknown connector kind \"soap\""},
+		{"unknown key in a connector", []string{"config", "validate", unknownKey}, 2, "", "unknown.yaml:6: connectors[0].config.profiles.fieldz: unknown key"},
+		{"serve without a file", []string{"serve"}, 2, "", "serve needs --config FILE"},
+		{"missing file", []string{"serve", "--config", filepath.Join(dir, "nope.yaml")}, 1, "", "read configuration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(context.Background(), tt.args, &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.inStdout) || !strings.Contains(stderr.String(), tt.inStderr) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d with %q / %q", code, stdout.String(), stderr.String(), tt.code, tt.inStdout, tt.inStderr)
+			}
+		})
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "localhost:1": true, "[::1]:8080": true, "0.0.0.0:8080": false, ":8080": false, "10.0.0.1:80": false} {
+		if got := isLoopback(addr); got != want {
+			t.Errorf("isLoopback(%q) = %v", addr, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"errors"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -23,8 +24,11 @@ func TestLocateFindsIndexedKeys(t *testing.T) {
 		{"orders.nothing", 2}, // falls back to the deepest known parent
 	}
 	for _, tt := range tests {
-		err := locate(&root, Invalid(tt.key, "bad"))
-		if got := err.(*ConfigError).Line; got != tt.line {
+		var ce *ConfigError
+		if err := locate(&root, Invalid(tt.key, "bad")); !errors.As(err, &ce) {
+			t.Fatalf("%s: %v is not a *ConfigError", tt.key, err)
+		}
+		if got := ce.Line; got != tt.line {
 			t.Errorf("%s: line %d, want %d", tt.key, got, tt.line)
 		}
 	}

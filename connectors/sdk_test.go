@@ -60,7 +60,7 @@ func TestSecretIsRedactedEverywhere(t *testing.T) {
 	js, _ := json.Marshal(c)
 	ym, _ := yaml.Marshal(c)
 	for name, out := range map[string]string{
-		"%v": fmt.Sprintf("%v", c), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c), "%s": fmt.Sprintf("%s", c.Token),
+		"%v": fmt.Sprintf("%v", c), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c), "%s": fmt.Sprintf("%s", c.Token), //nolint:staticcheck // S1025: the test is of what fmt's %s prints
 		"json": string(js), "yaml": string(ym), "slog": logged.String(),
 	} {
 		if strings.Contains(out, "hunter2") {

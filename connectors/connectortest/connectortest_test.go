@@ -63,7 +63,7 @@ func TestKitCatchesBugs(t *testing.T) {
 	} {
 		t.Run(bug, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBuggyConnector$", "-test.v")
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestBuggyConnector$", "-test.v")
 			cmd.Env = append(os.Environ(), "CONNECTORTEST_BUG="+bug)
 			out, err := cmd.CombinedOutput()
 			if err == nil {

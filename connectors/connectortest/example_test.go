@@ -80,7 +80,7 @@ func ExampleTryBuild() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	fmt.Println(connectors.Capabilities(c))
 	fmt.Println("api_key:", c.(*Ticketdesk).APIKey) // a Secret prints redacted
 	out, _ := c.(connectors.InteractionSource).Interactions(context.Background(), []string{"u2", "u1"}, connectors.Window{Limit: 1})

@@ -1,6 +1,7 @@
 package connectortest
 
 import (
+	"context"
 	"net"
 	"sync"
 	"testing"
@@ -15,6 +16,11 @@ type Proxy struct {
 
 	target string
 	ln     net.Listener
+	// ctx bounds the dials to target: it carries the test context's values
+	// but not its end (cleanups may still use the proxy), and ends when the
+	// proxy closes.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	broken  bool
@@ -27,11 +33,12 @@ type Proxy struct {
 // when the test ends.
 func NewProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("proxy: %v", err)
 	}
 	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]bool{}}
+	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(t.Context()))
 	p.wg.Add(1)
 	go p.serve()
 	t.Cleanup(p.close)
@@ -80,6 +87,7 @@ func (p *Proxy) closeConnsLocked() {
 }
 
 func (p *Proxy) close() {
+	p.cancel()
 	_ = p.ln.Close()
 	p.mu.Lock()
 	p.closeConnsLocked()
@@ -119,7 +127,7 @@ func (p *Proxy) handle(c net.Conn) {
 		p.mu.Unlock()
 		_ = c.Close()
 	}()
-	up, err := net.Dial("tcp", p.target)
+	up, err := (&net.Dialer{}).DialContext(p.ctx, "tcp", p.target)
 	if err != nil {
 		return
 	}

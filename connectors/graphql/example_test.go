@@ -40,7 +40,7 @@ profiles:
 		fmt.Println(err)
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	out, err := conn.(connectors.ProfileSource).Profiles(context.Background(), []string{"7", "42"})
 	fmt.Println(out[0] == nil, out[1].Key, out[1].Get(connectors.FieldPhone), err)
 	// Output:

@@ -206,7 +206,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.profiles, err = parseOperation("profiles.query", q.Query, []string{VarKeys}, []string{VarKeys}); err != nil {
 			return err
 		}
-		if c.pm, err = q.ProfileMapping.Compile("profiles"); err != nil {
+		if c.pm, err = q.Compile("profiles"); err != nil {
 			return err
 		}
 		if !c.pm.HasKey() {
@@ -217,7 +217,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.list, err = parseOperation("list_profiles.query", q.Query, []string{VarCursor, VarLimit}, []string{VarCursor, VarLimit}); err != nil {
 			return err
 		}
-		if c.lm, err = q.ProfileMapping.Compile("list_profiles"); err != nil {
+		if c.lm, err = q.Compile("list_profiles"); err != nil {
 			return err
 		}
 		if !c.lm.HasKey() {
@@ -238,7 +238,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.orders, err = parseOperation("orders.query", q.Query, windowVars, []string{VarKeys}); err != nil {
 			return err
 		}
-		if c.om, err = q.OrderMapping.Compile("orders"); err != nil {
+		if c.om, err = q.Compile("orders"); err != nil {
 			return err
 		}
 		if !c.om.HasCustomerKey() {
@@ -249,7 +249,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.interactions, err = parseOperation("interactions.query", q.Query, windowVars, []string{VarKeys}); err != nil {
 			return err
 		}
-		if c.im, err = q.InteractionMapping.Compile("interactions"); err != nil {
+		if c.im, err = q.Compile("interactions"); err != nil {
 			return err
 		}
 		if !c.im.HasCustomerKey() {
@@ -571,5 +571,5 @@ func (c *Connector) Format(f fmt.State, _ rune) {
 	if u, err := url.Parse(c.Endpoint); err == nil {
 		endpoint = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	}
-	fmt.Fprintf(f, "graphql connector{endpoint: %s, auth: %s, capabilities: %v}", endpoint, auth, c.Capabilities())
+	_, _ = fmt.Fprintf(f, "graphql connector{endpoint: %s, auth: %s, capabilities: %v}", endpoint, auth, c.Capabilities())
 }

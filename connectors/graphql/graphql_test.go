@@ -208,7 +208,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := connectortest.TryBuild("graphql", tc.cfg, connectors.Env{})
 			if err == nil {
-				c.Close()
+				_ = c.Close()
 				t.Fatal("built")
 			}
 			var ce *connectors.ConfigError

@@ -188,7 +188,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 		gqlError(w, http.StatusBadRequest, "bad request body", "BAD_REQUEST")
 		return
 	}
-	doc, errs := gqlparser.LoadQuery(s.schema, req.Query)
+	doc, errs := gqlparser.LoadQueryWithRules(s.schema, req.Query, nil) // nil: the default rules
 	if len(errs) > 0 {
 		gqlError(w, http.StatusOK, errs.Error(), "GRAPHQL_VALIDATION_FAILED")
 		return

@@ -71,7 +71,7 @@ func TestApply(t *testing.T) {
 			return ok && u == "u" && p == "p:w"
 		}},
 	} {
-		r, _ := http.NewRequest(http.MethodGet, "http://x/p?a=1", nil)
+		r, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://x/p?a=1", nil)
 		tc.c.Apply(r)
 		if !tc.check(r) {
 			t.Errorf("%s: request %v %v", tc.c.Type, r.Header, r.URL)
@@ -131,7 +131,7 @@ func TestDo(t *testing.T) {
 	}))
 	defer srv.Close()
 	get := func(ctx context.Context, path string, max int64) (int, []byte, error) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?api_key=SECRET", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path+"?api_key=SECRET", nil)
 		return httpauth.Do(ctx, srv.Client(), req, "GET "+path, max)
 	}
 	if status, body, err := get(context.Background(), "/ok", 0); err != nil || status != 200 || string(body) != `{"ok": true}` {

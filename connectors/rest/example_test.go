@@ -54,7 +54,7 @@ orders:
 		fmt.Println(err)
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	fmt.Println(connectors.Capabilities(conn))
 
 	ctx := context.Background()

@@ -234,7 +234,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if err != nil {
 			return err
 		}
-		m, err := e.ProfileMapping.Compile("profiles")
+		m, err := e.Compile("profiles")
 		if err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if err != nil {
 			return err
 		}
-		m, err := e.ProfileMapping.Compile("list_profiles")
+		m, err := e.Compile("list_profiles")
 		if err != nil {
 			return err
 		}
@@ -283,7 +283,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if err != nil {
 			return err
 		}
-		m, err := e.OrderMapping.Compile("orders")
+		m, err := e.Compile("orders")
 		if err != nil {
 			return err
 		}
@@ -297,7 +297,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if err != nil {
 			return err
 		}
-		m, err := e.InteractionMapping.Compile("interactions")
+		m, err := e.Compile("interactions")
 		if err != nil {
 			return err
 		}
@@ -462,7 +462,7 @@ func (c *Connector) Format(f fmt.State, _ rune) {
 	if auth == "" {
 		auth = httpauth.TypeNone
 	}
-	fmt.Fprintf(f, "rest connector{base_url: %s, auth: %s, capabilities: %v}", redactURL(c.BaseURL), auth, c.Capabilities())
+	_, _ = fmt.Fprintf(f, "rest connector{base_url: %s, auth: %s, capabilities: %v}", redactURL(c.BaseURL), auth, c.Capabilities())
 }
 
 // redactURL keeps the scheme, host and path of a URL.

@@ -326,14 +326,14 @@ func TestPagination(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		var size, start int
-		fmt.Sscan(q.Get("size"), &size)
+		_, _ = fmt.Sscan(q.Get("size"), &size)
 		switch {
 		case q.Has("page"):
 			var page int
-			fmt.Sscan(q.Get("page"), &page)
+			_, _ = fmt.Sscan(q.Get("page"), &page)
 			start = (page - 1) * size
 		case q.Has("offset"):
-			fmt.Sscan(q.Get("offset"), &start)
+			_, _ = fmt.Sscan(q.Get("offset"), &start)
 		}
 		start = min(start, len(records))
 		end := min(start+size, len(records))
@@ -568,7 +568,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := connectortest.TryBuild("rest", tc.cfg, connectors.Env{})
 			if err == nil {
-				c.Close()
+				_ = c.Close()
 				t.Fatal("built")
 			}
 			var ce *connectors.ConfigError

@@ -15,16 +15,16 @@ import (
 // (customer_key, id, placed_at, total_minor, ...) become orders.
 func Example() {
 	dir, _ := os.MkdirTemp("", "harmony-example")
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	path := filepath.Join(dir, "pos.db")
 	db, _ := sql.Open("sqlite", path)
-	_, err := db.Exec(`
+	_, err := db.ExecContext(context.Background(), `
 		CREATE TABLE sales (ticket TEXT, member TEXT, sold_at TEXT, cents INTEGER, shop TEXT);
 		INSERT INTO sales VALUES
 			('T-1', 'M-7', '2024-04-01T09:00:00Z', 1250, 'Lisboa'),
 			('T-2', 'M-7', '2024-04-03T18:30:00Z', 4999, 'Porto'),
 			('T-3', 'M-8', '2024-04-02T12:00:00Z', 800, 'Porto');`)
-	db.Close()
+	_ = db.Close()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -46,7 +46,7 @@ orders:
 		fmt.Println(err)
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	out, err := conn.(connectors.OrderSource).Orders(context.Background(), []string{"M-7", "M-9"}, connectors.Window{Limit: 10})
 	if err != nil {
 		fmt.Println(err)

@@ -117,7 +117,7 @@ func Rewrite(dialect, query string, allowed []string) (string, []string, error) 
 				continue
 			}
 			j := i + 1
-			for j < n && isIdent(query[j]) && !(j == i+1 && query[j] >= '0' && query[j] <= '9') {
+			for j < n && isIdent(query[j]) && (j != i+1 || query[j] < '0' || query[j] > '9') {
 				j++
 			}
 			if j < n && query[j] == '$' {

@@ -157,7 +157,7 @@ func intOf(v any) (n int64, ok bool, err error) {
 func field(vals map[string]any, col string, required bool) (string, error) {
 	s, err := text(vals[col])
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", col, err)
+		return "", fmt.Errorf("%s: %w", col, err)
 	}
 	if required && s == "" {
 		return "", fmt.Errorf("%s is NULL or empty", col)
@@ -168,7 +168,7 @@ func field(vals map[string]any, col string, required bool) (string, error) {
 func timeField(vals map[string]any, col string, required bool) (time.Time, error) {
 	t, err := timeOf(vals[col])
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s: %v", col, err)
+		return time.Time{}, fmt.Errorf("%s: %w", col, err)
 	}
 	if required && t.IsZero() {
 		return time.Time{}, fmt.Errorf("%s is NULL", col)
@@ -195,7 +195,7 @@ func profileRow(vals map[string]any) (connectors.Profile, error) {
 		if t, ok := v.(time.Time); ok && col == connectors.FieldBirthDate {
 			s = t.UTC().Format(time.DateOnly)
 		} else if s, err = text(v); err != nil {
-			return p, fmt.Errorf("%s: %v", col, err)
+			return p, fmt.Errorf("%s: %w", col, err)
 		}
 		if s == "" {
 			continue
@@ -236,15 +236,15 @@ func orderRow(vals map[string]any) (connectors.Order, error) {
 	currency = strings.ToUpper(strings.TrimSpace(currency))
 	total, ok, err := intOf(vals[ColTotalMinor])
 	if err != nil {
-		return o, fmt.Errorf("%s: %v", ColTotalMinor, err)
+		return o, fmt.Errorf("%s: %w", ColTotalMinor, err)
 	}
 	if ok {
 		if o.Total, err = money(total, currency); err != nil {
-			return o, fmt.Errorf("%s: %v", ColTotalMinor, err)
+			return o, fmt.Errorf("%s: %w", ColTotalMinor, err)
 		}
 	}
 	if o.Items, err = items(vals[ColItems], currency); err != nil {
-		return o, fmt.Errorf("%s: %v", ColItems, err)
+		return o, fmt.Errorf("%s: %w", ColItems, err)
 	}
 	return o, nil
 }
@@ -298,15 +298,15 @@ func items(v any, orderCurrency string) ([]connectors.OrderItem, error) {
 		}
 		var it connectors.OrderItem
 		if it.SKU, err = jsonmap.Text(m["sku"]); err != nil {
-			return nil, fmt.Errorf("item %d: sku: %v", i, err)
+			return nil, fmt.Errorf("item %d: sku: %w", i, err)
 		}
 		if it.Name, err = jsonmap.Text(m["name"]); err != nil {
-			return nil, fmt.Errorf("item %d: name: %v", i, err)
+			return nil, fmt.Errorf("item %d: name: %w", i, err)
 		}
 		if q, ok := m["quantity"]; ok && q != nil {
 			n, err := jsonmap.Int(q)
 			if err != nil {
-				return nil, fmt.Errorf("item %d: quantity: %v", i, err)
+				return nil, fmt.Errorf("item %d: quantity: %w", i, err)
 			}
 			it.Quantity = int(n)
 		}
@@ -320,14 +320,14 @@ func items(v any, orderCurrency string) ([]connectors.OrderItem, error) {
 		if unit != nil {
 			n, err := jsonmap.Int(unit)
 			if err != nil {
-				return nil, fmt.Errorf("item %d: %s: %v", i, name, err)
+				return nil, fmt.Errorf("item %d: %s: %w", i, name, err)
 			}
 			cur := orderCurrency
 			if c, _ := m["currency"].(string); c != "" {
 				cur = strings.ToUpper(c)
 			}
 			if it.UnitPrice, err = money(n, cur); err != nil {
-				return nil, fmt.Errorf("item %d: %v", i, err)
+				return nil, fmt.Errorf("item %d: %w", i, err)
 			}
 		}
 		out = append(out, it)
@@ -394,7 +394,7 @@ func interactionRow(vals map[string]any) (connectors.Interaction, error) {
 		}
 		s, err := text(v)
 		if err != nil {
-			return it, fmt.Errorf("%s: %v", col, err)
+			return it, fmt.Errorf("%s: %w", col, err)
 		}
 		if s == "" {
 			continue

@@ -294,7 +294,7 @@ func (c *Connector) query(ctx context.Context, st *statement, v values, check fu
 	if err != nil {
 		return classify(ctx, c.Driver, st.cp, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a failed read is reported by rows.Err below
 	cols, err := rows.Columns()
 	if err != nil {
 		return classify(ctx, c.Driver, st.cp, err)
@@ -445,5 +445,5 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 // description, never the DSN nor the pool's internals (which hold the
 // parsed password).
 func (c *Connector) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "sql connector{driver: %s, capabilities: %v}", c.Driver, c.Capabilities())
+	_, _ = fmt.Fprintf(f, "sql connector{driver: %s, capabilities: %v}", c.Driver, c.Capabilities())
 }

@@ -83,7 +83,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := connectortest.TryBuild("sql", tc.cfg, connectors.Env{})
 			if err == nil {
-				c.Close()
+				_ = c.Close()
 				t.Fatal("built")
 			}
 			var ce *connectors.ConfigError

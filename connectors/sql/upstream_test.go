@@ -145,7 +145,7 @@ func placeholders(dialect string) func(n int) string {
 
 func mustExec(t testing.TB, db *sql.DB, q string, args ...any) {
 	t.Helper()
-	if _, err := db.Exec(q, args...); err != nil {
+	if _, err := db.ExecContext(t.Context(), q, args...); err != nil {
 		t.Fatalf("%s: %v", strings.Fields(q)[0:3], err)
 	}
 }
@@ -198,7 +198,6 @@ interactions:
 type sqliteUpstream struct {
 	path  string
 	admin *sql.DB
-	mu    sync.Mutex
 }
 
 func newSQLite(t testing.TB) *sqliteUpstream {
@@ -207,7 +206,7 @@ func newSQLite(t testing.TB) *sqliteUpstream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.Close() })
+	t.Cleanup(func() { _ = admin.Close() })
 	loadData(t, admin, "sqlite")
 	return &sqliteUpstream{path: path, admin: admin}
 }
@@ -220,7 +219,7 @@ var sqliteTables = []string{"customers", "orders", "calls"}
 
 func (u *sqliteUpstream) Break() {
 	for _, tb := range sqliteTables {
-		if _, err := u.admin.Exec("ALTER TABLE " + tb + " RENAME TO " + tb + "_broken"); err != nil {
+		if _, err := u.admin.ExecContext(context.Background(), "ALTER TABLE "+tb+" RENAME TO "+tb+"_broken"); err != nil {
 			panic(err)
 		}
 	}
@@ -228,7 +227,7 @@ func (u *sqliteUpstream) Break() {
 
 func (u *sqliteUpstream) Heal() {
 	for _, tb := range sqliteTables {
-		if _, err := u.admin.Exec("ALTER TABLE " + tb + "_broken RENAME TO " + tb); err != nil {
+		if _, err := u.admin.ExecContext(context.Background(), "ALTER TABLE "+tb+"_broken RENAME TO "+tb); err != nil {
 			panic(err)
 		}
 	}
@@ -329,24 +328,25 @@ func cmpOr(a, b string) string {
 }
 
 func newPostgres(t testing.TB) *postgresUpstream {
-	c, err := net.DialTimeout("tcp", pgAddr, 2*time.Second)
+	c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(t.Context(), "tcp", pgAddr)
 	if err != nil {
 		t.Skipf("PostgreSQL is not reachable at %s (%v): skipping the postgres tests", pgAddr, err)
 	}
-	c.Close()
+	_ = c.Close()
 	admin, err := sql.Open("pgx", "postgres://postgres@"+pgAddr+"/postgres?sslmode=disable")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.Ping(); err != nil {
-		admin.Close()
+	if err := admin.PingContext(t.Context()); err != nil {
+		_ = admin.Close()
 		t.Skipf("PostgreSQL at %s refuses the test login (%v): skipping the postgres tests", pgAddr, err)
 	}
 	schema := fmt.Sprintf("harmony_connectortest_%d_%d", os.Getpid(), rand.IntN(1e9))
 	mustExec(t, admin, "CREATE SCHEMA "+schema)
 	t.Cleanup(func() {
-		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
+		// t.Context() has ended by the time cleanups run.
+		_, _ = admin.ExecContext(context.WithoutCancel(t.Context()), "DROP SCHEMA "+schema+" CASCADE")
+		_ = admin.Close()
 	})
 	mustExec(t, admin, "SET search_path TO "+schema)
 	admin.SetMaxOpenConns(1) // keep the search_path on the one connection

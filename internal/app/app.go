@@ -178,7 +178,7 @@ func (g *Gateway) Close(ctx context.Context) {
 // requests for up to the configured shutdown timeout. ready, if not nil,
 // receives the bound address once listening.
 func (g *Gateway) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}

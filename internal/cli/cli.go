@@ -56,16 +56,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "connectors":
 		err = runConnectors(args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		_, _ = fmt.Fprint(stdout, usage)
 	default:
-		fmt.Fprintf(stderr, "harmony: unknown command %q\n\n%s", cmd, usage)
+		_, _ = fmt.Fprintf(stderr, "harmony: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "harmony: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "harmony: %v\n", err)
 		var ce *config.Error
 		if errors.As(err, &ce) || errors.Is(err, errUsage) {
 			return 2
@@ -109,13 +109,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		log.Warn("the demo has no authentication: it should listen on loopback only", "addr", *addr)
 	}
 	return serve(ctx, d.Config, log, stdout, "Harmony demo", func(w io.Writer) {
-		fmt.Fprintln(w, "  channel simulators (GET /_sim/stats; POST /_sim/control {\"down\": true} or {\"latency_ms\": 200}):")
+		_, _ = fmt.Fprintln(w, "  channel simulators (GET /_sim/stats; POST /_sim/control {\"down\": true} or {\"latency_ms\": 200}):")
 		for _, sim := range d.Simulators.All() {
 			if sim.Name() == "pos" {
-				fmt.Fprintf(w, "    %-9s SQLite file %s\n", sim.Name(), filepath.Join(*dataDir, "pos.sqlite"))
+				_, _ = fmt.Fprintf(w, "    %-9s SQLite file %s\n", sim.Name(), filepath.Join(*dataDir, "pos.sqlite"))
 				continue
 			}
-			fmt.Fprintf(w, "    %-9s %s\n", sim.Name(), sim.URL())
+			_, _ = fmt.Fprintf(w, "    %-9s %s\n", sim.Name(), sim.URL())
 		}
 	})
 }
@@ -163,7 +163,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if *cfg.Identity.SyncOnStart {
 		if err := g.Sync(ctx); err != nil {
 			cancel()
-			<-errc
+			<-errc //nolint:errcheck // the sync error is the one to report; this only waits for Serve to end
 			return err
 		}
 	} else {
@@ -185,7 +185,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			}
 		}()
 	}
-	fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
+	_, _ = fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
 	if banner != nil {
 		banner(stdout)
 	}
@@ -207,7 +207,7 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		_ = c.Close()
 	}
-	fmt.Fprintf(stdout, "%s: valid, %d connectors\n", args[1], len(cfg.Connectors))
+	_, _ = fmt.Fprintf(stdout, "%s: valid, %d connectors\n", args[1], len(cfg.Connectors))
 	return nil
 }
 
@@ -216,9 +216,9 @@ func runConnectors(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: harmony connectors list", errUsage)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tDESCRIPTION")
+	_, _ = fmt.Fprintln(tw, "KIND\tDESCRIPTION")
 	for _, k := range connectors.Kinds() {
-		fmt.Fprintf(tw, "%s\t%s\n", k.ID, k.Doc)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\n", k.ID, k.Doc)
 	}
 	return tw.Flush()
 }

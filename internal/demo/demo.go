@@ -82,13 +82,13 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	cfg, err := config.Parse("demo.yaml", demoYAML, lookup)
 	if err != nil {
-		sims.Close()
+		_ = sims.Close() // the parse error is the one to report
 		return nil, err
 	}
 	if o.POSPostgresDSN != "" {
 		pg, err := config.Parse("pos-postgres.yaml", posPostgresYAML, lookup)
 		if err != nil {
-			sims.Close()
+			_ = sims.Close() // the parse error is the one to report
 			return nil, err
 		}
 		for i := range cfg.Connectors {
@@ -101,8 +101,9 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	return &Demo{Simulators: sims, Config: cfg}, nil
 }
 
-// Close stops the simulators.
-func (d *Demo) Close() { d.Simulators.Close() }
+// Close stops the simulators. It runs on the way out, with no caller left to
+// tell, so a failure to stop them is dropped.
+func (d *Demo) Close() { _ = d.Simulators.Close() }
 
 // YAML returns the demo configuration file, for `harmony demo --print-config`.
 func YAML() []byte { return demoYAML }

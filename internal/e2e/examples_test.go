@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -43,12 +44,16 @@ func TestExampleOperationsAnswer(t *testing.T) {
 // The playground page is served from the binary, with the examples.
 func TestPlaygroundIsServed(t *testing.T) {
 	e := boot(t)
-	resp, err := e.srv.Client().Get(e.srv.URL + "/")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, e.srv.URL+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d (run make assets?)", resp.StatusCode)
 	}
 }

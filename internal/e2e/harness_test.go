@@ -117,7 +117,12 @@ type response struct {
 func (e *env) query(t *testing.T, q string, vars map[string]any, out any) response {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	resp, err := http.Post(e.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

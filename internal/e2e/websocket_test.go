@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +18,11 @@ func TestWebsocketTransport(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	url := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/graphql"
-	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}}) //nolint:bodyclose // Dial closes the response body itself
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.CloseNow()
+	defer func() { _ = conn.CloseNow() }()
 
 	type msg struct {
 		ID      string          `json:"id,omitempty"`
@@ -54,11 +55,11 @@ func TestWebsocketTransport(t *testing.T) {
 	}
 
 	// A cross-site page cannot open the socket: the origin is checked.
-	_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{
+	_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{ //nolint:bodyclose // Dial closes the response body itself
 		Subprotocols: []string{"graphql-transport-ws"},
 		HTTPHeader:   map[string][]string{"Origin": {"https://evil.example"}},
 	})
-	if err == nil || resp == nil || resp.StatusCode != 403 {
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("cross-origin upgrade: err %v, response %v; want 403", err, resp)
 	}
 }

@@ -249,8 +249,7 @@ func cluster(records []record) ([]group, int) {
 			names[i] = map[string]bool{r.given: true}
 		}
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

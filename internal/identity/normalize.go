@@ -38,9 +38,7 @@ func (n Normalizer) Normalize(kind, value string) (string, error) {
 	case store.KindWhatsApp:
 		// A WhatsApp ID is the international number without "+".
 		digits := strings.TrimPrefix(value, "+")
-		if strings.HasSuffix(digits, "@s.whatsapp.net") {
-			digits = strings.TrimSuffix(digits, "@s.whatsapp.net")
-		}
+		digits = strings.TrimSuffix(digits, "@s.whatsapp.net")
 		return n.normalizePhone("+" + digits)
 	case store.KindLoyaltyCard:
 		var b strings.Builder

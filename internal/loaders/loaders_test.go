@@ -2,13 +2,13 @@ package loaders
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/graph-gophers/dataloader/v7"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/sources"

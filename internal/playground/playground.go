@@ -260,7 +260,7 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 func plainError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
-	fmt.Fprintln(w, msg)
+	_, _ = fmt.Fprintln(w, msg)
 }
 
 func newNonce() string {

@@ -88,7 +88,7 @@ func sriOf(data []byte) string {
 
 func get(t *testing.T, h http.Handler, method, target string, header map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
+	req := httptest.NewRequestWithContext(t.Context(), method, target, nil)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -465,7 +465,7 @@ func TestCSPConnectSrc(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest("GET", "/", nil)
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
 			req.Host = tt.host
 			rec := httptest.NewRecorder()
 			newHandler(Options{Endpoint: tt.endpoint}, b).ServeHTTP(rec, req)

@@ -68,7 +68,7 @@ func do(t *testing.T, req *http.Request) reply {
 
 func post(t *testing.T, ts *httptest.Server, body string) reply {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(body))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+"/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return do(t, req)
 }
@@ -79,14 +79,14 @@ func TestRequestsAreGuarded(t *testing.T) {
 	deep := `{"query":"{ customers { edges { node { timeline { edges { node { payload { ... on Order { items { name } } } } } } } } } }"}`
 	tests := []struct {
 		name       string
-		req        func() *http.Request
+		req        func(context.Context) *http.Request
 		wantStatus int
 		wantIn     string
 	}{
 		{
 			name: "oversized body gets 413",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"`+strings.Repeat("a", 5000)+email+`"}`))
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"`+strings.Repeat("a", 5000)+email+`"}`))
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			},
@@ -94,8 +94,8 @@ func TestRequestsAreGuarded(t *testing.T) {
 		},
 		{
 			name: "chunked oversized body gets 413",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", io.MultiReader(strings.NewReader(`{"query":"`), strings.NewReader(strings.Repeat("a", 5000))))
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", io.MultiReader(strings.NewReader(`{"query":"`), strings.NewReader(strings.Repeat("a", 5000))))
 				r.Header.Set("Content-Type", "application/json")
 				r.ContentLength = -1
 				return r
@@ -104,8 +104,8 @@ func TestRequestsAreGuarded(t *testing.T) {
 		},
 		{
 			name: "malformed JSON gets 400 without the body",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query": "`+email))
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query": "`+email))
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			},
@@ -113,16 +113,16 @@ func TestRequestsAreGuarded(t *testing.T) {
 		},
 		{
 			name: "GET without a preflight header is refused",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodGet, ts.URL+"/graphql?query=%7Bsources%7Bname%7D%7D", nil)
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/graphql?query=%7Bsources%7Bname%7D%7D", nil)
 				return r
 			},
 			wantStatus: http.StatusBadRequest, wantIn: "CSRF",
 		},
 		{
 			name: "GET with a preflight header runs a query",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodGet, ts.URL+"/graphql?query=%7Bsources%7Bname%7D%7D", nil)
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/graphql?query=%7Bsources%7Bname%7D%7D", nil)
 				r.Header.Set("X-Requested-With", "fetch")
 				return r
 			},
@@ -130,8 +130,8 @@ func TestRequestsAreGuarded(t *testing.T) {
 		},
 		{
 			name: "too deep",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(deep))
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", strings.NewReader(deep))
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			},
@@ -139,8 +139,8 @@ func TestRequestsAreGuarded(t *testing.T) {
 		},
 		{
 			name: "too costly",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"{ customers(first: 100) { edges { node { orders(first: 100) { id } } } } }"}`))
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"{ customers(first: 100) { edges { node { orders(first: 100) { id } } } } }"}`))
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			},
@@ -148,8 +148,8 @@ func TestRequestsAreGuarded(t *testing.T) {
 		},
 		{
 			name: "introspection is off unless configured",
-			req: func() *http.Request {
-				r, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"{ __schema { types { name } } }"}`))
+			req: func(ctx context.Context) *http.Request {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"{ __schema { types { name } } }"}`))
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			},
@@ -158,7 +158,7 @@ func TestRequestsAreGuarded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := do(t, tt.req())
+			got := do(t, tt.req(t.Context()))
 			if got.status != tt.wantStatus || !strings.Contains(strings.ToLower(got.body), strings.ToLower(tt.wantIn)) {
 				t.Fatalf("got %d %s\nwant %d containing %q", got.status, got.body, tt.wantStatus, tt.wantIn)
 			}
@@ -217,14 +217,14 @@ func TestHealthAndMetrics(t *testing.T) {
 		{"/readyz", `"status":"ready"`},
 		{"/metrics", "harmony_http_requests_total"},
 	} {
-		req, _ := http.NewRequest(http.MethodGet, ts.URL+tt.path, nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+tt.path, nil)
 		got := do(t, req)
 		if got.status != http.StatusOK || !strings.Contains(got.body, tt.want) {
 			t.Errorf("%s = %d %s", tt.path, got.status, got.body)
 		}
 	}
 	var body map[string]any
-	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/readyz", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+"/readyz", nil)
 	if err := json.Unmarshal([]byte(do(t, req).body), &body); err != nil {
 		t.Fatal(err)
 	}

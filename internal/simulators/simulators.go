@@ -117,10 +117,10 @@ func withDefaults(o Options) Options {
 func (s *Set) start(ctx context.Context) error {
 	var err error
 	o := s.opts
-	if s.CRM, err = crm.New(s.pop, crm.Options{Token: o.CRMToken}); err != nil {
+	if s.CRM, err = crm.New(ctx, s.pop, crm.Options{Token: o.CRMToken}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
-	if s.Shop, err = shop.New(s.pop, shop.Options{Token: o.ShopToken}); err != nil {
+	if s.Shop, err = shop.New(ctx, s.pop, shop.Options{Token: o.ShopToken}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
 	if o.POSSQLitePath != "" {
@@ -131,13 +131,13 @@ func (s *Set) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
-	if s.Helpdesk, err = helpdesk.New(s.pop, helpdesk.Options{Email: o.HelpdeskEmail, Token: o.HelpdeskToken}); err != nil {
+	if s.Helpdesk, err = helpdesk.New(ctx, s.pop, helpdesk.Options{Email: o.HelpdeskEmail, Token: o.HelpdeskToken}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
-	if s.Mailing, err = mailing.New(s.pop, mailing.Options{Key: o.MailingKey}); err != nil {
+	if s.Mailing, err = mailing.New(ctx, s.pop, mailing.Options{Key: o.MailingKey}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
-	if s.Calls, err = calls.New(s.pop, calls.Options{Key: o.CallsKey}); err != nil {
+	if s.Calls, err = calls.New(ctx, s.pop, calls.Options{Key: o.CallsKey}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
 	return nil

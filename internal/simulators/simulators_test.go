@@ -128,7 +128,7 @@ func TestStartWithSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	var n int
 	if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM customers`).Scan(&n); err != nil || n != len(set.Population().Members(population.POS)) {
 		t.Errorf("POS customers = %d (%v)", n, err)
@@ -170,7 +170,7 @@ func TestStartWithPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer set.Close()
+	defer func() { _ = set.Close() }()
 	v := set.Vars()
 	if !strings.HasPrefix(v["POS_DSN"], "postgres://") {
 		t.Fatalf("POS_DSN = %q", v["POS_DSN"])
@@ -179,7 +179,7 @@ func TestStartWithPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	var n int
 	if err := db.QueryRowContext(t.Context(), `SELECT count(*) FROM sales`).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestSameCustomerEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	var posEmail, posPhone sql.NullString
 	if err := db.QueryRowContext(t.Context(), `SELECT email, phone FROM customers WHERE id = ?`, p.Key(population.POS)).Scan(&posEmail, &posPhone); err != nil {
 		t.Fatal(err)

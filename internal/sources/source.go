@@ -284,11 +284,12 @@ func (s *Source) invoke(ctx context.Context, c connectors.Capability, nkeys int,
 		}
 		s.metrics.duration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
 		if err != nil {
-			err = s.classify(c, err)
-			if ctx.Err() == context.DeadlineExceeded && connectors.CodeOf(err) == connectors.CodeUnavailable {
-				err.(*connectors.Error).Code = connectors.CodeTimeout
+			ce := s.classify(c, err)
+			if ctx.Err() == context.DeadlineExceeded && ce.Code == connectors.CodeUnavailable {
+				ce.Code = connectors.CodeTimeout
 			}
-			code := string(connectors.CodeOf(err))
+			err = ce
+			code := string(ce.Code)
 			s.metrics.errors.WithLabelValues(s.name, string(c), code).Inc()
 			s.log.Warn("upstream call failed", "capability", c, "code", code, "keys", nkeys, "error", err.Error())
 		}

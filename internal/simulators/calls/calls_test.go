@@ -17,7 +17,7 @@ const key = "calls-key"
 func start(t *testing.T, n int) (*calls.Server, *population.Population) {
 	t.Helper()
 	pop := population.Generate(42, n)
-	s, err := calls.New(pop, calls.Options{Key: key})
+	s, err := calls.New(t.Context(), pop, calls.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

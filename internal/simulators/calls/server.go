@@ -1,6 +1,7 @@
 package calls
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -24,7 +25,7 @@ type Server struct {
 
 // New starts a call-center simulator on 127.0.0.1:0 serving pop's
 // call-center records and calls.
-func New(pop *population.Population, opts Options) (*Server, error) {
+func New(ctx context.Context, pop *population.Population, opts Options) (*Server, error) {
 	if pop == nil {
 		return nil, fmt.Errorf("calls simulator: nil population")
 	}
@@ -37,7 +38,7 @@ func New(pop *population.Population, opts Options) (*Server, error) {
 	}
 	s.HandleSelect("GET /v1/contacts", contactsRoute, s.contacts)
 	s.Handle("GET /v1/calls", "calls", s.calls)
-	if err := s.Start(); err != nil {
+	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("calls simulator: %w", err)
 	}
 	return s, nil

@@ -11,9 +11,6 @@ import (
 	"github.com/harmonyhq/harmony/internal/simulators/simhttp"
 )
 
-// propertyNames are the contact properties the CRM knows, in answer order.
-var propertyNames = []string{"firstname", "lastname", "email", "phone", "city", "country", "date_of_birth", "hs_language"}
-
 // Contact is a contact as the API writes it.
 type Contact struct {
 	ID         string             `json:"id"`

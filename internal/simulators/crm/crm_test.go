@@ -16,7 +16,7 @@ const token = "test-token"
 func start(t *testing.T, n int) (*crm.Server, *population.Population) {
 	t.Helper()
 	pop := population.Generate(42, n)
-	s, err := crm.New(pop, crm.Options{Token: token})
+	s, err := crm.New(t.Context(), pop, crm.Options{Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}

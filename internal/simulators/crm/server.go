@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/harmonyhq/harmony/internal/simulators/population"
@@ -8,7 +9,7 @@ import (
 )
 
 // DefaultToken is the demo bearer token.
-const DefaultToken = "demo-crm-token"
+const DefaultToken = "demo-crm-token" //nolint:gosec // G101: a published demo credential of a local simulator
 
 // Options configures the simulator.
 type Options struct {
@@ -22,7 +23,7 @@ type Server struct {
 }
 
 // New starts a CRM simulator on 127.0.0.1:0 serving pop's CRM records.
-func New(pop *population.Population, opts Options) (*Server, error) {
+func New(ctx context.Context, pop *population.Population, opts Options) (*Server, error) {
 	if pop == nil {
 		return nil, fmt.Errorf("crm simulator: nil population")
 	}
@@ -35,7 +36,7 @@ func New(pop *population.Population, opts Options) (*Server, error) {
 	}
 	s.Handle("POST /crm/v3/objects/contacts/batch/read", "contacts.batch_read", s.batchRead)
 	s.Handle("GET /crm/v3/objects/contacts", "contacts.list", s.list)
-	if err := s.Start(); err != nil {
+	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("crm simulator: %w", err)
 	}
 	return s, nil

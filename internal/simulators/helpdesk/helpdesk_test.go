@@ -18,7 +18,7 @@ var opts = helpdesk.Options{Email: "bot@test.example", Token: "tok"}
 func start(t *testing.T, n int) (*helpdesk.Server, *population.Population) {
 	t.Helper()
 	pop := population.Generate(42, n)
-	s, err := helpdesk.New(pop, opts)
+	s, err := helpdesk.New(t.Context(), pop, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/harmonyhq/harmony/internal/simulators/population"
@@ -40,7 +41,7 @@ type Server struct {
 
 // New starts a helpdesk simulator on 127.0.0.1:0 serving pop's helpdesk
 // records and conversations.
-func New(pop *population.Population, opts Options) (*Server, error) {
+func New(ctx context.Context, pop *population.Population, opts Options) (*Server, error) {
 	if pop == nil {
 		return nil, fmt.Errorf("helpdesk simulator: nil population")
 	}
@@ -52,7 +53,7 @@ func New(pop *population.Population, opts Options) (*Server, error) {
 	s.Handle("GET /api/v2/users/show_many.json", "users.show_many", s.showMany)
 	s.Handle("GET /api/v2/users.json", "users.list", s.listUsers)
 	s.Handle("GET /api/v2/conversations.json", "conversations", s.conversations)
-	if err := s.Start(); err != nil {
+	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("helpdesk simulator: %w", err)
 	}
 	return s, nil

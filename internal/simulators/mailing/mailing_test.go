@@ -18,7 +18,7 @@ const key = "k-us21"
 func start(t *testing.T, n int) (*mailing.Server, *population.Population) {
 	t.Helper()
 	pop := population.Generate(42, n)
-	s, err := mailing.New(pop, mailing.Options{Key: key})
+	s, err := mailing.New(t.Context(), pop, mailing.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

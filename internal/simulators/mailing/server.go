@@ -1,6 +1,7 @@
 package mailing
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/harmonyhq/harmony/internal/simulators/population"
@@ -26,7 +27,7 @@ type Server struct {
 
 // New starts a mailing simulator on 127.0.0.1:0 serving pop's mailing
 // records and e-mail events.
-func New(pop *population.Population, opts Options) (*Server, error) {
+func New(ctx context.Context, pop *population.Population, opts Options) (*Server, error) {
 	if pop == nil {
 		return nil, fmt.Errorf("mailing simulator: nil population")
 	}
@@ -41,7 +42,7 @@ func New(pop *population.Population, opts Options) (*Server, error) {
 	// it a page of the audience.
 	s.HandleSelect("GET /3.0/lists/{list}/members", membersRoute, s.members)
 	s.Handle("GET /3.0/activity", "activity", s.activity)
-	if err := s.Start(); err != nil {
+	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("mailing simulator: %w", err)
 	}
 	return s, nil

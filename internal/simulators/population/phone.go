@@ -44,7 +44,7 @@ func newPhone(r *rand.Rand, country string) phone {
 		}
 	}
 	for b.Len() < plan.length {
-		b.WriteByte(byte('0' + r.IntN(10)))
+		b.WriteByte("0123456789"[r.IntN(10)])
 	}
 	return phone{country: country, cc: plan.cc, nsn: b.String()}
 }

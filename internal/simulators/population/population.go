@@ -22,7 +22,7 @@ func Systems() []string {
 // Defaults used by callers that do not choose.
 const (
 	DefaultSeed   uint64 = 42
-	DefaultPeople        = 1000
+	DefaultPeople int    = 1000
 )
 
 // NowRFC3339 is the reference "now" of all generated data.

@@ -161,7 +161,7 @@ func TestSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var got []string
 	for rows.Next() {
 		var id string
@@ -222,7 +222,7 @@ func TestProxyCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	key := pop.Members(population.POS)[0].Key(population.POS)
 
 	tests := []struct {
@@ -295,7 +295,7 @@ func TestProxyCounts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("connect after down: %v", err)
 		}
-		defer c.Close(cctx)
+		defer func() { _ = c.Close(cctx) }()
 		var n int
 		if err := c.QueryRow(cctx, `SELECT count(*) FROM customers`).Scan(&n); err != nil || n != len(pop.Members(population.POS)) {
 			t.Errorf("count after down = %d (%v)", n, err)
@@ -313,7 +313,7 @@ func TestCloseDropsSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(t.Context())
+	defer func() { _ = admin.Close(t.Context()) }()
 	exists := func() bool {
 		var n int
 		if err := admin.QueryRow(t.Context(), `SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1`, d.Schema()).Scan(&n); err != nil {
@@ -328,7 +328,7 @@ func TestCloseDropsSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close(context.WithoutCancel(t.Context()))
+	defer func() { _ = client.Close(context.WithoutCancel(t.Context())) }()
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

@@ -41,7 +41,7 @@ func NewPostgres(ctx context.Context, adminDSN string, pop *population.Populatio
 	if err != nil {
 		return nil, fmt.Errorf("pos postgres: connect: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	d := &DB{backend: BackendPostgres, schema: schema, admin: adminDSN}
 	if err := fillPostgres(ctx, conn, schema, pop); err != nil {
 		_ = d.dropSchema(context.WithoutCancel(ctx))
@@ -52,7 +52,7 @@ func NewPostgres(ctx context.Context, adminDSN string, pop *population.Populatio
 	if strings.HasPrefix(cfg.Host, "/") {
 		network, addr = "unix", fmt.Sprintf("%s/.s.PGSQL.%d", cfg.Host, cfg.Port)
 	}
-	if d.proxy, err = NewProxy(network, addr); err != nil {
+	if d.proxy, err = NewProxy(ctx, network, addr); err != nil {
 		_ = d.dropSchema(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (d *DB) dropSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pos postgres: drop schema: %w", err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{d.schema}.Sanitize()+" CASCADE"); err != nil {
 		return fmt.Errorf("pos postgres: drop schema: %w", err)
 	}

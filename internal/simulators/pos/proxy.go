@@ -3,6 +3,7 @@ package pos
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -31,6 +32,10 @@ type Proxy struct {
 	ln       net.Listener
 	network  string // upstream network: "tcp" or "unix"
 	upstream string
+	// ctx bounds the dials to upstream: it carries the values of NewProxy's
+	// context but not its end, and ends when the proxy closes.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	statements atomic.Int64
 	latency    atomic.Int64 // nanoseconds
@@ -42,13 +47,15 @@ type Proxy struct {
 	wg     sync.WaitGroup
 }
 
-// NewProxy listens on 127.0.0.1:0 and forwards to upstream.
-func NewProxy(network, upstream string) (*Proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// NewProxy listens on 127.0.0.1:0 and forwards to upstream. ctx bounds
+// the listening only: the proxy runs until Close.
+func NewProxy(ctx context.Context, network, upstream string) (*Proxy, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("pos proxy: listen: %w", err)
 	}
 	p := &Proxy{ln: ln, network: network, upstream: upstream, conns: map[net.Conn]struct{}{}}
+	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	p.wg.Add(1)
 	go p.serve()
 	return p, nil
@@ -101,6 +108,7 @@ func (p *Proxy) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	p.cancel()
 	err := p.ln.Close()
 	p.closeConns()
 	p.wg.Wait()
@@ -169,7 +177,7 @@ func (p *Proxy) handle(client net.Conn) {
 		return
 	}
 	defer p.untrack(client)
-	server, err := net.DialTimeout(p.network, p.upstream, 5*time.Second)
+	server, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(p.ctx, p.network, p.upstream)
 	if err != nil {
 		return
 	}

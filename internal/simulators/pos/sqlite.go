@@ -35,7 +35,7 @@ func NewSQLite(ctx context.Context, path string, pop *population.Population) (*D
 	if err != nil {
 		return nil, fmt.Errorf("pos sqlite: open: %w", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // on the error paths; the Close below reports
 	if err := fillSQLite(ctx, db, pop); err != nil {
 		return nil, fmt.Errorf("pos sqlite: %w", err)
 	}

@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ type Server struct {
 
 // New starts a shop simulator on 127.0.0.1:0 serving pop's shop customers
 // and orders at URL()+"/graphql".
-func New(pop *population.Population, opts Options) (*Server, error) {
+func New(ctx context.Context, pop *population.Population, opts Options) (*Server, error) {
 	if pop == nil {
 		return nil, fmt.Errorf("shop simulator: nil population")
 	}
@@ -51,7 +52,7 @@ func New(pop *population.Population, opts Options) (*Server, error) {
 	}
 	// Routes are the root fields, counted by the handler once parsed.
 	s.Handle("POST /graphql", "", s.serveGraphQL)
-	if err := s.Start(); err != nil {
+	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("shop simulator: %w", err)
 	}
 	return s, nil

@@ -18,7 +18,7 @@ const token = "shop-token"
 func start(t *testing.T, n int) (*shop.Server, *population.Population) {
 	t.Helper()
 	pop := population.Generate(42, n)
-	s, err := shop.New(pop, shop.Options{Token: token})
+	s, err := shop.New(t.Context(), pop, shop.Options{Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,8 +431,12 @@ func TestConcurrentRequests(t *testing.T) {
 				return
 			}
 			defer r.Body.Close()
-			if err := json.NewDecoder(r.Body).Decode(&resp); err != nil || r.StatusCode != http.StatusOK || len(resp.Errors) > 0 {
-				errs <- fmt.Errorf("status %d, errors %v, %v", r.StatusCode, resp.Errors, err)
+			if err := json.NewDecoder(r.Body).Decode(&resp); err != nil {
+				errs <- fmt.Errorf("status %d: decode: %w", r.StatusCode, err)
+				return
+			}
+			if r.StatusCode != http.StatusOK || len(resp.Errors) > 0 {
+				errs <- fmt.Errorf("status %d, errors %v", r.StatusCode, resp.Errors)
 				return
 			}
 			errs <- nil

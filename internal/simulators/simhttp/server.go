@@ -88,12 +88,13 @@ func (s *Server) HandleSelect(pattern string, route func(r *http.Request) string
 // garbageBody is what a broken upstream or proxy sends: cut-off JSON.
 const garbageBody = `{"status":"COMPLETE","results":[{"id":"10`
 
-// Start listens on 127.0.0.1:0 and serves in the background.
-func (s *Server) Start() error {
+// Start listens on 127.0.0.1:0 and serves in the background. ctx bounds
+// the listening only: the server runs until Stop.
+func (s *Server) Start(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("simhttp: server already started")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("%s simulator: listen: %w", s.name, err)
 	}

@@ -28,7 +28,7 @@ func newTestServer(t *testing.T) *simhttp.Server {
 		s.Hit("fieldB")
 		simhttp.WriteJSON(w, http.StatusOK, map[string]any{})
 	})
-	if err := s.Start(); err != nil {
+	if err := s.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
@@ -97,7 +97,7 @@ func TestAuth(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
 			tc.set(r)
 			if got := tc.auth(r); got != tc.want {
 				t.Errorf("auth = %v, want %v", got, tc.want)
@@ -181,7 +181,7 @@ func TestPageSize(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
-			got, err := simhttp.PageSize(httptest.NewRequest(http.MethodGet, "/?"+tc.query, nil), "n", 10, 100)
+			got, err := simhttp.PageSize(httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/?"+tc.query, nil), "n", 10, 100)
 			if (err != nil) != tc.wantErr || got != tc.want {
 				t.Errorf("PageSize = %d, %v; want %d, error %v", got, err, tc.want, tc.wantErr)
 			}

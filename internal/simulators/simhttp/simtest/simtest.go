@@ -25,11 +25,11 @@ type Target interface {
 // Do sends req and returns the status and body.
 func Do(t *testing.T, req *http.Request) (int, []byte) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req) //nolint:gosec // G704: the test sends its own requests to its own simulator
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("read body: %v", err)
@@ -145,7 +145,7 @@ func Stopped(t *testing.T, srv Target, newReq func() *http.Request) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Do(newReq())
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Fatalf("request after Stop answered %d, want a refused connection", resp.StatusCode)
 	}
 	if !errors.Is(err, syscall.ECONNREFUSED) {

@@ -18,17 +18,20 @@ import (
 //
 // Without it, the batch of a source would be formed by N×F resolver
 // goroutines waking at once, and how many keys reach it before it closes
-// would depend on the machine's load. With it, a list of N customers costs
-// one upstream call per source and capability, whatever the load.
+// would depend on the machine's load. With it, and the batches held open
+// while it issues the loads, a list of N customers costs one upstream call
+// per source and capability, whatever the scheduler does.
 func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []graphql.CollectedField) {
 	if len(customerIDs) == 0 || !readsSources(fields) {
 		return
 	}
 	l := loaders.From(ctx)
+	release := l.Hold()
 	pending := make([]func() ([]store.Identity, error), len(customerIDs))
 	for i, id := range customerIDs {
 		pending[i] = l.Identities(ctx, id)
 	}
+	release()
 	keys := make([]map[string][]string, len(customerIDs))
 	for i, wait := range pending {
 		ids, err := wait()
@@ -38,6 +41,7 @@ func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []
 		keys[i] = keysOf(ids)
 	}
 	oc := graphql.GetOperationContext(ctx)
+	defer l.Hold()()
 	for _, f := range fields {
 		args := f.ArgumentMap(oc.Variables)
 		for _, k := range keys {

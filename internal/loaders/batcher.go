@@ -11,40 +11,48 @@ import (
 // MaxWait caps how long one batch may stay open while keys keep arriving.
 const MaxWait = 10 * time.Millisecond
 
-// batcher is a dataloader whose batch closes once no key has arrived for
-// idle, rather than a fixed time after the first key. When an operation's
-// resolvers for many objects wake at once (say, 50 customers whose links
-// just arrived), their keys trickle in over a span that depends on the
-// machine's load; a fixed window would split them into several upstream
-// calls under load. Closing on the first idle gap keeps them in one call,
-// adds only idle to the latency of a level, and MaxWait bounds the rest.
+// safetyWait is dataloader's own timer, a net under ours: it only fires if
+// a batch somehow outlived both of ours, or a hold lasted that long.
+const safetyWait = time.Second
+
+// batcher is a dataloader whose batch closes when no key has arrived for
+// idle (or MaxWait after its first key), rather than a fixed time after the
+// first key. Keys that trickle in from many resolvers waking at once stay in
+// one batch however long the trickle, and a level waits only idle once the
+// keys stop. While its operation's gate is held, no batch closes.
 type batcher[K comparable, V any] struct {
-	ld   *dataloader.Loader[K, V]
-	idle time.Duration
+	ld      *dataloader.Loader[K, V]
+	idle    time.Duration
+	maxWait time.Duration
+	gate    *gate
 
-	mu    sync.Mutex
-	timer *time.Timer
+	mu     sync.Mutex
+	open   bool // keys arrived since the last close
+	idleT  *time.Timer
+	limitT *time.Timer
 }
 
-func newBatcher[K comparable, V any](fn dataloader.BatchFunc[K, V], idle time.Duration) *batcher[K, V] {
-	return newBatcherCapped(fn, idle, max(MaxWait, idle))
-}
-
-func newBatcherCapped[K comparable, V any](fn dataloader.BatchFunc[K, V], idle, maxWait time.Duration) *batcher[K, V] {
-	return &batcher[K, V]{
-		ld:   dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](maxWait)),
-		idle: idle,
+func newBatcher[K comparable, V any](g *gate, fn dataloader.BatchFunc[K, V], idle, maxWait time.Duration) *batcher[K, V] {
+	b := &batcher[K, V]{
+		ld:      dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](max(safetyWait, maxWait))),
+		idle:    idle,
+		maxWait: max(maxWait, idle),
+		gate:    g,
 	}
+	g.add(b)
+	return b
 }
 
 // Load adds key to the open batch and returns its thunk.
 func (b *batcher[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	th := b.ld.Load(ctx, key)
 	b.mu.Lock()
-	if b.timer == nil {
-		b.timer = time.AfterFunc(b.idle, b.ld.Flush)
+	if !b.open {
+		b.open = true
+		b.idleT = time.AfterFunc(b.idle, b.expire)
+		b.limitT = time.AfterFunc(b.maxWait, b.expire)
 	} else {
-		b.timer.Reset(b.idle)
+		b.idleT.Reset(b.idle)
 	}
 	b.mu.Unlock()
 	return th
@@ -53,4 +61,68 @@ func (b *batcher[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 // Prime records a value without loading it.
 func (b *batcher[K, V]) Prime(ctx context.Context, key K, v V) {
 	b.ld.Prime(ctx, key, v)
+}
+
+// expire runs when a timer fires: the batch closes, unless the gate is held.
+func (b *batcher[K, V]) expire() {
+	if !b.gate.held() {
+		b.flush()
+	}
+}
+
+// flush closes the open batch, if any, and sends it.
+func (b *batcher[K, V]) flush() {
+	b.mu.Lock()
+	if !b.open {
+		b.mu.Unlock()
+		return
+	}
+	b.open = false
+	b.idleT.Stop()
+	b.limitT.Stop()
+	b.mu.Unlock()
+	b.ld.Flush()
+}
+
+// gate is shared by one operation's batchers. Holding it keeps every batch
+// open; the last release closes them all at once. A resolver that issues
+// the loads of many objects holds it meanwhile (see Loaders.Hold), so their
+// keys form one batch per loader whatever the scheduler does.
+type gate struct {
+	mu       sync.Mutex
+	holds    int
+	batchers []interface{ flush() }
+}
+
+func (g *gate) add(b interface{ flush() }) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.batchers = append(g.batchers, b)
+}
+
+func (g *gate) held() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.holds > 0
+}
+
+func (g *gate) hold() (release func()) {
+	g.mu.Lock()
+	g.holds++
+	g.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			g.mu.Lock()
+			g.holds--
+			last := g.holds == 0
+			all := append([]interface{ flush() }(nil), g.batchers...)
+			g.mu.Unlock()
+			if last {
+				for _, b := range all {
+					b.flush()
+				}
+			}
+		})
+	}
 }

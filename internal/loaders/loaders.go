@@ -43,13 +43,14 @@ func (f *Factory) New() *Loaders {
 		store:        f.Store,
 		wait:         wait,
 		now:          now,
+		gate:         &gate{},
 		profiles:     map[string]*batcher[string, ProfileRecord]{},
 		orders:       map[string]*batcher[WindowKey, []connectors.Order]{},
 		interactions: map[string]*batcher[WindowKey, []connectors.Interaction]{},
 	}
-	l.customers = newBatcher(l.loadCustomers, wait)
-	l.identities = newBatcher(l.loadIdentities, wait)
-	l.owners = newBatcher(l.loadOwners, wait)
+	l.customers = newBatcher(l.gate, l.loadCustomers, wait, MaxWait)
+	l.identities = newBatcher(l.gate, l.loadIdentities, wait, MaxWait)
+	l.owners = newBatcher(l.gate, l.loadOwners, wait, MaxWait)
 	return l
 }
 
@@ -60,6 +61,7 @@ type Loaders struct {
 	store   *store.Store
 	wait    time.Duration
 	now     func() time.Time
+	gate    *gate
 
 	customers  *batcher[string, *store.Customer]
 	identities *batcher[string, []store.Identity]
@@ -108,6 +110,12 @@ func (l *Loaders) Owner(ctx context.Context, identityID string) dataloader.Thunk
 	return l.owners.Load(ctx, identityID)
 }
 
+// Hold keeps every batch of the operation open until release is called;
+// the last release sends them all. A resolver that issues the loads of a
+// whole list holds the batches meanwhile, so that each loader gets all the
+// list's keys in one batch, however the goroutines are scheduled.
+func (l *Loaders) Hold() (release func()) { return l.gate.hold() }
+
 // PrimeCustomer records a customer read by other means (a list page).
 func (l *Loaders) PrimeCustomer(ctx context.Context, c *store.Customer) {
 	l.customers.Prime(ctx, c.ID, c)
@@ -124,7 +132,7 @@ func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) 
 	l.mu.Lock()
 	ld, ok := l.profiles[src.Name()]
 	if !ok {
-		ld = newBatcher(func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
+		ld = newBatcher(l.gate, func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
 			out := make([]*dataloader.Result[ProfileRecord], len(keys))
 			ps, err := src.Profiles(ctx, keys)
 			at := l.now()
@@ -136,7 +144,7 @@ func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) 
 				out[i] = &dataloader.Result[ProfileRecord]{Data: ProfileRecord{Profile: ps[i], FetchedAt: at}}
 			}
 			return out
-		}, l.wait)
+		}, l.wait, MaxWait)
 		l.profiles[src.Name()] = ld
 	}
 	l.mu.Unlock()
@@ -148,7 +156,7 @@ func (l *Loaders) Orders(ctx context.Context, src *sources.Source, key string, w
 	l.mu.Lock()
 	ld, ok := l.orders[src.Name()]
 	if !ok {
-		ld = newBatcher(windowed(src.Orders), l.wait)
+		ld = newBatcher(l.gate, windowed(src.Orders), l.wait, MaxWait)
 		l.orders[src.Name()] = ld
 	}
 	l.mu.Unlock()
@@ -160,7 +168,7 @@ func (l *Loaders) Interactions(ctx context.Context, src *sources.Source, key str
 	l.mu.Lock()
 	ld, ok := l.interactions[src.Name()]
 	if !ok {
-		ld = newBatcher(windowed(src.Interactions), l.wait)
+		ld = newBatcher(l.gate, windowed(src.Interactions), l.wait, MaxWait)
 		l.interactions[src.Name()] = ld
 	}
 	l.mu.Unlock()

@@ -41,7 +41,7 @@ func (c *counting) Orders(_ context.Context, keys []string, w connectors.Window)
 func TestBatchClosesOnIdleNotOnFirstKey(t *testing.T) {
 	var calls [][]int
 	var mu sync.Mutex
-	b := newBatcherCapped(func(_ context.Context, keys []int) []*dataloader.Result[int] {
+	b := newBatcher(&gate{}, func(_ context.Context, keys []int) []*dataloader.Result[int] {
 		mu.Lock()
 		calls = append(calls, keys)
 		mu.Unlock()
@@ -100,5 +100,33 @@ func TestWindowsWithTheSameBoundsShareOneCall(t *testing.T) {
 	}
 	if _, ok := conn.limits.Load(500); !ok {
 		t.Fatal("the shared call did not ask for the largest limit")
+	}
+}
+
+func TestHoldKeepsBatchesOpenAcrossPauses(t *testing.T) {
+	conn := &counting{}
+	src := sources.New("shop", "go", conn, sources.Options{}, nil, nil)
+	l := (&Factory{Wait: time.Millisecond}).New()
+	ctx := context.Background()
+	release := l.Hold()
+	var thunks []dataloader.Thunk[[]connectors.Order]
+	for i := range 5 {
+		thunks = append(thunks, l.Orders(ctx, src, fmt.Sprintf("k%d", i), connectors.Window{Limit: 1}))
+		// A pause far longer than the idle gap, as when the goroutine issuing
+		// a list's loads is descheduled on a busy machine.
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := conn.calls.Load(); got != 0 {
+		t.Fatalf("%d calls while held, want none", got)
+	}
+	release()
+	release() // idempotent
+	for _, th := range thunks {
+		if _, err := th(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := conn.calls.Load(); got != 1 {
+		t.Fatalf("upstream calls = %d, want 1", got)
 	}
 }

@@ -118,6 +118,23 @@ func loadInteractions(ctx context.Context, src *sources.Source, key string, w co
 	return loaders.From(ctx).Interactions(ctx, src, key, w)
 }
 
+// collect gathers every source's items, reporting failing sources, and says
+// whether the result is whole: no source failed or filled its limit.
+func collect[T any](ctx context.Context, fails *failures, all []fetched[T]) ([]T, bool) {
+	var items []T
+	whole := true
+	for _, f := range all {
+		if f.err != nil {
+			fails.add(ctx, f.src.Name(), f.err)
+			whole = false
+			continue
+		}
+		whole = whole && len(f.items) < f.w.Limit
+		items = append(items, f.items...)
+	}
+	return items, whole
+}
+
 // newest merges every source's items newest first and keeps n; failing
 // sources are reported on the current field.
 func newest[T, M any](ctx context.Context, all []fetched[T], n int, at func(T) (time.Time, string), conv func(string, T) M) []M {

@@ -8,7 +8,6 @@ package resolvers
 import (
 	"context"
 
-	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
@@ -88,31 +87,15 @@ func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*m
 	pendingOrders, pendingInteractions := r.startMetrics(ctx, keys)
 	orders, interactions := pendingOrders.wait(), pendingInteractions.wait()
 	var fails failures
-	complete := true
-	var os []connectors.Order
-	for _, f := range orders {
-		if f.err != nil {
-			fails.add(ctx, f.src.Name(), f.err)
-			continue
-		}
-		complete = complete && len(f.items) < f.w.Limit
-		os = append(os, f.items...)
-	}
-	var is []connectors.Interaction
-	for _, f := range interactions {
-		if f.err != nil {
-			fails.add(ctx, f.src.Name(), f.err)
-			continue
-		}
-		complete = complete && len(f.items) < f.w.Limit
-		is = append(is, f.items...)
-	}
+	os, ordersComplete := collect(ctx, &fails, orders)
+	is, interactionsComplete := collect(ctx, &fails, interactions)
+	complete := ordersComplete && interactionsComplete
 	m := kpi.Compute(os, is)
 	out := &model.CustomerMetrics{
 		OrderCount: m.OrderCount,
 		TotalSpent: make([]model.Money, len(m.TotalSpent)),
 		ComputedAt: r.now(),
-		Complete:   complete && !fails.any(),
+		Complete:   complete,
 	}
 	for i, s := range m.TotalSpent {
 		out.TotalSpent[i] = toMoney(s)

@@ -105,5 +105,3 @@ func (f *failures) add(ctx context.Context, source string, err error) {
 	f.seen[source] = true
 	graphql.AddError(ctx, err)
 }
-
-func (f *failures) any() bool { return len(f.seen) > 0 }

@@ -26,23 +26,13 @@ func (r *Resolver) startTimeline(ctx context.Context, keys map[string][]string, 
 
 // timelinePage merges what the streams answered into a page, newest first.
 func timelinePage(ctx context.Context, cur timeline.Cursor, n int, orders []fetched[connectors.Order], interactions []fetched[connectors.Interaction]) *model.TimelineConnection {
-	var streams []timeline.Stream
-	for _, f := range orders {
-		s := timeline.Stream{Name: streamName(f.src, connectors.CapOrders), Source: f.src.Name(), Capability: connectors.CapOrders, Asked: f.w.Limit, Err: f.err}
-		for i := range f.items {
-			o := &f.items[i]
-			s.Items = append(s.Items, timeline.Item{ID: o.ID, At: o.PlacedAt, Order: o})
-		}
-		streams = append(streams, s)
-	}
-	for _, f := range interactions {
-		s := timeline.Stream{Name: streamName(f.src, connectors.CapInteractions), Source: f.src.Name(), Capability: connectors.CapInteractions, Asked: f.w.Limit, Err: f.err}
-		for i := range f.items {
-			it := &f.items[i]
-			s.Items = append(s.Items, timeline.Item{ID: it.ID, At: it.OccurredAt, Interaction: it})
-		}
-		streams = append(streams, s)
-	}
+	streams := append(
+		toStreams(orders, connectors.CapOrders, func(o *connectors.Order) timeline.Item {
+			return timeline.Item{ID: o.ID, At: o.PlacedAt, Order: o}
+		}),
+		toStreams(interactions, connectors.CapInteractions, func(it *connectors.Interaction) timeline.Item {
+			return timeline.Item{ID: it.ID, At: it.OccurredAt, Interaction: it}
+		})...)
 
 	page := timeline.Merge(cur, streams, n)
 	out := &model.TimelineConnection{
@@ -64,6 +54,19 @@ func timelinePage(ctx context.Context, cur timeline.Cursor, n int, orders []fetc
 		fails.add(ctx, g.Source+"/"+string(g.Capability), g.Err)
 	}
 	return out
+}
+
+// toStreams makes one timeline stream of each source's answer.
+func toStreams[T any](all []fetched[T], c connectors.Capability, item func(*T) timeline.Item) []timeline.Stream {
+	streams := make([]timeline.Stream, len(all))
+	for i, f := range all {
+		s := timeline.Stream{Name: streamName(f.src, c), Source: f.src.Name(), Capability: c, Asked: f.w.Limit, Err: f.err}
+		for j := range f.items {
+			s.Items = append(s.Items, item(&f.items[j]))
+		}
+		streams[i] = s
+	}
+	return streams
 }
 
 func deref(s *string) string {

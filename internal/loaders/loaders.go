@@ -129,50 +129,40 @@ type ProfileRecord struct {
 
 // Profile loads the record with native key key from source src.
 func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) dataloader.Thunk[ProfileRecord] {
-	l.mu.Lock()
-	ld, ok := l.profiles[src.Name()]
-	if !ok {
-		ld = newBatcher(l.gate, func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
-			out := make([]*dataloader.Result[ProfileRecord], len(keys))
+	return loaderOf(l, l.profiles, src, func() dataloader.BatchFunc[string, ProfileRecord] {
+		return func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
 			ps, err := src.Profiles(ctx, keys)
 			at := l.now()
-			for i := range keys {
-				if err != nil {
-					out[i] = &dataloader.Result[ProfileRecord]{Error: err}
-					continue
-				}
-				out[i] = &dataloader.Result[ProfileRecord]{Data: ProfileRecord{Profile: ps[i], FetchedAt: at}}
-			}
-			return out
-		}, l.wait, MaxWait)
-		l.profiles[src.Name()] = ld
-	}
-	l.mu.Unlock()
-	return ld.Load(ctx, key)
+			return aligned(len(keys), err, func(i int) ProfileRecord { return ProfileRecord{Profile: ps[i], FetchedAt: at} })
+		}
+	}).Load(ctx, key)
 }
 
 // Orders loads the orders of native key key from src inside w.
 func (l *Loaders) Orders(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Order] {
-	l.mu.Lock()
-	ld, ok := l.orders[src.Name()]
-	if !ok {
-		ld = newBatcher(l.gate, windowed(src.Orders), l.wait, MaxWait)
-		l.orders[src.Name()] = ld
-	}
-	l.mu.Unlock()
-	return ld.Load(ctx, keyOf(key, w))
+	return loaderOf(l, l.orders, src, func() dataloader.BatchFunc[WindowKey, []connectors.Order] {
+		return windowed(src.Orders)
+	}).Load(ctx, keyOf(key, w))
 }
 
 // Interactions loads the interactions of native key key from src inside w.
 func (l *Loaders) Interactions(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Interaction] {
+	return loaderOf(l, l.interactions, src, func() dataloader.BatchFunc[WindowKey, []connectors.Interaction] {
+		return windowed(src.Interactions)
+	}).Load(ctx, keyOf(key, w))
+}
+
+// loaderOf returns the operation's loader of src in byName, made on first
+// use with the batch function fn makes.
+func loaderOf[K comparable, V any](l *Loaders, byName map[string]*batcher[K, V], src *sources.Source, fn func() dataloader.BatchFunc[K, V]) *batcher[K, V] {
 	l.mu.Lock()
-	ld, ok := l.interactions[src.Name()]
+	defer l.mu.Unlock()
+	ld, ok := byName[src.Name()]
 	if !ok {
-		ld = newBatcher(l.gate, windowed(src.Interactions), l.wait, MaxWait)
-		l.interactions[src.Name()] = ld
+		ld = newBatcher(l.gate, fn(), l.wait, MaxWait)
+		byName[src.Name()] = ld
 	}
-	l.mu.Unlock()
-	return ld.Load(ctx, keyOf(key, w))
+	return ld
 }
 
 func (l *Loaders) loadCustomers(ctx context.Context, ids []string) []*dataloader.Result[*store.Customer] {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -129,26 +128,8 @@ func (s *Source) Orders(ctx context.Context, keys []string, w connectors.Window)
 	if !ok || !s.Has(connectors.CapOrders) {
 		return nil, s.unsupported(connectors.CapOrders)
 	}
-	if w.Limit <= 0 {
-		return nil, fmt.Errorf("orders: window limit must be positive")
-	}
-	out, err := batch(ctx, s, connectors.CapOrders, keys,
-		func(ctx context.Context, keys []string) ([][]connectors.Order, error) { return os.Orders(ctx, keys, w) },
-		func(key string, list []connectors.Order) error {
-			for _, o := range list {
-				if o.CustomerKey != key {
-					return fmt.Errorf("order of another key answered")
-				}
-			}
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i] = inWindow(out[i], w, func(o connectors.Order) (time.Time, string) { return o.PlacedAt, o.ID })
-	}
-	return out, nil
+	return windowed(ctx, s, connectors.CapOrders, keys, w, os.Orders,
+		func(o connectors.Order) (string, time.Time, string) { return o.CustomerKey, o.PlacedAt, o.ID })
 }
 
 // Interactions reads interactions inside w; out[i] answers keys[i], newest
@@ -158,17 +139,27 @@ func (s *Source) Interactions(ctx context.Context, keys []string, w connectors.W
 	if !ok || !s.Has(connectors.CapInteractions) {
 		return nil, s.unsupported(connectors.CapInteractions)
 	}
+	return windowed(ctx, s, connectors.CapInteractions, keys, w, is.Interactions,
+		func(it connectors.Interaction) (string, time.Time, string) {
+			return it.CustomerKey, it.OccurredAt, it.ID
+		})
+}
+
+// windowed runs a windowed batch read: every item must belong to the key it
+// answers, and each key's items come back inside w, newest first, at most
+// w.Limit.
+func windowed[T any](ctx context.Context, s *Source, c connectors.Capability, keys []string, w connectors.Window,
+	read func(context.Context, []string, connectors.Window) ([][]T, error), at func(T) (key string, t time.Time, id string),
+) ([][]T, error) {
 	if w.Limit <= 0 {
-		return nil, fmt.Errorf("interactions: window limit must be positive")
+		return nil, fmt.Errorf("%s: window limit must be positive", c)
 	}
-	out, err := batch(ctx, s, connectors.CapInteractions, keys,
-		func(ctx context.Context, keys []string) ([][]connectors.Interaction, error) {
-			return is.Interactions(ctx, keys, w)
-		},
-		func(key string, list []connectors.Interaction) error {
+	out, err := batch(ctx, s, c, keys,
+		func(ctx context.Context, keys []string) ([][]T, error) { return read(ctx, keys, w) },
+		func(key string, list []T) error {
 			for _, it := range list {
-				if it.CustomerKey != key {
-					return fmt.Errorf("interaction of another key answered")
+				if k, _, _ := at(it); k != key {
+					return fmt.Errorf("an item of another key answered")
 				}
 			}
 			return nil
@@ -177,7 +168,7 @@ func (s *Source) Interactions(ctx context.Context, keys []string, w connectors.W
 		return nil, err
 	}
 	for i := range out {
-		out[i] = inWindow(out[i], w, func(it connectors.Interaction) (time.Time, string) { return it.OccurredAt, it.ID })
+		out[i] = inWindow(out[i], w, func(it T) (time.Time, string) { _, t, id := at(it); return t, id })
 	}
 	return out, nil
 }
@@ -370,15 +361,6 @@ func (s *Set) With(c connectors.Capability) []*Source {
 		}
 	}
 	return out
-}
-
-// Names lists the source names, for messages.
-func (s *Set) Names() string {
-	names := make([]string, len(s.list))
-	for i, src := range s.list {
-		names[i] = src.name
-	}
-	return strings.Join(names, ", ")
 }
 
 // Close closes every connector and returns the first error.

@@ -78,11 +78,6 @@ func Capabilities(c Connector) []Capability {
 	return caps
 }
 
-// Has reports whether c serves capability cp.
-func Has(c Connector, cp Capability) bool {
-	return slices.Contains(Capabilities(c), cp)
-}
-
 func implementedCapabilities(c Connector) []Capability {
 	var caps []Capability
 	if _, ok := c.(ProfileSource); ok {

@@ -104,6 +104,3 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 // Close stops the simulators. It runs on the way out, with no caller left to
 // tell, so a failure to stop them is dropped.
 func (d *Demo) Close() { _ = d.Simulators.Close() }
-
-// YAML returns the demo configuration file, for `harmony demo --print-config`.
-func YAML() []byte { return demoYAML }

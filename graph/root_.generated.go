@@ -24,7 +24,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Customer() CustomerResolver
+	CustomerConnection() CustomerConnectionResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
+	Segment() SegmentResolver
 }
 
 type DirectiveRoot struct {
@@ -37,19 +40,22 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Identities   func(childComplexity int) int
-		Interactions func(childComplexity int, first *int) int
-		Metrics      func(childComplexity int) int
-		Orders       func(childComplexity int, first *int) int
-		Profile      func(childComplexity int) int
-		Timeline     func(childComplexity int, first *int, after *string) int
+		CreatedAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Identities      func(childComplexity int) int
+		IdentityHistory func(childComplexity int, first *int, after *string) int
+		Interactions    func(childComplexity int, first *int) int
+		MergedIds       func(childComplexity int) int
+		Metrics         func(childComplexity int) int
+		Orders          func(childComplexity int, first *int) int
+		Profile         func(childComplexity int) int
+		Timeline        func(childComplexity int, first *int, after *string) int
 	}
 
 	CustomerConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	CustomerEdge struct {
@@ -71,10 +77,45 @@ type ComplexityRoot struct {
 		Confidence func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		LinkedAt   func(childComplexity int) int
+		MergedFrom func(childComplexity int) int
 		Rule       func(childComplexity int) int
 		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
 		System     func(childComplexity int) int
 		Value      func(childComplexity int) int
+	}
+
+	IdentityChange struct {
+		Changed  func(childComplexity int) int
+		Customer func(childComplexity int) int
+		Detached func(childComplexity int) int
+		Event    func(childComplexity int) int
+	}
+
+	IdentityEvent struct {
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		At          func(childComplexity int) int
+		CustomerIds func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Identities  func(childComplexity int) int
+		Reason      func(childComplexity int) int
+	}
+
+	IdentityEventConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	IdentityEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IdentityRef struct {
+		Kind   func(childComplexity int) int
+		System func(childComplexity int) int
+		Value  func(childComplexity int) int
 	}
 
 	Interaction struct {
@@ -93,9 +134,45 @@ type ComplexityRoot struct {
 		Type            func(childComplexity int) int
 	}
 
+	MatchEvidence struct {
+		Confidence func(childComplexity int) int
+		Decision   func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Rule       func(childComplexity int) int
+		Sources    func(childComplexity int) int
+		System     func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
+	MatchExplanation struct {
+		A            func(childComplexity int) int
+		B            func(childComplexity int) int
+		Events       func(childComplexity int) int
+		Evidence     func(childComplexity int) int
+		SameCustomer func(childComplexity int) int
+		Summary      func(childComplexity int) int
+		Verdict      func(childComplexity int) int
+	}
+
+	MergeResult struct {
+		Changed  func(childComplexity int) int
+		Event    func(childComplexity int) int
+		MergedID func(childComplexity int) int
+		Survivor func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
+	}
+
+	Mutation struct {
+		DeleteSegment  func(childComplexity int, id string) int
+		LinkIdentity   func(childComplexity int, input model.LinkIdentityInput) int
+		MergeCustomers func(childComplexity int, input model.MergeCustomersInput) int
+		SaveSegment    func(childComplexity int, name string, filter model.CustomerFilter) int
+		SplitCustomer  func(childComplexity int, input model.SplitCustomerInput) int
+		UnlinkIdentity func(childComplexity int, input model.UnlinkIdentityInput) int
 	}
 
 	Order struct {
@@ -146,6 +223,16 @@ type ComplexityRoot struct {
 	}
 
 	ProfileField struct {
+		Alternatives func(childComplexity int) int
+		FetchedAt    func(childComplexity int) int
+		Rule         func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Stale        func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
+
+	ProfileValue struct {
 		FetchedAt func(childComplexity int) int
 		Source    func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
@@ -153,17 +240,44 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Customer             func(childComplexity int, id string) int
-		CustomerByIdentifier func(childComplexity int, kind model.IdentifierKind, value string, system *string) int
-		Customers            func(childComplexity int, first *int, after *string) int
-		Node                 func(childComplexity int, id string) int
-		Sources              func(childComplexity int) int
+		Customer               func(childComplexity int, id string) int
+		CustomerByIdentifier   func(childComplexity int, kind model.IdentifierKind, value string, system *string) int
+		Customers              func(childComplexity int, first *int, after *string, filter *model.CustomerFilter, segment *string) int
+		CustomersByIdentifiers func(childComplexity int, identifiers []model.IdentifierInput) int
+		ExplainMatch           func(childComplexity int, a string, b string) int
+		Node                   func(childComplexity int, id string) int
+		Segment                func(childComplexity int, id string) int
+		Segments               func(childComplexity int) int
+		Sources                func(childComplexity int) int
+	}
+
+	Segment struct {
+		Count     func(childComplexity int) int
+		Filter    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	SegmentFilter struct {
+		Identifier   func(childComplexity int) int
+		InSystems    func(childComplexity int) int
+		MinOrders    func(childComplexity int) int
+		MinSpend     func(childComplexity int) int
+		NamePrefix   func(childComplexity int) int
+		OrderedSince func(childComplexity int) int
 	}
 
 	Source struct {
 		Capabilities func(childComplexity int) int
 		Kind         func(childComplexity int) int
 		Name         func(childComplexity int) int
+	}
+
+	SplitResult struct {
+		Changed   func(childComplexity int) int
+		Customers func(childComplexity int) int
+		Event     func(childComplexity int) int
 	}
 
 	TimelineConnection struct {
@@ -239,6 +353,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Identities(childComplexity), true
+	case "Customer.identityHistory":
+		if e.ComplexityRoot.Customer.IdentityHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_identityHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.IdentityHistory(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Customer.interactions":
 		if e.ComplexityRoot.Customer.Interactions == nil {
 			break
@@ -250,6 +375,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Interactions(childComplexity, args["first"].(*int)), true
+	case "Customer.mergedIds":
+		if e.ComplexityRoot.Customer.MergedIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.MergedIds(childComplexity), true
 	case "Customer.metrics":
 		if e.ComplexityRoot.Customer.Metrics == nil {
 			break
@@ -297,6 +428,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.totalCount":
+		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
 
 	case "CustomerEdge.cursor":
 		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
@@ -372,6 +509,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.LinkedAt(childComplexity), true
+	case "Identity.mergedFrom":
+		if e.ComplexityRoot.Identity.MergedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identity.MergedFrom(childComplexity), true
 	case "Identity.rule":
 		if e.ComplexityRoot.Identity.Rule == nil {
 			break
@@ -384,6 +527,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.Source(childComplexity), true
+	case "Identity.status":
+		if e.ComplexityRoot.Identity.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identity.Status(childComplexity), true
 	case "Identity.system":
 		if e.ComplexityRoot.Identity.System == nil {
 			break
@@ -396,6 +545,119 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.Value(childComplexity), true
+
+	case "IdentityChange.changed":
+		if e.ComplexityRoot.IdentityChange.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Changed(childComplexity), true
+	case "IdentityChange.customer":
+		if e.ComplexityRoot.IdentityChange.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Customer(childComplexity), true
+	case "IdentityChange.detached":
+		if e.ComplexityRoot.IdentityChange.Detached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Detached(childComplexity), true
+	case "IdentityChange.event":
+		if e.ComplexityRoot.IdentityChange.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityChange.Event(childComplexity), true
+
+	case "IdentityEvent.action":
+		if e.ComplexityRoot.IdentityEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.Action(childComplexity), true
+	case "IdentityEvent.actor":
+		if e.ComplexityRoot.IdentityEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.Actor(childComplexity), true
+	case "IdentityEvent.at":
+		if e.ComplexityRoot.IdentityEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.At(childComplexity), true
+	case "IdentityEvent.customerIds":
+		if e.ComplexityRoot.IdentityEvent.CustomerIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.CustomerIds(childComplexity), true
+	case "IdentityEvent.id":
+		if e.ComplexityRoot.IdentityEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.ID(childComplexity), true
+	case "IdentityEvent.identities":
+		if e.ComplexityRoot.IdentityEvent.Identities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.Identities(childComplexity), true
+	case "IdentityEvent.reason":
+		if e.ComplexityRoot.IdentityEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEvent.Reason(childComplexity), true
+
+	case "IdentityEventConnection.edges":
+		if e.ComplexityRoot.IdentityEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEventConnection.Edges(childComplexity), true
+	case "IdentityEventConnection.pageInfo":
+		if e.ComplexityRoot.IdentityEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEventConnection.PageInfo(childComplexity), true
+
+	case "IdentityEventEdge.cursor":
+		if e.ComplexityRoot.IdentityEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEventEdge.Cursor(childComplexity), true
+	case "IdentityEventEdge.node":
+		if e.ComplexityRoot.IdentityEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityEventEdge.Node(childComplexity), true
+
+	case "IdentityRef.kind":
+		if e.ComplexityRoot.IdentityRef.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityRef.Kind(childComplexity), true
+	case "IdentityRef.system":
+		if e.ComplexityRoot.IdentityRef.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityRef.System(childComplexity), true
+	case "IdentityRef.value":
+		if e.ComplexityRoot.IdentityRef.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityRef.Value(childComplexity), true
 
 	case "Interaction.attributes":
 		if e.ComplexityRoot.Interaction.Attributes == nil {
@@ -476,6 +738,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Interaction.Type(childComplexity), true
 
+	case "MatchEvidence.confidence":
+		if e.ComplexityRoot.MatchEvidence.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Confidence(childComplexity), true
+	case "MatchEvidence.decision":
+		if e.ComplexityRoot.MatchEvidence.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Decision(childComplexity), true
+	case "MatchEvidence.kind":
+		if e.ComplexityRoot.MatchEvidence.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Kind(childComplexity), true
+	case "MatchEvidence.rule":
+		if e.ComplexityRoot.MatchEvidence.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Rule(childComplexity), true
+	case "MatchEvidence.sources":
+		if e.ComplexityRoot.MatchEvidence.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Sources(childComplexity), true
+	case "MatchEvidence.system":
+		if e.ComplexityRoot.MatchEvidence.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.System(childComplexity), true
+	case "MatchEvidence.value":
+		if e.ComplexityRoot.MatchEvidence.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Value(childComplexity), true
+
+	case "MatchExplanation.a":
+		if e.ComplexityRoot.MatchExplanation.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.A(childComplexity), true
+	case "MatchExplanation.b":
+		if e.ComplexityRoot.MatchExplanation.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.B(childComplexity), true
+	case "MatchExplanation.events":
+		if e.ComplexityRoot.MatchExplanation.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.Events(childComplexity), true
+	case "MatchExplanation.evidence":
+		if e.ComplexityRoot.MatchExplanation.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.Evidence(childComplexity), true
+	case "MatchExplanation.sameCustomer":
+		if e.ComplexityRoot.MatchExplanation.SameCustomer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.SameCustomer(childComplexity), true
+	case "MatchExplanation.summary":
+		if e.ComplexityRoot.MatchExplanation.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.Summary(childComplexity), true
+	case "MatchExplanation.verdict":
+		if e.ComplexityRoot.MatchExplanation.Verdict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchExplanation.Verdict(childComplexity), true
+
+	case "MergeResult.changed":
+		if e.ComplexityRoot.MergeResult.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeResult.Changed(childComplexity), true
+	case "MergeResult.event":
+		if e.ComplexityRoot.MergeResult.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeResult.Event(childComplexity), true
+	case "MergeResult.mergedId":
+		if e.ComplexityRoot.MergeResult.MergedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeResult.MergedID(childComplexity), true
+	case "MergeResult.survivor":
+		if e.ComplexityRoot.MergeResult.Survivor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeResult.Survivor(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -488,6 +861,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
+
+	case "Mutation.deleteSegment":
+		if e.ComplexityRoot.Mutation.DeleteSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSegment(childComplexity, args["id"].(string)), true
+	case "Mutation.linkIdentity":
+		if e.ComplexityRoot.Mutation.LinkIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkIdentity(childComplexity, args["input"].(model.LinkIdentityInput)), true
+	case "Mutation.mergeCustomers":
+		if e.ComplexityRoot.Mutation.MergeCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["input"].(model.MergeCustomersInput)), true
+	case "Mutation.saveSegment":
+		if e.ComplexityRoot.Mutation.SaveSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveSegment(childComplexity, args["name"].(string), args["filter"].(model.CustomerFilter)), true
+	case "Mutation.splitCustomer":
+		if e.ComplexityRoot.Mutation.SplitCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_splitCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SplitCustomer(childComplexity, args["input"].(model.SplitCustomerInput)), true
+	case "Mutation.unlinkIdentity":
+		if e.ComplexityRoot.Mutation.UnlinkIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkIdentity(childComplexity, args["input"].(model.UnlinkIdentityInput)), true
 
 	case "Order.channel":
 		if e.ComplexityRoot.Order.Channel == nil {
@@ -686,18 +1126,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfileAttribute.Value(childComplexity), true
 
+	case "ProfileField.alternatives":
+		if e.ComplexityRoot.ProfileField.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Alternatives(childComplexity), true
 	case "ProfileField.fetchedAt":
 		if e.ComplexityRoot.ProfileField.FetchedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProfileField.FetchedAt(childComplexity), true
+	case "ProfileField.rule":
+		if e.ComplexityRoot.ProfileField.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Rule(childComplexity), true
 	case "ProfileField.source":
 		if e.ComplexityRoot.ProfileField.Source == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProfileField.Source(childComplexity), true
+	case "ProfileField.stale":
+		if e.ComplexityRoot.ProfileField.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileField.Stale(childComplexity), true
 	case "ProfileField.updatedAt":
 		if e.ComplexityRoot.ProfileField.UpdatedAt == nil {
 			break
@@ -710,6 +1168,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileField.Value(childComplexity), true
+
+	case "ProfileValue.fetchedAt":
+		if e.ComplexityRoot.ProfileValue.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileValue.FetchedAt(childComplexity), true
+	case "ProfileValue.source":
+		if e.ComplexityRoot.ProfileValue.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileValue.Source(childComplexity), true
+	case "ProfileValue.updatedAt":
+		if e.ComplexityRoot.ProfileValue.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileValue.UpdatedAt(childComplexity), true
+	case "ProfileValue.value":
+		if e.ComplexityRoot.ProfileValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileValue.Value(childComplexity), true
 
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
@@ -743,7 +1226,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CustomerFilter), args["segment"].(*string)), true
+	case "Query.customersByIdentifiers":
+		if e.ComplexityRoot.Query.CustomersByIdentifiers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customersByIdentifiers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomersByIdentifiers(childComplexity, args["identifiers"].([]model.IdentifierInput)), true
+	case "Query.explainMatch":
+		if e.ComplexityRoot.Query.ExplainMatch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_explainMatch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExplainMatch(childComplexity, args["a"].(string), args["b"].(string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -756,12 +1261,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.segment":
+		if e.ComplexityRoot.Query.Segment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_segment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Segment(childComplexity, args["id"].(string)), true
+	case "Query.segments":
+		if e.ComplexityRoot.Query.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Segments(childComplexity), true
 	case "Query.sources":
 		if e.ComplexityRoot.Query.Sources == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Sources(childComplexity), true
+
+	case "Segment.count":
+		if e.ComplexityRoot.Segment.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Count(childComplexity), true
+	case "Segment.filter":
+		if e.ComplexityRoot.Segment.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Filter(childComplexity), true
+	case "Segment.id":
+		if e.ComplexityRoot.Segment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.ID(childComplexity), true
+	case "Segment.name":
+		if e.ComplexityRoot.Segment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Name(childComplexity), true
+	case "Segment.updatedAt":
+		if e.ComplexityRoot.Segment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.UpdatedAt(childComplexity), true
+
+	case "SegmentFilter.identifier":
+		if e.ComplexityRoot.SegmentFilter.Identifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentFilter.Identifier(childComplexity), true
+	case "SegmentFilter.inSystems":
+		if e.ComplexityRoot.SegmentFilter.InSystems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentFilter.InSystems(childComplexity), true
+	case "SegmentFilter.minOrders":
+		if e.ComplexityRoot.SegmentFilter.MinOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentFilter.MinOrders(childComplexity), true
+	case "SegmentFilter.minSpend":
+		if e.ComplexityRoot.SegmentFilter.MinSpend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentFilter.MinSpend(childComplexity), true
+	case "SegmentFilter.namePrefix":
+		if e.ComplexityRoot.SegmentFilter.NamePrefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentFilter.NamePrefix(childComplexity), true
+	case "SegmentFilter.orderedSince":
+		if e.ComplexityRoot.SegmentFilter.OrderedSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentFilter.OrderedSince(childComplexity), true
 
 	case "Source.capabilities":
 		if e.ComplexityRoot.Source.Capabilities == nil {
@@ -781,6 +1371,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Name(childComplexity), true
+
+	case "SplitResult.changed":
+		if e.ComplexityRoot.SplitResult.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitResult.Changed(childComplexity), true
+	case "SplitResult.customers":
+		if e.ComplexityRoot.SplitResult.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitResult.Customers(childComplexity), true
+	case "SplitResult.event":
+		if e.ComplexityRoot.SplitResult.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitResult.Event(childComplexity), true
 
 	case "TimelineConnection.edges":
 		if e.ComplexityRoot.TimelineConnection.Edges == nil {
@@ -884,7 +1493,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
+			graphql.NewInputUnmarshaler("IdentifierInput", ec.unmarshalInputIdentifierInput),
+			graphql.NewInputUnmarshaler("LinkIdentityInput", ec.unmarshalInputLinkIdentityInput),
+			graphql.NewInputUnmarshaler("MergeCustomersInput", ec.unmarshalInputMergeCustomersInput),
+			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
+			graphql.NewInputUnmarshaler("SplitCustomerInput", ec.unmarshalInputSplitCustomerInput),
+			graphql.NewInputUnmarshaler("UnlinkIdentityInput", ec.unmarshalInputUnlinkIdentityInput),
+		)
 	}
 	first := true
 
@@ -919,6 +1536,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -944,7 +1576,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/metrics.graphqls" "schema/schema.graphqls" "schema/timeline.graphqls"
+//go:embed "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/metrics.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -962,6 +1594,7 @@ var sources = []*ast.Source{
 	{Name: "schema/interactions.graphqls", Input: sourceData("schema/interactions.graphqls"), BuiltIn: false},
 	{Name: "schema/metrics.graphqls", Input: sourceData("schema/metrics.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/timeline.graphqls", Input: sourceData("schema/timeline.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -998,6 +1631,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_timeline(ctx, field)
 	case "metrics":
 		return ec.fieldContext_Customer_metrics(ctx, field)
+	case "mergedIds":
+		return ec.fieldContext_Customer_mergedIds(ctx, field)
+	case "identityHistory":
+		return ec.fieldContext_Customer_identityHistory(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -1008,6 +1645,8 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 		return ec.fieldContext_CustomerConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
 }
@@ -1058,8 +1697,78 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_confidence(ctx, field)
 	case "linkedAt":
 		return ec.fieldContext_Identity_linkedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_Identity_status(ctx, field)
+	case "mergedFrom":
+		return ec.fieldContext_Identity_mergedFrom(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_IdentityChange_customer(ctx, field)
+	case "changed":
+		return ec.fieldContext_IdentityChange_changed(ctx, field)
+	case "event":
+		return ec.fieldContext_IdentityChange_event(ctx, field)
+	case "detached":
+		return ec.fieldContext_IdentityChange_detached(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityChange", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IdentityEvent_id(ctx, field)
+	case "action":
+		return ec.fieldContext_IdentityEvent_action(ctx, field)
+	case "at":
+		return ec.fieldContext_IdentityEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_IdentityEvent_actor(ctx, field)
+	case "customerIds":
+		return ec.fieldContext_IdentityEvent_customerIds(ctx, field)
+	case "identities":
+		return ec.fieldContext_IdentityEvent_identities(ctx, field)
+	case "reason":
+		return ec.fieldContext_IdentityEvent_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IdentityEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IdentityEventConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IdentityEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IdentityEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_IdentityRef_kind(ctx, field)
+	case "system":
+		return ec.fieldContext_IdentityRef_system(ctx, field)
+	case "value":
+		return ec.fieldContext_IdentityRef_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityRef", field.Name)
 }
 
 func (ec *executionContext) childFields_Interaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1092,6 +1801,60 @@ func (ec *executionContext) childFields_Interaction(ctx context.Context, field g
 		return ec.fieldContext_Interaction_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Interaction", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_MatchEvidence_kind(ctx, field)
+	case "system":
+		return ec.fieldContext_MatchEvidence_system(ctx, field)
+	case "value":
+		return ec.fieldContext_MatchEvidence_value(ctx, field)
+	case "rule":
+		return ec.fieldContext_MatchEvidence_rule(ctx, field)
+	case "decision":
+		return ec.fieldContext_MatchEvidence_decision(ctx, field)
+	case "confidence":
+		return ec.fieldContext_MatchEvidence_confidence(ctx, field)
+	case "sources":
+		return ec.fieldContext_MatchEvidence_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchExplanation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_MatchExplanation_a(ctx, field)
+	case "b":
+		return ec.fieldContext_MatchExplanation_b(ctx, field)
+	case "sameCustomer":
+		return ec.fieldContext_MatchExplanation_sameCustomer(ctx, field)
+	case "verdict":
+		return ec.fieldContext_MatchExplanation_verdict(ctx, field)
+	case "summary":
+		return ec.fieldContext_MatchExplanation_summary(ctx, field)
+	case "evidence":
+		return ec.fieldContext_MatchExplanation_evidence(ctx, field)
+	case "events":
+		return ec.fieldContext_MatchExplanation_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchExplanation", field.Name)
+}
+
+func (ec *executionContext) childFields_MergeResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "survivor":
+		return ec.fieldContext_MergeResult_survivor(ctx, field)
+	case "mergedId":
+		return ec.fieldContext_MergeResult_mergedId(ctx, field)
+	case "changed":
+		return ec.fieldContext_MergeResult_changed(ctx, field)
+	case "event":
+		return ec.fieldContext_MergeResult_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MergeResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1208,8 +1971,62 @@ func (ec *executionContext) childFields_ProfileField(ctx context.Context, field 
 		return ec.fieldContext_ProfileField_fetchedAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ProfileField_updatedAt(ctx, field)
+	case "rule":
+		return ec.fieldContext_ProfileField_rule(ctx, field)
+	case "stale":
+		return ec.fieldContext_ProfileField_stale(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_ProfileField_alternatives(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProfileField", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_ProfileValue_value(ctx, field)
+	case "source":
+		return ec.fieldContext_ProfileValue_source(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_ProfileValue_fetchedAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProfileValue_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileValue", field.Name)
+}
+
+func (ec *executionContext) childFields_Segment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Segment_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Segment_name(ctx, field)
+	case "filter":
+		return ec.fieldContext_Segment_filter(ctx, field)
+	case "count":
+		return ec.fieldContext_Segment_count(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Segment_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentFilter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "identifier":
+		return ec.fieldContext_SegmentFilter_identifier(ctx, field)
+	case "namePrefix":
+		return ec.fieldContext_SegmentFilter_namePrefix(ctx, field)
+	case "inSystems":
+		return ec.fieldContext_SegmentFilter_inSystems(ctx, field)
+	case "orderedSince":
+		return ec.fieldContext_SegmentFilter_orderedSince(ctx, field)
+	case "minOrders":
+		return ec.fieldContext_SegmentFilter_minOrders(ctx, field)
+	case "minSpend":
+		return ec.fieldContext_SegmentFilter_minSpend(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentFilter", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1222,6 +2039,18 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_capabilities(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
+}
+
+func (ec *executionContext) childFields_SplitResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_SplitResult_customers(ctx, field)
+	case "changed":
+		return ec.fieldContext_SplitResult_changed(ctx, field)
+	case "event":
+		return ec.fieldContext_SplitResult_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SplitResult", field.Name)
 }
 
 func (ec *executionContext) childFields_TimelineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
@@ -112,7 +113,20 @@ func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*m
 	return out, nil
 }
 
+// TotalCount is the resolver for the totalCount field.
+func (r *customerConnectionResolver) TotalCount(ctx context.Context, obj *model.CustomerConnection) (int, error) {
+	panic(fmt.Errorf("not implemented: TotalCount - totalCount"))
+}
+
 // Customer returns graph.CustomerResolver implementation.
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
 
-type customerResolver struct{ *Resolver }
+// CustomerConnection returns graph.CustomerConnectionResolver implementation.
+func (r *Resolver) CustomerConnection() graph.CustomerConnectionResolver {
+	return &customerConnectionResolver{r}
+}
+
+type (
+	customerResolver           struct{ *Resolver }
+	customerConnectionResolver struct{ *Resolver }
+)

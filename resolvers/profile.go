@@ -101,7 +101,8 @@ func golden(records []sourced) *model.Profile {
 	for _, c := range canonical {
 		for _, s := range records {
 			if v := s.rec.Profile.Fields[c.name]; v != "" {
-				c.set(p, &model.ProfileField{Value: v, Source: s.source, FetchedAt: s.rec.FetchedAt, UpdatedAt: timePtr(s.rec.Profile.UpdatedAt)})
+				c.set(p, &model.ProfileField{Value: v, Source: s.source, FetchedAt: s.rec.FetchedAt, UpdatedAt: timePtr(s.rec.Profile.UpdatedAt),
+					Rule: model.SurvivorshipRuleSourcePriority, Alternatives: []model.ProfileValue{}})
 				break
 			}
 		}

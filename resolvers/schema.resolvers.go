@@ -69,7 +69,7 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.Ide
 }
 
 // Customers is the resolver for the customers field.
-func (r *queryResolver) Customers(ctx context.Context, first *int, after *string) (*model.CustomerConnection, error) {
+func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter, segment *string) (*model.CustomerConnection, error) {
 	n, err := pageSize(first, 20)
 	if err != nil {
 		return nil, err

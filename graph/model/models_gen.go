@@ -36,6 +36,8 @@ type CustomerConnection struct {
 	Edges []CustomerEdge `json:"edges"`
 	// Where this page sits.
 	PageInfo PageInfo `json:"pageInfo"`
+	// How many customers the whole list holds.
+	TotalCount int `json:"totalCount"`
 }
 
 // A customer and its position in the list.
@@ -44,6 +46,24 @@ type CustomerEdge struct {
 	Cursor string `json:"cursor"`
 	// The customer.
 	Node Customer `json:"node"`
+}
+
+// Conditions on customers, all of which must hold. Name, system, order and
+// spend conditions use the search index refreshed by each identity sync.
+type CustomerFilter struct {
+	// Owns this identifier (normalised like `customerByIdentifier`).
+	Identifier *IdentifierInput `json:"identifier,omitempty"`
+	// A given or family name starts with this, compared case- and
+	// accent-insensitively (`mar` finds `Marie` and `Márquez`); 2 to 40 characters.
+	NamePrefix *string `json:"namePrefix,omitempty"`
+	// Has a record in every one of these systems (connector names).
+	InSystems []string `json:"inSystems,omitempty"`
+	// Ordered (online or in store) at or after this time.
+	OrderedSince *time.Time `json:"orderedSince,omitempty"`
+	// Placed at least this many orders, counting every order system.
+	MinOrders *int `json:"minOrders,omitempty"`
+	// Spent at least this amount in this currency, counting every order system.
+	MinSpend *MoneyInput `json:"minSpend,omitempty"`
 }
 
 // Figures about one customer, computed when asked from the systems' data.
@@ -71,6 +91,16 @@ type CustomerMetrics struct {
 	Complete bool `json:"complete"`
 }
 
+// An identifier as a caller writes it.
+type IdentifierInput struct {
+	// What kind of identifier `value` is.
+	Kind IdentifierKind `json:"kind"`
+	// The identifier as any system writes it; it is normalised before use.
+	Value string `json:"value"`
+	// For `EXTERNAL_ID` only: the system (connector name) the key belongs to.
+	System *string `json:"system,omitempty"`
+}
+
 // An identifier linked to a customer, and why.
 type Identity struct {
 	// What kind of identifier this is.
@@ -91,6 +121,67 @@ type Identity struct {
 	Confidence float64 `json:"confidence"`
 	// When the link was made.
 	LinkedAt time.Time `json:"linkedAt"`
+	// Whether the identifier can join records: `MATCHABLE`, or why not (blocked
+	// value, shared by several people, could not be normalised).
+	Status IdentityStatus `json:"status"`
+	// The customer it belonged to before a merge moved it here.
+	MergedFrom *string `json:"mergedFrom,omitempty"`
+}
+
+// The result of `linkIdentity` or `unlinkIdentity`.
+type IdentityChange struct {
+	// The customer, as it is now.
+	Customer Customer `json:"customer"`
+	// False when nothing had to change (asked before).
+	Changed bool `json:"changed"`
+	// The history event; for an unchanged request, the event that made it so, when known.
+	Event *IdentityEvent `json:"event,omitempty"`
+	// For an unlinked `EXTERNAL_ID`: the customer that record now belongs to.
+	Detached *Customer `json:"detached,omitempty"`
+}
+
+// One change to the identity graph, made by a person or by the linker.
+type IdentityEvent struct {
+	// The event's ID (`evt_…`).
+	ID string `json:"id"`
+	// What happened.
+	Action IdentityAction `json:"action"`
+	// When.
+	At time.Time `json:"at"`
+	// Who: the caller's identity, `anonymous` without authentication.
+	Actor string `json:"actor"`
+	// The customers involved; for a merge or split the survivor comes first.
+	CustomerIds []string `json:"customerIds"`
+	// The identifiers the change moved, added or removed.
+	Identities []IdentityRef `json:"identities"`
+	// The reason the caller gave, if any.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// A page of identity history.
+type IdentityEventConnection struct {
+	// The events of this page.
+	Edges []IdentityEventEdge `json:"edges"`
+	// Where this page sits.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An identity event and its position.
+type IdentityEventEdge struct {
+	// Opaque position; pass it as `after` to continue.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node IdentityEvent `json:"node"`
+}
+
+// An identifier named in a history event.
+type IdentityRef struct {
+	// Its kind.
+	Kind IdentifierKind `json:"kind"`
+	// For `EXTERNAL_ID`: its system.
+	System *string `json:"system,omitempty"`
+	// Its normalised value.
+	Value string `json:"value"`
 }
 
 // One contact between the customer and the company.
@@ -125,12 +216,96 @@ type Interaction struct {
 
 func (Interaction) IsTimelinePayload() {}
 
+// Input of `linkIdentity`.
+type LinkIdentityInput struct {
+	// The customer to link to.
+	CustomerID string `json:"customerId"`
+	// The identifier.
+	Identifier IdentifierInput `json:"identifier"`
+	// Why, for the history. Do not put personal data here.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// One identifier behind an `explainMatch` answer.
+type MatchEvidence struct {
+	// The identifier's kind.
+	Kind IdentifierKind `json:"kind"`
+	// For `EXTERNAL_ID`: the system of the key.
+	System *string `json:"system,omitempty"`
+	// The normalised value.
+	Value string `json:"value"`
+	// The match rule that accepts this kind, null when no rule does.
+	Rule *string `json:"rule,omitempty"`
+	// What the rules decided about this identifier.
+	Decision MatchDecision `json:"decision"`
+	// The rule's confidence, 0 when it does not match.
+	Confidence float64 `json:"confidence"`
+	// The systems the identifier was read from, on both sides.
+	Sources []string `json:"sources"`
+}
+
+// The answer of `explainMatch`.
+type MatchExplanation struct {
+	// The customer `a` resolves to (its survivor when merged away).
+	A string `json:"a"`
+	// The customer `b` resolves to.
+	B string `json:"b"`
+	// True when both resolve to one customer.
+	SameCustomer bool `json:"sameCustomer"`
+	// The short answer.
+	Verdict MatchVerdict `json:"verdict"`
+	// One sentence saying why, without personal data.
+	Summary string `json:"summary"`
+	// The identifiers the two customers have in common (by normalised value;
+	// phone and WhatsApp compare equal), with what the rules decided. For one
+	// customer: how each system's record joined it.
+	Evidence []MatchEvidence `json:"evidence"`
+	// Merges and splits that involved both customers, newest first.
+	Events []IdentityEvent `json:"events"`
+}
+
+// Input of `mergeCustomers`.
+type MergeCustomersInput struct {
+	// The customer that remains.
+	SurvivorID string `json:"survivorId"`
+	// The customer merged into it.
+	MergedID string `json:"mergedId"`
+	// Why, for the history. Do not put personal data here.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// The result of `mergeCustomers`.
+type MergeResult struct {
+	// The surviving customer, with the merged identities.
+	Survivor Customer `json:"survivor"`
+	// The merged-away ID; it resolves to the survivor.
+	MergedID string `json:"mergedId"`
+	// False when they were already merged.
+	Changed bool `json:"changed"`
+	// The merge's history event.
+	Event *IdentityEvent `json:"event,omitempty"`
+}
+
 // An amount of money.
 type Money struct {
 	// The amount in the currency's major unit.
 	Amount string `json:"amount"`
 	// ISO 4217 currency code (`EUR`).
 	Currency string `json:"currency"`
+}
+
+// An amount of money as input.
+type MoneyInput struct {
+	// The amount in the currency's major unit (`"100.00"`).
+	Amount string `json:"amount"`
+	// ISO 4217 currency code (`EUR`).
+	Currency string `json:"currency"`
+}
+
+// Changes to the identity graph. Each is idempotent (asking again changes
+// nothing and answers the same), recorded in the history with its actor, and
+// made of single-document steps that can be re-run after a crash.
+type Mutation struct {
 }
 
 // A purchase, online or in a store.
@@ -229,10 +404,60 @@ type ProfileField struct {
 	FetchedAt time.Time `json:"fetchedAt"`
 	// When that system last changed the record, when it says.
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	// The survivorship rule that chose this value.
+	Rule SurvivorshipRule `json:"rule"`
+	// True when the value was fetched longer ago than the configured
+	// `profile.stale_after` (a cached or fallback value), so it may be out of date.
+	Stale bool `json:"stale"`
+	// The values other systems hold for this field that differ from `value`,
+	// each with its source, in the rule's order.
+	Alternatives []ProfileValue `json:"alternatives"`
+}
+
+// A value one system holds for a profile field.
+type ProfileValue struct {
+	// The value.
+	Value string `json:"value"`
+	// The system (connector name).
+	Source string `json:"source"`
+	// When the gateway read it.
+	FetchedAt time.Time `json:"fetchedAt"`
+	// When that system last changed the record, when it says.
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
 // The entry points of the customer graph.
 type Query struct {
+}
+
+// A saved customer filter for analysts.
+type Segment struct {
+	// The segment's ID (`seg_…`).
+	ID string `json:"id"`
+	// Its name, unique among segments.
+	Name string `json:"name"`
+	// The conditions, as saved.
+	Filter SegmentFilter `json:"filter"`
+	// How many customers match now.
+	Count int `json:"count"`
+	// When it was saved or last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// A saved filter, as `CustomerFilter` takes it.
+type SegmentFilter struct {
+	// See `CustomerFilter.identifier`.
+	Identifier *IdentityRef `json:"identifier,omitempty"`
+	// See `CustomerFilter.namePrefix`.
+	NamePrefix *string `json:"namePrefix,omitempty"`
+	// See `CustomerFilter.inSystems`.
+	InSystems []string `json:"inSystems,omitempty"`
+	// See `CustomerFilter.orderedSince`.
+	OrderedSince *time.Time `json:"orderedSince,omitempty"`
+	// See `CustomerFilter.minOrders`.
+	MinOrders *int `json:"minOrders,omitempty"`
+	// See `CustomerFilter.minSpend`.
+	MinSpend *Money `json:"minSpend,omitempty"`
 }
 
 // A channel system wired into the gateway through a connector.
@@ -243,6 +468,26 @@ type Source struct {
 	Kind string `json:"kind"`
 	// What the source can answer: `profiles`, `list_profiles`, `orders`, `interactions`.
 	Capabilities []string `json:"capabilities"`
+}
+
+// Input of `splitCustomer`.
+type SplitCustomerInput struct {
+	// The survivor of the merge to undo.
+	CustomerID string `json:"customerId"`
+	// The customer that was merged into it.
+	MergedID string `json:"mergedId"`
+	// Why, for the history. Do not put personal data here.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// The result of `splitCustomer`.
+type SplitResult struct {
+	// Both customers, the survivor first.
+	Customers []Customer `json:"customers"`
+	// False when they were already apart.
+	Changed bool `json:"changed"`
+	// The split's history event.
+	Event *IdentityEvent `json:"event,omitempty"`
 }
 
 // A page of the customer's journey.
@@ -290,6 +535,16 @@ type TimelineGap struct {
 	Capability string `json:"capability"`
 	// The failure code, as in the error's `extensions.code`.
 	Code string `json:"code"`
+}
+
+// Input of `unlinkIdentity`.
+type UnlinkIdentityInput struct {
+	// The customer to unlink from.
+	CustomerID string `json:"customerId"`
+	// The identifier.
+	Identifier IdentifierInput `json:"identifier"`
+	// Why, for the history. Do not put personal data here.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // The channels a customer and the company talk through.
@@ -441,6 +696,10 @@ const (
 	IdentifierKindWhatsapp IdentifierKind = "WHATSAPP"
 	// A loyalty card number, matched upper-cased without spaces or dashes.
 	IdentifierKindLoyaltyCard IdentifierKind = "LOYALTY_CARD"
+	// A social network handle, written `network:handle` (`instagram:@marie.d`),
+	// matched lower-cased without the `@`. Linked, but no default rule matches on
+	// it: people change and recycle handles.
+	IdentifierKindSocialHandle IdentifierKind = "SOCIAL_HANDLE"
 	// A system's own key for the customer; `system` names the system.
 	IdentifierKindExternalID IdentifierKind = "EXTERNAL_ID"
 )
@@ -450,12 +709,13 @@ var AllIdentifierKind = []IdentifierKind{
 	IdentifierKindPhone,
 	IdentifierKindWhatsapp,
 	IdentifierKindLoyaltyCard,
+	IdentifierKindSocialHandle,
 	IdentifierKindExternalID,
 }
 
 func (e IdentifierKind) IsValid() bool {
 	switch e {
-	case IdentifierKindEmail, IdentifierKindPhone, IdentifierKindWhatsapp, IdentifierKindLoyaltyCard, IdentifierKindExternalID:
+	case IdentifierKindEmail, IdentifierKindPhone, IdentifierKindWhatsapp, IdentifierKindLoyaltyCard, IdentifierKindSocialHandle, IdentifierKindExternalID:
 		return true
 	}
 	return false
@@ -491,6 +751,134 @@ func (e *IdentifierKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e IdentifierKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a history event did.
+type IdentityAction string
+
+const (
+	// An identifier was linked to a customer by hand.
+	IdentityActionLink IdentityAction = "LINK"
+	// An identifier was unlinked from a customer by hand.
+	IdentityActionUnlink IdentityAction = "UNLINK"
+	// Two customers were merged into one.
+	IdentityActionMerge IdentityAction = "MERGE"
+	// A merge was undone: both customers were restored with their own links.
+	IdentityActionSplit IdentityAction = "SPLIT"
+)
+
+var AllIdentityAction = []IdentityAction{
+	IdentityActionLink,
+	IdentityActionUnlink,
+	IdentityActionMerge,
+	IdentityActionSplit,
+}
+
+func (e IdentityAction) IsValid() bool {
+	switch e {
+	case IdentityActionLink, IdentityActionUnlink, IdentityActionMerge, IdentityActionSplit:
+		return true
+	}
+	return false
+}
+
+func (e IdentityAction) String() string {
+	return string(e)
+}
+
+func (e *IdentityAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IdentityAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IdentityAction", str)
+	}
+	return nil
+}
+
+func (e IdentityAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IdentityAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IdentityAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether an identifier joins records to a customer.
+type IdentityStatus string
+
+const (
+	// Normalised and used by the match rules.
+	IdentityStatusMatchable IdentityStatus = "MATCHABLE"
+	// A blocked value (a shared inbox such as `info@`, a test number): shown, never matched.
+	IdentityStatusBlocked IdentityStatus = "BLOCKED"
+	// Seen on records of different people (a family inbox): shown, never matched.
+	IdentityStatusShared IdentityStatus = "SHARED"
+	// Could not be normalised: kept as the system wrote it, never matched.
+	IdentityStatusUnnormalized IdentityStatus = "UNNORMALIZED"
+)
+
+var AllIdentityStatus = []IdentityStatus{
+	IdentityStatusMatchable,
+	IdentityStatusBlocked,
+	IdentityStatusShared,
+	IdentityStatusUnnormalized,
+}
+
+func (e IdentityStatus) IsValid() bool {
+	switch e {
+	case IdentityStatusMatchable, IdentityStatusBlocked, IdentityStatusShared, IdentityStatusUnnormalized:
+		return true
+	}
+	return false
+}
+
+func (e IdentityStatus) String() string {
+	return string(e)
+}
+
+func (e *IdentityStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IdentityStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IdentityStatus", str)
+	}
+	return nil
+}
+
+func (e IdentityStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IdentityStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IdentityStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -575,6 +963,143 @@ func (e InteractionType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What the match rules decided about one shared identifier.
+type MatchDecision string
+
+const (
+	// The identifier joins the records.
+	MatchDecisionMatch MatchDecision = "MATCH"
+	// No configured rule matches on this kind.
+	MatchDecisionNoRule MatchDecision = "NO_RULE"
+	// The value is blocked (shared inbox, test number).
+	MatchDecisionBlocked MatchDecision = "BLOCKED"
+	// The value is held by people whose names disagree, so it is treated as shared.
+	MatchDecisionShared MatchDecision = "SHARED"
+	// The value could not be normalised.
+	MatchDecisionUnnormalized MatchDecision = "UNNORMALIZED"
+	// A person unlinked this identifier.
+	MatchDecisionUnlinked MatchDecision = "UNLINKED"
+)
+
+var AllMatchDecision = []MatchDecision{
+	MatchDecisionMatch,
+	MatchDecisionNoRule,
+	MatchDecisionBlocked,
+	MatchDecisionShared,
+	MatchDecisionUnnormalized,
+	MatchDecisionUnlinked,
+}
+
+func (e MatchDecision) IsValid() bool {
+	switch e {
+	case MatchDecisionMatch, MatchDecisionNoRule, MatchDecisionBlocked, MatchDecisionShared, MatchDecisionUnnormalized, MatchDecisionUnlinked:
+		return true
+	}
+	return false
+}
+
+func (e MatchDecision) String() string {
+	return string(e)
+}
+
+func (e *MatchDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MatchDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MatchDecision", str)
+	}
+	return nil
+}
+
+func (e MatchDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MatchDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MatchDecision) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The short answer of `explainMatch`.
+type MatchVerdict string
+
+const (
+	// One customer: its records share identifiers the match rules accept.
+	MatchVerdictSameCustomer MatchVerdict = "SAME_CUSTOMER"
+	// One customer because a person merged them.
+	MatchVerdictMerged MatchVerdict = "MERGED"
+	// Two customers that a person split apart after a merge.
+	MatchVerdictSplit MatchVerdict = "SPLIT"
+	// Two customers that share identifiers the rules refuse to match on.
+	MatchVerdictRefused MatchVerdict = "REFUSED"
+	// Two customers with nothing in common.
+	MatchVerdictUnrelated MatchVerdict = "UNRELATED"
+)
+
+var AllMatchVerdict = []MatchVerdict{
+	MatchVerdictSameCustomer,
+	MatchVerdictMerged,
+	MatchVerdictSplit,
+	MatchVerdictRefused,
+	MatchVerdictUnrelated,
+}
+
+func (e MatchVerdict) IsValid() bool {
+	switch e {
+	case MatchVerdictSameCustomer, MatchVerdictMerged, MatchVerdictSplit, MatchVerdictRefused, MatchVerdictUnrelated:
+		return true
+	}
+	return false
+}
+
+func (e MatchVerdict) String() string {
+	return string(e)
+}
+
+func (e *MatchVerdict) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MatchVerdict(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MatchVerdict", str)
+	}
+	return nil
+}
+
+func (e MatchVerdict) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MatchVerdict) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MatchVerdict) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Where an order was placed.
 type OrderChannel string
 
@@ -628,6 +1153,67 @@ func (e *OrderChannel) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a golden-profile field chooses among the systems' values.
+type SurvivorshipRule string
+
+const (
+	// The first system in `profile.priority` that has a value.
+	SurvivorshipRuleSourcePriority SurvivorshipRule = "SOURCE_PRIORITY"
+	// The value of the record its system updated last; source priority breaks ties.
+	SurvivorshipRuleMostRecent SurvivorshipRule = "MOST_RECENT"
+	// The value most systems agree on (compared trimmed and case-insensitive); source priority breaks ties.
+	SurvivorshipRuleMostFrequent SurvivorshipRule = "MOST_FREQUENT"
+)
+
+var AllSurvivorshipRule = []SurvivorshipRule{
+	SurvivorshipRuleSourcePriority,
+	SurvivorshipRuleMostRecent,
+	SurvivorshipRuleMostFrequent,
+}
+
+func (e SurvivorshipRule) IsValid() bool {
+	switch e {
+	case SurvivorshipRuleSourcePriority, SurvivorshipRuleMostRecent, SurvivorshipRuleMostFrequent:
+		return true
+	}
+	return false
+}
+
+func (e SurvivorshipRule) String() string {
+	return string(e)
+}
+
+func (e *SurvivorshipRule) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SurvivorshipRule(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SurvivorshipRule", str)
+	}
+	return nil
+}
+
+func (e SurvivorshipRule) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SurvivorshipRule) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SurvivorshipRule) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -13,6 +13,7 @@ const (
 	KindPhone       = "phone"
 	KindWhatsApp    = "whatsapp"
 	KindLoyaltyCard = "loyalty_card"
+	KindSocial      = "social_handle" // System names the network
 	KindExternalID  = "external_id" // a system's own key; System names the system
 )
 
@@ -21,6 +22,9 @@ const (
 type Customer struct {
 	ID        string    `bson:"_id"`
 	CreatedAt time.Time `bson:"created_at"`
+	// MergedInto is set when the customer was merged into another: its ID
+	// keeps resolving to that survivor.
+	MergedInto string `bson:"merged_into,omitempty"`
 }
 
 // Identity links one normalised identifier, or one system's native key, to a
@@ -36,6 +40,31 @@ type Identity struct {
 	Source     string    `bson:"source"`
 	Confidence float64   `bson:"confidence"`
 	LinkedAt   time.Time `bson:"linked_at"`
+	// Status is StatusMatch ("") for an identifier that matches records,
+	// else why it does not.
+	Status string `bson:"status,omitempty"`
+	// MergedFrom is the customer the identity belonged to before a merge
+	// moved it here; MergeID the merge's history event.
+	MergedFrom string `bson:"merged_from,omitempty"`
+	MergeID    string `bson:"merge_id,omitempty"`
+}
+
+// Identity statuses. Only StatusMatch identities join records; the others
+// are kept so the customer still shows them.
+const (
+	StatusMatch        = ""
+	StatusBlocked      = "blocked"      // a blocked value: a shared inbox, a test number
+	StatusShared       = "shared"       // seen on records of different people
+	StatusUnnormalized = "unnormalized" // could not be normalised: kept as given
+	StatusUnlinked     = "unlinked"     // unlinked by a person; CustomerID is ""
+)
+
+// ScopedIdentityID derives the ID of an identifier that does not match
+// (blocked, shared, unnormalised): it is scoped to the record it was read
+// from, so every customer holding the value keeps its own copy.
+func ScopedIdentityID(kind, system, value, recordSystem, recordKey string) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{"scoped", kind, system, value, recordSystem, recordKey}, "\x00")))
+	return "idn_" + hex.EncodeToString(h[:16])
 }
 
 // IdentityID derives the document ID of an identifier. It is a hash, so the

@@ -25,6 +25,11 @@ type Resolver struct {
 	// the first source in this list that has a value. Sources not listed
 	// follow in configuration order.
 	Priority []string
+	// Survivorship names each profile field's rule (config.Survivorship*),
+	// "default" for fields not listed; source priority when empty.
+	Survivorship map[string]string
+	// StaleAfter marks profile values fetched longer ago than this stale.
+	StaleAfter time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
-// Rules recorded on links.
+// Rules recorded on links besides the match rules' names.
 const (
 	// RuleNew marks the record a customer was created from.
 	RuleNew = "new"
@@ -35,10 +35,11 @@ var identifierFields = []struct{ field, kind string }{
 // Linker links the records of every system that can list its profiles to
 // customers in the profile store.
 type Linker struct {
-	Store      *store.Store
-	Sources    *sources.Set
-	Normalizer Normalizer
-	Log        *slog.Logger
+	Store   *store.Store
+	Sources *sources.Set
+	// Policy normalises and matches identifiers; DefaultPolicy() when nil.
+	Policy *Policy
+	Log    *slog.Logger
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
 	// PageSize is the page size asked of listing sources, 100 when zero.
@@ -48,10 +49,14 @@ type Linker struct {
 // Report says what one Sync did. It holds counts only, never data.
 type Report struct {
 	Records    int      // records read
-	Invalid    int      // identifier values that did not normalise
+	Invalid    int      // identifier values that did not normalise (kept as given, never matching)
+	Blocked    int      // identifier values that are blocked (kept, never matching)
+	Shared     int      // distinct values held by different people (kept per record, never matching)
 	Customers  int      // customers created
 	Identities int      // links added
-	Refused    int      // matches refused because given names disagree
+	Refused    int      // joins refused because given names disagree
+	Capped     int      // joins refused because a customer would hold too many identities
+	Alerts     int      // values held by more people than the policy's alert threshold
 	Failed     []string // sources whose listing failed; their records were skipped
 }
 
@@ -59,10 +64,21 @@ type Report struct {
 type record struct {
 	system, key string
 	refs        []ref
-	given       string
+	given       string // folded given name, "" when unknown
 }
 
-type ref struct{ kind, value string }
+type ref struct {
+	kind, value string
+	// status is store.StatusMatch, StatusBlocked or StatusUnnormalized;
+	// clustering decides which matching values are shared.
+	status string
+	// held is set when the store already has a non-matching identity under
+	// the value's ID (a person unlinked it): the value never joins again.
+	held bool
+}
+
+// matches reports whether the value can join records.
+func (r ref) matches() bool { return r.status == store.StatusMatch && !r.held }
 
 // matchKey is what two records must share to be one person. WhatsApp IDs are
 // phone numbers, so they match phones.
@@ -74,19 +90,56 @@ func (r ref) matchKey() string {
 	return kind + "\x00" + r.value
 }
 
+// stored splits a normalised value into the identity's system and value:
+// a social handle's network is its system.
+func stored(kind, value string) (system, v string) {
+	if kind == store.KindSocial {
+		if network, handle, ok := strings.Cut(value, ":"); ok {
+			return network, handle
+		}
+	}
+	return "", value
+}
+
+// stored is the system and value the ref's identity holds; an unnormalised
+// value is kept whole, as given.
+func (r ref) stored() (system, v string) {
+	if r.status == store.StatusUnnormalized {
+		return "", r.value
+	}
+	return stored(r.kind, r.value)
+}
+
+// id is the identity ID of a matching value.
+func (r ref) id() string {
+	system, v := r.stored()
+	return store.IdentityID(r.kind, system, v)
+}
+
+func (l *Linker) policy() *Policy {
+	if l.Policy != nil {
+		return l.Policy
+	}
+	return DefaultPolicy()
+}
+
 // Sync reads every record of every listing source and links them: records
-// sharing a normalised identifier join one customer, new records create
-// customers, and every identifier and native key becomes a link. It can run
-// again at any time: what is already linked stays as it is.
+// sharing a normalised identifier that a match rule names join one
+// customer, new records create customers, and every identifier and native
+// key becomes a link. Blocked, shared and unnormalisable values are kept on
+// the customer of each record holding them but join nobody. It can run
+// again at any time: what is already linked stays as it is, and an identity
+// a person unlinked is never linked again.
 func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	var rep Report
 	log := l.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	pol := l.policy()
 	var records []record
 	for _, src := range l.Sources.With(connectors.CapListProfiles) {
-		recs, invalid, err := l.list(ctx, src)
+		recs, invalid, err := l.list(ctx, src, pol)
 		if err != nil {
 			if ctx.Err() != nil {
 				return rep, ctx.Err()
@@ -100,10 +153,43 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	}
 	rep.Records = len(records)
 
-	clusters, refused := cluster(records)
-	rep.Refused = refused
+	existing, err := l.hold(ctx, records)
+	if err != nil {
+		return rep, err
+	}
+	for _, r := range records {
+		for _, rf := range r.refs {
+			if rf.status == store.StatusBlocked {
+				rep.Blocked++
+			}
+		}
+	}
 
-	owners, err := l.owners(ctx, records)
+	c := cluster(records, pol)
+	rep.Refused, rep.Shared, rep.Capped, rep.Alerts = c.refused, len(c.shared), c.capped, len(c.alerts)
+	for _, a := range c.alerts {
+		log.Warn("identity sync: one identifier is held by many people", "kind", a.kind, "identity", a.id, "people", a.people)
+	}
+
+	// Scoped copies of the values that match nobody.
+	var ids []string
+	for _, r := range records {
+		for _, rf := range r.refs {
+			if st := c.status(rf); st != store.StatusMatch && !rf.held {
+				system, v := rf.stored()
+				ids = append(ids, store.ScopedIdentityID(rf.kind, system, v, r.system, r.key))
+			}
+		}
+	}
+	scoped, err := l.identities(ctx, ids)
+	if err != nil {
+		return rep, err
+	}
+	for id, doc := range scoped {
+		existing[id] = doc
+	}
+
+	owners, newCustomers, err := l.owners(ctx, c, records, existing)
 	if err != nil {
 		return rep, err
 	}
@@ -112,35 +198,10 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 		now = l.Now
 	}
 	at := now().UTC()
-	var newCustomers []store.Customer
-	var links []store.Identity
-	seen := map[string]bool{}
-	for _, c := range clusters {
-		customerID := choose(c, records, owners)
-		if customerID == "" {
-			customerID = newCustomerID(records[c.members[0]])
-			newCustomers = append(newCustomers, store.Customer{ID: customerID, CreatedAt: at})
-		}
-		for _, m := range c.members {
-			r := records[m]
-			add := func(kind, system, value, rule string) {
-				id := store.IdentityID(kind, system, value)
-				if seen[id] {
-					return
-				}
-				seen[id] = true
-				if owners[id] != "" {
-					return // already linked, to this customer or another
-				}
-				links = append(links, store.Identity{ID: id, CustomerID: customerID, Kind: kind, System: system,
-					Value: value, Rule: rule, Source: r.system, Confidence: 1, LinkedAt: at})
-			}
-			add(store.KindExternalID, r.system, r.key, c.rule[m])
-			for _, rf := range r.refs {
-				add(rf.kind, "", rf.value, RuleRecord)
-			}
-		}
+	for i := range newCustomers {
+		newCustomers[i].CreatedAt = at
 	}
+	links := linksOf(c, records, owners, existing, at)
 	// Customers first: a crash between the two steps leaves customers
 	// without links, which the next run completes (IDs are deterministic).
 	if rep.Customers, err = l.Store.AddCustomers(ctx, newCustomers); err != nil {
@@ -152,8 +213,83 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
+// hold reads what the store holds of the records' native keys and
+// matching values, and marks held the values a person unlinked (or that
+// hold any non-matching identity): they never join again.
+func (l *Linker) hold(ctx context.Context, records []record) (map[string]*store.Identity, error) {
+	var ids []string
+	for _, r := range records {
+		ids = append(ids, store.IdentityID(store.KindExternalID, r.system, r.key))
+		for _, rf := range r.refs {
+			if rf.status == store.StatusMatch {
+				ids = append(ids, rf.id())
+			}
+		}
+	}
+	existing, err := l.identities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range records {
+		for j := range records[i].refs {
+			rf := &records[i].refs[j]
+			if rf.status != store.StatusMatch {
+				continue
+			}
+			if doc := existing[rf.id()]; doc != nil && (doc.Status != store.StatusMatch || doc.CustomerID == "") {
+				rf.held = true
+			}
+		}
+	}
+	return existing, nil
+}
+
+// linksOf lists the identities to add: each group's native keys and values,
+// linked to its owner, except those the store holds already (linked to
+// this customer or another, or unlinked by a person). Values that match
+// nobody get a copy scoped to their record.
+func linksOf(c clustering, records []record, owners []string, existing map[string]*store.Identity, at time.Time) []store.Identity {
+	var links []store.Identity
+	seen := map[string]bool{}
+	add := func(doc store.Identity) {
+		if seen[doc.ID] || existing[doc.ID] != nil {
+			return
+		}
+		seen[doc.ID] = true
+		doc.LinkedAt = at
+		links = append(links, doc)
+	}
+	for gi, g := range c.groups {
+		customerID := owners[gi]
+		if customerID == "" {
+			continue
+		}
+		for _, m := range g.members {
+			r := records[m]
+			add(store.Identity{ID: store.IdentityID(store.KindExternalID, r.system, r.key), CustomerID: customerID,
+				Kind: store.KindExternalID, System: r.system, Value: r.key, Rule: g.rule[m], Source: r.system, Confidence: g.confidence[m]})
+			for _, rf := range r.refs {
+				if rf.held {
+					continue
+				}
+				system, v := rf.stored()
+				doc := store.Identity{ID: rf.id(), CustomerID: customerID, Kind: rf.kind, System: system, Value: v,
+					Rule: RuleRecord, Source: r.system, Confidence: 1, Status: c.status(rf)}
+				if doc.Status != store.StatusMatch {
+					if o := existing[rf.id()]; doc.Status == store.StatusShared && o != nil && o.CustomerID == customerID {
+						continue // linked before the value was seen elsewhere: the customer shows it already
+					}
+					doc.ID = store.ScopedIdentityID(rf.kind, system, v, r.system, r.key)
+				}
+				add(doc)
+			}
+		}
+	}
+	return links
+}
+
 // list reads every page of one source.
-func (l *Linker) list(ctx context.Context, src *sources.Source) ([]record, int, error) {
+func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]record, int, error) {
 	size := l.PageSize
 	if size <= 0 {
 		size = 100
@@ -168,7 +304,7 @@ func (l *Linker) list(ctx context.Context, src *sources.Source) ([]record, int, 
 			return nil, 0, err
 		}
 		for _, p := range page.Profiles {
-			r, bad := l.reduce(src.Name(), p)
+			r, bad := reduce(src.Name(), p, pol)
 			invalid += bad
 			out = append(out, r)
 		}
@@ -183,37 +319,37 @@ func (l *Linker) list(ctx context.Context, src *sources.Source) ([]record, int, 
 	}
 }
 
-func (l *Linker) reduce(system string, p connectors.Profile) (record, int) {
-	r := record{system: system, key: p.Key, given: strings.ToLower(strings.TrimSpace(p.Get(connectors.FieldGivenName)))}
+// reduce keeps what linking needs of a profile, and counts the identifier
+// values that did not normalise: they are kept as given, unnormalised.
+func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
+	r := record{system: system, key: p.Key, given: foldName(p.Get(connectors.FieldGivenName))}
 	invalid := 0
 	for _, f := range identifierFields {
-		raw := p.Get(f.field)
-		if strings.TrimSpace(raw) == "" {
+		raw := strings.TrimSpace(p.Get(f.field))
+		if raw == "" {
 			continue
 		}
-		v, err := l.Normalizer.Normalize(f.kind, raw)
-		if err != nil {
+		v, err := pol.Normalizer.Normalize(f.kind, raw)
+		switch {
+		case err != nil:
 			invalid++
-			continue
+			r.refs = append(r.refs, ref{kind: f.kind, value: raw, status: store.StatusUnnormalized})
+		case pol.Blocked(f.kind, v):
+			r.refs = append(r.refs, ref{kind: f.kind, value: v, status: store.StatusBlocked})
+		default:
+			r.refs = append(r.refs, ref{kind: f.kind, value: v, status: store.StatusMatch})
 		}
-		r.refs = append(r.refs, ref{kind: f.kind, value: v})
 	}
 	return r, invalid
 }
 
-// owners finds the stored owner of every identifier and native key of the
-// records, in chunks of one $in query each.
-func (l *Linker) owners(ctx context.Context, records []record) (map[string]string, error) {
-	var ids []string
-	for _, r := range records {
-		ids = append(ids, store.IdentityID(store.KindExternalID, r.system, r.key))
-		for _, rf := range r.refs {
-			ids = append(ids, store.IdentityID(rf.kind, "", rf.value))
-		}
-	}
+// identities returns the stored identities among ids, by ID, in chunks of
+// one $in query each.
+func (l *Linker) identities(ctx context.Context, ids []string) (map[string]*store.Identity, error) {
+	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	out := make(map[string]string, len(ids))
+	out := make(map[string]*store.Identity, len(ids))
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
@@ -223,153 +359,111 @@ func (l *Linker) owners(ctx context.Context, records []record) (map[string]strin
 		}
 		for i, f := range found {
 			if f != nil {
-				out[part[i]] = f.CustomerID
+				out[part[i]] = f
 			}
 		}
 	}
 	return out, nil
 }
 
-// group is one set of records that are one person.
-type group struct {
-	members []int          // record indexes, ascending
-	rule    map[int]string // how each member joined
+// customers returns the stored customers among ids, by ID.
+func (l *Linker) customers(ctx context.Context, ids []string) (map[string]*store.Customer, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make(map[string]*store.Customer, len(ids))
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		found, err := l.Store.CustomersByID(ctx, part)
+		if err != nil {
+			return nil, err
+		}
+		for i, f := range found {
+			if f != nil {
+				out[part[i]] = f
+			}
+		}
+	}
+	return out, nil
 }
 
-// cluster groups records that share an identifier, refusing to join two
-// groups whose given names are known and disagree. Groups come out ordered
-// by their first record.
-func cluster(records []record) ([]group, int) {
-	parent := make([]int, len(records))
-	names := make([]map[string]bool, len(records))
-	rule := make(map[int]string, len(records))
-	for i, r := range records {
-		parent[i] = i
-		if r.given != "" {
-			names[i] = map[string]bool{r.given: true}
-		}
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	refused := 0
-	first := map[string]int{}
-	for i, r := range records {
-		for _, rf := range r.refs {
-			k := rf.matchKey()
-			j, ok := first[k]
-			if !ok {
-				first[k] = i
-				continue
+// owners returns the customer of each group ("" when none can be linked)
+// and the customers to create. A member's own native key decides first (the
+// record was linked before); matching values vote next. A customer merged
+// into another is never chosen: its identities already moved to the
+// survivor.
+func (l *Linker) owners(ctx context.Context, c clustering, records []record, existing map[string]*store.Identity) ([]string, []store.Customer, error) {
+	votes := make([]map[string]int, len(c.groups))
+	var ids []string
+	for gi, g := range c.groups {
+		votes[gi] = map[string]int{}
+		for _, m := range g.members {
+			r := records[m]
+			if doc := existing[store.IdentityID(store.KindExternalID, r.system, r.key)]; voter(doc) {
+				votes[gi][doc.CustomerID] += 100
 			}
-			ri, rj := find(i), find(j)
-			if ri == rj {
-				continue
-			}
-			if !compatible(names[ri], names[rj]) {
-				refused++
-				continue
-			}
-			// The earlier group absorbs the later one.
-			root, other := min(ri, rj), max(ri, rj)
-			parent[other] = root
-			for n := range names[other] {
-				if names[root] == nil {
-					names[root] = map[string]bool{}
+			for _, rf := range r.refs {
+				if rf.matches() && !c.shared[rf.matchKey()] {
+					if doc := existing[rf.id()]; voter(doc) {
+						votes[gi][doc.CustomerID]++
+					}
 				}
-				names[root][n] = true
-			}
-			if _, done := rule[i]; !done {
-				rule[i] = rf.kind
 			}
 		}
-	}
-	byRoot := map[int]*group{}
-	var out []*group
-	for i := range records {
-		root := find(i)
-		g, ok := byRoot[root]
-		if !ok {
-			g = &group{rule: map[int]string{}}
-			byRoot[root] = g
-			out = append(out, g)
+		for id := range votes[gi] {
+			ids = append(ids, id)
 		}
-		g.members = append(g.members, i)
+		ids = append(ids, newCustomerID(records[g.members[0]]))
 	}
-	res := make([]group, len(out))
-	for i, g := range out {
+	known, err := l.customers(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	mergedAway := func(id string) bool { return known[id] != nil && known[id].MergedInto != "" }
+	owners := make([]string, len(c.groups))
+	var fresh []store.Customer
+	for gi, g := range c.groups {
+		best, bestVotes := "", 0
+		for id, v := range votes[gi] {
+			if mergedAway(id) {
+				continue
+			}
+			if v > bestVotes || (v == bestVotes && cmp.Less(id, best)) {
+				best, bestVotes = id, v
+			}
+		}
+		if best != "" {
+			owners[gi] = best
+			continue
+		}
+		// A new customer, named after its first record; after the next
+		// one when a merge retired that ID.
 		for n, m := range g.members {
-			switch r, ok := rule[m]; {
-			case n == 0:
-				g.rule[m] = RuleNew // the record the customer starts from
-			case ok:
-				g.rule[m] = r // joined an earlier record through this identifier
-			default:
-				g.rule[m] = matchRuleOf(records, g, m) // a later record bridged it in
+			id := newCustomerID(records[m])
+			if n > 0 {
+				more, err := l.customers(ctx, []string{id})
+				if err != nil {
+					return nil, nil, err
+				}
+				known[id] = more[id]
 			}
-		}
-		res[i] = *g
-	}
-	return res, refused
-}
-
-// matchRuleOf names the identifier a member shares with the rest of its
-// group.
-func matchRuleOf(records []record, g *group, m int) string {
-	for _, rf := range records[m].refs {
-		for _, o := range g.members {
-			if o == m {
+			if mergedAway(id) {
 				continue
 			}
-			for _, orf := range records[o].refs {
-				if orf.matchKey() == rf.matchKey() {
-					return rf.kind
-				}
+			owners[gi] = id
+			if known[id] == nil {
+				fresh = append(fresh, store.Customer{ID: id})
 			}
+			break
 		}
 	}
-	return RuleNew
+	return owners, fresh, nil
 }
 
-func compatible(a, b map[string]bool) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return true
-	}
-	for n := range a {
-		if b[n] {
-			return true
-		}
-	}
-	return false
-}
-
-// choose returns the stored customer a group belongs to, "" for a new one.
-// A member's own native key decides first (the record was linked before);
-// identifiers vote next.
-func choose(g group, records []record, owners map[string]string) string {
-	votes := map[string]int{}
-	for _, m := range g.members {
-		r := records[m]
-		if c := owners[store.IdentityID(store.KindExternalID, r.system, r.key)]; c != "" {
-			votes[c] += 100
-		}
-		for _, rf := range r.refs {
-			if c := owners[store.IdentityID(rf.kind, "", rf.value)]; c != "" {
-				votes[c]++
-			}
-		}
-	}
-	best, bestVotes := "", 0
-	for c, v := range votes {
-		if v > bestVotes || (v == bestVotes && cmp.Less(c, best)) {
-			best, bestVotes = c, v
-		}
-	}
-	return best
+// voter reports whether a stored identity can vote for its customer.
+func voter(doc *store.Identity) bool {
+	return doc != nil && doc.Status == store.StatusMatch && doc.CustomerID != ""
 }
 
 // newCustomerID derives a customer ID from the record that starts it, so a
@@ -377,4 +471,406 @@ func choose(g group, records []record, owners map[string]string) string {
 func newCustomerID(anchor record) string {
 	h := sha256.Sum256([]byte(anchor.system + "\x00" + anchor.key))
 	return "cus_" + hex.EncodeToString(h[:8])
+}
+
+// clustering is what cluster decided.
+type clustering struct {
+	groups  []group
+	shared  map[string]bool // match keys held by different people: they join nobody
+	refused int             // joins refused because given names disagree
+	capped  int             // joins refused by the identity cap
+	alerts  []alert
+}
+
+// status is how a value is linked: its own status, or StatusShared for a
+// matching value different people hold.
+func (c clustering) status(rf ref) string {
+	if rf.status == store.StatusMatch && c.shared[rf.matchKey()] {
+		return store.StatusShared
+	}
+	return rf.status
+}
+
+// alert is one value held by more people than the alert threshold. It
+// names the value by its identity ID only.
+type alert struct {
+	kind, id string
+	people   int
+}
+
+// group is one set of records that are one person.
+type group struct {
+	members    []int           // record indexes, ascending
+	rule       map[int]string  // how each member joined
+	confidence map[int]float64 // the confidence of that rule
+}
+
+// key is one matching value and the records holding it.
+type key struct {
+	kind    string // phone for WhatsApp IDs
+	value   string
+	rule    int   // index in Policy.Rules; -1: the kind links but never matches
+	holders []int // record indexes, ascending
+}
+
+// cluster groups records that share a value of a kind some rule names. It
+// is a pure function of the records and the policy.
+//
+// A value joins nobody when its holders' given names disagree (a family
+// inbox): it is shared. That is decided over all the records holding it
+// before any join, so a value never joins two records and then meets a
+// conflict. Joins then go value by value; a join the given-name guard still
+// refuses (two people bridged by a record without a name) makes that value
+// shared too, and the joins are redone without it, until none is refused.
+// A join that would give a group more than the policy's MaxIdentities
+// identities is refused. Groups come out ordered by their first record.
+func cluster(records []record, p *Policy) clustering {
+	keys := map[string]*key{}
+	var order []string
+	for i, r := range records {
+		for _, rf := range r.refs {
+			if !rf.matches() {
+				continue
+			}
+			mk := rf.matchKey()
+			k := keys[mk]
+			if k == nil {
+				kind := rf.kind
+				if phoneLike(kind) {
+					kind = store.KindPhone
+				}
+				k = &key{kind: kind, value: rf.value, rule: p.ruleIndex(rf.kind)}
+				keys[mk] = k
+				order = append(order, mk)
+			}
+			if n := len(k.holders); n == 0 || k.holders[n-1] != i {
+				k.holders = append(k.holders, i)
+			}
+		}
+	}
+
+	byName := map[string]bool{} // shared because given names disagree
+	for _, mk := range order {
+		if k := keys[mk]; k.rule >= 0 && namesClash(records, k.holders) {
+			byName[mk] = true
+		}
+	}
+	var u *unionFind
+	for {
+		u = newUnionFind(records, keys, byName)
+		var clash []string
+		for _, mk := range order {
+			k := keys[mk]
+			if k.rule < 0 || byName[mk] {
+				continue
+			}
+			for _, h := range k.holders[1:] {
+				if u.join(k.holders[0], h, p) == refusedName {
+					clash = append(clash, mk)
+					break
+				}
+			}
+		}
+		if len(clash) == 0 {
+			break
+		}
+		for _, mk := range clash {
+			byName[mk] = true
+		}
+	}
+
+	out := clustering{shared: map[string]bool{}, capped: u.capped}
+	byRoot := map[int]int{}
+	for i := range records {
+		root := u.find(i)
+		gi, ok := byRoot[root]
+		if !ok {
+			gi = len(out.groups)
+			byRoot[root] = gi
+			out.groups = append(out.groups, group{rule: map[int]string{}, confidence: map[int]float64{}})
+		}
+		out.groups[gi].members = append(out.groups[gi].members, i)
+	}
+	for _, mk := range order {
+		k := keys[mk]
+		people := map[int]bool{}
+		for _, h := range k.holders {
+			people[u.find(h)] = true
+		}
+		if byName[mk] {
+			out.refused += len(people) - 1
+		}
+		if byName[mk] || len(people) > 1 {
+			out.shared[mk] = true
+		}
+		if len(people) > p.AlertThreshold {
+			system, v := stored(k.kind, k.value)
+			out.alerts = append(out.alerts, alert{kind: k.kind, id: store.IdentityID(k.kind, system, v), people: len(people)})
+		}
+	}
+	for gi := range out.groups {
+		g := &out.groups[gi]
+		held := map[string]int{} // joining values, by members holding them
+		for _, m := range g.members {
+			for _, mk := range joiningKeys(records[m], keys, byName) {
+				held[mk]++
+			}
+		}
+		for n, m := range g.members {
+			best := -1
+			if n > 0 {
+				for _, mk := range joiningKeys(records[m], keys, byName) {
+					if r := keys[mk].rule; held[mk] > 1 && (best < 0 || r < best) {
+						best = r
+					}
+				}
+			}
+			if best < 0 {
+				g.rule[m], g.confidence[m] = RuleNew, 1 // the record the customer starts from
+				continue
+			}
+			g.rule[m], g.confidence[m] = p.Rules[best].Name, p.Rules[best].Confidence
+		}
+	}
+	return out
+}
+
+// joiningKeys lists the distinct keys through which a record can join.
+func joiningKeys(r record, keys map[string]*key, byName map[string]bool) []string {
+	var out []string
+	for _, rf := range r.refs {
+		if !rf.matches() {
+			continue
+		}
+		mk := rf.matchKey()
+		if keys[mk].rule >= 0 && !byName[mk] && !slices.Contains(out, mk) {
+			out = append(out, mk)
+		}
+	}
+	return out
+}
+
+// namesClash reports whether two of the records have known given names that
+// are neither equal nor one typo apart.
+func namesClash(records []record, holders []int) bool {
+	var names []string
+	for _, h := range holders {
+		if n := records[h].given; n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			if !typoApart(names[i], names[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type joinResult int
+
+const (
+	joined joinResult = iota
+	refusedName
+	refusedCap
+)
+
+// unionFind holds the groups of one clustering pass, each keyed by its
+// root, the group's first record.
+type unionFind struct {
+	parent []int
+	names  []map[string]bool // known given names
+	keys   []map[string]int  // joining values held, with their rule index
+	ids    []map[string]bool // identities the group would hold that several records can share
+	own    []int             // identities only one record can hold (native keys, scoped copies)
+	capped int
+}
+
+func newUnionFind(records []record, keys map[string]*key, byName map[string]bool) *unionFind {
+	n := len(records)
+	u := &unionFind{parent: make([]int, n), names: make([]map[string]bool, n), keys: make([]map[string]int, n),
+		ids: make([]map[string]bool, n), own: make([]int, n)}
+	for i, r := range records {
+		u.parent[i] = i
+		if r.given != "" {
+			u.names[i] = map[string]bool{r.given: true}
+		}
+		u.keys[i] = map[string]int{}
+		u.ids[i] = map[string]bool{}
+		u.own[i] = 1 // the native key
+		for _, rf := range r.refs {
+			switch {
+			case rf.held:
+			case !rf.matches() || byName[rf.matchKey()]:
+				u.own[i]++
+			default:
+				mk := rf.matchKey()
+				u.ids[i][rf.kind+"\x00"+rf.value] = true
+				if k := keys[mk]; k.rule >= 0 {
+					u.keys[i][mk] = k.rule
+				}
+			}
+		}
+	}
+	return u
+}
+
+func (u *unionFind) find(i int) int {
+	for u.parent[i] != i {
+		u.parent[i] = u.parent[u.parent[i]]
+		i = u.parent[i]
+	}
+	return i
+}
+
+// join puts the records a and b in one group, unless their given names
+// disagree or the group would hold too many identities.
+func (u *unionFind) join(a, b int, p *Policy) joinResult {
+	ra, rb := u.find(a), u.find(b)
+	if ra == rb {
+		return joined
+	}
+	if !u.namesAgree(ra, rb) {
+		return refusedName
+	}
+	small, big := u.ids[ra], u.ids[rb]
+	if len(small) > len(big) {
+		small, big = big, small
+	}
+	total := len(big) + u.own[ra] + u.own[rb]
+	for id := range small {
+		if !big[id] {
+			total++
+		}
+	}
+	if total > p.MaxIdentities {
+		u.capped++
+		return refusedCap
+	}
+	// The earlier group absorbs the later one.
+	root, other := min(ra, rb), max(ra, rb)
+	u.parent[other] = root
+	u.names[root] = union(u.names[root], u.names[other])
+	u.ids[root] = union(u.ids[root], u.ids[other])
+	keys := u.keys[root]
+	if len(keys) < len(u.keys[other]) {
+		keys, u.keys[other] = u.keys[other], keys
+	}
+	for k, r := range u.keys[other] {
+		keys[k] = r
+	}
+	u.keys[root] = keys
+	u.own[root] += u.own[other]
+	u.names[other], u.ids[other], u.keys[other] = nil, nil, nil
+	return joined
+}
+
+// namesAgree is the given-name guard between two groups. Unknown names
+// agree with anything and equal (folded) names agree; names one typo apart
+// agree only when the groups share values of at least two different rules
+// (an e-mail and a phone number, say), else they are two people.
+func (u *unionFind) namesAgree(ra, rb int) bool {
+	for a := range u.names[ra] {
+		for b := range u.names[rb] {
+			if a == b {
+				continue
+			}
+			if !typoApart(a, b) || u.sharedRules(ra, rb) < 2 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sharedRules counts the distinct rules of the values both groups hold.
+func (u *unionFind) sharedRules(ra, rb int) int {
+	small, big := u.keys[ra], u.keys[rb]
+	if len(small) > len(big) {
+		small, big = big, small
+	}
+	var rules []int
+	for k, r := range small {
+		if _, ok := big[k]; ok && !slices.Contains(rules, r) {
+			rules = append(rules, r)
+		}
+	}
+	return len(rules)
+}
+
+// union adds b to a (or a to b, the larger one absorbing) and returns it.
+func union(a, b map[string]bool) map[string]bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if a == nil {
+		return b
+	}
+	for k := range b {
+		a[k] = true
+	}
+	return a
+}
+
+// foldName case- and accent-folds a given name ("Hélène " is "helene").
+func foldName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if f, ok := nameFold[r]; ok {
+			b.WriteString(f)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var nameFold = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d"}
+	for base, accented := range map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "e": "èéêëēĕėęě", "i": "ìíîïĩīĭįı", "n": "ñńņňŉ",
+		"o": "òóôõöōŏő", "u": "ùúûüũūŭůűų", "y": "ýÿŷ", "s": "śŝşš", "z": "źżž", "g": "ĝğġģ", "r": "ŕŗř", "t": "ţťŧ",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// typoApart reports whether two different names, both of at least four
+// runes, are one edit apart (Damerau–Levenshtein: one substitution,
+// insertion, deletion or swap of neighbours).
+func typoApart(a, b string) bool {
+	x, y := []rune(a), []rune(b)
+	if len(x) < 4 || len(y) < 4 || a == b {
+		return false
+	}
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	switch len(y) - len(x) {
+	case 0:
+		var diff []int
+		for i := range x {
+			if x[i] != y[i] {
+				diff = append(diff, i)
+				if len(diff) > 2 {
+					return false
+				}
+			}
+		}
+		return len(diff) == 1 ||
+			(len(diff) == 2 && diff[1] == diff[0]+1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]])
+	case 1:
+		i := 0
+		for i < len(x) && x[i] == y[i] {
+			i++
+		}
+		return slices.Equal(x[i:], y[i+1:])
+	default:
+		return false
+	}
 }

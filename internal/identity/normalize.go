@@ -9,6 +9,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
@@ -16,67 +17,156 @@ import (
 var ErrInvalid = errors.New("not a valid identifier")
 
 // Normalizer turns identifiers as systems write them into one canonical form
-// per kind, so that equal identifiers compare equal.
+// per kind, so that equal identifiers compare equal. NewPolicy builds one
+// from the configuration.
 type Normalizer struct {
 	// DefaultRegion is the ISO 3166-1 region for phone numbers written
 	// without a country code ("FR": "06 12 34 56 78" is +33612345678).
 	DefaultRegion string
+	// Email holds e-mail provider rules per domain (ignore dots, strip
+	// "+tags", aliases). A domain not listed gets none: addresses are only
+	// trimmed and lower-cased.
+	Email config.EmailRules
 }
 
 // Normalize returns the canonical form of value for kind (a store.Kind*
 // constant), or an error wrapping ErrInvalid.
+//
+//   - email: trimmed, lower-cased, checked; provider rules for configured
+//     domains only.
+//   - phone: E.164, numbers without a country code read in DefaultRegion.
+//   - whatsapp: an international number, digits with an optional "+" and
+//     "@s.whatsapp.net", spaces and dashes allowed; E.164 with "+".
+//   - loyalty_card: upper case, without spaces, dashes and dots.
+//   - social_handle: "network:handle" (or "network:@handle"), lower case,
+//     without "@".
+//   - external_id: trimmed.
 func (n Normalizer) Normalize(kind, value string) (string, error) {
+	switch kind {
+	case store.KindEmail, store.KindPhone, store.KindWhatsApp, store.KindLoyaltyCard, store.KindSocial, store.KindExternalID:
+	default:
+		return "", fmt.Errorf("unknown identifier kind %q", kind)
+	}
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return "", fmt.Errorf("%s: empty: %w", kind, ErrInvalid)
 	}
 	switch kind {
 	case store.KindEmail:
-		return normalizeEmail(value)
+		return n.normalizeEmail(value)
 	case store.KindPhone:
-		return n.normalizePhone(value)
+		return n.normalizePhone(value, n.DefaultRegion)
 	case store.KindWhatsApp:
-		// A WhatsApp ID is the international number without "+".
-		digits := strings.TrimPrefix(value, "+")
-		digits = strings.TrimSuffix(digits, "@s.whatsapp.net")
-		return n.normalizePhone("+" + digits)
+		return n.normalizeWhatsApp(value)
 	case store.KindLoyaltyCard:
-		var b strings.Builder
-		for _, r := range value {
-			if r == ' ' || r == '-' || r == '.' {
-				continue
-			}
-			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-				return "", fmt.Errorf("loyalty card: %w", ErrInvalid)
-			}
-			b.WriteRune(unicode.ToUpper(r))
-		}
-		return b.String(), nil
-	case store.KindExternalID:
+		return normalizeLoyaltyCard(value)
+	case store.KindSocial:
+		return normalizeSocial(value)
+	default: // store.KindExternalID
 		return value, nil
-	default:
-		return "", fmt.Errorf("unknown identifier kind %q", kind)
 	}
 }
 
-// normalizeEmail lower-cases and trims an address. Provider rules such as
-// dropping dots or "+tags" are not applied: they are unsafe in general.
-func normalizeEmail(v string) (string, error) {
+// normalizeEmail lower-cases and checks an address. Provider rules such as
+// dropping dots or "+tags" apply only to the domains configured for them:
+// elsewhere they would merge different people.
+func (n Normalizer) normalizeEmail(v string) (string, error) {
 	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Name != "" {
+	if err != nil || addr.Name != "" || (addr.Address != v && "<"+addr.Address+">" != v) {
 		return "", fmt.Errorf("email: %w", ErrInvalid)
 	}
-	local, domain, ok := strings.Cut(addr.Address, "@")
-	if !ok || local == "" || !strings.Contains(domain, ".") {
+	local, domain, ok := strings.Cut(strings.ToLower(addr.Address), "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
 		return "", fmt.Errorf("email: %w", ErrInvalid)
 	}
-	return strings.ToLower(addr.Address), nil
+	if rules, ok := n.Email.Domains[domain]; ok {
+		if rules.SameAs != "" {
+			domain = rules.SameAs
+			target := n.Email.Domains[domain]
+			rules.IgnoreDots = rules.IgnoreDots || target.IgnoreDots
+			rules.StripPlus = rules.StripPlus || target.StripPlus
+		}
+		if rules.StripPlus {
+			local, _, _ = strings.Cut(local, "+")
+		}
+		if rules.IgnoreDots {
+			local = strings.ReplaceAll(local, ".", "")
+		}
+		if local == "" {
+			return "", fmt.Errorf("email: %w", ErrInvalid)
+		}
+	}
+	return local + "@" + domain, nil
 }
 
-func (n Normalizer) normalizePhone(v string) (string, error) {
-	num, err := phonenumbers.Parse(v, n.DefaultRegion)
+func (n Normalizer) normalizePhone(v, region string) (string, error) {
+	num, err := phonenumbers.Parse(v, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {
 		return "", fmt.Errorf("phone: %w", ErrInvalid)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// normalizeWhatsApp reads a WhatsApp ID: the international number, digits
+// only, as WhatsApp writes it ("33612345678@s.whatsapp.net").
+func (n Normalizer) normalizeWhatsApp(v string) (string, error) {
+	v = strings.TrimSuffix(v, "@s.whatsapp.net")
+	v = strings.TrimPrefix(v, "+")
+	var b strings.Builder
+	b.WriteByte('+')
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-':
+		default:
+			return "", fmt.Errorf("whatsapp: %w", ErrInvalid)
+		}
+	}
+	if b.Len() == 1 {
+		return "", fmt.Errorf("whatsapp: %w", ErrInvalid)
+	}
+	// The number is international: no default region applies.
+	return n.normalizePhone(b.String(), "ZZ")
+}
+
+func normalizeLoyaltyCard(v string) (string, error) {
+	var b strings.Builder
+	for _, r := range v {
+		if r == ' ' || r == '-' || r == '.' {
+			continue
+		}
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return "", fmt.Errorf("loyalty card: %w", ErrInvalid)
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	if b.Len() == 0 {
+		return "", fmt.Errorf("loyalty card: %w", ErrInvalid)
+	}
+	return b.String(), nil
+}
+
+// normalizeSocial reads "network:handle" or "network:@handle".
+func normalizeSocial(v string) (string, error) {
+	network, handle, ok := strings.Cut(strings.ToLower(v), ":")
+	network = strings.TrimSpace(network)
+	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	if !ok || !handleChars(network) || !handleChars(handle) {
+		return "", fmt.Errorf("social handle: %w", ErrInvalid)
+	}
+	return network + ":" + handle, nil
+}
+
+// handleChars reports whether s is non-empty and only [a-z0-9._-].
+func handleChars(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '.' && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
 }

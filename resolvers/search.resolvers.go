@@ -7,35 +7,74 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/apperr"
 )
 
 // SaveSegment is the resolver for the saveSegment field.
 func (r *mutationResolver) SaveSegment(ctx context.Context, name string, filter model.CustomerFilter) (*model.Segment, error) {
-	panic(fmt.Errorf("not implemented: SaveSegment - saveSegment"))
+	name, err := segmentName(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.storeFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	seg, err := r.Store.SaveSegment(ctx, name, f, r.now())
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	return toSegment(seg), nil
 }
 
 // DeleteSegment is the resolver for the deleteSegment field.
 func (r *mutationResolver) DeleteSegment(ctx context.Context, id string) (bool, error) {
-	panic(fmt.Errorf("not implemented: DeleteSegment - deleteSegment"))
+	ok, err := r.Store.DeleteSegment(ctx, id)
+	if err != nil {
+		return false, apperr.Store(err)
+	}
+	return ok, nil
 }
 
 // Segments is the resolver for the segments field.
 func (r *queryResolver) Segments(ctx context.Context) ([]model.Segment, error) {
-	panic(fmt.Errorf("not implemented: Segments - segments"))
+	list, err := r.Store.Segments(ctx)
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	out := make([]model.Segment, len(list))
+	for i := range list {
+		out[i] = *toSegment(&list[i])
+	}
+	return out, nil
 }
 
 // Segment is the resolver for the segment field.
 func (r *queryResolver) Segment(ctx context.Context, id string) (*model.Segment, error) {
-	panic(fmt.Errorf("not implemented: Segment - segment"))
+	seg, err := r.Store.Segment(ctx, id)
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	if seg == nil {
+		return nil, nil
+	}
+	return toSegment(seg), nil
 }
 
 // Count is the resolver for the count field.
 func (r *segmentResolver) Count(ctx context.Context, obj *model.Segment) (int, error) {
-	panic(fmt.Errorf("not implemented: Count - count"))
+	f, err := fromSegmentFilter(obj.Filter)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.Store.CountCustomersMatching(ctx, f)
+	if err != nil {
+		return 0, apperr.Store(err)
+	}
+	return int(n), nil
 }
 
 // Segment returns graph.SegmentResolver implementation.

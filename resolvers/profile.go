@@ -65,8 +65,7 @@ func (r *Resolver) startProfile(ctx context.Context, keys map[string][]string) [
 }
 
 // profile assembles the golden profile: every source's record is loaded at
-// once, then each field is taken from the first source, in priority order,
-// that has it.
+// once, then each field takes its value by its survivorship rule.
 func (r *Resolver) profile(ctx context.Context, customerID string) (*model.Profile, error) {
 	keys, err := nativeKeys(ctx, customerID)
 	if err != nil {
@@ -92,19 +91,17 @@ func (r *Resolver) profile(ctx context.Context, customerID string) (*model.Profi
 		}
 		records = append(records, sourced{p.src.Name(), rec})
 	}
-	return golden(records), nil
+	return golden(records, r.survivorship()), nil
 }
 
-// golden picks every field from the first record that has it.
-func golden(records []sourced) *model.Profile {
+// golden picks every canonical field by its rule from records, which are in
+// source priority order, one per source; other fields become attributes.
+func golden(records []sourced, s survivorship) *model.Profile {
 	p := &model.Profile{Attributes: []model.ProfileAttribute{}, Sources: []string{}}
+	k := newRanker(records)
 	for _, c := range canonical {
-		for _, s := range records {
-			if v := s.rec.Profile.Fields[c.name]; v != "" {
-				c.set(p, &model.ProfileField{Value: v, Source: s.source, FetchedAt: s.rec.FetchedAt, UpdatedAt: timePtr(s.rec.Profile.UpdatedAt),
-					Rule: model.SurvivorshipRuleSourcePriority, Alternatives: []model.ProfileValue{}})
-				break
-			}
+		if f := k.field(c.name, s); f != nil {
+			c.set(p, f)
 		}
 	}
 	for _, s := range records {

@@ -7,7 +7,7 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
@@ -16,6 +16,22 @@ import (
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/timeline"
 )
+
+// CreatedAt is the resolver for the createdAt field.
+func (r *customerResolver) CreatedAt(ctx context.Context, obj *model.Customer) (*time.Time, error) {
+	if !obj.CreatedAt.IsZero() {
+		return &obj.CreatedAt, nil
+	}
+	c, err := loaders.From(ctx).Customer(ctx, obj.ID)()
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	if c == nil {
+		return nil, apperr.Coded(apperr.CodeNotFound, "the customer no longer exists")
+	}
+	t := c.CreatedAt.UTC()
+	return &t, nil
+}
 
 // Profile is the resolver for the profile field.
 func (r *customerResolver) Profile(ctx context.Context, obj *model.Customer) (*model.Profile, error) {
@@ -115,7 +131,19 @@ func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*m
 
 // TotalCount is the resolver for the totalCount field.
 func (r *customerConnectionResolver) TotalCount(ctx context.Context, obj *model.CustomerConnection) (int, error) {
-	panic(fmt.Errorf("not implemented: TotalCount - totalCount"))
+	filter, segment, err := listArgs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	f, err := r.listFilter(ctx, filter, segment)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.Store.CountCustomersMatching(ctx, f)
+	if err != nil {
+		return 0, apperr.Store(err)
+	}
+	return int(n), nil
 }
 
 // Customer returns graph.CustomerResolver implementation.

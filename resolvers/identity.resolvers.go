@@ -7,50 +7,185 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/apperr"
+	"github.com/harmonyhq/harmony/internal/caller"
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/store"
 )
 
 // MergedIds is the resolver for the mergedIds field.
 func (r *customerResolver) MergedIds(ctx context.Context, obj *model.Customer) ([]string, error) {
-	panic(fmt.Errorf("not implemented: MergedIds - mergedIds"))
+	ids, err := loaders.From(ctx).MergedIDs(ctx, obj.ID)()
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return ids, nil
 }
 
 // IdentityHistory is the resolver for the identityHistory field.
 func (r *customerResolver) IdentityHistory(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.IdentityEventConnection, error) {
-	panic(fmt.Errorf("not implemented: IdentityHistory - identityHistory"))
+	n, err := pageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	var from *store.HistoryPage
+	if after != nil {
+		if from, err = decodeHistoryCursor(*after); err != nil {
+			return nil, err
+		}
+	}
+	events, err := r.Store.History(ctx, obj.ID, from, n+1)
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	conn := &model.IdentityEventConnection{Edges: []model.IdentityEventEdge{}}
+	conn.PageInfo.HasNextPage = len(events) > n
+	for i := range events[:min(n, len(events))] {
+		conn.Edges = append(conn.Edges, model.IdentityEventEdge{Cursor: historyCursor(events[i]), Node: *toEvent(&events[i])})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
 }
 
 // LinkIdentity is the resolver for the linkIdentity field.
 func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityChange, error) {
-	panic(fmt.Errorf("not implemented: LinkIdentity - linkIdentity"))
+	id, err := r.identifier(input.Identifier, "identifier")
+	if err != nil {
+		return nil, err
+	}
+	p := r.policy()
+	if id.kind != store.KindExternalID && p.Blocked(id.kind, id.value) {
+		return nil, apperr.Coded(apperr.CodeIdentityBlocked, "the identifier is a blocked value (a shared inbox or a test number)")
+	}
+	at := r.now()
+	ch, err := r.Store.Link(ctx, input.CustomerID, store.Identity{
+		ID: id.id(), Kind: id.kind, System: id.system, Value: id.value, Source: store.RuleManual, LinkedAt: at,
+	}, caller.Name(ctx), deref(input.Reason), p.MaxIdentities)
+	if err != nil {
+		return nil, identityError(err)
+	}
+	if ch.Changed {
+		r.changed(ctx, ch.Customer)
+	}
+	return &model.IdentityChange{Customer: model.Customer{ID: ch.Customer}, Changed: ch.Changed, Event: toEvent(ch.Event)}, nil
 }
 
 // UnlinkIdentity is the resolver for the unlinkIdentity field.
 func (r *mutationResolver) UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityChange, error) {
-	panic(fmt.Errorf("not implemented: UnlinkIdentity - unlinkIdentity"))
+	id, err := r.identifier(input.Identifier, "identifier")
+	if err != nil {
+		return nil, err
+	}
+	ch, err := r.Store.Unlink(ctx, input.CustomerID, id.id(), caller.Name(ctx), deref(input.Reason), r.now())
+	if err != nil {
+		return nil, identityError(err)
+	}
+	if ch.Changed {
+		r.changed(ctx, ch.Customer, ch.Detached)
+	}
+	out := &model.IdentityChange{Customer: model.Customer{ID: ch.Customer}, Changed: ch.Changed, Event: toEvent(ch.Event)}
+	if ch.Detached != "" {
+		out.Detached = &model.Customer{ID: ch.Detached}
+	}
+	return out, nil
 }
 
 // MergeCustomers is the resolver for the mergeCustomers field.
 func (r *mutationResolver) MergeCustomers(ctx context.Context, input model.MergeCustomersInput) (*model.MergeResult, error) {
-	panic(fmt.Errorf("not implemented: MergeCustomers - mergeCustomers"))
+	if input.SurvivorID == input.MergedID {
+		return nil, apperr.Input("survivorId and mergedId must differ")
+	}
+	ch, err := r.Store.Merge(ctx, input.SurvivorID, input.MergedID, caller.Name(ctx), deref(input.Reason), r.now(), r.policy().MaxIdentities)
+	if err != nil {
+		return nil, identityError(err)
+	}
+	if ch.Changed {
+		r.changed(ctx, ch.Customer)
+	}
+	return &model.MergeResult{Survivor: model.Customer{ID: ch.Customer}, MergedID: input.MergedID, Changed: ch.Changed, Event: toEvent(ch.Event)}, nil
 }
 
 // SplitCustomer is the resolver for the splitCustomer field.
 func (r *mutationResolver) SplitCustomer(ctx context.Context, input model.SplitCustomerInput) (*model.SplitResult, error) {
-	panic(fmt.Errorf("not implemented: SplitCustomer - splitCustomer"))
+	if input.CustomerID == input.MergedID {
+		return nil, apperr.Input("customerId and mergedId must differ")
+	}
+	ch, err := r.Store.Split(ctx, input.CustomerID, input.MergedID, caller.Name(ctx), deref(input.Reason), r.now())
+	if err != nil {
+		return nil, identityError(err)
+	}
+	if ch.Changed {
+		r.changed(ctx, input.CustomerID, input.MergedID)
+	}
+	return &model.SplitResult{
+		Customers: []model.Customer{{ID: input.CustomerID}, {ID: input.MergedID}},
+		Changed:   ch.Changed, Event: toEvent(ch.Event),
+	}, nil
 }
 
 // CustomersByIdentifiers is the resolver for the customersByIdentifiers field.
 func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers []model.IdentifierInput) ([]*model.Customer, error) {
-	panic(fmt.Errorf("not implemented: CustomersByIdentifiers - customersByIdentifiers"))
+	if len(identifiers) == 0 || len(identifiers) > maxIdentifiers {
+		return nil, apperr.Input("identifiers must hold 1 to %d identifiers", maxIdentifiers)
+	}
+	// Every lookup of every identifier goes in one $in query.
+	var all []string
+	spans := make([][2]int, len(identifiers))
+	for i, in := range identifiers {
+		id, err := r.identifier(in, fmt.Sprintf("identifiers[%d]", i))
+		if err != nil {
+			graphql.AddError(ctx, err)
+			spans[i] = [2]int{len(all), len(all)}
+			continue
+		}
+		start := len(all)
+		all = append(all, id.lookups()...)
+		spans[i] = [2]int{start, len(all)}
+	}
+	found := make([]*store.Identity, len(all))
+	if len(all) > 0 {
+		var err error
+		if found, err = r.Store.Owners(ctx, all); err != nil {
+			return nil, apperr.Store(err)
+		}
+	}
+	out := make([]*model.Customer, len(identifiers))
+	for i, sp := range spans {
+		if owner := ownerOf(found[sp[0]:sp[1]]); owner != "" {
+			out[i] = &model.Customer{ID: owner}
+		}
+	}
+	return out, nil
 }
 
 // ExplainMatch is the resolver for the explainMatch field.
 func (r *queryResolver) ExplainMatch(ctx context.Context, a string, b string) (*model.MatchExplanation, error) {
-	panic(fmt.Errorf("not implemented: ExplainMatch - explainMatch"))
+	l := loaders.From(ctx)
+	ta, tb := l.Customer(ctx, a), l.Customer(ctx, b)
+	ca, errA := ta()
+	cb, errB := tb()
+	if err := errors.Join(errA, errB); err != nil {
+		return nil, apperr.Store(err)
+	}
+	switch {
+	case ca == nil:
+		return nil, apperr.Coded(apperr.CodeNotFound, "no customer has ID a")
+	case cb == nil:
+		return nil, apperr.Coded(apperr.CodeNotFound, "no customer has ID b")
+	}
+	return r.explain(ctx, ca, cb, a, b)
 }
 
 // Mutation returns graph.MutationResolver implementation.

@@ -158,7 +158,15 @@ var identifierKinds = map[string]model.IdentifierKind{
 	store.KindPhone:       model.IdentifierKindPhone,
 	store.KindWhatsApp:    model.IdentifierKindWhatsapp,
 	store.KindLoyaltyCard: model.IdentifierKindLoyaltyCard,
+	store.KindSocial:      model.IdentifierKindSocialHandle,
 	store.KindExternalID:  model.IdentifierKindExternalID,
+}
+
+var identityStatuses = map[string]model.IdentityStatus{
+	store.StatusMatch:        model.IdentityStatusMatchable,
+	store.StatusBlocked:      model.IdentityStatusBlocked,
+	store.StatusShared:       model.IdentityStatusShared,
+	store.StatusUnnormalized: model.IdentityStatusUnnormalized,
 }
 
 // storeKind is the inverse of identifierKinds.
@@ -176,7 +184,7 @@ func toIdentity(id store.Identity) model.Identity {
 	if !ok {
 		kind = model.IdentifierKindExternalID
 	}
-	return model.Identity{
+	out := model.Identity{
 		Kind:       kind,
 		Value:      id.Value,
 		System:     strPtr(id.System),
@@ -184,7 +192,12 @@ func toIdentity(id store.Identity) model.Identity {
 		Source:     id.Source,
 		Confidence: id.Confidence,
 		LinkedAt:   id.LinkedAt.UTC(),
+		Status:     identityStatuses[id.Status],
 	}
+	if len(id.MergedFrom) > 0 {
+		out.MergedFrom = &id.MergedFrom[0]
+	}
+	return out
 }
 
 func toCustomer(c *store.Customer) *model.Customer {

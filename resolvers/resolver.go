@@ -18,9 +18,14 @@ import (
 // Resolver is the root resolver. It holds the gateway's long-lived parts;
 // everything per operation (the loaders) comes from the context.
 type Resolver struct {
-	Store      *store.Store
-	Sources    *sources.Set
-	Normalizer identity.Normalizer
+	Store   *store.Store
+	Sources *sources.Set
+	// Policy holds the match rules and guardrails; identity.DefaultPolicy()
+	// when nil.
+	Policy *identity.Policy
+	// Reindex refreshes the search projection of customers a mutation
+	// changed; nil skips it.
+	Reindex func(ctx context.Context, customerIDs []string) error
 	// Priority orders sources for the golden profile: each field comes from
 	// the first source in this list that has a value. Sources not listed
 	// follow in configuration order.
@@ -42,6 +47,13 @@ const (
 	metricsOrders       = 500
 	metricsInteractions = 200
 )
+
+func (r *Resolver) policy() *identity.Policy {
+	if r.Policy != nil {
+		return r.Policy
+	}
+	return identity.DefaultPolicy()
+}
 
 func (r *Resolver) now() time.Time {
 	if r.Now != nil {

@@ -7,13 +7,11 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
-	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/store"
 )
@@ -29,41 +27,24 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 
 // CustomerByIdentifier is the resolver for the customerByIdentifier field.
 func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.IdentifierKind, value string, system *string) (*model.Customer, error) {
-	sk := storeKind(kind)
-	if kind == model.IdentifierKindExternalID && deref(system) == "" {
-		return nil, apperr.Input("system is required for kind EXTERNAL_ID")
-	}
-	if kind != model.IdentifierKindExternalID && system != nil {
-		return nil, apperr.Input("system applies to kind EXTERNAL_ID only")
-	}
-	v, err := r.Normalizer.Normalize(sk, value)
-	if errors.Is(err, identity.ErrInvalid) {
-		return nil, apperr.Input("value is not a valid %s", strings.ToLower(string(kind)))
-	}
+	id, err := r.identifier(model.IdentifierInput{Kind: kind, Value: value, System: system}, "")
 	if err != nil {
 		return nil, err
 	}
-	// A phone number and a WhatsApp ID are the same number, in E.164 form.
-	ids := []string{store.IdentityID(sk, deref(system), v)}
-	switch sk {
-	case store.KindPhone:
-		ids = append(ids, store.IdentityID(store.KindWhatsApp, "", v))
-	case store.KindWhatsApp:
-		ids = append(ids, store.IdentityID(store.KindPhone, "", v))
-	}
 	l := loaders.From(ctx)
-	owners := make([]func() (*store.Identity, error), len(ids))
-	for i, id := range ids {
-		owners[i] = l.Owner(ctx, id)
+	ids := id.lookups()
+	owners := make([]*store.Identity, len(ids))
+	thunks := make([]func() (*store.Identity, error), len(ids))
+	for i, lookup := range ids {
+		thunks[i] = l.Owner(ctx, lookup)
 	}
-	for _, owner := range owners {
-		idn, err := owner()
-		if err != nil {
+	for i, th := range thunks {
+		if owners[i], err = th(); err != nil {
 			return nil, apperr.Store(err)
 		}
-		if idn != nil {
-			return r.Customer(ctx, idn.CustomerID)
-		}
+	}
+	if owner := ownerOf(owners); owner != "" {
+		return r.Customer(ctx, owner)
 	}
 	return nil, nil
 }
@@ -80,7 +61,11 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 			return nil, err
 		}
 	}
-	list, err := r.Store.ListCustomers(ctx, start, n+1)
+	f, err := r.listFilter(ctx, filter, segment)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.Store.SearchCustomers(ctx, f, start, n+1)
 	if err != nil {
 		return nil, apperr.Store(err)
 	}

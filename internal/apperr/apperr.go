@@ -16,6 +16,17 @@ const (
 	CodeStoreUnavailable Code = "PROFILE_STORE_UNAVAILABLE"
 	// CodeInternal: anything unexpected. Its cause is logged, never shown.
 	CodeInternal Code = "INTERNAL_SERVER_ERROR"
+	// CodeNotFound: an ID names nothing.
+	CodeNotFound Code = "NOT_FOUND"
+	// CodeIdentityConflict: the identifier belongs to another customer.
+	CodeIdentityConflict Code = "IDENTITY_CONFLICT"
+	// CodeIdentityBlocked: the identifier is a blocked value.
+	CodeIdentityBlocked Code = "IDENTITY_BLOCKED"
+	// CodeIdentityLimit: a guardrail (the cap of identities per customer)
+	// refuses the change.
+	CodeIdentityLimit Code = "IDENTITY_LIMIT"
+	// CodeBusy: another request is changing the same customers; retry.
+	CodeBusy Code = "CONFLICTING_CHANGE"
 )
 
 // Error is a classified gateway error.
@@ -40,6 +51,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // never repeat its value.
 func Input(format string, args ...any) *Error {
 	return &Error{Code: CodeBadInput, Public: fmt.Sprintf(format, args...)}
+}
+
+// Coded reports a refusal with its own code. The message must carry no
+// input values.
+func Coded(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Public: fmt.Sprintf(format, args...)}
 }
 
 // Store reports a profile store failure.

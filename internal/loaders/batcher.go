@@ -63,6 +63,9 @@ func (b *batcher[K, V]) Prime(ctx context.Context, key K, v V) {
 	b.ld.Prime(ctx, key, v)
 }
 
+// forget drops every cached value.
+func (b *batcher[K, V]) forget() { b.ld.ClearAll() }
+
 // expire runs when a timer fires: the batch closes, unless the gate is held.
 func (b *batcher[K, V]) expire() {
 	if !b.gate.held() {

@@ -51,6 +51,7 @@ func (f *Factory) New() *Loaders {
 	l.customers = newBatcher(l.gate, l.loadCustomers, wait, MaxWait)
 	l.identities = newBatcher(l.gate, l.loadIdentities, wait, MaxWait)
 	l.owners = newBatcher(l.gate, l.loadOwners, wait, MaxWait)
+	l.merged = newBatcher(l.gate, l.loadMerged, wait, MaxWait)
 	return l
 }
 
@@ -66,6 +67,7 @@ type Loaders struct {
 	customers  *batcher[string, *store.Customer]
 	identities *batcher[string, []store.Identity]
 	owners     *batcher[string, *store.Identity]
+	merged     *batcher[string, []string]
 
 	mu           sync.Mutex
 	profiles     map[string]*batcher[string, ProfileRecord]
@@ -94,7 +96,8 @@ func From(ctx context.Context) *Loaders {
 // the batch. Issue all the loads a resolver needs before calling any thunk,
 // so that the sources are read in parallel, not one after another.
 
-// Customer loads a customer of the profile store, nil when absent.
+// Customer loads a customer of the profile store, nil when absent. The ID
+// of a customer merged into another loads the survivor.
 func (l *Loaders) Customer(ctx context.Context, id string) dataloader.Thunk[*store.Customer] {
 	return l.customers.Load(ctx, id)
 }
@@ -108,6 +111,20 @@ func (l *Loaders) Identities(ctx context.Context, customerID string) dataloader.
 // it.
 func (l *Loaders) Owner(ctx context.Context, identityID string) dataloader.Thunk[*store.Identity] {
 	return l.owners.Load(ctx, identityID)
+}
+
+// MergedIDs loads the IDs of the customers merged into a customer.
+func (l *Loaders) MergedIDs(ctx context.Context, customerID string) dataloader.Thunk[[]string] {
+	return l.merged.Load(ctx, customerID)
+}
+
+// ForgetStore drops what the operation read from the profile store, so that
+// what a mutation changed is read again.
+func (l *Loaders) ForgetStore() {
+	l.customers.forget()
+	l.identities.forget()
+	l.owners.forget()
+	l.merged.forget()
 }
 
 // Hold keeps every batch of the operation open until release is called;
@@ -166,8 +183,13 @@ func loaderOf[K comparable, V any](l *Loaders, byName map[string]*batcher[K, V],
 }
 
 func (l *Loaders) loadCustomers(ctx context.Context, ids []string) []*dataloader.Result[*store.Customer] {
-	found, err := l.store.CustomersByID(ctx, ids)
+	found, err := l.store.Resolve(ctx, ids)
 	return aligned(len(ids), err, func(i int) *store.Customer { return found[i] })
+}
+
+func (l *Loaders) loadMerged(ctx context.Context, ids []string) []*dataloader.Result[[]string] {
+	found, err := l.store.MergedIDs(ctx, ids)
+	return aligned(len(ids), err, func(i int) []string { return found[i] })
 }
 
 func (l *Loaders) loadIdentities(ctx context.Context, ids []string) []*dataloader.Result[[]store.Identity] {

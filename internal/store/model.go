@@ -14,7 +14,7 @@ const (
 	KindWhatsApp    = "whatsapp"
 	KindLoyaltyCard = "loyalty_card"
 	KindSocial      = "social_handle" // System names the network
-	KindExternalID  = "external_id" // a system's own key; System names the system
+	KindExternalID  = "external_id"   // a system's own key; System names the system
 )
 
 // Customer is Harmony's record of one person. The person's data stays in
@@ -25,6 +25,10 @@ type Customer struct {
 	// MergedInto is set when the customer was merged into another: its ID
 	// keeps resolving to that survivor.
 	MergedInto string `bson:"merged_into,omitempty"`
+	// MergeID is the history event of the customer's latest merge into
+	// another; SplitID the event that undid it.
+	MergeID string `bson:"merge_id,omitempty"`
+	SplitID string `bson:"split_id,omitempty"`
 }
 
 // Identity links one normalised identifier, or one system's native key, to a
@@ -43,10 +47,11 @@ type Identity struct {
 	// Status is StatusMatch ("") for an identifier that matches records,
 	// else why it does not.
 	Status string `bson:"status,omitempty"`
-	// MergedFrom is the customer the identity belonged to before a merge
-	// moved it here; MergeID the merge's history event.
-	MergedFrom string `bson:"merged_from,omitempty"`
-	MergeID    string `bson:"merge_id,omitempty"`
+	// MergedFrom lists the customers the identity belonged to before merges
+	// moved it here, oldest first; MergeIDs the merges' history events, in
+	// the same order. A split pops what its merge pushed.
+	MergedFrom []string `bson:"merged_from,omitempty"`
+	MergeIDs   []string `bson:"merge_ids,omitempty"`
 }
 
 // Identity statuses. Only StatusMatch identities join records; the others

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -15,6 +18,8 @@ import (
 const (
 	customersCollection  = "customers"
 	identitiesCollection = "identities"
+	historyCollection    = "identity_history"
+	locksCollection      = "locks"
 )
 
 // Store is the profile store. It is safe for concurrent use.
@@ -22,12 +27,39 @@ type Store struct {
 	client     *mongo.Client
 	customers  *mongo.Collection
 	identities *mongo.Collection
+	history    *mongo.Collection
+	locks      *mongo.Collection
+
+	commands sync.Map // "command collection" -> *atomic.Int64
+}
+
+// count records one command sent to the server.
+func (s *Store) count(_ context.Context, e *event.CommandStartedEvent) {
+	coll, _ := e.Command.Lookup(e.CommandName).StringValueOK()
+	key := e.CommandName + " " + coll
+	n, ok := s.commands.Load(key)
+	if !ok {
+		n, _ = s.commands.LoadOrStore(key, new(atomic.Int64))
+	}
+	n.(*atomic.Int64).Add(1)
+}
+
+// Commands returns how many commands of a kind ("find", "insert",
+// "update"...) the store sent for a collection since it opened: the
+// figure behind "one store round trip" claims.
+func (s *Store) Commands(command, collection string) int64 {
+	if n, ok := s.commands.Load(command + " " + collection); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
 }
 
 // Open connects to uri, checks that the server answers and creates the
 // indexes. The database name defaults to the one in the URI, else "harmony".
 func Open(ctx context.Context, uri, database string) (*Store, error) {
+	s := &Store{}
 	opts := options.Client().ApplyURI(uri).
+		SetMonitor(&event.CommandMonitor{Started: s.count}).
 		SetServerSelectionTimeout(5 * time.Second).
 		SetConnectTimeout(5 * time.Second).
 		SetAppName("harmony")
@@ -42,11 +74,11 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 		database = "harmony"
 	}
 	db := client.Database(database)
-	s := &Store{
-		client:     client,
-		customers:  db.Collection(customersCollection),
-		identities: db.Collection(identitiesCollection),
-	}
+	s.client = client
+	s.customers = db.Collection(customersCollection)
+	s.identities = db.Collection(identitiesCollection)
+	s.history = db.Collection(historyCollection)
+	s.locks = db.Collection(locksCollection)
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
@@ -72,12 +104,23 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) ensureIndexes(ctx context.Context) error {
-	_, err := s.identities.Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "customer_id", Value: 1}},
-		Options: options.Index().SetName("customer_id"),
-	})
-	if err != nil {
-		return fmt.Errorf("create identities index: %w", err)
+	indexes := []struct {
+		coll *mongo.Collection
+		name string
+		keys bson.D
+	}{
+		{s.identities, "customer_id", bson.D{{Key: "customer_id", Value: 1}}},
+		{s.identities, "merge_ids", bson.D{{Key: "merge_ids", Value: 1}}},
+		{s.customers, "merged_into", bson.D{{Key: "merged_into", Value: 1}}},
+		{s.history, "customer_ids_at", bson.D{{Key: "customer_ids", Value: 1}, {Key: "at", Value: -1}}},
+	}
+	for _, ix := range indexes {
+		if _, err := ix.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: options.Index().SetName(ix.name)}); err != nil {
+			return fmt.Errorf("create %s index %s: %w", ix.coll.Name(), ix.name, err)
+		}
+	}
+	if err := s.ensureSearchIndexes(ctx); err != nil {
+		return err
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type CustomerResolver interface {
+	CreatedAt(ctx context.Context, obj *model.Customer) (*time.Time, error)
 	Profile(ctx context.Context, obj *model.Customer) (*model.Profile, error)
 	Identities(ctx context.Context, obj *model.Customer) ([]model.Identity, error)
 	Orders(ctx context.Context, obj *model.Customer, first *int) ([]model.Order, error)
@@ -142,18 +143,18 @@ func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graph
 			return ec.fieldContext_Customer_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+			return ec.Resolvers.Customer().CreatedAt(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "DateTime")
 }
 
 func (ec *executionContext) _Customer_profile(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
@@ -1351,10 +1352,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.Values[i] = ec._Customer_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_createdAt(ctx, field, obj)
+				})
 		case "profile":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

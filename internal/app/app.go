@@ -17,6 +17,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/playground"
+	"github.com/harmonyhq/harmony/internal/search"
 	"github.com/harmonyhq/harmony/internal/server"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
@@ -43,6 +44,7 @@ type Gateway struct {
 	Store    *store.Store
 	Sources  *sources.Set
 	Linker   *identity.Linker
+	Indexer  *search.Indexer
 	Registry *prometheus.Registry
 
 	log      *slog.Logger
@@ -112,9 +114,15 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		return err
 	}
 
-	norm := identity.Normalizer{DefaultRegion: cfg.Identity.DefaultRegion}
-	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Normalizer: norm, Log: log}
-	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Normalizer: norm, Priority: cfg.Profile.Priority}
+	policy, err := identity.NewPolicy(cfg.Identity)
+	if err != nil {
+		return err
+	}
+	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log}
+	g.Indexer = &search.Indexer{Store: g.Store, Sources: g.Sources, Log: log}
+	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
+		Priority:     cfg.Profile.Priority,
+		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter}
 	g.Handler = server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
@@ -136,9 +144,27 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	}
 	g.synced.Store(true)
 	g.log.Info("identity sync done", "records", rep.Records, "new_customers", rep.Customers, "new_links", rep.Identities,
-		"invalid_identifiers", rep.Invalid, "refused_matches", rep.Refused, "failed_sources", rep.Failed,
+		"invalid_identifiers", rep.Invalid, "refused_matches", rep.Refused, "blocked_values", rep.Blocked,
+		"shared_values", rep.Shared, "capped_joins", rep.Capped, "alerts", rep.Alerts, "failed_sources", rep.Failed,
 		"duration_ms", time.Since(start).Milliseconds())
+	g.index(ctx)
 	return nil
+}
+
+// index refreshes every customer's search projection after an identity
+// sync. A failure keeps the previous projections and is only logged: the
+// sync itself succeeded, and each projection records when it was written.
+func (g *Gateway) index(ctx context.Context) {
+	start := time.Now()
+	rep, err := g.Indexer.IndexAll(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			g.log.Warn("search index failed; searches use the previous index", "indexed_customers", rep.Customers, "error", err.Error())
+		}
+		return
+	}
+	g.log.Info("search index done", "customers", rep.Customers, "pages", rep.Pages, "failed_sources", rep.Failed,
+		"duration_ms", time.Since(start).Milliseconds())
 }
 
 // MarkSynced declares identities ready without a sync (sync disabled).

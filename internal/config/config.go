@@ -355,7 +355,13 @@ func (c *Config) validate() error {
 	if c.Profile.StaleAfter < 0 {
 		return bad(0, "profile.stale_after", "must not be negative")
 	}
+	profileFields := []string{"default", connectors.FieldGivenName, connectors.FieldFamilyName, connectors.FieldEmail,
+		connectors.FieldPhone, connectors.FieldWhatsApp, connectors.FieldLoyaltyCard, connectors.FieldBirthDate,
+		connectors.FieldCity, connectors.FieldCountry, connectors.FieldLanguage}
 	for field, rule := range c.Profile.Survivorship {
+		if !slices.Contains(profileFields, field) {
+			return bad(0, "profile.survivorship."+field, "not a profile field (known: %s)", strings.Join(profileFields, ", "))
+		}
 		switch rule {
 		case SurvivorshipPriority, SurvivorshipMostRecent, SurvivorshipMostFrequent:
 		default:

@@ -39,7 +39,7 @@ func newLoggedServer(t *testing.T, mutate func(*config.Server), logs io.Writer) 
 	srv := server.New(server.Options{
 		Log:       slog.New(slog.NewJSONHandler(logs, nil)),
 		Config:    cfg,
-		Resolvers: &resolvers.Resolver{Store: st, Sources: set, Normalizer: identity.Normalizer{DefaultRegion: "FR"}},
+		Resolvers: &resolvers.Resolver{Store: st, Sources: set, Policy: identity.DefaultPolicy()},
 		Loaders:   &loaders.Factory{Sources: set, Store: st},
 		Ready: func(ctx context.Context) (bool, map[string]string) {
 			return st.Ping(ctx) == nil, map[string]string{"store": "ok"}

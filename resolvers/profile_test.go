@@ -285,7 +285,7 @@ func TestGoldenAppliesEachFieldsOwnRule(t *testing.T) {
 	// One profile, three rules: the ranking scratch is shared by the fields.
 	rec := func(updated time.Time, kv ...string) loaders.ProfileRecord {
 		fields := map[string]string{}
-		for i := 0; i < len(kv); i += 2 {
+		for i := 0; i+1 < len(kv); i += 2 {
 			fields[kv[i]] = kv[i+1]
 		}
 		return loaders.ProfileRecord{Profile: &connectors.Profile{Fields: fields, UpdatedAt: updated}, FetchedAt: t0}

@@ -69,7 +69,9 @@ func setComplexity(c *graph.ComplexityRoot) {
 		}
 		return max(*first, 1)
 	}
-	c.Query.Customers = func(child int, first *int, _ *string, _ *model.CustomerFilter, _ *string) int { return 1 + size(first, 20)*child }
+	c.Query.Customers = func(child int, first *int, _ *string, _ *model.CustomerFilter, _ *string) int {
+		return 1 + size(first, 20)*child
+	}
 	c.Customer.Orders = func(child int, first *int) int { return 1 + size(first, 20)*child }
 	c.Customer.Interactions = func(child int, first *int) int { return 1 + size(first, 20)*child }
 	c.Customer.Timeline = func(child int, first *int, _ *string) int { return 1 + size(first, 20)*child }

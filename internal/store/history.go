@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *Store) dropEvent(ctx context.Context, id string) error {
 func (s *Store) EventByID(ctx context.Context, id string) (*Event, error) {
 	var e Event
 	err := s.history.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
-	if err == mongo.ErrNoDocuments {
+	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
 	if err != nil {

@@ -110,10 +110,11 @@ type Identity struct {
 	// For `EXTERNAL_ID`: the system whose key this is.
 	System *string `json:"system,omitempty"`
 	// Why it is linked. For an `EXTERNAL_ID` (a system's record): `new` when the
-	// customer started from that record, else the kind of identifier it shares
-	// with the customer's other records (`email`, `phone`, `whatsapp`,
-	// `loyalty_card`). For an identifier: `record`, read from the record of the
-	// `source` system.
+	// customer started from that record, else the name of the highest-priority
+	// match rule that joined it to the customer's other records (by default
+	// `loyalty_card`, `email` or `phone`), or `detached` when a person unlinked
+	// it into a customer of its own. For an identifier: `record`, read from the
+	// record of the `source` system. `manual` when a person linked it.
 	Rule string `json:"rule"`
 	// The system the identifier was read from.
 	Source string `json:"source"`

@@ -51,6 +51,7 @@ const (
 	CapListProfiles Capability = "list_profiles"
 	CapOrders       Capability = "orders"
 	CapInteractions Capability = "interactions"
+	CapLookup       Capability = "lookup"
 )
 
 // CapabilityReporter is implemented by connectors whose capabilities depend
@@ -92,6 +93,9 @@ func implementedCapabilities(c Connector) []Capability {
 	if _, ok := c.(InteractionSource); ok {
 		caps = append(caps, CapInteractions)
 	}
+	if _, ok := c.(ProfileFinder); ok {
+		caps = append(caps, CapLookup)
+	}
 	return caps
 }
 
@@ -124,4 +128,16 @@ type InteractionSource interface {
 	// Interactions returns out[i], the interactions of keys[i] inside w,
 	// newest first and at most w.Limit of them.
 	Interactions(ctx context.Context, keys []string, w Window) ([][]Interaction, error)
+}
+
+// ProfileFinder finds profile records by identifier (an e-mail address, a
+// phone number), for systems that can search but not list, so identity
+// resolution can use them.
+type ProfileFinder interface {
+	// FindProfiles returns every record matching any of ids, in any order,
+	// each at most once. The answer is not aligned with ids: the gateway
+	// normalises the records' identifier fields and matches them itself. A
+	// system that finds nothing returns an empty slice; an error fails the
+	// whole batch.
+	FindProfiles(ctx context.Context, ids []Identifier) ([]Profile, error)
 }

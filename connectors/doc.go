@@ -18,7 +18,9 @@
 //
 // A connector implements only the capabilities its system has, each a small
 // batch-first interface (ProfileSource, ProfileLister, OrderSource,
-// InteractionSource): out[i] always answers keys[i]. The gateway wraps every
+// InteractionSource): out[i] always answers keys[i]. ProfileFinder, the
+// identifier lookup, is batched too but answers every matching record,
+// unaligned. The gateway wraps every
 // instance in a guard that dedupes and chunks keys, applies timeouts,
 // recovers panics, checks alignment and records metrics, so connector code is
 // the upstream call alone.

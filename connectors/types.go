@@ -24,6 +24,24 @@ const (
 	FieldLanguage    = "language"
 )
 
+// Identifier kinds a ProfileFinder is asked about.
+const (
+	IdentifierEmail        = "email"
+	IdentifierPhone        = "phone"
+	IdentifierWhatsApp     = "whatsapp"
+	IdentifierLoyaltyCard  = "loyalty_card"
+	IdentifierSocialHandle = "social_handle"
+)
+
+// Identifier is one value that identifies a person, already normalised by
+// the gateway: e-mail addresses in lower case, phone numbers and WhatsApp
+// IDs in E.164 (+33612345678), loyalty cards in upper case without
+// separators, social handles as network:handle.
+type Identifier struct {
+	Kind  string // an Identifier* constant
+	Value string
+}
+
 // Profile is one system's record of a customer.
 type Profile struct {
 	// Key is the record's native key in its system. It must equal the key it

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -140,6 +141,34 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 		}
 	}
 	return page, nil
+}
+
+// FindProfiles implements connectors.ProfileFinder: one request carries
+// every identifier of the kinds the endpoint searches; without any, nothing
+// is sent.
+func (c *Connector) FindProfiles(ctx context.Context, ids []connectors.Identifier) ([]connectors.Profile, error) {
+	ep := c.lookup
+	if ep == nil {
+		return nil, unconfigured(connectors.CapLookup)
+	}
+	var asked []connectors.Identifier
+	for _, id := range ids {
+		if id.Value != "" && slices.Contains(ep.kinds, id.Kind) && !slices.Contains(asked, id) {
+			asked = append(asked, id)
+		}
+	}
+	if len(asked) == 0 {
+		return []connectors.Profile{}, nil
+	}
+	doc, _, err := c.call(ctx, ep.req, withIdentifiers(TemplateData{}, asked), false)
+	if err != nil {
+		return nil, err
+	}
+	list, err := ep.m.Map(doc)
+	if err != nil {
+		return nil, described(ep.req, err)
+	}
+	return list, nil
 }
 
 // Orders implements connectors.OrderSource.

@@ -101,6 +101,17 @@ type InteractionsEndpoint struct {
 	jsonmap.InteractionMapping `yaml:",inline"`
 }
 
+// LookupEndpoint serves connectors.ProfileFinder: a search by identifier.
+// One request carries every identifier of the kinds it can search.
+type LookupEndpoint struct {
+	Request `yaml:",inline"`
+	// Kinds lists the identifier kinds the endpoint can search (email,
+	// phone, whatsapp, loyalty_card, social_handle); identifiers of other
+	// kinds are not sent. Required.
+	Kinds                  []string `yaml:"kinds"`
+	jsonmap.ProfileMapping `yaml:",inline"`
+}
+
 // Config is the configuration of a rest instance.
 type Config struct {
 	// BaseURL is the absolute http(s) URL the endpoint paths are appended
@@ -121,6 +132,7 @@ type Config struct {
 	ListProfiles *ListProfilesEndpoint `yaml:"list_profiles"`
 	Orders       *OrdersEndpoint       `yaml:"orders"`
 	Interactions *InteractionsEndpoint `yaml:"interactions"`
+	Lookup       *LookupEndpoint       `yaml:"lookup"`
 }
 
 // Connector is a rest instance: its configuration and what Provision
@@ -134,12 +146,19 @@ type Connector struct {
 	listProfiles *listEP
 	orders       *windowedEP[connectors.Order]
 	interactions *windowedEP[connectors.Interaction]
+	lookup       *lookupEP
 }
 
 type profilesEP struct {
 	req    *request
 	perKey bool
 	m      *jsonmap.Profiles
+}
+
+type lookupEP struct {
+	req   *request
+	kinds []string
+	m     *jsonmap.Profiles
 }
 
 type listEP struct {
@@ -155,6 +174,7 @@ var (
 	_ connectors.ProfileLister      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
+	_ connectors.ProfileFinder      = (*Connector)(nil)
 	_ connectors.CapabilityReporter = (*Connector)(nil)
 	_ connectors.Provisioner        = (*Connector)(nil)
 	_ connectors.Validator          = (*Connector)(nil)
@@ -174,6 +194,9 @@ func (c *Connector) Capabilities() []connectors.Capability {
 	}
 	if c.Config.Interactions != nil {
 		caps = append(caps, connectors.CapInteractions)
+	}
+	if c.Lookup != nil {
+		caps = append(caps, connectors.CapLookup)
 	}
 	return caps
 }
@@ -208,7 +231,20 @@ func (c *Connector) Validate() error {
 		return connectors.Invalid("max_response_bytes", "must not be negative")
 	}
 	if len(c.Capabilities()) == 0 {
-		return connectors.Invalid("", "configure at least one endpoint (profiles, list_profiles, orders, interactions)")
+		return connectors.Invalid("", "configure at least one endpoint (profiles, list_profiles, orders, interactions, lookup)")
+	}
+	if e := c.Lookup; e != nil {
+		if len(e.Kinds) == 0 {
+			return connectors.Invalid("lookup.kinds", "required: the identifier kinds the endpoint can search (%s)", strings.Join(lookupKinds, ", "))
+		}
+		for i, k := range e.Kinds {
+			if !slices.Contains(lookupKinds, k) {
+				return connectors.Invalid(fmt.Sprintf("lookup.kinds[%d]", i), "must be one of %s", strings.Join(lookupKinds, ", "))
+			}
+			if slices.Index(e.Kinds, k) < i {
+				return connectors.Invalid(fmt.Sprintf("lookup.kinds[%d]", i), "repeats %s", k)
+			}
+		}
 	}
 	return nil
 }
@@ -306,7 +342,44 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		}
 		c.interactions = &windowedEP[connectors.Interaction]{req: req, perKey: e.PerKey, m: m}
 	}
+	if e := c.Lookup; e != nil {
+		c.lookup = &lookupEP{kinds: slices.Clone(e.Kinds)}
+		req, err := c.compileRequest("lookup", e.Request, false)
+		if err != nil {
+			return err
+		}
+		m, err := e.Compile("lookup")
+		if err != nil {
+			return err
+		}
+		if !m.HasKey() {
+			return connectors.Invalid("lookup.key", "required (the records found are linked by it)")
+		}
+		c.lookup.req, c.lookup.m = req, m
+	}
 	return nil
+}
+
+// lookupKinds are the identifier kinds a lookup endpoint may search.
+var lookupKinds = []string{connectors.IdentifierEmail, connectors.IdentifierPhone, connectors.IdentifierWhatsApp,
+	connectors.IdentifierLoyaltyCard, connectors.IdentifierSocialHandle}
+
+// trialIdentifiers are sample identifiers of the endpoint's kinds for the
+// trial renders: one of each kind for a, two of each kind for b.
+func trialIdentifiers(kinds []string) (a, b []connectors.Identifier) {
+	sample := map[string][2]string{
+		connectors.IdentifierEmail:        {"a@example.com", "b@example.com"},
+		connectors.IdentifierPhone:        {"+33600000001", "+33600000002"},
+		connectors.IdentifierWhatsApp:     {"+33600000003", "+33600000004"},
+		connectors.IdentifierLoyaltyCard:  {"LC00000001", "LC00000002"},
+		connectors.IdentifierSocialHandle: {"instagram:a", "instagram:b"},
+	}
+	for _, k := range kinds {
+		v := sample[k]
+		a = append(a, connectors.Identifier{Kind: k, Value: v[0]})
+		b = append(b, connectors.Identifier{Kind: k, Value: v[0]}, connectors.Identifier{Kind: k, Value: v[1]})
+	}
+	return a, b
 }
 
 func (c *Connector) compileRequest(prefix string, r Request, perKey bool) (*request, error) {
@@ -361,9 +434,13 @@ func (c *Connector) compileRequest(prefix string, r Request, perKey bool) (*requ
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	base := TemplateData{Since: now.Add(-time.Hour), Until: now, Limit: 10, Cursor: "c", Page: 1}
 	a, b := base, base
-	if perKey {
+	switch {
+	case prefix == "lookup":
+		ia, ib := trialIdentifiers(c.lookup.kinds)
+		a, b = withIdentifiers(a, ia), withIdentifiers(b, ib)
+	case perKey:
 		a.Key, b.Key = "key-a", "key-b"
-	} else {
+	default:
 		a.Keys, b.Keys = []string{"key-a"}, []string{"key-b", "key-c"}
 	}
 	ra, err := out.trial(prefix, a)
@@ -377,6 +454,9 @@ func (c *Connector) compileRequest(prefix string, r Request, perKey bool) (*requ
 	if prefix != "list_profiles" && ra.same(rb) {
 		if perKey {
 			return nil, connectors.Invalid(prefix+".path", "per_key endpoint does not use {{.Key}} in its path, query or body")
+		}
+		if prefix == "lookup" {
+			return nil, connectors.Invalid(prefix+".path", "lookup endpoint does not use the identifiers ({{.Identifiers}}, {{.Emails}}, {{.Phones}}...) in its path, query or body")
 		}
 		return nil, connectors.Invalid(prefix+".path", "batch endpoint does not use {{.Keys}} in its path, query or body (or set per_key: true and use {{.Key}})")
 	}

@@ -24,6 +24,35 @@ type TemplateData struct {
 	Cursor string    // list_profiles: the cursor, "" on the first page
 	Page   int       // list_profiles: the page number, from 1
 	Offset int       // list_profiles: the offset of the page's first record
+
+	// Lookup: the identifiers searched (of the endpoint's kinds only), and
+	// their values by kind.
+	Identifiers   []connectors.Identifier
+	Emails        []string
+	Phones        []string
+	WhatsApps     []string
+	LoyaltyCards  []string
+	SocialHandles []string
+}
+
+// withIdentifiers returns d with ids and their per-kind value lists.
+func withIdentifiers(d TemplateData, ids []connectors.Identifier) TemplateData {
+	d.Identifiers = ids
+	for _, id := range ids {
+		switch id.Kind {
+		case connectors.IdentifierEmail:
+			d.Emails = append(d.Emails, id.Value)
+		case connectors.IdentifierPhone:
+			d.Phones = append(d.Phones, id.Value)
+		case connectors.IdentifierWhatsApp:
+			d.WhatsApps = append(d.WhatsApps, id.Value)
+		case connectors.IdentifierLoyaltyCard:
+			d.LoyaltyCards = append(d.LoyaltyCards, id.Value)
+		case connectors.IdentifierSocialHandle:
+			d.SocialHandles = append(d.SocialHandles, id.Value)
+		}
+	}
+	return d
 }
 
 // TemplateFuncs returns the template functions the endpoints' templates
@@ -104,6 +133,22 @@ func pathData(d TemplateData) TemplateData {
 		d.Keys = keys
 	}
 	d.Cursor = url.PathEscape(d.Cursor)
+	if d.Identifiers != nil {
+		ids := make([]connectors.Identifier, len(d.Identifiers))
+		for i, id := range d.Identifiers {
+			ids[i] = connectors.Identifier{Kind: id.Kind, Value: url.PathEscape(id.Value)}
+		}
+		d.Identifiers = ids
+	}
+	for _, list := range []*[]string{&d.Emails, &d.Phones, &d.WhatsApps, &d.LoyaltyCards, &d.SocialHandles} {
+		if *list != nil {
+			esc := make([]string, len(*list))
+			for i, v := range *list {
+				esc[i] = url.PathEscape(v)
+			}
+			*list = esc
+		}
+	}
 	return d
 }
 

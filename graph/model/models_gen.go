@@ -467,7 +467,7 @@ type Source struct {
 	Name string `json:"name"`
 	// The connector kind (`rest`, `graphql`, `sql`).
 	Kind string `json:"kind"`
-	// What the source can answer: `profiles`, `list_profiles`, `orders`, `interactions`.
+	// What the source can answer: `profiles`, `list_profiles`, `lookup` (find records by identifier), `orders`, `interactions`.
 	Capabilities []string `json:"capabilities"`
 }
 

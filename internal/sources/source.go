@@ -122,6 +122,77 @@ func (s *Source) ListProfiles(ctx context.Context, cursor string, limit int) (co
 	return page, err
 }
 
+// FindProfiles finds the records matching any of ids: deduplicated, in
+// chunks of at most MaxBatch identifiers with at most MaxConcurrency chunks
+// in flight. The answer is not aligned with ids; records without a key are
+// dropped, and a record several chunks found comes back once. Any failing
+// chunk fails the call.
+func (s *Source) FindProfiles(ctx context.Context, ids []connectors.Identifier) ([]connectors.Profile, error) {
+	pf, ok := s.conn.(connectors.ProfileFinder)
+	if !ok || !s.Has(connectors.CapLookup) {
+		return nil, s.unsupported(connectors.CapLookup)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	unique := make([]connectors.Identifier, 0, len(ids))
+	seen := make(map[connectors.Identifier]bool, len(ids))
+	for _, id := range ids {
+		if id.Value != "" && !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
+		}
+	}
+	var chunks [][]connectors.Identifier
+	for start := 0; start < len(unique); start += s.opts.MaxBatch {
+		chunks = append(chunks, unique[start:min(start+s.opts.MaxBatch, len(unique))])
+	}
+	found := make([][]connectors.Profile, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, s.opts.MaxConcurrency)
+	var wg sync.WaitGroup
+	for ci, ch := range chunks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[ci] = s.invoke(ctx, connectors.CapLookup, len(ch), func(ctx context.Context) error {
+				out, err := pf.FindProfiles(ctx, slices.Clone(ch))
+				if err != nil {
+					return err
+				}
+				found[ci] = out
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out []connectors.Profile
+	keys := map[string]bool{}
+	dropped := 0
+	for _, list := range found {
+		for _, p := range list {
+			switch {
+			case p.Key == "":
+				dropped++
+			case !keys[p.Key]:
+				keys[p.Key] = true
+				out = append(out, p)
+			}
+		}
+	}
+	if dropped > 0 {
+		s.log.Warn("lookup answered records without a key; they are dropped", "capability", connectors.CapLookup, "records", dropped)
+	}
+	return out, nil
+}
+
 // Orders reads orders inside w; out[i] answers keys[i], newest first.
 func (s *Source) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
 	os, ok := s.conn.(connectors.OrderSource)

@@ -178,3 +178,164 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	}
 	simhttp.WriteJSON(w, http.StatusOK, out)
 }
+
+// searchRequest is the body of a contacts search. Filter groups are ORed,
+// the filters of one group ANDed.
+type searchRequest struct {
+	FilterGroups []struct {
+		Filters []searchFilter `json:"filters"`
+	} `json:"filterGroups"`
+	Properties []string `json:"properties"`
+	Limit      int      `json:"limit"`
+}
+
+type searchFilter struct {
+	PropertyName string   `json:"propertyName"`
+	Operator     string   `json:"operator"`
+	Value        string   `json:"value"`
+	Values       []string `json:"values"`
+}
+
+type searchResponse struct {
+	Total   int       `json:"total"`
+	Results []Contact `json:"results"`
+}
+
+// Search bounds.
+const (
+	maxFilterGroups = 5
+	maxSearchValues = simhttp.MaxBatch
+	maxSearchLimit  = 200
+)
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	var req searchRequest
+	if err := simhttp.DecodeJSON(w, r, &req); err != nil {
+		simhttp.BadRequest(w, errors.New("body must be JSON with filterGroups"))
+		return
+	}
+	if len(req.FilterGroups) == 0 || len(req.FilterGroups) > maxFilterGroups {
+		simhttp.BadRequest(w, errors.New("1 to 5 filterGroups"))
+		return
+	}
+	limit := req.Limit
+	switch {
+	case limit == 0:
+		limit = 10
+	case limit < 0 || limit > maxSearchLimit:
+		simhttp.BadRequest(w, errors.New("limit must be from 1 to 200"))
+		return
+	}
+	var groups [][]func(Contact) bool
+	for _, g := range req.FilterGroups {
+		if len(g.Filters) == 0 {
+			simhttp.BadRequest(w, errors.New("a filter group without filters"))
+			return
+		}
+		var preds []func(Contact) bool
+		for _, f := range g.Filters {
+			pred, err := filterOf(f)
+			if err != nil {
+				simhttp.BadRequest(w, err)
+				return
+			}
+			preds = append(preds, pred)
+		}
+		groups = append(groups, preds)
+	}
+	out := searchResponse{Results: []Contact{}}
+	for _, c := range s.store.contacts {
+		if matchesAny(c, groups) {
+			out.Total++
+			if len(out.Results) < limit {
+				out.Results = append(out.Results, project(c, req.Properties))
+			}
+		}
+	}
+	simhttp.WriteJSON(w, http.StatusOK, out)
+}
+
+func matchesAny(c Contact, groups [][]func(Contact) bool) bool {
+	for _, g := range groups {
+		all := true
+		for _, pred := range g {
+			if !pred(c) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// filterOf compiles one filter: EQ or IN on email (case-insensitive) or
+// phone (by digits, as people write numbers in many ways).
+func filterOf(f searchFilter) (func(Contact) bool, error) {
+	var values []string
+	switch f.Operator {
+	case "EQ":
+		values = []string{f.Value}
+	case "IN":
+		values = f.Values
+	default:
+		return nil, errors.New("operator must be EQ or IN")
+	}
+	if len(values) == 0 || len(values) > maxSearchValues {
+		return nil, errors.New("1 to 100 values per filter")
+	}
+	var match func(stored string) bool
+	switch f.PropertyName {
+	case "email":
+		want := map[string]bool{}
+		for _, v := range values {
+			want[strings.ToLower(strings.TrimSpace(v))] = true
+		}
+		match = func(stored string) bool { return want[strings.ToLower(strings.TrimSpace(stored))] }
+	case "phone":
+		var want []string
+		for _, v := range values {
+			if d := digits(v); d != "" {
+				want = append(want, d)
+			}
+		}
+		match = func(stored string) bool {
+			for _, w := range want {
+				if samePhone(w, stored) {
+					return true
+				}
+			}
+			return false
+		}
+	default:
+		return nil, errors.New("propertyName must be email or phone")
+	}
+	return func(c Contact) bool {
+		v := c.Properties[f.PropertyName]
+		return v != nil && match(*v)
+	}, nil
+}
+
+func digits(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// samePhone reports whether a phone number asked for (its digits, usually
+// international) is the number stored, written as people write it:
+// international ("+33 6 12 34 56 78"), with the international prefix
+// ("0033..."), or national with or without the trunk zero ("06 12 34 56
+// 78"). The stored digits, without leading zeros, must end the asked ones;
+// at least eight of them, so a short number matches nothing by chance.
+func samePhone(asked, stored string) bool {
+	s := strings.TrimLeft(digits(stored), "0")
+	a := strings.TrimLeft(asked, "0")
+	return len(s) >= 8 && strings.HasSuffix(a, s)
+}

@@ -36,6 +36,7 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 	}
 	s.Handle("POST /crm/v3/objects/contacts/batch/read", "contacts.batch_read", s.batchRead)
 	s.Handle("GET /crm/v3/objects/contacts", "contacts.list", s.list)
+	s.Handle("POST /crm/v3/objects/contacts/search", "contacts.search", s.search)
 	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("crm simulator: %w", err)
 	}

@@ -139,11 +139,7 @@ func (r *customerConnectionResolver) TotalCount(ctx context.Context, obj *model.
 	if err != nil {
 		return 0, err
 	}
-	n, err := r.Store.CountCustomersMatching(ctx, f)
-	if err != nil {
-		return 0, apperr.Store(err)
-	}
-	return int(n), nil
+	return r.count(ctx, f)
 }
 
 // Customer returns graph.CustomerResolver implementation.

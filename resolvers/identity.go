@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/identity"
@@ -69,6 +72,54 @@ func (id identifier) lookups() []string {
 		out = append(out, store.IdentityID(store.KindPhone, "", id.value))
 	}
 	return out
+}
+
+// connector is the identifier as connectors search it, false for a native
+// key (no system is searched for those).
+func (id identifier) connector() (connectors.Identifier, bool) {
+	switch id.kind {
+	case store.KindExternalID:
+		return connectors.Identifier{}, false
+	case store.KindSocial:
+		return connectors.Identifier{Kind: id.kind, Value: id.system + ":" + id.value}, true
+	}
+	return connectors.Identifier{Kind: id.kind, Value: id.value}, true
+}
+
+// lookUp asks the systems about identifiers nobody owns in the store, in
+// one call for all of them, and reports whether it asked: the caller then
+// asks the store again. A failing lookup is a partial error of the field;
+// what the store knows is still answered. The operation's loaders forget
+// what they read, since the store may have changed.
+func (r *Resolver) lookUp(ctx context.Context, unknown []identifier) bool {
+	if r.Lookup == nil {
+		return false
+	}
+	var ids []connectors.Identifier
+	for _, id := range unknown {
+		if c, ok := id.connector(); ok && !slices.Contains(ids, c) {
+			ids = append(ids, c)
+		}
+	}
+	if len(ids) == 0 {
+		return false
+	}
+	err := r.Lookup(ctx, ids)
+	loaders.From(ctx).ForgetStore()
+	if err != nil {
+		graphql.AddError(ctx, lookupError(err))
+	}
+	return true
+}
+
+// lookupError is a failed lookup as clients see it: a connector's error
+// keeps its code and name; anything else is the store's.
+func lookupError(err error) error {
+	var ce *connectors.Error
+	if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return apperr.Store(err)
 }
 
 // ownerOf picks the identifier's owner among found, the owners of its

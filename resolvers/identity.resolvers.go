@@ -143,6 +143,7 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 	// Every lookup of every identifier goes in one $in query.
 	var all []string
 	spans := make([][2]int, len(identifiers))
+	ids := make([]*identifier, len(identifiers))
 	for i, in := range identifiers {
 		id, err := r.identifier(in, fmt.Sprintf("identifiers[%d]", i))
 		if err != nil {
@@ -150,6 +151,7 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 			spans[i] = [2]int{len(all), len(all)}
 			continue
 		}
+		ids[i] = &id
 		start := len(all)
 		all = append(all, id.lookups()...)
 		spans[i] = [2]int{start, len(all)}
@@ -162,10 +164,41 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 		}
 	}
 	out := make([]*model.Customer, len(identifiers))
+	var unknown []int
 	for i, sp := range spans {
 		if owner := ownerOf(found[sp[0]:sp[1]]); owner != "" {
 			out[i] = &model.Customer{ID: owner}
+		} else if ids[i] != nil {
+			unknown = append(unknown, i)
 		}
+	}
+	if len(unknown) == 0 {
+		return out, nil
+	}
+	// Identifiers nobody owns: ask the systems that can search, once for
+	// all of them, then the store again for those only.
+	asked := make([]identifier, len(unknown))
+	for n, i := range unknown {
+		asked[n] = *ids[i]
+	}
+	if !r.lookUp(ctx, asked) {
+		return out, nil
+	}
+	var again []string
+	for _, id := range asked {
+		again = append(again, id.lookups()...)
+	}
+	found, err := r.Store.Owners(ctx, again)
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	at := 0
+	for n, i := range unknown {
+		k := len(asked[n].lookups())
+		if owner := ownerOf(found[at : at+k]); owner != "" {
+			out[i] = &model.Customer{ID: owner}
+		}
+		at += k
 	}
 	return out, nil
 }

@@ -26,6 +26,10 @@ type Resolver struct {
 	// Reindex refreshes the search projection of customers a mutation
 	// changed; nil skips it.
 	Reindex func(ctx context.Context, customerIDs []string) error
+	// Lookup asks the systems that can search by identifier about
+	// identifiers nobody owns in the store, and links what they find; nil
+	// skips it. It is called at most once per field.
+	Lookup func(ctx context.Context, ids []connectors.Identifier) error
 	// Priority orders sources for the golden profile: each field comes from
 	// the first source in this list that has a value. Sources not listed
 	// follow in configuration order.

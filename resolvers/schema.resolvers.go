@@ -46,6 +46,17 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.Ide
 	if owner := ownerOf(owners); owner != "" {
 		return r.Customer(ctx, owner)
 	}
+	// Nobody owns it in the store: ask the systems that can search, then
+	// the store again.
+	if !r.lookUp(ctx, []identifier{id}) {
+		return nil, nil
+	}
+	if owners, err = r.Store.Owners(ctx, ids); err != nil {
+		return nil, apperr.Store(err)
+	}
+	if owner := ownerOf(owners); owner != "" {
+		return r.Customer(ctx, owner)
+	}
 	return nil, nil
 }
 

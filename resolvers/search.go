@@ -184,3 +184,12 @@ func fromSegmentFilter(in model.SegmentFilter) (store.Filter, error) {
 	}
 	return f, nil
 }
+
+// count counts the active customers matching f.
+func (r *Resolver) count(ctx context.Context, f store.Filter) (int, error) {
+	n, err := r.Store.CountCustomersMatching(ctx, f)
+	if err != nil {
+		return 0, apperr.Store(err)
+	}
+	return int(n), nil
+}

@@ -70,11 +70,7 @@ func (r *segmentResolver) Count(ctx context.Context, obj *model.Segment) (int, e
 	if err != nil {
 		return 0, err
 	}
-	n, err := r.Store.CountCustomersMatching(ctx, f)
-	if err != nil {
-		return 0, apperr.Store(err)
-	}
-	return int(n), nil
+	return r.count(ctx, f)
 }
 
 // Segment returns graph.SegmentResolver implementation.

@@ -122,7 +122,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	g.Indexer = &search.Indexer{Store: g.Store, Sources: g.Sources, Log: log}
 	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
 		Priority:     cfg.Profile.Priority,
-		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter}
+		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
+		Lookup: g.lookup}
 	g.Handler = server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
@@ -149,6 +150,16 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		"duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
 	return nil
+}
+
+// lookup links the records the systems find for identifiers nobody owns
+// yet, for the resolvers.
+func (g *Gateway) lookup(ctx context.Context, ids []connectors.Identifier) error {
+	start := time.Now()
+	rep, err := g.Linker.Lookup(ctx, ids)
+	g.log.Info("identity lookup done", "identifiers", len(ids), "records", rep.Records, "new_customers", rep.Customers,
+		"new_links", rep.Identities, "failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
+	return err
 }
 
 // index refreshes every customer's search projection after an identity

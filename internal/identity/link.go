@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -151,11 +152,77 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 		rep.Invalid += invalid
 		records = append(records, recs...)
 	}
-	rep.Records = len(records)
+	err := l.link(ctx, &rep, records, pol, log)
+	return rep, err
+}
 
+// Lookup finds the records matching ids in every source that can look
+// identifiers up (one FindProfiles call per source for the whole batch,
+// sources in parallel) and links them as Sync links the records it lists:
+// customers and links are only added, links never move, an identity a
+// person unlinked is never linked again, and records already linked change
+// nothing. A source that fails is named in the report's Failed and its
+// records are skipped; the first such failure is returned, with the report,
+// after the other sources' records are linked. A store failure returns at
+// once.
+func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Report, error) {
+	var rep Report
+	srcs := l.Sources.With(connectors.CapLookup)
+	if len(ids) == 0 || len(srcs) == 0 {
+		return rep, nil
+	}
+	log := l.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	pol := l.policy()
+	found := make([][]connectors.Profile, len(srcs))
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	for i, src := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[i], errs[i] = src.FindProfiles(ctx, ids)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	var records []record
+	var failed error
+	for i, src := range srcs {
+		if errs[i] != nil {
+			rep.Failed = append(rep.Failed, src.Name())
+			log.Warn("identity lookup failed; its records are skipped", "connector", src.Name(), "code", string(connectors.CodeOf(errs[i])))
+			if failed == nil {
+				failed = errs[i]
+			}
+			continue
+		}
+		for _, p := range found[i] {
+			r, bad := reduce(src.Name(), p, pol)
+			rep.Invalid += bad
+			records = append(records, r)
+		}
+	}
+	if err := l.link(ctx, &rep, records, pol, log); err != nil {
+		return rep, err
+	}
+	return rep, failed
+}
+
+// link links records read from the systems to customers: the clustering
+// and writing shared by Sync and Lookup.
+func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *Policy, log *slog.Logger) error {
+	rep.Records = len(records)
+	if len(records) == 0 {
+		return nil
+	}
 	existing, err := l.hold(ctx, records)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	for _, r := range records {
 		for _, rf := range r.refs {
@@ -168,7 +235,7 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	c := cluster(records, pol)
 	rep.Refused, rep.Shared, rep.Capped, rep.Alerts = c.refused, len(c.shared), c.capped, len(c.alerts)
 	for _, a := range c.alerts {
-		log.Warn("identity sync: one identifier is held by many people", "kind", a.kind, "identity", a.id, "people", a.people)
+		log.Warn("identity linking: one identifier is held by many people", "kind", a.kind, "identity", a.id, "people", a.people)
 	}
 
 	// Scoped copies of the values that match nobody.
@@ -183,7 +250,7 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	}
 	scoped, err := l.identities(ctx, ids)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	for id, doc := range scoped {
 		existing[id] = doc
@@ -191,7 +258,7 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 
 	owners, newCustomers, err := l.owners(ctx, c, records, existing)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	now := time.Now
 	if l.Now != nil {
@@ -205,12 +272,12 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	// Customers first: a crash between the two steps leaves customers
 	// without links, which the next run completes (IDs are deterministic).
 	if rep.Customers, err = l.Store.AddCustomers(ctx, newCustomers); err != nil {
-		return rep, err
+		return err
 	}
 	if rep.Identities, err = l.Store.AddIdentities(ctx, links); err != nil {
-		return rep, err
+		return err
 	}
-	return rep, nil
+	return nil
 }
 
 // hold reads what the store holds of the records' native keys and
@@ -343,39 +410,27 @@ func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
 	return r, invalid
 }
 
-// identities returns the stored identities among ids, by ID, in chunks of
-// one $in query each.
+// identities returns the stored identities among ids, by ID.
 func (l *Linker) identities(ctx context.Context, ids []string) (map[string]*store.Identity, error) {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	out := make(map[string]*store.Identity, len(ids))
-	const chunk = 500
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
-		found, err := l.Store.Owners(ctx, part)
-		if err != nil {
-			return nil, err
-		}
-		for i, f := range found {
-			if f != nil {
-				out[part[i]] = f
-			}
-		}
-	}
-	return out, nil
+	return byID(ctx, ids, l.Store.Owners)
 }
 
 // customers returns the stored customers among ids, by ID.
 func (l *Linker) customers(ctx context.Context, ids []string) (map[string]*store.Customer, error) {
+	return byID(ctx, ids, l.Store.CustomersByID)
+}
+
+// byID looks up distinct ids with an aligned store lookup, in chunks of one
+// $in query each, and returns what exists by ID.
+func byID[T any](ctx context.Context, ids []string, find func(context.Context, []string) ([]*T, error)) (map[string]*T, error) {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	out := make(map[string]*store.Customer, len(ids))
+	out := make(map[string]*T, len(ids))
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		found, err := l.Store.CustomersByID(ctx, part)
+		found, err := find(ctx, part)
 		if err != nil {
 			return nil, err
 		}

@@ -1,25 +1,51 @@
-// Package caller carries who makes a request through its context, for the
-// history and audit records. Authentication sets it; without it the caller
-// is Anonymous.
+// Package caller carries who makes a request through its context: a name
+// for history and audit records (a key ID or token subject, never personal
+// data) and the scopes the caller was granted. Authentication sets it;
+// without it the caller is Anonymous with no scope.
 package caller
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Anonymous names an unauthenticated caller.
 const Anonymous = "anonymous"
 
+// Scopes the schema and the server check.
+const (
+	ScopeRead          = "customers:read" // read the customer graph
+	ScopePIIRead       = "pii:read"       // see personal data unmasked
+	ScopeIdentityWrite = "identity:write" // link, unlink, merge, split
+	ScopeSegmentsWrite = "segments:write" // save and delete segments
+	ScopeAdmin         = "admin"          // every scope
+)
+
+// Caller is who makes a request.
+type Caller struct {
+	Name   string
+	Scopes []string
+}
+
+// Has reports whether the caller holds scope; admin holds every scope.
+func (c Caller) Has(scope string) bool {
+	return slices.Contains(c.Scopes, scope) || slices.Contains(c.Scopes, ScopeAdmin)
+}
+
 type ctxKey struct{}
 
-// With returns ctx carrying the caller's name (a key ID or token subject,
-// never personal data).
-func With(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, ctxKey{}, name)
+// With returns ctx carrying c.
+func With(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, ctxKey{}, c)
+}
+
+// From returns the caller of ctx: Anonymous with no scope when none was set.
+func From(ctx context.Context) Caller {
+	if c, ok := ctx.Value(ctxKey{}).(Caller); ok && c.Name != "" {
+		return c
+	}
+	return Caller{Name: Anonymous}
 }
 
 // Name returns the caller's name, Anonymous when none was set.
-func Name(ctx context.Context) string {
-	if n, ok := ctx.Value(ctxKey{}).(string); ok && n != "" {
-		return n
-	}
-	return Anonymous
-}
+func Name(ctx context.Context) string { return From(ctx).Name }

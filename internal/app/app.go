@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/auth"
+	"github.com/harmonyhq/harmony/internal/caller"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
@@ -48,6 +50,7 @@ type Gateway struct {
 	Registry *prometheus.Registry
 
 	log      *slog.Logger
+	auth     *auth.Authenticator
 	embedded *embedded.Server
 	synced   atomic.Bool
 }
@@ -92,6 +95,14 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 			IdleConnTimeout:     90 * time.Second,
 		}}
 	}
+	var authenticate func(*http.Request) (caller.Caller, error)
+	if cfg.Auth.Enabled() {
+		if g.auth, err = auth.New(cfg.Auth, client); err != nil {
+			return &config.Error{File: cfg.File, Key: "auth", Reason: err.Error()}
+		}
+		authenticate = g.auth.Authenticate
+		log.Info("auth: configured", "api_keys", len(cfg.Auth.APIKeys), "jwt", cfg.Auth.JWT != nil)
+	}
 	metrics := sources.NewMetrics(g.Registry)
 	var list []*sources.Source
 	for i, cn := range cfg.Connectors {
@@ -132,6 +143,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Registry:  g.Registry,
 		Log:       log,
 		Examples:  o.Examples,
+
+		Authenticate: authenticate,
 	})
 	return nil
 }
@@ -193,6 +206,14 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 	for _, s := range g.Sources.All() {
 		parts["connector:"+s.Name()] = "configured"
 	}
+	if g.auth != nil {
+		// Reported, not a reason to leave the load balancer: every replica
+		// shares the identity provider, and API keys still work.
+		parts["auth"] = "ok"
+		if !g.auth.KeysLoaded(ctx) {
+			parts["auth"] = "jwks unavailable"
+		}
+	}
 	return ready, parts
 }
 
@@ -209,15 +230,31 @@ func (g *Gateway) Close(ctx context.Context) {
 	if g.embedded != nil {
 		g.embedded.Close()
 	}
+	if g.auth != nil {
+		g.auth.Close()
+	}
 }
 
 // Serve listens on addr and serves until ctx ends, then drains in-flight
 // requests for up to the configured shutdown timeout. ready, if not nil,
-// receives the bound address once listening.
+// receives the bound address once listening. Without authentication
+// configured it serves on loopback only: any other address is a
+// configuration error on key auth.
 func (g *Gateway) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	open := !g.Config.Auth.Enabled()
+	if err := g.checkOpen(addr); err != nil {
+		return err
+	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	if open {
+		if err := g.checkOpen(ln.Addr().String()); err != nil {
+			_ = ln.Close()
+			return err
+		}
+		g.log.Info("auth: none configured; open to every local caller (loopback only)", "addr", ln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler:           g.Handler,
@@ -248,4 +285,17 @@ func (g *Gateway) Serve(ctx context.Context, addr string, ready func(net.Addr)) 
 		return err
 	}
 	return nil
+}
+
+func (g *Gateway) checkOpen(addr string) error { return CheckOpen(g.Config, addr) }
+
+// CheckOpen refuses to serve a gateway without authentication on an address
+// other hosts can reach: a *config.Error on key auth unless cfg has
+// credentials or addr is loopback.
+func CheckOpen(cfg *config.Config, addr string) error {
+	if cfg.Auth.Enabled() || config.IsLoopback(addr) {
+		return nil
+	}
+	return &config.Error{File: cfg.File, Key: "auth",
+		Reason: fmt.Sprintf("required when server.addr is not loopback (%s): configure auth.api_keys or auth.jwt, or listen on 127.0.0.1", addr)}
 }

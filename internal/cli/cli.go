@@ -98,16 +98,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := app.CheckOpen(&config.Config{File: "harmony demo"}, *addr); err != nil {
+		return err // the demo has no authentication: loopback only
+	}
 	log := logger(stderr)
 	d, err := demo.Start(ctx, demo.Options{DataDir: *dataDir, People: *people, Env: os.LookupEnv})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	d.Config.Server.Addr = *addr
-	if !isLoopback(*addr) {
-		log.Warn("the demo has no authentication: it should listen on loopback only", "addr", *addr)
-	}
+	d.Config.Server.Addr = *addr // without auth, Serve refuses an address other than loopback
 	return serve(ctx, d.Config, log, stdout, "Harmony demo", func(w io.Writer) {
 		_, _ = fmt.Fprintln(w, "  channel simulators (GET /_sim/stats; POST /_sim/control {\"down\": true} or {\"latency_ms\": 200}):")
 		for _, sim := range d.Simulators.All() {
@@ -144,6 +144,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // serve builds the gateway, listens, links identities, and runs until ctx
 // ends.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string, banner func(io.Writer)) error {
+	if err := app.CheckOpen(cfg, cfg.Server.Addr); err != nil {
+		return err // before starting anything; Serve checks the bound address again
+	}
 	g, err := app.Build(ctx, cfg, app.Options{Log: log, Examples: examples()})
 	if err != nil {
 		return err
@@ -221,16 +224,4 @@ func runConnectors(args []string, stdout io.Writer) error {
 		_, _ = fmt.Fprintf(tw, "%s\t%s\n", k.ID, k.Doc)
 	}
 	return tw.Flush()
-}
-
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -24,6 +24,7 @@ type Config struct {
 	Profile    Profile     `yaml:"profile"`
 	Loaders    Loaders     `yaml:"loaders"`
 	Connectors []Connector `yaml:"connectors"`
+	Auth       Auth        `yaml:"auth"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -323,6 +324,9 @@ func (c *Config) defaults() {
 	if c.Profile.StaleAfter == 0 {
 		c.Profile.StaleAfter = DefaultStaleAfter
 	}
+	if c.Auth.JWT != nil && c.Auth.JWT.ScopesClaim == "" {
+		c.Auth.JWT.ScopesClaim = DefaultScopesClaim
+	}
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
@@ -350,6 +354,9 @@ func (c *Config) validate() error {
 		return bad(0, "identity.default_region", "must be an ISO 3166-1 alpha-2 region such as FR")
 	}
 	if err := c.validateIdentity(bad); err != nil {
+		return err
+	}
+	if err := c.validateAuth(bad); err != nil {
 		return err
 	}
 	if c.Profile.StaleAfter < 0 {
@@ -483,13 +490,17 @@ func syntaxError(file string, err error) error {
 	return e
 }
 
-// lines records where each connector starts, for later errors.
+// lines records where each connector, API key and the JWT block start, for
+// later errors.
 func lines(root *yaml.Node, c *Config) {
 	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		doc = doc.Content[0]
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "auth" {
+			authLines(doc.Content[i+1], &c.Auth)
+		}
 		if doc.Content[i].Value != "connectors" || doc.Content[i+1].Kind != yaml.SequenceNode {
 			continue
 		}

@@ -160,7 +160,25 @@ func (ec *executionContext) _Identity_value(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Value, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				kind, err := ec.unmarshalNPiiKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐPiiKind(ctx, "ID")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Pii == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive pii is not implemented")
+				}
+				return ec.Directives.Pii(ctx, obj, directive0, kind)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -610,7 +628,25 @@ func (ec *executionContext) _IdentityEvent_reason(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Reason, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				kind, err := ec.unmarshalNPiiKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐPiiKind(ctx, "TEXT")
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.Pii == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive pii is not implemented")
+				}
+				return ec.Directives.Pii(ctx, obj, directive0, kind)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -798,7 +834,25 @@ func (ec *executionContext) _IdentityRef_value(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Value, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				kind, err := ec.unmarshalNPiiKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐPiiKind(ctx, "ID")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Pii == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive pii is not implemented")
+				}
+				return ec.Directives.Pii(ctx, obj, directive0, kind)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -867,7 +921,25 @@ func (ec *executionContext) _MatchEvidence_value(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Value, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				kind, err := ec.unmarshalNPiiKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐPiiKind(ctx, "ID")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Pii == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive pii is not implemented")
+				}
+				return ec.Directives.Pii(ctx, obj, directive0, kind)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -1272,7 +1344,25 @@ func (ec *executionContext) _Mutation_linkIdentity(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().LinkIdentity(ctx, fc.Args["input"].(model.LinkIdentityInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "identity:write")
+				if err != nil {
+					var zeroVal *model.IdentityChange
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScope == nil {
+					var zeroVal *model.IdentityChange
+					return zeroVal, errors.New("directive requiresScope is not implemented")
+				}
+				return ec.Directives.RequiresScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChange) graphql.Marshaler {
 			return ec.marshalNIdentityChange2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityChange(ctx, selections, v)
 		},
@@ -1316,7 +1406,25 @@ func (ec *executionContext) _Mutation_unlinkIdentity(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UnlinkIdentity(ctx, fc.Args["input"].(model.UnlinkIdentityInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "identity:write")
+				if err != nil {
+					var zeroVal *model.IdentityChange
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScope == nil {
+					var zeroVal *model.IdentityChange
+					return zeroVal, errors.New("directive requiresScope is not implemented")
+				}
+				return ec.Directives.RequiresScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityChange) graphql.Marshaler {
 			return ec.marshalNIdentityChange2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityChange(ctx, selections, v)
 		},
@@ -1360,7 +1468,25 @@ func (ec *executionContext) _Mutation_mergeCustomers(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().MergeCustomers(ctx, fc.Args["input"].(model.MergeCustomersInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "identity:write")
+				if err != nil {
+					var zeroVal *model.MergeResult
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScope == nil {
+					var zeroVal *model.MergeResult
+					return zeroVal, errors.New("directive requiresScope is not implemented")
+				}
+				return ec.Directives.RequiresScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MergeResult) graphql.Marshaler {
 			return ec.marshalNMergeResult2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMergeResult(ctx, selections, v)
 		},
@@ -1404,7 +1530,25 @@ func (ec *executionContext) _Mutation_splitCustomer(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().SplitCustomer(ctx, fc.Args["input"].(model.SplitCustomerInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "identity:write")
+				if err != nil {
+					var zeroVal *model.SplitResult
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScope == nil {
+					var zeroVal *model.SplitResult
+					return zeroVal, errors.New("directive requiresScope is not implemented")
+				}
+				return ec.Directives.RequiresScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SplitResult) graphql.Marshaler {
 			return ec.marshalNSplitResult2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSplitResult(ctx, selections, v)
 		},
@@ -1448,7 +1592,25 @@ func (ec *executionContext) _Mutation_saveSegment(ctx context.Context, field gra
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().SaveSegment(ctx, fc.Args["name"].(string), fc.Args["filter"].(model.CustomerFilter))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "segments:write")
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScope == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive requiresScope is not implemented")
+				}
+				return ec.Directives.RequiresScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
 			return ec.marshalNSegment2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSegment(ctx, selections, v)
 		},
@@ -1492,7 +1654,25 @@ func (ec *executionContext) _Mutation_deleteSegment(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().DeleteSegment(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "segments:write")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresScope == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requiresScope is not implemented")
+				}
+				return ec.Directives.RequiresScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},

@@ -31,6 +31,8 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Pii           func(ctx context.Context, obj any, next graphql.Resolver, kind model.PiiKind) (res any, err error)
+	RequiresScope func(ctx context.Context, obj any, next graphql.Resolver, scope string) (res any, err error)
 }
 
 type ComplexityRoot struct {

@@ -41,6 +41,19 @@ func TestEverythingIsDescribed(t *testing.T) {
 			}
 		}
 	}
+	for name, d := range schema.Directives {
+		if d.Position != nil && d.Position.Src != nil && d.Position.Src.BuiltIn {
+			continue
+		}
+		if strings.TrimSpace(d.Description) == "" {
+			t.Errorf("directive @%s has no description", name)
+		}
+		for _, a := range d.Arguments {
+			if strings.TrimSpace(a.Description) == "" {
+				t.Errorf("argument @%s(%s) has no description", name, a.Name)
+			}
+		}
+	}
 }
 
 // describedIn accepts an argument that its field's description explains.

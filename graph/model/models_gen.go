@@ -1159,6 +1159,76 @@ func (e OrderChannel) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a personal value is masked for callers without `pii:read`.
+type PiiKind string
+
+const (
+	// An e-mail address: the first character of the local part and the domain (`j***@example.com`).
+	PiiKindEmail PiiKind = "EMAIL"
+	// A phone number: the country code and the last two digits (`+33*******97`).
+	PiiKindPhone PiiKind = "PHONE"
+	// A person's name: its first letter (`M***`).
+	PiiKindName PiiKind = "NAME"
+	// An identifier (loyalty card, handle, a system's key): its first two characters (`LC***`).
+	PiiKindID PiiKind = "ID"
+	// Free text: nothing of it (`***`).
+	PiiKindText PiiKind = "TEXT"
+	// A date: its year only (`1985`).
+	PiiKindDate PiiKind = "DATE"
+)
+
+var AllPiiKind = []PiiKind{
+	PiiKindEmail,
+	PiiKindPhone,
+	PiiKindName,
+	PiiKindID,
+	PiiKindText,
+	PiiKindDate,
+}
+
+func (e PiiKind) IsValid() bool {
+	switch e {
+	case PiiKindEmail, PiiKindPhone, PiiKindName, PiiKindID, PiiKindText, PiiKindDate:
+		return true
+	}
+	return false
+}
+
+func (e PiiKind) String() string {
+	return string(e)
+}
+
+func (e *PiiKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PiiKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PiiKind", str)
+	}
+	return nil
+}
+
+func (e PiiKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PiiKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PiiKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a golden-profile field chooses among the systems' values.
 type SurvivorshipRule string
 

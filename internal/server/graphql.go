@@ -23,7 +23,7 @@ import (
 // newGraphQL builds the GraphQL handler: transports, caches, limits, the
 // per-operation loaders and the error presenter.
 func newGraphQL(o Options, m *metrics) *handler.Server {
-	cfg := graph.Config{Resolvers: o.Resolvers}
+	cfg := graph.Config{Resolvers: o.Resolvers, Directives: directives()}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 

@@ -30,9 +30,9 @@ type Resolver struct {
 	// identifiers nobody owns in the store, and links what they find; nil
 	// skips it. It is called at most once per field.
 	Lookup func(ctx context.Context, ids []connectors.Identifier) error
-	// Priority orders sources for the golden profile: each field comes from
-	// the first source in this list that has a value. Sources not listed
-	// follow in configuration order.
+	// Priority orders sources for the golden profile: the source_priority
+	// rule takes the first that has a value, and the other rules break ties
+	// by it. Sources not listed follow in configuration order.
 	Priority []string
 	// Survivorship names each profile field's rule (config.Survivorship*),
 	// "default" for fields not listed; source priority when empty.

@@ -122,8 +122,9 @@ type MatchRule struct {
 
 // Profile configures the golden profile.
 type Profile struct {
-	// Priority lists connector names: each profile field comes from the
-	// first of them that has a value.
+	// Priority lists connector names in profile priority order: the
+	// source_priority rule takes the first that has a value; the other rules
+	// break ties by it.
 	Priority []string `yaml:"priority"`
 	// Survivorship chooses, per field, how the golden value is picked:
 	// source_priority (default), most_recent or most_frequent. The key

@@ -21,13 +21,11 @@ func TestHundredIdentifiersInOneStoreRoundTrip(t *testing.T) {
 		if len(idents) == 100 {
 			break
 		}
-		rec := p.Records[population.CRM]
 		if len(idents)%2 == 0 {
 			idents = append(idents, map[string]any{"kind": "EMAIL", "value": " " + strings.ToUpper(p.Email) + " "})
 		} else {
 			idents = append(idents, map[string]any{"kind": "PHONE", "value": p.Phone})
 		}
-		_ = rec
 		persons = append(persons, p.Index)
 	}
 	if len(idents) != 100 {

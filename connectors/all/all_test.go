@@ -10,7 +10,7 @@ import (
 
 func TestBuiltinKinds(t *testing.T) {
 	ids := connectors.KindIDs()
-	for _, want := range []string{"graphql", "rest", "sql"} {
+	for _, want := range []string{"graphql", "mongodb", "rest", "sql"} {
 		if !slices.Contains(ids, want) {
 			t.Errorf("kind %q is not registered (have %v)", want, ids)
 		}

@@ -1,0 +1,50 @@
+package mongodb_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/connectors/connectortest"
+)
+
+func TestConfigErrors(t *testing.T) {
+	const base = "uri: mongodb://127.0.0.1:1/\ndatabase: d\n"
+	for _, tc := range []struct {
+		name, cfg, key, reason string
+		line                   int
+	}{
+		{"uri", "database: d\nprofiles: {collection: m, filter: {k: {$in: ':keys'}}, mapping: {key: $.k}}\n", "uri", "required", 1},
+		{"uri scheme", "uri: postgres://x/\ndatabase: d\nprofiles: {collection: m, filter: {k: {$in: ':keys'}}, mapping: {key: $.k}}\n", "uri", "mongodb://", 1},
+		{"database", "uri: mongodb://h/\nprofiles: {collection: m}\n", "database", "required", 1},
+		{"nothing", base, "", "at least one capability", 1},
+		{"collection", base + "profiles:\n  filter: {k: {$in: ':keys'}}\n", "profiles.collection", "required", 4},
+		{"keys unused", base + "profiles:\n  collection: m\n  filter: {k: x}\n  mapping: {key: $.k}\n", "profiles.filter", "must use :keys", 5},
+		{"unknown placeholder", base + "orders:\n  collection: p\n  filter:\n    k: {$in: ':keys'}\n    at: {$gt: ':after'}\n", "orders.filter.at.$gt", "unknown placeholder :after", 7},
+		{"window on profiles", base + "profiles:\n  collection: m\n  filter: {k: {$in: ':keys'}, at: {$gt: ':since'}}\n", "profiles.filter", "no time window", 5},
+		{"key field", base + "list_profiles:\n  collection: m\n  mapping: {key: $.k}\n", "list_profiles.key_field", "required", 4},
+		{"list sort", base + "list_profiles:\n  collection: m\n  key_field: k\n  sort: {at: -1}\n  mapping: {key: $.k}\n", "list_profiles.sort", "key_field order", 6},
+		{"mapping key", base + "profiles:\n  collection: m\n  filter: {k: {$in: ':keys'}}\n", "profiles.mapping.key", "required", 4},
+		{"customer key", base + "orders:\n  collection: p\n  filter: {k: {$in: ':keys'}}\n  mapping: {id: $.id, placed_at: $.at}\n", "orders.mapping.customer_key", "required", 6},
+		{"unknown key", base + "profiles:\n  collection: m\n  colection: m\n", "profiles.colection", "unknown key", 5},
+		{"bad path", base + "profiles:\n  collection: m\n  filter: {k: {$in: ':keys'}}\n  mapping: {key: '$.[[['}\n", "profiles.mapping.key", "", 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := connectortest.TryBuild("mongodb", tc.cfg, connectors.Env{})
+			if err == nil {
+				_ = c.Close()
+				t.Fatal("built, want an error")
+			}
+			ce, ok := err.(*connectors.ConfigError)
+			if !ok {
+				t.Fatalf("error %T %v, want *connectors.ConfigError", err, err)
+			}
+			if ce.Key != tc.key || !strings.Contains(ce.Reason, tc.reason) {
+				t.Errorf("got key %q reason %q, want key %q reason containing %q", ce.Key, ce.Reason, tc.key, tc.reason)
+			}
+			if tc.line != 0 && ce.Line != tc.line {
+				t.Errorf("line %d, want %d (%v)", ce.Line, tc.line, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,262 @@
+package mongodb
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"gopkg.in/yaml.v3"
+
+	"github.com/harmonyhq/harmony/connectors"
+)
+
+// compile turns a capability's find block into a query; needKeys says the
+// filter must bind the batch's keys.
+func compile(cp connectors.Capability, f Find, needKeys bool) (*query, error) {
+	prefix := string(cp)
+	if f.Collection == "" {
+		return nil, connectors.Invalid(prefix+".collection", "required")
+	}
+	q := &query{cp: cp, collection: f.Collection, filter: bson.D{}}
+	used := map[string]bool{}
+	if f.Filter.Kind != 0 {
+		v, err := fromYAML(&f.Filter, prefix+".filter", used)
+		if err != nil {
+			return nil, err
+		}
+		d, ok := v.(bson.D)
+		if !ok {
+			return nil, connectors.Invalid(prefix+".filter", "must be a document (a mapping)")
+		}
+		q.filter = d
+	}
+	if needKeys && !used[PKeys] {
+		return nil, connectors.Invalid(prefix+".filter", "must use %s, e.g. {member_id: {$in: %q}}", PKeys, PKeys)
+	}
+	if !needKeys && used[PKeys] {
+		return nil, connectors.Invalid(prefix+".filter", "may not use %s: this capability has no keys", PKeys)
+	}
+	if cp == connectors.CapProfiles && (used[PSince] || used[PUntil]) {
+		return nil, connectors.Invalid(prefix+".filter", "may not use %s or %s: profiles have no time window", PSince, PUntil)
+	}
+	for _, part := range []struct {
+		name string
+		node *yaml.Node
+		dst  *bson.D
+	}{{"projection", &f.Projection, &q.projection}, {"sort", &f.Sort, &q.sort}} {
+		if part.node.Kind == 0 {
+			continue
+		}
+		v, err := fromYAML(part.node, prefix+"."+part.name, map[string]bool{})
+		if err != nil {
+			return nil, err
+		}
+		d, ok := v.(bson.D)
+		if !ok {
+			return nil, connectors.Invalid(prefix+"."+part.name, "must be a document (a mapping)")
+		}
+		*part.dst = d
+	}
+	return q, nil
+}
+
+// fromYAML converts a YAML node into BSON values, keeping the order of
+// mapping keys. Placeholder strings are noted in used.
+func fromYAML(n *yaml.Node, key string, used map[string]bool) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return bson.D{}, nil
+		}
+		return fromYAML(n.Content[0], key, used)
+	case yaml.AliasNode:
+		return fromYAML(n.Alias, key, used)
+	case yaml.MappingNode:
+		d := make(bson.D, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			v, err := fromYAML(n.Content[i+1], key+"."+k, used)
+			if err != nil {
+				return nil, err
+			}
+			d = append(d, bson.E{Key: k, Value: v})
+		}
+		return d, nil
+	case yaml.SequenceNode:
+		a := make(bson.A, 0, len(n.Content))
+		for i, c := range n.Content {
+			v, err := fromYAML(c, fmt.Sprintf("%s[%d]", key, i), used)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		return a, nil
+	case yaml.ScalarNode:
+		return scalar(n, key, used)
+	}
+	return nil, connectors.Invalid(key, "unsupported YAML node")
+}
+
+func scalar(n *yaml.Node, key string, used map[string]bool) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		b, err := strconv.ParseBool(n.Value)
+		if err != nil {
+			return nil, connectors.Invalid(key, "not a boolean")
+		}
+		return b, nil
+	case "!!int":
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil {
+			return nil, connectors.Invalid(key, "not an integer")
+		}
+		return i, nil
+	case "!!float":
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if err != nil {
+			return nil, connectors.Invalid(key, "not a number")
+		}
+		return f, nil
+	case "!!timestamp":
+		var t time.Time
+		if err := n.Decode(&t); err != nil {
+			return nil, connectors.Invalid(key, "not a time")
+		}
+		return t, nil
+	}
+	switch n.Value {
+	case PKeys, PSince, PUntil:
+		used[n.Value] = true
+		return placeholder(n.Value), nil
+	}
+	if len(n.Value) > 1 && n.Value[0] == ':' && isWord(n.Value[1:]) {
+		return nil, connectors.Invalid(key, "unknown placeholder %s (known: %s, %s, %s)", n.Value, PKeys, PSince, PUntil)
+	}
+	return n.Value, nil
+}
+
+func isWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// placeholder marks where a call's value goes.
+type placeholder string
+
+// bind returns the filter with v's values in place of the placeholders. An
+// operator whose placeholder has no value is left out, and so is a field
+// left with no condition.
+func (q *query) bind(v values) bson.D {
+	out, _ := bindValue(q.filter, v)
+	d, _ := out.(bson.D)
+	if d == nil {
+		d = bson.D{}
+	}
+	return d
+}
+
+// bindValue returns the bound value and false when it must be left out.
+func bindValue(t any, v values) (any, bool) {
+	switch x := t.(type) {
+	case placeholder:
+		switch string(x) {
+		case PKeys:
+			return v.keys, true
+		case PSince:
+			return v.since, !v.since.IsZero()
+		case PUntil:
+			return v.until, !v.until.IsZero()
+		}
+		return nil, false
+	case bson.D:
+		out := make(bson.D, 0, len(x))
+		for _, e := range x {
+			b, keep := bindValue(e.Value, v)
+			if !keep {
+				continue
+			}
+			if sub, ok := b.(bson.D); ok && len(sub) == 0 {
+				if _, wasDoc := e.Value.(bson.D); wasDoc && len(e.Value.(bson.D)) > 0 {
+					continue // every condition of this field was left out
+				}
+			}
+			out = append(out, bson.E{Key: e.Key, Value: b})
+		}
+		return out, true
+	case bson.A:
+		out := make(bson.A, 0, len(x))
+		for _, e := range x {
+			b, keep := bindValue(e, v)
+			if !keep {
+				continue
+			}
+			if sub, ok := b.(bson.D); ok && len(sub) == 0 {
+				if orig, wasDoc := e.(bson.D); wasDoc && len(orig) > 0 {
+					continue // an $and member with nothing left
+				}
+			}
+			out = append(out, b)
+		}
+		return out, true
+	}
+	return t, true
+}
+
+// plain turns a decoded document into the JSON-like values the mappings
+// read: maps, slices, strings, int64, float64, bools and nil. Dates become
+// RFC 3339 strings, object IDs hex strings, decimals their text.
+func plain(v any) any {
+	switch x := v.(type) {
+	case bson.D:
+		m := make(map[string]any, len(x))
+		for _, e := range x {
+			m[e.Key] = plain(e.Value)
+		}
+		return m
+	case bson.M:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = plain(e)
+		}
+		return m
+	case bson.A:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case bson.DateTime:
+		return x.Time().UTC().Format(time.RFC3339Nano)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case bson.ObjectID:
+		return x.Hex()
+	case bson.Decimal128:
+		return x.String()
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case bson.Timestamp:
+		return time.Unix(int64(x.T), 0).UTC().Format(time.RFC3339)
+	case bson.Null, bson.Undefined:
+		return nil
+	case bson.Binary, bson.Regex, bson.JavaScript, bson.Symbol, bson.CodeWithScope, bson.DBPointer, bson.MinKey, bson.MaxKey:
+		return fmt.Sprint(x)
+	}
+	return v
+}

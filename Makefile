@@ -10,10 +10,15 @@ ARGS ?=
 run: assets
 	$(GO) run ./cmd/harmony $(ARGS)
 
-## test: every test, with the race detector; needs PostgreSQL on 127.0.0.1:5432
+## test: every test, with the race detector; needs PostgreSQL on 127.0.0.1:5432.
+## The tests' logs and output are captured, then scanned for the demo
+## population's e-mails and phones (internal/testlog, internal/logscan).
 test: assets check-generated
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@capture=$$(mktemp -d); \
+	HARMONY_LOG_CAPTURE=$$capture $(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee $$capture/go-test.log; \
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then rm -rf $$capture; exit $$status; fi; \
+	$(GO) run ./scripts/logscan $$capture; status=$$?; rm -rf $$capture; exit $$status
 
 ## test-short: the same without the race detector, for a quick loop
 test-short: assets

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/playground"
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // people is the demo population size for the tests: big enough for lists of
@@ -80,7 +80,7 @@ func boot(t *testing.T) *env {
 		for _, q := range queries.All() {
 			examples = append(examples, playground.Example{Name: q.Name, Query: q.Query, Variables: q.Variables})
 		}
-		gw, err := app.Build(ctx, d.Config, app.Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Examples: examples})
+		gw, err := app.Build(ctx, d.Config, app.Options{Log: testlog.Logger(logs), Examples: examples})
 		if err != nil {
 			d.Close()
 			sharedErr = err

@@ -80,3 +80,10 @@ func KindIDs() []string {
 	}
 	return ids
 }
+
+// KindCapabilities lists the capabilities instances of k can serve, given
+// the configuration for them: the capability interfaces its type
+// implements, in the fixed order of Capabilities.
+func KindCapabilities(k Kind) []Capability {
+	return implementedCapabilities(k.New())
+}

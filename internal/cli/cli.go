@@ -23,6 +23,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/playground"
+	"github.com/harmonyhq/harmony/internal/scaffold"
 )
 
 const usage = `Harmony: one GraphQL customer graph over every channel system.
@@ -36,7 +37,15 @@ Usage:
   harmony config validate FILE
         Check a configuration and build its connectors, then exit.
   harmony connectors list
-        List the connector kinds and their documentation.
+        List the connector kinds, the capabilities they can serve and their
+        documentation.
+  harmony connector new NAME [--dir DIR]
+        Write a Go connector package NAME (default directory ./NAME, inside
+        your Go module) with a test that runs the conformance kit.
+  harmony connectors check FILE
+        Call each configured connector once per capability; print whether it
+        is reachable, whether it accepts the credentials, the latency and
+        the capabilities; exit 1 if any fails.
 `
 
 // Main runs the command line args and returns the exit code.
@@ -54,7 +63,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "config":
 		err = runConfig(ctx, args, stdout, stderr)
 	case "connectors":
-		err = runConnectors(args, stdout)
+		err = runConnectors(ctx, args, stdout)
+	case "connector":
+		err = runConnectorNew(args, stdout)
 	case "help", "-h", "--help":
 		_, _ = fmt.Fprint(stdout, usage)
 	default:
@@ -214,14 +225,39 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func runConnectors(args []string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] != "list" {
-		return fmt.Errorf("%w: harmony connectors list", errUsage)
+func runConnectors(ctx context.Context, args []string, stdout io.Writer) error {
+	switch {
+	case len(args) == 1 && args[0] == "list":
+	case len(args) == 2 && args[0] == "check":
+		return runCheck(ctx, args[1], stdout)
+	default:
+		return fmt.Errorf("%w: harmony connectors list | harmony connectors check FILE", errUsage)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "KIND\tDESCRIPTION")
+	_, _ = fmt.Fprintln(tw, "KIND\tCAPABILITIES\tDESCRIPTION")
 	for _, k := range connectors.Kinds() {
-		_, _ = fmt.Fprintf(tw, "%s\t%s\n", k.ID, k.Doc)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\n", k.ID, joinCaps(connectors.KindCapabilities(k)), k.Doc)
 	}
 	return tw.Flush()
+}
+
+func runConnectorNew(args []string, stdout io.Writer) error {
+	if len(args) < 2 || args[0] != "new" {
+		return fmt.Errorf("%w: harmony connector new NAME [--dir DIR]", errUsage)
+	}
+	name := args[1]
+	fs := flag.NewFlagSet("connector new", flag.ContinueOnError)
+	dir := fs.String("dir", name, "directory of the new package")
+	if err := fs.Parse(args[2:]); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	files, err := scaffold.Write(*dir, name)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		_, _ = fmt.Fprintln(stdout, "wrote", f)
+	}
+	_, _ = fmt.Fprintf(stdout, "next: go test ./%s  (the conformance kit passes as generated), then replace the upstream call\n", filepath.ToSlash(*dir))
+	return nil
 }

@@ -42,6 +42,10 @@ func TestCommands(t *testing.T) {
 		{"demo beyond loopback", []string{"demo", "--addr", "0.0.0.0:8080"}, 2, "", "harmony demo: auth: required when server.addr is not loopback"},
 		{"serve open on every interface", []string{"serve", "--config", good, "--addr", ":8080"}, 2, "", "auth: required when server.addr is not loopback"},
 		{"missing file", []string{"serve", "--config", filepath.Join(dir, "nope.yaml")}, 1, "", "read configuration"},
+		{"connector kinds and capabilities", []string{"connectors", "list"}, 0, "profiles,list_profiles,orders,interactions", ""},
+		{"check without a file", []string{"connectors", "check"}, 2, "", "harmony connectors check FILE"},
+		{"new connector outside a module", []string{"connector", "new", "loyalty", "--dir", filepath.Join(dir, "loyalty")}, 1, "", "not inside a Go module"},
+		{"new connector with a bad name", []string{"connector", "new", "Loyalty-API"}, 1, "", "lower-case letters and digits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -390,8 +390,11 @@ func (c *Connector) execute(ctx context.Context, op *operation, v variables) (an
 	for name, val := range c.Headers {
 		req.Header.Set(name, val.Reveal())
 	}
-	c.Auth.Apply(req)
-	_, raw, err := httpauth.Do(ctx, c.client, req, desc, c.MaxResponseBytes)
+	if err := c.Auth.Authorize(ctx, c.client, req); err != nil {
+		return nil, err
+	}
+	status, raw, err := httpauth.Do(ctx, c.client, req, desc, c.MaxResponseBytes)
+	c.Auth.Observe(status)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,12 @@
 //	auth: {type: api_key, header: X-Api-Key, key: "${KEY}"}
 //	auth: {type: api_key, query: api_key, key: "${KEY}"}
 //	auth: {type: basic, username: harmony, password: "${PASSWORD}"}
+//	auth: {type: oauth2, token_url: https://id.example.com/oauth/token,
+//	       client_id: harmony, client_secret: "${SECRET}", scopes: [contacts.read]}
 //
+// oauth2 is the client-credentials grant: the token is fetched on the first
+// call, cached until shortly before it expires, and fetched again when the
+// API refuses it.
 // Credentials are connectors.Secret values: they print as [REDACTED].
 //
 // The package also holds the HTTP plumbing those kinds share and Go
@@ -15,7 +20,9 @@
 package httpauth
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"net/textproto"
 	"strings"
 
@@ -28,12 +35,12 @@ const (
 	TypeBearer = "bearer"
 	TypeAPIKey = "api_key"
 	TypeBasic  = "basic"
-	TypeOAuth2 = "oauth2" // reserved: client credentials, not yet supported
+	TypeOAuth2 = "oauth2" // client credentials
 )
 
 // Config is an `auth:` block.
 type Config struct {
-	// Type is none (the default), bearer, api_key or basic.
+	// Type is none (the default), bearer, api_key, basic or oauth2.
 	Type string `yaml:"type"`
 	// Token is the bearer token (type bearer), sent as
 	// "Authorization: Bearer <token>".
@@ -47,6 +54,18 @@ type Config struct {
 	// Username and Password are the basic credentials (type basic).
 	Username string            `yaml:"username"`
 	Password connectors.Secret `yaml:"password"`
+	// TokenURL is the authorisation server's token endpoint (type oauth2).
+	TokenURL string `yaml:"token_url"`
+	// ClientID and ClientSecret are the client's credentials (type oauth2).
+	ClientID     string            `yaml:"client_id"`
+	ClientSecret connectors.Secret `yaml:"client_secret"`
+	// Scopes are requested with the token (type oauth2, optional).
+	Scopes []string `yaml:"scopes"`
+	// Params are extra form values of the token request, such as audience
+	// (type oauth2, optional).
+	Params map[string]string `yaml:"params"`
+
+	oauth *tokenCache // made on first use
 }
 
 // Validate checks the block, reporting keys under "auth".
@@ -67,8 +86,13 @@ func (c Config) ValidateAt(prefix string) error {
 		"header":   c.Header != "",
 		"query":    c.Query != "",
 		"key":      c.Key != "",
-		"username": c.Username != "",
-		"password": c.Password != "",
+		"username":      c.Username != "",
+		"password":      c.Password != "",
+		"token_url":     c.TokenURL != "",
+		"client_id":     c.ClientID != "",
+		"client_secret": c.ClientSecret != "",
+		"scopes":        len(c.Scopes) > 0,
+		"params":        len(c.Params) > 0,
 	}
 	var used []string
 	switch c.Type {
@@ -98,11 +122,22 @@ func (c Config) ValidateAt(prefix string) error {
 			return connectors.Invalid(key("username"), "must not contain ':'")
 		}
 	case TypeOAuth2:
-		return connectors.Invalid(key("type"), "oauth2 (client credentials) is not yet supported; use bearer with a long-lived token")
+		used = []string{"token_url", "client_id", "client_secret", "scopes", "params"}
+		u, err := url.Parse(c.TokenURL)
+		switch {
+		case c.TokenURL == "":
+			return connectors.Invalid(key("token_url"), "required for type oauth2")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			return connectors.Invalid(key("token_url"), "must be an http or https URL")
+		case c.ClientID == "":
+			return connectors.Invalid(key("client_id"), "required for type oauth2")
+		case c.ClientSecret == "":
+			return connectors.Invalid(key("client_secret"), "required for type oauth2")
+		}
 	default:
-		return connectors.Invalid(key("type"), "unknown auth type (known: none, bearer, api_key, basic)")
+		return connectors.Invalid(key("type"), "unknown auth type (known: none, bearer, api_key, basic, oauth2)")
 	}
-	for _, k := range []string{"token", "header", "query", "key", "username", "password"} {
+	for _, k := range []string{"token", "header", "query", "key", "username", "password", "token_url", "client_id", "client_secret", "scopes", "params"} {
 		if set[k] && !contains(used, k) {
 			t := c.Type
 			if t == "" {
@@ -136,7 +171,32 @@ func ValidHeaderName(h string) bool {
 	return true
 }
 
-// Apply adds the credentials to req. It assumes Validate passed.
+// Authorize adds the credentials to req, fetching an OAuth2 token through
+// client with ctx when none is cached. It assumes Validate passed. Its
+// errors are *connectors.Error without credentials or token-endpoint bodies.
+func (c *Config) Authorize(ctx context.Context, client *http.Client, req *http.Request) error {
+	if c.Type != TypeOAuth2 {
+		c.Apply(req)
+		return nil
+	}
+	tok, err := c.cache().token(ctx, client, c)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return nil
+}
+
+// Observe tells the credentials how the API answered: a 401 drops a cached
+// OAuth2 token, so that the next call fetches a new one.
+func (c *Config) Observe(status int) {
+	if c.Type == TypeOAuth2 && status == http.StatusUnauthorized {
+		c.cache().drop()
+	}
+}
+
+// Apply adds static credentials to req (every type but oauth2, which needs
+// Authorize). It assumes Validate passed.
 func (c Config) Apply(req *http.Request) {
 	switch c.Type {
 	case TypeBearer:
@@ -158,7 +218,7 @@ func (c Config) Apply(req *http.Request) {
 // them.
 func (c Config) Secrets() []string {
 	var out []string
-	for _, s := range []connectors.Secret{c.Token, c.Key, c.Password} {
+	for _, s := range []connectors.Secret{c.Token, c.Key, c.Password, c.ClientSecret} {
 		if s != "" {
 			out = append(out, s.Reveal())
 		}

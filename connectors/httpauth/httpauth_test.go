@@ -36,7 +36,12 @@ func TestValidate(t *testing.T) {
 		{httpauth.Config{Type: "basic", Username: "a:b"}, "auth.username", "':'"},
 		{httpauth.Config{Type: "bearer", Token: "t", Key: "k"}, "auth.key", "not used by auth type bearer"},
 		{httpauth.Config{Token: "t"}, "auth.token", "not used by auth type none"},
-		{httpauth.Config{Type: "oauth2"}, "auth.type", "not yet supported"},
+		{httpauth.Config{Type: "oauth2", TokenURL: "https://id.example/token", ClientID: "c", ClientSecret: "s"}, "", ""},
+		{httpauth.Config{Type: "oauth2", ClientID: "c", ClientSecret: "s"}, "auth.token_url", "required"},
+		{httpauth.Config{Type: "oauth2", TokenURL: "id.example/token", ClientID: "c", ClientSecret: "s"}, "auth.token_url", "http or https"},
+		{httpauth.Config{Type: "oauth2", TokenURL: "https://id.example/token", ClientSecret: "s"}, "auth.client_id", "required"},
+		{httpauth.Config{Type: "oauth2", TokenURL: "https://id.example/token", ClientID: "c"}, "auth.client_secret", "required"},
+		{httpauth.Config{Type: "bearer", Token: "t", ClientID: "c"}, "auth.client_id", "not used by auth type bearer"},
 		{httpauth.Config{Type: "digest"}, "auth.type", "unknown auth type"},
 	} {
 		t.Run(fmt.Sprintf("%s_%s", tc.c.Type, tc.key), func(t *testing.T) {

@@ -53,12 +53,14 @@ const (
 // ProfilesQuery serves connectors.ProfileSource. Mapping paths start from the
 // whole GraphQL response: records: $.data.customers.
 type ProfilesQuery struct {
+	// Query is the GraphQL document; it declares $keys: [ID!]! (or [String!]!).
 	Query                  string `yaml:"query"`
 	jsonmap.ProfileMapping `yaml:",inline"`
 }
 
 // ListProfilesQuery serves connectors.ProfileLister.
 type ListProfilesQuery struct {
+	// Query is the GraphQL document; it declares $cursor and $limit.
 	Query                  string `yaml:"query"`
 	jsonmap.ProfileMapping `yaml:",inline"`
 	// NextCursor is the JSONPath of the next page's cursor
@@ -71,12 +73,16 @@ type ListProfilesQuery struct {
 
 // OrdersQuery serves connectors.OrderSource.
 type OrdersQuery struct {
+	// Query is the GraphQL document; it declares $keys and may use $since,
+	// $until and $limit.
 	Query                string `yaml:"query"`
 	jsonmap.OrderMapping `yaml:",inline"`
 }
 
 // InteractionsQuery serves connectors.InteractionSource.
 type InteractionsQuery struct {
+	// Query is the GraphQL document; it declares $keys and may use $since,
+	// $until and $limit.
 	Query                      string `yaml:"query"`
 	jsonmap.InteractionMapping `yaml:",inline"`
 }

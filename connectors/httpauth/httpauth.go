@@ -22,8 +22,8 @@ package httpauth
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"net/textproto"
+	"net/url"
 	"strings"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -51,13 +51,15 @@ type Config struct {
 	Query string `yaml:"query"`
 	// Key is the API key (type api_key).
 	Key connectors.Secret `yaml:"key"`
-	// Username and Password are the basic credentials (type basic).
-	Username string            `yaml:"username"`
+	// Username is the basic user name (type basic).
+	Username string `yaml:"username"`
+	// Password is the basic password (type basic).
 	Password connectors.Secret `yaml:"password"`
 	// TokenURL is the authorisation server's token endpoint (type oauth2).
 	TokenURL string `yaml:"token_url"`
-	// ClientID and ClientSecret are the client's credentials (type oauth2).
-	ClientID     string            `yaml:"client_id"`
+	// ClientID identifies the client (type oauth2).
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is the client's secret (type oauth2).
 	ClientSecret connectors.Secret `yaml:"client_secret"`
 	// Scopes are requested with the token (type oauth2, optional).
 	Scopes []string `yaml:"scopes"`
@@ -82,10 +84,10 @@ func (c Config) ValidateAt(prefix string) error {
 	}
 	// used lists the keys each type reads; others must be empty.
 	set := map[string]bool{
-		"token":    c.Token != "",
-		"header":   c.Header != "",
-		"query":    c.Query != "",
-		"key":      c.Key != "",
+		"token":         c.Token != "",
+		"header":        c.Header != "",
+		"query":         c.Query != "",
+		"key":           c.Key != "",
 		"username":      c.Username != "",
 		"password":      c.Password != "",
 		"token_url":     c.TokenURL != "",

@@ -29,10 +29,14 @@ type ProfileMapping struct {
 // against each item record.
 type ItemMapping struct {
 	// Records is the path, inside the order record, to its list of items.
-	Records   string `yaml:"records"`
-	SKU       string `yaml:"sku"`
-	Name      string `yaml:"name"`
-	Quantity  string `yaml:"quantity"`
+	Records string `yaml:"records"`
+	// SKU is the item's stock-keeping unit.
+	SKU string `yaml:"sku"`
+	// Name is the product's name.
+	Name string `yaml:"name"`
+	// Quantity is how many were bought (default 1).
+	Quantity string `yaml:"quantity"`
+	// UnitPrice is the price of one, in Unit.
 	UnitPrice string `yaml:"unit_price"`
 	// Currency of the unit price; the order's currency when unset.
 	Currency string `yaml:"currency"`
@@ -47,20 +51,28 @@ type OrderMapping struct {
 	// CustomerKey is the native key of the customer the order belongs to.
 	// Required unless the caller supplies the key (per-key calls).
 	CustomerKey string `yaml:"customer_key"`
-	ID          string `yaml:"id"`        // required
-	PlacedAt    string `yaml:"placed_at"` // required
-	Status      string `yaml:"status"`
-	Channel     string `yaml:"channel"`
-	Location    string `yaml:"location"`
-	Total       string `yaml:"total"`
-	Currency    string `yaml:"currency"`
+	// ID is the order's ID in its system (required).
+	ID string `yaml:"id"`
+	// PlacedAt is when the order was placed (required).
+	PlacedAt string `yaml:"placed_at"`
+	// Status is the system's order status (paid, shipped, refunded...).
+	Status string `yaml:"status"`
+	// Channel is where it was bought: online, store, phone...
+	Channel string `yaml:"channel"`
+	// Location is the store or site it was bought in.
+	Location string `yaml:"location"`
+	// Total is the amount paid, in TotalUnit.
+	Total string `yaml:"total"`
+	// Currency is the ISO 4217 code of Total.
+	Currency string `yaml:"currency"`
 	// TotalUnit is how Total is written: "major" (default; "129.90" or
 	// 129.9) or "minor" (integer cents, 12990).
-	TotalUnit string       `yaml:"total_unit"`
-	Items     *ItemMapping `yaml:"items"`
-	// StatusValues and ChannelValues translate the system's values (see
-	// ValueMap).
-	StatusValues  ValueMap `yaml:"status_values"`
+	TotalUnit string `yaml:"total_unit"`
+	// Items maps the order's line items.
+	Items *ItemMapping `yaml:"items"`
+	// StatusValues translates the system's statuses (see ValueMap).
+	StatusValues ValueMap `yaml:"status_values"`
+	// ChannelValues translates the system's channels (see ValueMap).
 	ChannelValues ValueMap `yaml:"channel_values"`
 }
 
@@ -89,27 +101,43 @@ type InteractionMapping struct {
 	// Records: see ProfileMapping.Records.
 	Records string `yaml:"records"`
 	// CustomerKey: see OrderMapping.CustomerKey.
-	CustomerKey     string `yaml:"customer_key"`
-	ID              string `yaml:"id"`          // required
-	OccurredAt      string `yaml:"occurred_at"` // required
-	Channel         string `yaml:"channel"`
-	Type            string `yaml:"type"`
-	Direction       string `yaml:"direction"`
-	Summary         string `yaml:"summary"`
-	Status          string `yaml:"status"`
-	ThreadRef       string `yaml:"thread_ref"`
+	CustomerKey string `yaml:"customer_key"`
+	// ID is the interaction's ID in its system (required).
+	ID string `yaml:"id"`
+	// OccurredAt is when it happened; for conversations and calls, when
+	// they started (required).
+	OccurredAt string `yaml:"occurred_at"`
+	// Channel: chat, whatsapp, email, phone, sms, web, store, social.
+	Channel string `yaml:"channel"`
+	// Type: message, conversation, ticket, call, email_sent, email_opened,
+	// email_clicked, visit, other.
+	Type string `yaml:"type"`
+	// Direction: inbound or outbound.
+	Direction string `yaml:"direction"`
+	// Summary is a short line: a subject, a campaign title, an outcome.
+	Summary string `yaml:"summary"`
+	// Status is the system's status (open, solved, done...).
+	Status string `yaml:"status"`
+	// ThreadRef is a reference shared by the interactions of one
+	// conversation, across channels when systems share it.
+	ThreadRef string `yaml:"thread_ref"`
+	// DurationSeconds is a call's length.
 	DurationSeconds string `yaml:"duration_seconds"`
+	// FirstResponseAt is when the company first answered.
 	FirstResponseAt string `yaml:"first_response_at"`
-	ResolvedAt      string `yaml:"resolved_at"`
+	// ResolvedAt is when the conversation or ticket was closed.
+	ResolvedAt string `yaml:"resolved_at"`
 	// Attributes maps attribute names to values.
 	Attributes map[string]string `yaml:"attributes"`
-	// ChannelValues, TypeValues, DirectionValues and StatusValues translate
-	// the system's values (see ValueMap), e.g.
-	// type_values: {sent: email_sent, open: email_opened}.
-	ChannelValues   ValueMap `yaml:"channel_values"`
-	TypeValues      ValueMap `yaml:"type_values"`
+	// ChannelValues translates the system's channels (see ValueMap).
+	ChannelValues ValueMap `yaml:"channel_values"`
+	// TypeValues translates the system's types (see ValueMap), e.g.
+	// {sent: email_sent, open: email_opened}.
+	TypeValues ValueMap `yaml:"type_values"`
+	// DirectionValues translates the system's directions (see ValueMap).
 	DirectionValues ValueMap `yaml:"direction_values"`
-	StatusValues    ValueMap `yaml:"status_values"`
+	// StatusValues translates the system's statuses (see ValueMap).
+	StatusValues ValueMap `yaml:"status_values"`
 }
 
 // compiler collects the first compile error.

@@ -221,3 +221,9 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenCases replays recorded upstream answers (testdata/cases; see
+// connectortest.RunCases); go test -update rewrites the expected results.
+func TestGoldenCases(t *testing.T) {
+	connectortest.RunCases(t, "testdata/cases", connectors.Env{Name: "golden"})
+}

@@ -1,9 +1,15 @@
-// Package server is Harmony's HTTP surface: /graphql over POST, GET (queries
-// only, CSRF-safe) and websocket (graphql-transport-ws); the playground at /
-// and /playground; /healthz, /readyz and /metrics.
+// Package server is Harmony's HTTP surface: /graphql over POST (one
+// operation or a batch), GET (queries only, CSRF-safe) and websocket
+// (graphql-transport-ws, authenticated by its connection_init payload when
+// the upgrade carries no credential); the playground at / and /playground;
+// /healthz, /readyz and /metrics.
 //
-// Safe defaults from the first request: a body limit (413), depth and
-// complexity limits, an error presenter that never echoes input, switchable
-// introspection, and a fresh set of dataloaders per operation (not per HTTP
-// request: a websocket carries many operations).
+// Safe defaults from the first request: a body limit (413); token, depth,
+// alias, root-field and complexity limits, each refused with its own
+// extensions.code; a bound on batch size; automatic persisted queries, or a
+// safelist of registered operations; per-caller rate limits (in memory or
+// shared in Redis, 429 with Retry-After); CORS for listed origins only; an
+// error presenter that never echoes input; switchable introspection; and a
+// fresh set of dataloaders per operation (not per HTTP request: a websocket
+// or a batch carries many operations).
 package server

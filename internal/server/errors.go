@@ -78,6 +78,9 @@ func scrub(e *gqlerror.Error) string {
 		return "request body is not valid JSON"
 	case strings.HasPrefix(msg, "could not read request body"):
 		return "could not read the request body"
+	case strings.HasPrefix(msg, "operation ") && strings.HasSuffix(msg, " not found"):
+		// gqlgen quotes operationName as sent, unescaped.
+		return "the document has no operation of that name"
 	case len(e.Path) > 0 && e.Path[0] == ast.PathName("variable"):
 		return "variable " + variableName(e.Path) + " has an invalid value"
 	}

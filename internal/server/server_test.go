@@ -28,6 +28,17 @@ func newServer(t *testing.T, mutate func(*config.Server)) *httptest.Server {
 
 func newLoggedServer(t *testing.T, mutate func(*config.Server), logs io.Writer) *httptest.Server {
 	t.Helper()
+	return newServerOptions(t, mutate, func(o *server.Options) { o.Log = slog.New(slog.NewJSONHandler(logs, nil)) })
+}
+
+// newServerWith is newServer with options changed by opts.
+func newServerWith(t *testing.T, mutate func(*config.Server), opts func(*server.Options)) *httptest.Server {
+	t.Helper()
+	return newServerOptions(t, mutate, opts)
+}
+
+func newServerOptions(t *testing.T, mutate func(*config.Server), opts func(*server.Options)) *httptest.Server {
+	t.Helper()
 	st := storetest.Open(t)
 	set, _ := sources.NewSet()
 	cfg := config.Server{MaxBodyBytes: 4096, MaxDepth: 6, MaxComplexity: 500}
@@ -36,17 +47,24 @@ func newLoggedServer(t *testing.T, mutate func(*config.Server), logs io.Writer) 
 	}
 	off := false
 	cfg.Playground = &off
-	srv := server.New(server.Options{
-		Log:       slog.New(slog.NewJSONHandler(logs, nil)),
+	o := server.Options{
+		Log:       slog.New(slog.DiscardHandler),
 		Config:    cfg,
 		Resolvers: &resolvers.Resolver{Store: st, Sources: set, Policy: identity.DefaultPolicy()},
 		Loaders:   &loaders.Factory{Sources: set, Store: st},
 		Ready: func(ctx context.Context) (bool, map[string]string) {
 			return st.Ping(ctx) == nil, map[string]string{"store": "ok"}
 		},
-	})
+	}
+	if opts != nil {
+		opts(&o)
+	}
+	srv := server.New(o)
 	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close()
+	})
 	return ts
 }
 
@@ -68,8 +86,18 @@ func do(t *testing.T, req *http.Request) reply {
 
 func post(t *testing.T, ts *httptest.Server, body string) reply {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+"/graphql", strings.NewReader(body))
+	return postTo(t, ts.URL, body)
+}
+
+// postTo posts a JSON body to the /graphql of the server at url, with
+// headers given as name, value pairs.
+func postTo(t *testing.T, url, body string, headers ...string) reply {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, url+"/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	return do(t, req)
 }
 
@@ -186,6 +214,11 @@ func TestErrorsNeverEchoInput(t *testing.T) {
 		{"literal in a bad place", `{"query":"{ customer(id: 1) { id } customerByIdentifier(kind: EMAIL, value: 42, system: \"` + email + `\") { id } }"}`, "GRAPHQL_VALIDATION_FAILED"},
 		{"syntax error after a literal", `{"query":"{ customerByIdentifier(kind: EMAIL, value: \"` + email + `\" { id } }"}`, "GRAPHQL_PARSE_FAILED"},
 		{"bad cursor", `{"query":"{ customers(after: \"` + email + `\") { edges { cursor } } }"}`, "BAD_USER_INPUT"},
+		{"unknown operation name", `{"query":"query A { __typename }","operationName":"` + email + `"}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"too deep", `{"query":"{ customerByIdentifier(kind: EMAIL, value: \"` + email + `\") { a { b { c { d { e { f } } } } } } }"}`, "DEPTH_LIMIT_EXCEEDED"},
+		{"too many aliases", `{"query":"{ ` + strings.Repeat(`c: customerByIdentifier(kind: EMAIL, value: \"`+email+`\") { id } `, 31) + `}"}`, "ALIAS_LIMIT_EXCEEDED"},
+		{"syntax error in a batch", `[{"query":"{ __typename }"},{"query":"{ customerByIdentifier(kind: EMAIL, value: \"` + email + `\" { id } }"}]`, "GRAPHQL_PARSE_FAILED"},
+		{"hash mismatch", `{"query":"{ customerByIdentifier(kind: EMAIL, value: \"` + email + `\") { id } }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + email + `"}}}`, "does not match"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

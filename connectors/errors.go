@@ -28,6 +28,9 @@ const (
 	CodeRejected Code = "UPSTREAM_REJECTED"
 	// CodeInternal: the connector itself failed (a panic, a bug).
 	CodeInternal Code = "CONNECTOR_FAILED"
+	// CodeCircuitOpen: the gateway stopped calling the system for a while
+	// after repeated failures (its circuit breaker is open).
+	CodeCircuitOpen Code = "CIRCUIT_OPEN"
 )
 
 // Error is a classified connector failure. Connectors return one with
@@ -79,6 +82,7 @@ func (e *Error) Public() string {
 		CodeRateLimited:  "is rate limiting the gateway",
 		CodeRejected:     "rejected the request",
 		CodeInternal:     "connector failed",
+		CodeCircuitOpen:  "is failing; the gateway paused calls to it",
 	}[e.Code]
 	if what == "" {
 		what = "failed"

@@ -2,12 +2,14 @@ package loaders
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/sources"
 )
 
 // WindowKey is a dataloader key for a windowed read: a native key and the
@@ -73,13 +75,22 @@ func windowed[T any](read func(context.Context, []string, connectors.Window) ([]
 				w := connectors.Window{Since: fromNanos(b.since), Until: fromNanos(b.until), Limit: limit}
 				res, err := read(ctx, native, w)
 				byKey := make(map[string][]T, len(native))
-				if err == nil {
-					for j, k := range native {
+				// A partial failure fails only its keys (see sources.PartialError).
+				var pe *sources.PartialError
+				partial := errors.As(err, &pe)
+				failed := map[string]bool{}
+				for j, k := range native {
+					switch {
+					case err == nil:
 						byKey[k] = res[j]
+					case partial && !pe.Failed(j):
+						byKey[k] = res[j]
+					default:
+						failed[k] = true
 					}
 				}
 				for _, i := range idx {
-					if err != nil {
+					if failed[keys[i].Key] {
 						out[i] = &dataloader.Result[[]T]{Error: err}
 						continue
 					}

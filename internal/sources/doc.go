@@ -4,4 +4,13 @@
 // upstream call with a timeout, recovers panics, checks that results line up
 // with the keys asked, orders windowed results newest first and records
 // metrics. Connector code stays the upstream call alone.
+//
+// It also keeps a failing system from taking the gateway down with it:
+// reads (and only reads: retry is an opt-in per capability) are retried with
+// exponential backoff and full jitter when the failure may pass; a circuit
+// breaker per connector fails calls fast with CIRCUIT_OPEN after repeated
+// failures and probes the system after a cool-down; a cap bounds the calls
+// in flight to each system across all operations; and per-key reads made
+// for an operation (see WithStaleReport) fall back to the last good values
+// of their keys, reported in the operation's StaleReport.
 package sources

@@ -10,37 +10,86 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sony/gobreaker/v2"
+
 	"github.com/harmonyhq/harmony/connectors"
 )
 
 // Defaults for Options fields left zero.
 const (
-	DefaultTimeout        = 5 * time.Second
-	DefaultMaxBatch       = 100
-	DefaultMaxConcurrency = 4
+	DefaultTimeout         = 5 * time.Second
+	DefaultMaxBatch        = 100
+	DefaultMaxConcurrency  = 4
+	DefaultMaxInFlight     = 32
+	DefaultBreakerFailures = 10
+	DefaultBreakerCoolDown = 30 * time.Second
+	DefaultStaleEntries    = 10_000
+	DefaultBackoffBase     = 50 * time.Millisecond
+	DefaultBackoffMax      = time.Second
+)
+
+// Defaults the configuration applies to options where zero means off.
+const (
+	DefaultRetries  = 2
+	DefaultStaleFor = time.Hour
 )
 
 // Options bound how the guard calls one connector instance.
 type Options struct {
-	// Timeout bounds each upstream call.
+	// Timeout bounds each upstream call (each attempt when retried),
+	// waiting for an in-flight slot included.
 	Timeout time.Duration
 	// MaxBatch is the most keys in one upstream call; bigger batches are
 	// split into chunks.
 	MaxBatch int
 	// MaxConcurrency is the most chunks of one batch in flight at once.
 	MaxConcurrency int
+	// Retries is the most retries of a failed read; zero means none. Only
+	// reads are retried, and only when the failure may pass (unavailable,
+	// timed out, rate limited).
+	Retries int
+	// BreakerFailures is how many consecutive failed calls (after their
+	// retries) open the circuit breaker.
+	BreakerFailures int
+	// BreakerCoolDown is how long the breaker stays open before it lets
+	// one probe call through.
+	BreakerCoolDown time.Duration
+	// MaxInFlight caps the upstream calls in flight at once across all
+	// operations.
+	MaxInFlight int
+	// StaleFor is how long a last good value may answer a read whose
+	// upstream call failed; zero disables the fallback.
+	StaleFor time.Duration
+	// StaleEntries bounds the last good values kept.
+	StaleEntries int
+	// BackoffBase and BackoffMax shape the wait before a retry: random, up
+	// to BackoffBase·2^retry, at most BackoffMax.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
 }
 
 func (o Options) withDefaults() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	if o.MaxBatch <= 0 {
-		o.MaxBatch = DefaultMaxBatch
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	if o.MaxConcurrency <= 0 {
-		o.MaxConcurrency = DefaultMaxConcurrency
-	}
+	defDur(&o.Timeout, DefaultTimeout)
+	def(&o.MaxBatch, DefaultMaxBatch)
+	def(&o.MaxConcurrency, DefaultMaxConcurrency)
+	def(&o.MaxInFlight, DefaultMaxInFlight)
+	def(&o.BreakerFailures, DefaultBreakerFailures)
+	defDur(&o.BreakerCoolDown, DefaultBreakerCoolDown)
+	def(&o.StaleEntries, DefaultStaleEntries)
+	defDur(&o.BackoffBase, DefaultBackoffBase)
+	defDur(&o.BackoffMax, DefaultBackoffMax)
+	o.Retries = max(o.Retries, 0)
+	o.StaleFor = max(o.StaleFor, 0)
 	return o
 }
 
@@ -53,6 +102,11 @@ type Source struct {
 	opts    Options
 	metrics *Metrics
 	log     *slog.Logger
+
+	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
+	slots   chan struct{} // the in-flight cap
+	stale   *staleCache
+	now     func() time.Time
 }
 
 // New guards conn, the instance called name of the given kind.
@@ -63,14 +117,20 @@ func New(name, kind string, conn connectors.Connector, opts Options, m *Metrics,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	opts = opts.withDefaults()
+	log = log.With("connector", name)
 	return &Source{
 		name:    name,
 		kind:    kind,
 		conn:    conn,
 		caps:    connectors.Capabilities(conn),
-		opts:    opts.withDefaults(),
+		opts:    opts,
 		metrics: m,
-		log:     log.With("connector", name),
+		log:     log,
+		breaker: newBreaker(name, opts, m, log),
+		slots:   make(chan struct{}, opts.MaxInFlight),
+		stale:   newStaleCache(opts.StaleEntries),
+		now:     time.Now,
 	}
 }
 
@@ -90,18 +150,21 @@ func (s *Source) Has(c connectors.Capability) bool { return slices.Contains(s.ca
 func (s *Source) Close() error { return s.conn.Close() }
 
 // Profiles reads profile records; out[i] answers keys[i], nil when absent.
+// When some chunks fail, keys with a last good value are answered from it
+// and the others fail: see PartialError.
 func (s *Source) Profiles(ctx context.Context, keys []string) ([]*connectors.Profile, error) {
 	ps, ok := s.conn.(connectors.ProfileSource)
 	if !ok || !s.Has(connectors.CapProfiles) {
 		return nil, s.unsupported(connectors.CapProfiles)
 	}
-	return batch(ctx, s, connectors.CapProfiles, keys, ps.Profiles,
-		func(key string, p *connectors.Profile) error {
+	return batch(ctx, s, connectors.CapProfiles, keys, ps.Profiles, shape[*connectors.Profile]{
+		check: func(key string, p *connectors.Profile) error {
 			if p != nil && p.Key != key {
 				return fmt.Errorf("record for another key answered")
 			}
 			return nil
-		})
+		},
+	})
 }
 
 // ListProfiles reads one page of all profile records.
@@ -111,7 +174,7 @@ func (s *Source) ListProfiles(ctx context.Context, cursor string, limit int) (co
 		return connectors.ProfilePage{}, s.unsupported(connectors.CapListProfiles)
 	}
 	var page connectors.ProfilePage
-	err := s.invoke(ctx, connectors.CapListProfiles, limit, func(ctx context.Context) error {
+	err := s.call(ctx, connectors.CapListProfiles, limit, func(ctx context.Context) error {
 		var err error
 		page, err = pl.ListProfiles(ctx, cursor, limit)
 		if err == nil && len(page.Profiles) > limit {
@@ -157,7 +220,7 @@ func (s *Source) FindProfiles(ctx context.Context, ids []connectors.Identifier) 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[ci] = s.invoke(ctx, connectors.CapLookup, len(ch), func(ctx context.Context) error {
+			errs[ci] = s.call(ctx, connectors.CapLookup, len(ch), func(ctx context.Context) error {
 				out, err := pf.FindProfiles(ctx, slices.Clone(ch))
 				if err != nil {
 					return err
@@ -225,23 +288,23 @@ func windowed[T any](ctx context.Context, s *Source, c connectors.Capability, ke
 	if w.Limit <= 0 {
 		return nil, fmt.Errorf("%s: window limit must be positive", c)
 	}
-	out, err := batch(ctx, s, c, keys,
+	return batch(ctx, s, c, keys,
 		func(ctx context.Context, keys []string) ([][]T, error) { return read(ctx, keys, w) },
-		func(key string, list []T) error {
-			for _, it := range list {
-				if k, _, _ := at(it); k != key {
-					return fmt.Errorf("an item of another key answered")
+		shape[[]T]{
+			check: func(key string, list []T) error {
+				for _, it := range list {
+					if k, _, _ := at(it); k != key {
+						return fmt.Errorf("an item of another key answered")
+					}
 				}
-			}
-			return nil
+				return nil
+			},
+			window: &w,
+			trim: func(list []T, w connectors.Window) []T {
+				return inWindow(list, w, func(it T) (time.Time, string) { _, t, id := at(it); return t, id })
+			},
+			size: func(list []T) int { return len(list) },
 		})
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i] = inWindow(out[i], w, func(it T) (time.Time, string) { _, t, id := at(it); return t, id })
-	}
-	return out, nil
 }
 
 // inWindow keeps the items inside w, newest first (ties by ID, descending),
@@ -273,12 +336,30 @@ func (s *Source) unsupported(c connectors.Capability) error {
 		Err: fmt.Errorf("connector does not serve %s", c)}
 }
 
+// shape describes the values of a batch read for the guard.
+type shape[T any] struct {
+	// check refuses a value answered for key.
+	check func(key string, v T) error
+	// window is the window of a windowed read, nil otherwise. trim keeps a
+	// value inside a window; size counts its items.
+	window *connectors.Window
+	trim   func(v T, w connectors.Window) T
+	size   func(v T) int
+}
+
 // batch calls fn for keys: deduplicated, in chunks of at most MaxBatch with
-// at most MaxConcurrency chunks in flight, each chunk checked for alignment.
-// The result is aligned with keys, duplicates included. Any failing chunk
-// fails the call.
+// at most MaxConcurrency chunks in flight, each chunk checked for alignment
+// (and kept inside the window of a windowed read). The result is aligned
+// with keys, duplicates included.
+//
+// Good values are remembered when the stale fallback is on and ctx carries
+// a StaleReport (see WithStaleReport). When chunks fail, their keys with a
+// last good value are answered from it, reported in ctx's StaleReport; if
+// every key is answered the call succeeds, if none is it fails with the
+// chunk's error, and otherwise it returns the aligned results with a
+// *PartialError.
 func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys []string,
-	fn func(context.Context, []string) ([]T, error), check func(string, T) error,
+	fn func(context.Context, []string) ([]T, error), sh shape[T],
 ) ([]T, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -296,7 +377,7 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[ci] = s.invoke(ctx, c, len(ch.keys), func(ctx context.Context) error {
+			errs[ci] = s.call(ctx, c, len(ch.keys), func(ctx context.Context) error {
 				out, err := fn(ctx, ch.keys)
 				if err != nil {
 					return err
@@ -305,8 +386,11 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 					return connectors.Errorf(connectors.CodeBadResponse, "%d results for %d keys", len(out), len(ch.keys))
 				}
 				for i, k := range ch.keys {
-					if err := check(k, out[i]); err != nil {
+					if err := sh.check(k, out[i]); err != nil {
 						return connectors.NewError(connectors.CodeBadResponse, fmt.Errorf("result %d: %w", i, err))
+					}
+					if sh.trim != nil {
+						out[i] = sh.trim(out[i], *sh.window)
 					}
 				}
 				copy(results[ch.start:], out)
@@ -315,29 +399,135 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+
+	var first error
+	failed := make([]bool, len(unique))
+	nfailed, served := 0, 0
+	for ci, ch := range chunks {
+		if errs[ci] == nil {
+			remember(ctx, s, c, ch.keys, results[ch.start:ch.start+len(ch.keys)], sh)
+			continue
 		}
+		if first == nil {
+			first = errs[ci]
+		}
+		for j, k := range ch.keys {
+			v, ok := recall(ctx, s, c, k, sh)
+			if ok {
+				results[ch.start+j] = v
+				served++
+				continue
+			}
+			failed[ch.start+j] = true
+			nfailed++
+		}
+	}
+	if served > 0 {
+		s.log.Info("answered from last good values", "capability", c, "keys", served, "failed_keys", nfailed,
+			"code", string(connectors.CodeOf(first)))
+	}
+	if nfailed == len(unique) {
+		return nil, first
 	}
 	out := make([]T, len(keys))
 	for i, k := range keys {
 		out[i] = results[index[k]]
 	}
-	return out, nil
+	if nfailed == 0 {
+		return out, nil
+	}
+	pe := &PartialError{failed: make([]bool, len(keys)), err: connectors.Classify(first)}
+	for i, k := range keys {
+		pe.failed[i] = failed[index[k]]
+	}
+	return out, pe
 }
 
-// invoke runs one upstream call with the timeout, panic recovery, error
-// classification and metrics.
+// staleOn reports whether the stale fallback serves capability c for the
+// read of ctx. Only reads that carry a StaleReport (GraphQL operations) use
+// it: their fallbacks are reported to the client, and background reads
+// (identity sync, search indexing) neither flush the cache of what people
+// look at nor index old values unawares.
+func (s *Source) staleOn(ctx context.Context, c connectors.Capability) bool {
+	return s.opts.StaleFor > 0 && staleable[c] && staleReportFrom(ctx) != nil
+}
+
+func staleKeyOf[T any](c connectors.Capability, key string, sh shape[T]) (staleKey, int) {
+	if sh.window == nil {
+		return keyHash(c, key, time.Time{}, time.Time{}), 0
+	}
+	return keyHash(c, key, sh.window.Since, sh.window.Until), sh.window.Limit
+}
+
+// remember keeps the good values of keys as their last good values.
+func remember[T any](ctx context.Context, s *Source, c connectors.Capability, keys []string, values []T, sh shape[T]) {
+	if !s.staleOn(ctx, c) {
+		return
+	}
+	at := s.now()
+	for i, k := range keys {
+		sk, limit := staleKeyOf(c, k, sh)
+		s.stale.put(staleEntry{key: sk, value: values[i], fetchedAt: at, limit: limit})
+	}
+}
+
+// recall returns the last good value of key when it is recent enough and,
+// for a windowed read, covers the window's limit. A value served is counted
+// and reported in ctx's StaleReport; keys are never logged.
+func recall[T any](ctx context.Context, s *Source, c connectors.Capability, key string, sh shape[T]) (T, bool) {
+	var zero T
+	if !s.staleOn(ctx, c) || ctx.Err() != nil {
+		return zero, false
+	}
+	sk, limit := staleKeyOf(c, key, sh)
+	now := s.now()
+	e, ok := s.stale.get(sk, now, s.opts.StaleFor)
+	if !ok {
+		return zero, false
+	}
+	v, ok := e.value.(T)
+	if !ok {
+		return zero, false
+	}
+	if sh.window != nil {
+		// A list as long as its limit may have been cut: it answers only
+		// limits up to its own.
+		if e.limit < limit && sh.size(v) >= e.limit {
+			return zero, false
+		}
+		v = sh.trim(v, *sh.window)
+	}
+	age := now.Sub(e.fetchedAt)
+	s.metrics.stale.WithLabelValues(s.name, string(c)).Inc()
+	staleReportFrom(ctx).add(s.name, c, age)
+	return v, true
+}
+
+// invoke runs one upstream call: it takes a slot of the in-flight cap, and
+// bounds the wait for it and the call with the timeout, with panic recovery,
+// error classification and metrics. It never retries.
 func (s *Source) invoke(ctx context.Context, c connectors.Capability, nkeys int, call func(context.Context) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return s.classify(c, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		ce := s.classify(c, ctx.Err())
+		ce.Err = fmt.Errorf("%w: %w", errNoSlot, ctx.Err())
+		s.metrics.errors.WithLabelValues(s.name, string(c), string(ce.Code)).Inc()
+		return ce
+	}
+	s.metrics.inFlight.WithLabelValues(s.name).Inc()
+	defer func() {
+		s.metrics.inFlight.WithLabelValues(s.name).Dec()
+		<-s.slots
+	}()
 	labels := []string{s.name, string(c)}
 	s.metrics.requests.WithLabelValues(labels...).Inc()
 	s.metrics.keys.WithLabelValues(labels...).Observe(float64(nkeys))
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -391,56 +581,4 @@ func dedupe(keys []string) ([]string, map[string]int) {
 		}
 	}
 	return unique, index
-}
-
-// Set is every configured source, in configuration order.
-type Set struct {
-	list []*Source
-}
-
-// NewSet makes a set; names must be unique.
-func NewSet(list ...*Source) (*Set, error) {
-	seen := map[string]bool{}
-	for _, s := range list {
-		if seen[s.name] {
-			return nil, fmt.Errorf("duplicate source name %q", s.name)
-		}
-		seen[s.name] = true
-	}
-	return &Set{list: list}, nil
-}
-
-// All returns the sources in configuration order.
-func (s *Set) All() []*Source { return s.list }
-
-// Get returns the source called name.
-func (s *Set) Get(name string) (*Source, bool) {
-	for _, src := range s.list {
-		if src.name == name {
-			return src, true
-		}
-	}
-	return nil, false
-}
-
-// With returns the sources serving capability c, in configuration order.
-func (s *Set) With(c connectors.Capability) []*Source {
-	var out []*Source
-	for _, src := range s.list {
-		if src.Has(c) {
-			out = append(out, src)
-		}
-	}
-	return out
-}
-
-// Close closes every connector and returns the first error.
-func (s *Set) Close() error {
-	var first error
-	for _, src := range s.list {
-		if err := src.Close(); err != nil && first == nil {
-			first = fmt.Errorf("close %s: %w", src.name, err)
-		}
-	}
-	return first
 }

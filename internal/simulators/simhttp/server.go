@@ -1,6 +1,7 @@
 package simhttp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,8 +20,13 @@ type Server struct {
 	name string
 	auth AuthFunc
 	mux  *http.ServeMux
-	srv  *http.Server
 	url  string
+
+	lmu     sync.Mutex // guards srv, addr, closed and stopped
+	srv     *http.Server
+	addr    string
+	closed  bool
+	stopped bool
 
 	mu     sync.Mutex
 	routes map[string]int64
@@ -29,6 +35,9 @@ type Server struct {
 	latency atomic.Int64 // nanoseconds
 	down    atomic.Bool
 	garbage atomic.Bool
+	hang    atomic.Bool
+	status  atomic.Int64 // forced HTTP status, 0 for none
+	huge    atomic.Int64 // bytes of an oversized 200 answer, 0 for none
 
 	started atomic.Bool
 	stop    sync.Once
@@ -72,6 +81,13 @@ func (s *Server) HandleSelect(pattern string, route func(r *http.Request) string
 			}
 		}
 		switch {
+		case s.hang.Load():
+			// Accepted, never answered: the client's deadline ends it.
+			<-r.Context().Done()
+		case s.status.Load() != 0:
+			WriteError(w, int(s.status.Load()), "injected", "injected failure")
+		case s.huge.Load() > 0:
+			writeHuge(w, s.huge.Load())
 		case s.down.Load():
 			WriteError(w, http.StatusServiceUnavailable, "unavailable", "service unavailable (simulated outage)")
 		case s.garbage.Load():
@@ -88,6 +104,20 @@ func (s *Server) HandleSelect(pattern string, route func(r *http.Request) string
 // garbageBody is what a broken upstream or proxy sends: cut-off JSON.
 const garbageBody = `{"status":"COMPLETE","results":[{"id":"10`
 
+// writeHuge answers 200 with a JSON document of about n bytes, streamed:
+// an upstream that returns far more than anyone asked for.
+func writeHuge(w http.ResponseWriter, n int64) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"padding":"`)
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for left := n; left > 0; left -= int64(len(chunk)) {
+		if _, err := w.Write(chunk[:min(int64(len(chunk)), left)]); err != nil {
+			return // the client stopped reading
+		}
+	}
+	_, _ = io.WriteString(w, `"}`)
+}
+
 // Start listens on 127.0.0.1:0 and serves in the background. ctx bounds
 // the listening only: the server runs until Stop.
 func (s *Server) Start(ctx context.Context) error {
@@ -99,13 +129,54 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("%s simulator: listen: %w", s.name, err)
 	}
 	s.url = "http://" + ln.Addr().String()
-	s.srv = &http.Server{
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	s.addr = ln.Addr().String()
+	s.serve(ln)
+	return nil
+}
+
+// serve serves ln with a new http.Server; s.lmu is held.
+func (s *Server) serve(ln net.Listener) {
+	srv := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
-	go func() { _ = s.srv.Serve(ln) }()
+	s.srv = srv
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// SetClosed closes the listener and every open connection while closed is
+// true, so that connections are refused as from a host that is down, and
+// listens again on the same address when it is false.
+func (s *Server) SetClosed(closed bool) error {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if s.srv == nil || s.stopped || closed == s.closed {
+		return nil
+	}
+	if closed {
+		s.closed = true
+		if err := s.srv.Close(); err != nil {
+			return fmt.Errorf("%s simulator: close: %w", s.name, err)
+		}
+		return nil
+	}
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("%s simulator: listen again: %w", s.name, err)
+	}
+	s.closed = false
+	s.serve(ln)
 	return nil
+}
+
+// Closed reports whether the listener is closed by SetClosed.
+func (s *Server) Closed() bool {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	return s.closed
 }
 
 // Name returns the simulator's name.
@@ -119,9 +190,12 @@ func (s *Server) URL() string { return s.url }
 // are refused. It is safe to call more than once.
 func (s *Server) Stop() {
 	s.stop.Do(func() {
+		s.lmu.Lock()
+		defer s.lmu.Unlock()
 		if s.srv != nil {
 			_ = s.srv.Close()
 		}
+		s.closed, s.stopped = true, true
 	})
 }
 
@@ -133,10 +207,13 @@ func (s *Server) Close() error {
 
 // Shutdown stops accepting and waits for in-flight requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.srv == nil {
+	s.lmu.Lock()
+	srv := s.srv
+	s.lmu.Unlock()
+	if srv == nil {
 		return nil
 	}
-	if err := s.srv.Shutdown(ctx); err != nil {
+	if err := srv.Shutdown(ctx); err != nil {
 		return fmt.Errorf("%s simulator: shutdown: %w", s.name, err)
 	}
 	return nil
@@ -192,3 +269,36 @@ func (s *Server) SetGarbage(garbage bool) { s.garbage.Store(garbage) }
 
 // Garbage reports whether the server answers garbage.
 func (s *Server) Garbage() bool { return s.garbage.Load() }
+
+// SetHang makes every counted request be accepted and never answered while
+// hang is true: the client's deadline is the only way out.
+func (s *Server) SetHang(hang bool) { s.hang.Store(hang) }
+
+// Hang reports whether requests hang.
+func (s *Server) Hang() bool { return s.hang.Load() }
+
+// SetStatus makes every counted request answer status (500, 429...) with an
+// error body; 0 turns it off.
+func (s *Server) SetStatus(status int) { s.status.Store(int64(status)) }
+
+// Status returns the forced status, 0 for none.
+func (s *Server) Status() int { return int(s.status.Load()) }
+
+// SetHuge makes every counted request answer 200 with a JSON body of about
+// n bytes; 0 turns it off.
+func (s *Server) SetHuge(n int64) { s.huge.Store(max(n, 0)) }
+
+// Huge returns the size of the oversized answers, 0 for none.
+func (s *Server) Huge() int64 { return s.huge.Load() }
+
+// Heal turns every injected fault off: latency, outage, garbage, hang,
+// forced status, oversized answers and a closed listener.
+func (s *Server) Heal() error {
+	s.SetLatency(0)
+	s.SetDown(false)
+	s.SetGarbage(false)
+	s.SetHang(false)
+	s.SetStatus(0)
+	s.SetHuge(0)
+	return s.SetClosed(false)
+}

@@ -475,7 +475,11 @@ func (l *Linker) owners(ctx context.Context, c clustering, records []record, exi
 	if err != nil {
 		return nil, nil, err
 	}
-	mergedAway := func(id string) bool { return known[id] != nil && known[id].MergedInto != "" }
+	// An erased customer's ID is retired like a merged-away one: records
+	// a system still holds after an erasure start a new customer.
+	mergedAway := func(id string) bool {
+		return known[id] != nil && (known[id].MergedInto != "" || known[id].ErasedAt != nil)
+	}
 	owners := make([]string, len(c.groups))
 	var fresh []store.Customer
 	for gi, g := range c.groups {
@@ -512,6 +516,19 @@ func (l *Linker) owners(ctx context.Context, c clustering, records []record, exi
 			}
 			break
 		}
+		if owners[gi] == "" {
+			// Every candidate ID is retired (erased): a successor ID
+			// derived from the first record and the retired ID.
+			id := successorID(newCustomerID(records[g.members[0]]))
+			owners[gi] = id
+			more, err := l.customers(ctx, []string{id})
+			if err != nil {
+				return nil, nil, err
+			}
+			if more[id] == nil {
+				fresh = append(fresh, store.Customer{ID: id})
+			}
+		}
 	}
 	return owners, fresh, nil
 }
@@ -525,6 +542,13 @@ func voter(doc *store.Identity) bool {
 // fresh store linked from the same systems gets the same IDs.
 func newCustomerID(anchor record) string {
 	h := sha256.Sum256([]byte(anchor.system + "\x00" + anchor.key))
+	return "cus_" + hex.EncodeToString(h[:8])
+}
+
+// successorID derives the ID a record's customer gets when its own ID was
+// retired by an erasure.
+func successorID(retired string) string {
+	h := sha256.Sum256([]byte("successor\x00" + retired))
 	return "cus_" + hex.EncodeToString(h[:8])
 }
 

@@ -1,0 +1,119 @@
+package audit
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/caller"
+	"github.com/harmonyhq/harmony/internal/store"
+)
+
+// RequestIDHeader is the header whose value becomes an entry's request ID.
+const RequestIDHeader = "X-Request-Id"
+
+// Extension is the gqlgen handler extension that gives each operation a
+// Collector and hands its entry to Log when the response is ready. Add it
+// with srv.Use. A nil Log collects and writes nothing.
+type Extension struct {
+	Log *Log
+}
+
+var (
+	_ graphql.HandlerExtension     = Extension{}
+	_ graphql.OperationInterceptor = Extension{}
+	_ graphql.FieldInterceptor     = Extension{}
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (Extension) ExtensionName() string { return "Audit" }
+
+// Validate implements graphql.HandlerExtension.
+func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptOperation implements graphql.OperationInterceptor.
+func (x Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if x.Log == nil {
+		return next(ctx)
+	}
+	oc := graphql.GetOperationContext(ctx)
+	col := &Collector{}
+	opType, opName := "query", oc.OperationName
+	if oc.Operation != nil {
+		opType = string(oc.Operation.Operation)
+		if opName == "" {
+			opName = oc.Operation.Name
+		}
+		if oc.Operation.Operation == ast.Mutation {
+			col.mutation = true
+			col.mutations = rootFields("Mutation", oc.Operation.SelectionSet)
+		}
+	}
+	start := time.Now().UTC()
+	who := caller.Name(ctx)
+	requestID := ""
+	if oc.Headers != nil {
+		requestID = oc.Headers.Get(RequestIDHeader)
+		if len(requestID) > 128 {
+			requestID = requestID[:128]
+		}
+	}
+	ctx = With(ctx, col)
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if resp == nil {
+			return nil
+		}
+		fields, customers, mutations := col.take()
+		if len(fields) == 0 && len(mutations) == 0 {
+			return resp
+		}
+		x.Log.Add(store.AuditEntry{ID: store.NewAuditID(start), At: start, Actor: who,
+			OperationName: opName, OperationType: opType,
+			Mutations: mutations, PIIFields: fields, CustomerIDs: customers, RequestID: requestID})
+		return resp
+	}
+}
+
+// InterceptField implements graphql.FieldInterceptor: in a mutation, every
+// customer a field answers counts as touched.
+func (x Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if c := From(ctx); c != nil && err == nil && c.isMutation() {
+		switch cu := res.(type) {
+		case *model.Customer:
+			if cu != nil {
+				NoteCustomer(ctx, cu.ID)
+			}
+		case model.Customer:
+			NoteCustomer(ctx, cu.ID)
+		case []model.Customer:
+			for _, c := range cu {
+				NoteCustomer(ctx, c.ID)
+			}
+		}
+	}
+	return res, err
+}
+
+// rootFields names the root fields of a selection set as Type.field.
+func rootFields(typ string, set ast.SelectionSet) []string {
+	var out []string
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			out = append(out, typ+"."+s.Name)
+		case *ast.InlineFragment:
+			out = append(out, rootFields(typ, s.SelectionSet)...)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				out = append(out, rootFields(typ, s.Definition.SelectionSet)...)
+			}
+		}
+	}
+	return out
+}

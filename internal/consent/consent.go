@@ -1,0 +1,88 @@
+// Package consent decides whether a customer consented to a purpose on a
+// channel, from the consent records of the profile store. The @consent
+// directive uses it for fields, and actions that reach a customer (sending
+// a message) call Check before acting.
+//
+// The rule: among the customer's records for the purpose whose channel is
+// the one asked or "every channel", the newest decides. Without any, the
+// answer is no: consent is opt-in.
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/harmonyhq/harmony/internal/store"
+)
+
+// Purposes, as stored.
+const (
+	Marketing       = "marketing"
+	Service         = "service"
+	Analytics       = "analytics"
+	Personalization = "personalization"
+)
+
+// Purposes lists every purpose.
+var Purposes = []string{Marketing, Service, Analytics, Personalization}
+
+// ErrRequired is wrapped by the error Check returns when the customer has
+// not consented.
+var ErrRequired = errors.New("consent required")
+
+// RequiredError says which consent is missing. Its message holds the
+// purpose and channel, never customer data.
+type RequiredError struct {
+	Purpose string
+	Channel string // "" for every channel
+}
+
+func (e *RequiredError) Error() string {
+	if e.Channel == "" {
+		return fmt.Sprintf("consent required: the customer has not consented to %s", e.Purpose)
+	}
+	return fmt.Sprintf("consent required: the customer has not consented to %s on %s", e.Purpose, e.Channel)
+}
+
+// Unwrap makes errors.Is(err, ErrRequired) hold.
+func (e *RequiredError) Unwrap() error { return ErrRequired }
+
+// Granted applies the rule to records, a customer's consent records in any
+// order. channel "" asks about every channel: only records for every channel
+// count then.
+func Granted(records []store.Consent, channel, purpose string) bool {
+	var best *store.Consent
+	for i := range records {
+		r := &records[i]
+		if r.Erased || r.Purpose != purpose || (r.Channel != "" && r.Channel != channel) {
+			continue
+		}
+		if best == nil || r.RecordedAt.After(best.RecordedAt) || (r.RecordedAt.Equal(best.RecordedAt) && r.ID > best.ID) {
+			best = r
+		}
+	}
+	return best != nil && best.Granted
+}
+
+// Check returns nil when the customer (a Harmony ID, followed through
+// merges) consented to purpose on channel ("" for every channel), a
+// *RequiredError when not, and a store error when the store cannot tell.
+// An unknown or erased customer has consented to nothing.
+func Check(ctx context.Context, st *store.Store, customerID, channel, purpose string) error {
+	found, err := st.Resolve(ctx, []string{customerID})
+	if err != nil {
+		return fmt.Errorf("check consent: %w", err)
+	}
+	if found[0] == nil || found[0].ErasedAt != nil {
+		return &RequiredError{Purpose: purpose, Channel: channel}
+	}
+	records, err := st.ConsentsFor(ctx, []string{found[0].ID})
+	if err != nil {
+		return fmt.Errorf("check consent: %w", err)
+	}
+	if !Granted(records[0], channel, purpose) {
+		return &RequiredError{Purpose: purpose, Channel: channel}
+	}
+	return nil
+}

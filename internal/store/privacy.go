@@ -1,0 +1,299 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+const privacyCollection = "privacy_requests"
+
+// Privacy request kinds.
+const (
+	PrivacyErasure = "erasure"
+	PrivacyExport  = "export"
+)
+
+// Statuses of a privacy request in one system, and of the whole request
+// (pending, done, failed).
+const (
+	PrivacyPending       = "pending"
+	PrivacyDone          = "done"
+	PrivacyFailed        = "failed"
+	PrivacyNotApplicable = "not_applicable"
+	PrivacyManual        = "manual"
+)
+
+// PrivacySystemStore names the profile store among a request's systems.
+const PrivacySystemStore = "harmony"
+
+// PrivacyRequest is a request to erase or export one customer's data,
+// stored so that retries survive a restart. It holds no personal data but
+// an export's Data, the answer the requester asked for.
+type PrivacyRequest struct {
+	ID          string          `bson:"_id"`
+	Kind        string          `bson:"kind"`
+	CustomerID  string          `bson:"customer_id"`
+	Status      string          `bson:"status"`
+	RequestedAt time.Time       `bson:"requested_at"`
+	RequestedBy string          `bson:"requested_by"`
+	CompletedAt *time.Time      `bson:"completed_at,omitempty"`
+	Systems     []PrivacySystem `bson:"systems"`
+	// NextAt is the earliest retry due, nil when none is: the worker's
+	// index.
+	NextAt *time.Time `bson:"next_at,omitempty"`
+}
+
+// PrivacySystem is where a request stands in one system.
+type PrivacySystem struct {
+	System string `bson:"system"`
+	Status string `bson:"status"`
+	// Keys are the customer's native keys in the system, kept because an
+	// erasure removes the links they were read from.
+	Keys          []string   `bson:"keys,omitempty"`
+	Attempts      int        `bson:"attempts"`
+	LastErrorCode string     `bson:"last_error_code,omitempty"`
+	NextAt        *time.Time `bson:"next_at,omitempty"`
+	DoneAt        *time.Time `bson:"done_at,omitempty"`
+	// Data is an export's JSON document from the system.
+	Data string `bson:"data,omitempty"`
+}
+
+// NewPrivacyRequestID returns a fresh random request ID.
+func NewPrivacyRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "prq_" + hex.EncodeToString(b[:])
+}
+
+func hashID(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:12])
+}
+
+func (s *Store) privacy() *mongo.Collection {
+	return s.customers.Database().Collection(privacyCollection)
+}
+
+// ensurePrivacyIndexes creates the indexes of consents, audit entries and
+// privacy requests, one per command (FerretDB v1).
+func (s *Store) ensurePrivacyIndexes(ctx context.Context) error {
+	indexes := []struct {
+		coll *mongo.Collection
+		name string
+		keys bson.D
+	}{
+		{s.consents(), "customer_id", bson.D{{Key: "customer_id", Value: 1}}},
+		{s.audit(), "actor", bson.D{{Key: "actor", Value: 1}}},
+		{s.audit(), "customer_ids", bson.D{{Key: "customer_ids", Value: 1}}},
+		{s.privacy(), "next_at", bson.D{{Key: "next_at", Value: 1}}},
+	}
+	for _, ix := range indexes {
+		if _, err := ix.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: options.Index().SetName(ix.name)}); err != nil {
+			return fmt.Errorf("create %s index %s: %w", ix.coll.Name(), ix.name, err)
+		}
+	}
+	return nil
+}
+
+// AddPrivacyRequest inserts a new request.
+func (s *Store) AddPrivacyRequest(ctx context.Context, r PrivacyRequest) error {
+	if _, err := s.privacy().InsertOne(ctx, r); err != nil {
+		return fmt.Errorf("add privacy request: %w", err)
+	}
+	return nil
+}
+
+// SavePrivacyRequest replaces a request; hold its lock (LockPrivacyRequest).
+func (s *Store) SavePrivacyRequest(ctx context.Context, r PrivacyRequest) error {
+	if _, err := s.privacy().ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, r); err != nil {
+		return fmt.Errorf("save privacy request: %w", err)
+	}
+	return nil
+}
+
+// GetPrivacyRequest returns the request with that ID, nil when none.
+func (s *Store) GetPrivacyRequest(ctx context.Context, id string) (*PrivacyRequest, error) {
+	var r PrivacyRequest
+	err := s.privacy().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find privacy request: %w", err)
+	}
+	return &r, nil
+}
+
+// DuePrivacyRequests returns the IDs of up to limit requests with a retry
+// due at or before now, the most overdue first.
+func (s *Store) DuePrivacyRequests(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	cur, err := s.privacy().Find(ctx, bson.D{{Key: "next_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "next_at", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find due privacy requests: %w", err)
+	}
+	var found []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, fmt.Errorf("read due privacy requests: %w", err)
+	}
+	out := make([]string, len(found))
+	for i, f := range found {
+		out[i] = f.ID
+	}
+	return out, nil
+}
+
+// LockPrivacyRequest takes the request's lock, so that one worker (of any
+// replica) processes it at a time; ErrBusy when another holds it.
+func (s *Store) LockPrivacyRequest(ctx context.Context, id string) (release func(), err error) {
+	return s.lock(ctx, []string{"prq:" + id})
+}
+
+// CustomerExport is the profile store's part of an export.
+type CustomerExport struct {
+	CustomerID  string            `json:"customerId"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	MergedIDs   []string          `json:"mergedIds"`
+	ErasedAt    *time.Time        `json:"erasedAt,omitempty"`
+	Identities  []ExportIdentity  `json:"identities"`
+	Consents    []ExportConsent   `json:"consents"`
+	SearchIndex *SearchProjection `json:"searchIndex,omitempty"`
+}
+
+// ExportIdentity is an identity as exported.
+type ExportIdentity struct {
+	Kind     string    `json:"kind"`
+	System   string    `json:"system,omitempty"`
+	Value    string    `json:"value"`
+	Rule     string    `json:"rule"`
+	Source   string    `json:"source"`
+	LinkedAt time.Time `json:"linkedAt"`
+}
+
+// ExportConsent is a consent record as exported.
+type ExportConsent struct {
+	Purpose    string    `json:"purpose"`
+	Channel    string    `json:"channel,omitempty"`
+	Granted    bool      `json:"granted"`
+	Source     string    `json:"source"`
+	RecordedAt time.Time `json:"recordedAt"`
+}
+
+// ExportCustomer collects what the profile store holds about a customer
+// (the survivor of id); ErrNoCustomer when there is none.
+func (s *Store) ExportCustomer(ctx context.Context, id string) (*CustomerExport, error) {
+	c, err := s.resolveOne(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.absorbed(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &CustomerExport{CustomerID: c.ID, CreatedAt: c.CreatedAt, ErasedAt: c.ErasedAt, MergedIDs: ids[1:],
+		Identities: []ExportIdentity{}, Consents: []ExportConsent{}}
+	idents, err := s.IdentitiesOf(ctx, []string{c.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range idents[0] {
+		out.Identities = append(out.Identities, ExportIdentity{Kind: x.Kind, System: x.System, Value: x.Value, Rule: x.Rule, Source: x.Source, LinkedAt: x.LinkedAt})
+	}
+	consents, err := s.ConsentsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, list := range consents {
+		for _, x := range list {
+			out.Consents = append(out.Consents, ExportConsent{Purpose: x.Purpose, Channel: x.Channel, Granted: x.Granted, Source: x.Source, RecordedAt: x.RecordedAt})
+		}
+	}
+	proj, err := s.SearchProjections(ctx, []string{c.ID})
+	if err != nil {
+		return nil, err
+	}
+	out.SearchIndex = proj[0]
+	return out, nil
+}
+
+// absorbed returns id and every customer merged into it, directly or not.
+func (s *Store) absorbed(ctx context.Context, id string) ([]string, error) {
+	all := []string{id}
+	frontier := []string{id}
+	for hop := 0; len(frontier) > 0 && hop <= maxHops; hop++ {
+		merged, err := s.MergedIDs(ctx, frontier)
+		if err != nil {
+			return nil, err
+		}
+		frontier = nil
+		for _, list := range merged {
+			all = append(all, list...)
+			frontier = append(frontier, list...)
+		}
+	}
+	return all, nil
+}
+
+// EraseCustomer anonymises the profile store's record of a customer (the
+// survivor of id) and of every customer merged into it: their identities
+// (the identifiers and the hashes naming them) are deleted, the values in
+// their identity history are removed, their search projection (and so
+// their segment membership) and their webhook events go, their consents
+// become one tombstone each,
+// and each customer document becomes a tombstone with erased_at, so their
+// IDs keep resolving, to "erased". Every step is idempotent; a re-run
+// finishes an interrupted erasure. It returns the customer erased.
+func (s *Store) EraseCustomer(ctx context.Context, id string, at time.Time) (string, error) {
+	c, err := s.resolveOne(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	release, err := s.lock(ctx, []string{c.ID})
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	ids, err := s.absorbed(ctx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	in := bson.D{{Key: "$in", Value: ids}}
+	// The tombstone first: from here on the customer reads as erased and
+	// leaves every list, even if a later step has to be re-run.
+	if _, err := s.customers.UpdateMany(ctx, bson.D{{Key: "_id", Value: in}, {Key: "erased_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "erased_at", Value: at}}}}); err != nil {
+		return "", fmt.Errorf("mark customer erased: %w", err)
+	}
+	if _, err := s.customers.UpdateMany(ctx, bson.D{{Key: "_id", Value: in}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "search", Value: ""}}}}); err != nil {
+		return "", fmt.Errorf("erase search projection: %w", err)
+	}
+	if _, err := s.identities.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
+		return "", fmt.Errorf("erase identities: %w", err)
+	}
+	if _, err := s.history.UpdateMany(ctx, bson.D{{Key: "customer_ids", Value: in}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: bson.A{}}}}, {Key: "$unset", Value: bson.D{{Key: "reason", Value: ""}}}}); err != nil {
+		return "", fmt.Errorf("erase identity history values: %w", err)
+	}
+	// Interactions systems reported by webhook (events.go) hold message
+	// previews and the like: they go too.
+	if _, err := s.customers.Database().Collection(eventsCollection).DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
+		return "", fmt.Errorf("erase webhook events: %w", err)
+	}
+	if err := s.eraseConsents(ctx, ids, at); err != nil {
+		return "", err
+	}
+	return c.ID, nil
+}

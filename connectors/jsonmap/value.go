@@ -230,7 +230,7 @@ func numberValue(n json.Number) any {
 		return i
 	}
 	f, err := n.Float64()
-	if err != nil || math.IsInf(f, 0) {
+	if err != nil || math.IsInf(f, 0) || hugeExponent(string(n)) {
 		return n
 	}
 	exact, ok := new(big.Rat).SetString(string(n))
@@ -314,6 +314,9 @@ func plainNumber(s string) (string, error) {
 	if !strings.ContainsAny(s, "eE") {
 		return s, nil
 	}
+	if hugeExponent(s) {
+		return "", fmt.Errorf("number out of range")
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return "", fmt.Errorf("not a number")
@@ -381,6 +384,9 @@ func number(v any) (*big.Rat, error) {
 	}
 	if s == "" {
 		return nil, fmt.Errorf("not a number")
+	}
+	if hugeExponent(s) {
+		return nil, fmt.Errorf("number out of range")
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok || strings.ContainsAny(s, "/") {
@@ -514,4 +520,20 @@ func unixTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("unix time out of range")
 	}
 	return time.Unix(0, n.Int64()).UTC(), nil
+}
+
+// maxExponent bounds the decimal exponent of the numbers read exactly:
+// beyond it, exact arithmetic on a number such as 1e-999999 costs a second
+// of CPU, and a document (a webhook body) may hold thousands of them.
+const maxExponent = 1000
+
+// hugeExponent reports whether a decimal literal's exponent is beyond
+// maxExponent.
+func hugeExponent(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return false
+	}
+	e, err := strconv.Atoi(s[i+1:])
+	return err != nil || e > maxExponent || e < -maxExponent
 }

@@ -1,0 +1,244 @@
+package bus_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/bus"
+	"github.com/harmonyhq/harmony/internal/config"
+)
+
+func event(id, customer, channel string) bus.Event {
+	return bus.Event{ID: "act_" + id, Connector: "helpdesk", EventID: id, Type: "message.created", CustomerID: customer,
+		ReceivedAt:  time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC),
+		Interaction: &connectors.Interaction{ID: "m" + id, Channel: channel, Type: connectors.TypeMessage}}
+}
+
+func receive(t *testing.T, ch <-chan bus.Event) bus.Event {
+	t.Helper()
+	select {
+	case e, ok := <-ch:
+		if !ok {
+			t.Fatal("channel closed")
+		}
+		return e
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
+	return bus.Event{}
+}
+
+func none(t *testing.T, ch <-chan bus.Event) {
+	t.Helper()
+	select {
+	case e, ok := <-ch:
+		if ok {
+			t.Fatalf("unexpected event %s", e.EventID)
+		}
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestFilter(t *testing.T) {
+	e := event("1", "c1", "chat")
+	tests := []struct {
+		f    bus.Filter
+		want bool
+	}{
+		{bus.Filter{}, true},
+		{bus.Filter{CustomerIDs: []string{"c2", "c1"}}, true},
+		{bus.Filter{CustomerIDs: []string{"c2"}}, false},
+		{bus.Filter{Connectors: []string{"helpdesk"}, Channels: []string{"chat"}}, true},
+		{bus.Filter{Channels: []string{"whatsapp"}}, false},
+		{bus.Filter{Types: []string{"ticket.solved"}}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Match(e); got != tt.want {
+			t.Errorf("%+v.Match = %t, want %t", tt.f, got, tt.want)
+		}
+	}
+	if (bus.Filter{Channels: []string{"chat"}}).Match(bus.Event{ID: "x"}) {
+		t.Error("a channel filter matched an event without interaction")
+	}
+}
+
+func TestLocalFanOut(t *testing.T) {
+	b := bus.NewLocal(bus.Options{})
+	defer b.Close()
+	all, cancelAll := b.Subscribe(t.Context(), bus.Filter{})
+	defer cancelAll()
+	c1, cancel1 := b.Subscribe(t.Context(), bus.Filter{CustomerIDs: []string{"c1"}})
+	_ = b.Publish(t.Context(), event("1", "c1", "chat"))
+	_ = b.Publish(t.Context(), event("2", "c2", "chat"))
+	if e := receive(t, all); e.EventID != "1" {
+		t.Errorf("all got %s first", e.EventID)
+	}
+	if e := receive(t, all); e.EventID != "2" {
+		t.Errorf("all got %s second", e.EventID)
+	}
+	if e := receive(t, c1); e.EventID != "1" {
+		t.Errorf("c1 got %s", e.EventID)
+	}
+	none(t, c1)
+	cancel1()
+	cancel1() // twice is harmless
+	if _, ok := <-c1; ok {
+		t.Error("channel open after cancel")
+	}
+	_ = b.Publish(t.Context(), event("3", "c1", "chat")) // no panic on a cancelled subscriber
+
+	ctx, cancel := context.WithCancel(t.Context())
+	byCtx, _ := b.Subscribe(ctx, bus.Filter{})
+	cancel()
+	select {
+	case _, ok := <-byCtx:
+		if ok {
+			// An event published before the cancel may come first.
+			for range byCtx {
+			}
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("channel not closed when the context ended")
+	}
+}
+
+func TestLocalSlowSubscriberDropsOldest(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	b := bus.NewLocal(bus.Options{Buffer: 4, Registerer: reg})
+	defer b.Close()
+	slow, cancel := b.Subscribe(t.Context(), bus.Filter{})
+	defer cancel()
+	for i := range 1000 {
+		_ = b.Publish(t.Context(), event(fmt.Sprint(i), "c", "chat"))
+	}
+	var got []string
+	for range 4 {
+		got = append(got, receive(t, slow).EventID)
+	}
+	none(t, slow)
+	if strings.Join(got, ",") != "996,997,998,999" {
+		t.Errorf("kept %v, want the 4 newest", got)
+	}
+	if d := b.Dropped(); d != 996 {
+		t.Errorf("dropped %d, want 996", d)
+	}
+	if n := testutil.ToFloat64(metric(t, reg, "harmony_bus_dropped_events_total")); n != 996 {
+		t.Errorf("metric says %v dropped", n)
+	}
+}
+
+func metric(t *testing.T, reg *prometheus.Registry, name string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: "copy"})
+			c.Add(mf.GetMetric()[0].GetCounter().GetValue())
+			return c
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return nil
+}
+
+func TestLocalConcurrentPublishAndCancel(t *testing.T) {
+	b := bus.NewLocal(bus.Options{Buffer: 8})
+	defer b.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			_ = b.Publish(context.Background(), event(fmt.Sprint(i), "c", "chat"))
+		}
+	}()
+	for range 50 {
+		ch, cancel := b.Subscribe(t.Context(), bus.Filter{})
+		go func() {
+			for range ch {
+			}
+		}()
+		cancel()
+	}
+	<-done
+}
+
+func natsURL() string {
+	if u := os.Getenv("HARMONY_TEST_NATS_URL"); u != "" {
+		return u
+	}
+	return "nats://127.0.0.1:4222"
+}
+
+// TestNATSAcrossInstances: an event one gateway publishes reaches a
+// subscriber of another gateway on the same NATS, once.
+func TestNATSAcrossInstances(t *testing.T) {
+	prefix := fmt.Sprintf("harmony_test_%d", time.Now().UnixNano())
+	cfg := config.Bus{NATSURL: connectors.Secret(natsURL()), SubjectPrefix: prefix}
+	a, err := bus.Open(t.Context(), cfg, bus.Options{})
+	if err != nil {
+		if os.Getenv("HARMONY_TEST_NO_NATS") != "" {
+			t.Skipf("no NATS at %s: %v", natsURL(), err)
+		}
+		t.Fatalf("NATS at %s (set HARMONY_TEST_NO_NATS=1 to skip): %v", natsURL(), err)
+	}
+	defer a.Close()
+	b, err := bus.Open(t.Context(), cfg, bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	onB, cancel := b.Subscribe(t.Context(), bus.Filter{CustomerIDs: []string{"c1"}})
+	defer cancel()
+	onA, cancelA := a.Subscribe(t.Context(), bus.Filter{})
+	defer cancelA()
+
+	want := event("n1", "c1", "whatsapp")
+	if err := a.Publish(t.Context(), event("n0", "c0", "chat")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Publish(t.Context(), want); err != nil {
+		t.Fatal(err)
+	}
+	got := receive(t, onB)
+	if got.ID != want.ID || got.CustomerID != "c1" || got.Interaction == nil || got.Interaction.Channel != "whatsapp" ||
+		!got.ReceivedAt.Equal(want.ReceivedAt) {
+		t.Errorf("b received %+v", got)
+	}
+	none(t, onB)
+	if e := receive(t, onA); e.EventID != "n0" {
+		t.Errorf("a's own subscriber got %s first", e.EventID)
+	}
+	if e := receive(t, onA); e.EventID != "n1" {
+		t.Errorf("a's own subscriber got %s second", e.EventID)
+	}
+	none(t, onA)
+
+	other, err := bus.Open(t.Context(), config.Bus{NATSURL: cfg.NATSURL, SubjectPrefix: prefix + "_other"}, bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	onOther, cancelOther := other.Subscribe(t.Context(), bus.Filter{})
+	defer cancelOther()
+	_ = a.Publish(t.Context(), event("n2", "c1", "chat"))
+	_ = receive(t, onB)
+	none(t, onOther)
+}
+
+func TestOpenRefusesBadPrefix(t *testing.T) {
+	_, err := bus.Open(t.Context(), config.Bus{NATSURL: "nats://user:hunter2@127.0.0.1:4222", SubjectPrefix: "bad prefix>"}, bus.Options{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("got %v, want an error without the URL's password", err)
+	}
+}

@@ -725,4 +725,40 @@ func (ec *executionContext) marshalNTimelinePayload2githubᚗcomᚋharmonyhqᚋh
 	return ec._TimelinePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOTimelineKind2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineKindᚄ(ctx context.Context, v any) ([]model.TimelineKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TimelineKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimelineKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTimelineKind2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TimelineKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelineKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 // endregion ***************************** type.gotpl *****************************

@@ -14,7 +14,6 @@ import (
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/kpi"
 	"github.com/harmonyhq/harmony/internal/loaders"
-	"github.com/harmonyhq/harmony/internal/timeline"
 )
 
 // CreatedAt is the resolver for the createdAt field.
@@ -78,21 +77,8 @@ func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer
 }
 
 // Timeline is the resolver for the timeline field.
-func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.TimelineConnection, error) {
-	n, err := pageSize(first, 20)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := timeline.Decode(deref(after))
-	if err != nil {
-		return nil, apperr.Input("after is not a cursor of this timeline")
-	}
-	keys, err := nativeKeys(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	pendingOrders, pendingInteractions := r.startTimeline(ctx, keys, cur, n)
-	return timelinePage(ctx, cur, n, pendingOrders.wait(), pendingInteractions.wait()), nil
+func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, filter *model.TimelineFilter) (*model.TimelineConnection, error) {
+	return r.timeline(ctx, obj.ID, first, after, filter)
 }
 
 // Metrics is the resolver for the metrics field.

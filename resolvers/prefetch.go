@@ -3,12 +3,13 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/store"
-	"github.com/harmonyhq/harmony/internal/timeline"
 )
 
 // prefetch starts, for a list of customers, the reads their fields will
@@ -22,6 +23,7 @@ import (
 // while it issues the loads, a list of N customers costs one upstream call
 // per source and capability, whatever the scheduler does.
 func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []graphql.CollectedField) {
+	prefetchConsents(ctx, customerIDs, fields)
 	if len(customerIDs) == 0 || !readsSources(fields) {
 		return
 	}
@@ -44,7 +46,7 @@ func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []
 	defer l.Hold()()
 	for _, f := range fields {
 		args := f.ArgumentMap(oc.Variables)
-		for _, k := range keys {
+		for i, k := range keys {
 			switch f.Name {
 			case "profile":
 				r.startProfile(ctx, k)
@@ -58,12 +60,16 @@ func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []
 				}
 			case "timeline":
 				n, err := pageSize(intArg(args, "first"), 20)
-				cur, cerr := timeline.Decode(deref(strArg(args, "after")))
-				if err == nil && cerr == nil {
-					r.startTimeline(ctx, k, cur, n)
+				tf, ferr := filterArg(args)
+				if err == nil && ferr == nil {
+					if cur, cerr := decodeTimelineCursor(strArg(args, "after"), tf); cerr == nil {
+						r.startTimeline(ctx, customerIDs[i], k, cur, n, tf)
+					}
 				}
 			case "metrics":
 				r.startMetrics(ctx, k)
+			case "conversations":
+				r.startConversations(ctx, customerIDs[i], k)
 			}
 		}
 	}
@@ -73,7 +79,7 @@ func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []
 func readsSources(fields []graphql.CollectedField) bool {
 	for _, f := range fields {
 		switch f.Name {
-		case "profile", "orders", "interactions", "timeline", "metrics":
+		case "profile", "orders", "interactions", "timeline", "metrics", "conversations":
 			return true
 		}
 	}
@@ -125,4 +131,22 @@ func strArg(args map[string]any, name string) *string {
 		return &s
 	}
 	return nil
+}
+
+// filterArg reads a timeline's filter argument as the field resolver will
+// get it.
+func filterArg(args map[string]any) (timelineFilter, error) {
+	raw, ok := args["filter"]
+	if !ok || raw == nil {
+		return timelineFilter{}, nil
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return timelineFilter{}, fmt.Errorf("timeline filter: %w", err)
+	}
+	var f model.TimelineFilter
+	if err := json.Unmarshal(b, &f); err != nil {
+		return timelineFilter{}, fmt.Errorf("timeline filter: %w", err)
+	}
+	return parseTimelineFilter(&f)
 }

@@ -21,9 +21,38 @@ type Position struct {
 	Done  bool // the stream has nothing more
 }
 
-// Cursor holds a position per stream, by stream name ("shop/orders").
+// Cursor holds a position per stream, by stream name ("shop/orders"), and
+// the fingerprint of the filter its pages were read with: a cursor is only
+// valid with the same filter.
 type Cursor struct {
-	pos map[string]Position
+	pos    map[string]Position
+	filter string
+}
+
+// Filter returns the fingerprint of the filter the cursor was made with,
+// "" for none (and for the start).
+func (c Cursor) Filter() string { return c.filter }
+
+// WithFilter returns c made for the filter with fingerprint fp. Only the
+// start cursor should be given one: later cursors inherit it.
+func (c Cursor) WithFilter(fp string) Cursor {
+	c.filter = fp
+	return c
+}
+
+// WindowIn is Window inside the bounds of a filter: the lower bound is
+// always passed on, the upper one until the stream has a position (which
+// lies inside it).
+func (c Cursor) WindowIn(stream string, n int, since, until time.Time) (connectors.Window, bool) {
+	w, ok := c.Window(stream, n)
+	if !ok {
+		return w, false
+	}
+	if !until.IsZero() && (w.Until.IsZero() || w.Until.After(until)) {
+		w.Until = until
+	}
+	w.Since = since
+	return w, true
 }
 
 // Position returns a stream's position, the start when it has none.
@@ -41,7 +70,7 @@ func (c Cursor) Window(stream string, n int) (connectors.Window, bool) {
 }
 
 func (c Cursor) with(stream string, p Position) Cursor {
-	next := Cursor{pos: make(map[string]Position, len(c.pos)+1)}
+	next := Cursor{pos: make(map[string]Position, len(c.pos)+1), filter: c.filter}
 	maps.Copy(next.pos, c.pos)
 	next.pos[stream] = p
 	return next
@@ -56,13 +85,14 @@ type wirePos struct {
 type wireCursor struct {
 	V int                `json:"v"`
 	S map[string]wirePos `json:"s"`
+	F string             `json:"f,omitempty"` // filter fingerprint
 }
 
 const cursorVersion = 1
 
 // Encode returns the opaque form of the cursor.
 func (c Cursor) Encode() string {
-	w := wireCursor{V: cursorVersion, S: make(map[string]wirePos, len(c.pos))}
+	w := wireCursor{V: cursorVersion, S: make(map[string]wirePos, len(c.pos)), F: c.filter}
 	for name, p := range c.pos {
 		wp := wirePos{K: p.Skip, D: p.Done}
 		if !p.Until.IsZero() {
@@ -91,10 +121,10 @@ func Decode(s string) (Cursor, error) {
 		return Cursor{}, ErrBadCursor
 	}
 	var w wireCursor
-	if err := json.Unmarshal(b, &w); err != nil || w.V != cursorVersion || len(w.S) > maxStreams {
+	if err := json.Unmarshal(b, &w); err != nil || w.V != cursorVersion || len(w.S) > maxStreams || len(w.F) > 128 {
 		return Cursor{}, ErrBadCursor
 	}
-	c := Cursor{pos: make(map[string]Position, len(w.S))}
+	c := Cursor{pos: make(map[string]Position, len(w.S)), filter: w.F}
 	for name, wp := range w.S {
 		if wp.K < 0 || wp.K > 10_000 || wp.U < 0 {
 			return Cursor{}, ErrBadCursor

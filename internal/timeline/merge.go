@@ -28,6 +28,16 @@ type Stream struct {
 	Asked int
 	// Err is set when the stream could not be read.
 	Err error
+	// Keep, when set, filters the items read (a channel or kind filter the
+	// source could not apply itself). Items are still asked n+1 at a time
+	// and whether the stream has more is judged on what was read, not on
+	// what was kept; see Merge for how a filtered stream stays in order.
+	Keep func(Item) bool
+	// Live marks a stream that may gain items behind its position at any
+	// time (Harmony's own store): it is never marked done, so that what is
+	// stored while a client pages through still shows when the pages reach
+	// its time.
+	Live bool
 }
 
 // Entry is one merged entry and the cursor just after it.
@@ -63,6 +73,12 @@ func Merge(cur Cursor, streams []Stream, n int) Page {
 		s     *Stream
 		items []Item
 		more  bool // the stream may hold items past those read
+		// floored: Keep dropped items of a stream that has more, so its
+		// kept items may run out before the page is full. Nothing older
+		// than floor (its oldest item read) may be shown past them: the
+		// stream's unread items could be newer.
+		floored bool
+		floor   time.Time
 	}
 	var heads []*head
 	var page Page
@@ -78,7 +94,30 @@ func Merge(cur Cursor, streams []Stream, n int) Page {
 		for skip := pos.Skip; skip > 0 && len(items) > 0 && !pos.Until.IsZero() && items[0].At.Equal(pos.Until); skip-- {
 			items = items[1:]
 		}
-		heads = append(heads, &head{s: s, items: items, more: len(s.Items) >= s.Asked})
+		h := &head{s: s, items: items, more: len(s.Items) >= s.Asked}
+		if s.Keep != nil {
+			var kept []Item
+			for _, it := range items {
+				if s.Keep(it) {
+					kept = append(kept, it)
+				}
+			}
+			if len(kept) < len(items) && h.more && len(s.Items) > 0 {
+				h.floored, h.floor = true, s.Items[len(s.Items)-1].At
+			}
+			h.items = kept
+		}
+		heads = append(heads, h)
+	}
+	// blocked says whether an item of stream name must wait for a later
+	// page because a filtered stream's unread items could come first.
+	blocked := func(it Item, name string) bool {
+		for _, h := range heads {
+			if h.floored && h.s.Name != name && !(it.At.After(h.floor) || it.At.Equal(h.floor) && name > h.s.Name) {
+				return true
+			}
+		}
+		return false
 	}
 
 	next := cur
@@ -92,7 +131,7 @@ func Merge(cur Cursor, streams []Stream, n int) Page {
 				best = h
 			}
 		}
-		if best == nil {
+		if best == nil || blocked(best.items[0], best.s.Name) {
 			break
 		}
 		it := best.items[0]
@@ -103,18 +142,41 @@ func Merge(cur Cursor, streams []Stream, n int) Page {
 		} else {
 			p.Until, p.Skip = it.At, 1
 		}
-		if len(best.items) == 0 && !best.more {
+		if len(best.items) == 0 && !best.more && !best.s.Live {
 			p.Done = true
 		}
 		next = next.with(best.s.Name, p)
+		// A live stream read in this page holds nothing newer than this
+		// entry that was not shown: pin it here, so that what is stored
+		// later above this point is not shown going back in time.
+		for _, h := range heads {
+			if h.s.Live && h != best {
+				if lp := next.Position(h.s.Name); lp.Until.IsZero() || lp.Until.After(it.At) {
+					next = next.with(h.s.Name, Position{Until: it.At})
+				}
+			}
+		}
 		page.Entries = append(page.Entries, Entry{Item: it, Stream: best.s.Name, Source: best.s.Source, Cursor: next})
 	}
 	// A stream read in full and shown to its end is done, even when none of
 	// its items made this page.
 	for _, h := range heads {
-		if len(h.items) == 0 && !h.more {
+		if len(h.items) == 0 && !h.more && !h.s.Live {
 			p := next.Position(h.s.Name)
 			p.Done = true
+			next = next.with(h.s.Name, p)
+		}
+		// A filtered stream whose kept items were all shown moves on to
+		// the oldest item it read: what lies between was filtered out, and
+		// is not read again. The page may be short (even empty) then, but
+		// the next one starts further.
+		if h.floored && len(h.items) == 0 {
+			p := Position{Until: h.floor}
+			for _, it := range h.s.Items {
+				if it.At.Equal(h.floor) {
+					p.Skip++
+				}
+			}
 			next = next.with(h.s.Name, p)
 		}
 	}

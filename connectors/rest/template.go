@@ -33,6 +33,11 @@ type TemplateData struct {
 	WhatsApps     []string
 	LoyaltyCards  []string
 	SocialHandles []string
+
+	// Send: the batch's messages, or the message of a per_message call
+	// (then Key is its customer key, path-escaped in the path).
+	Messages []connectors.OutboundMessage
+	Message  connectors.OutboundMessage
 }
 
 // withIdentifiers returns d with ids and their per-kind value lists.

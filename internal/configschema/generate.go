@@ -1,0 +1,3 @@
+package configschema
+
+//go:generate go run ./gen

@@ -98,9 +98,21 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		}
 	}
 	cfg.Store.DataDir = filepath.Join(o.DataDir, "store")
-	return &Demo{Simulators: sims, Config: cfg}, nil
+	d := &Demo{Simulators: sims, Config: cfg}
+	d.WebhooksTo(config.DefaultAddr)
+	return d, nil
+}
+
+// WebhooksTo points the simulators' webhook deliveries at the gateway
+// listening on addr (host:port); Start assumes the default address.
+func (d *Demo) WebhooksTo(addr string) {
+	d.Simulators.Helpdesk.SetWebhook("http://" + addr + "/webhooks/helpdesk")
 }
 
 // Close stops the simulators. It runs on the way out, with no caller left to
 // tell, so a failure to stop them is dropped.
 func (d *Demo) Close() { _ = d.Simulators.Close() }
+
+// YAML is demo.yaml as embedded, with its ${NAME} references unexpanded:
+// for tests that serve it from a file (see Simulators.Vars for the values).
+func YAML() []byte { return append([]byte(nil), demoYAML...) }

@@ -33,6 +33,13 @@ const DefaultMaxResponseBytes = 32 << 20
 // contain the URL, headers or bodies. The status is returned with the error
 // of a non-2xx response so callers can treat 404 as "not found".
 func Do(ctx context.Context, client *http.Client, req *http.Request, desc string, maxBytes int64) (int, []byte, error) {
+	status, _, body, err := DoResponse(ctx, client, req, desc, maxBytes)
+	return status, body, err
+}
+
+// DoResponse is Do that also returns the response's headers (for Link
+// pagination); they are nil when no response arrived.
+func DoResponse(ctx context.Context, client *http.Client, req *http.Request, desc string, maxBytes int64) (int, http.Header, []byte, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxResponseBytes
 	}
@@ -42,19 +49,19 @@ func Do(ctx context.Context, client *http.Client, req *http.Request, desc string
 	defer cancel()
 	resp, err := client.Do(req.WithContext(ctx)) //nolint:gosec // G704: requests go to the upstream the operator configured; the connectors keep its host fixed
 	if err != nil {
-		return 0, nil, TransportError(ctx, desc, err)
+		return 0, nil, nil, TransportError(ctx, desc, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-		return resp.StatusCode, nil, StatusError(desc, resp)
+		return resp.StatusCode, resp.Header, nil, StatusError(desc, resp)
 	}
 	body, err := ReadBody(ctx, desc, resp.Body, maxBytes)
 	if err != nil {
-		return resp.StatusCode, nil, err
+		return resp.StatusCode, resp.Header, nil, err
 	}
-	return resp.StatusCode, body, nil
+	return resp.StatusCode, resp.Header, body, nil
 }
 
 // ReadBody reads at most maxBytes of r. A longer body is CodeBadResponse; a

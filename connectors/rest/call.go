@@ -2,8 +2,12 @@ package rest
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -93,7 +97,15 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 		}
 		d.Page = d.Offset/limit + 1
 	}
-	doc, _, err := c.call(ctx, ep.req, d, false)
+	var at *url.URL
+	if ep.style == PageLink && cursor != "" {
+		u, err := c.sameHost(cursor)
+		if err != nil {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: cursor: %v", err)
+		}
+		at = u
+	}
+	doc, hdr, _, err := c.callAt(ctx, ep.req, d, at, false)
 	if err != nil {
 		return connectors.ProfilePage{}, err
 	}
@@ -139,8 +151,81 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 		if more && len(list) >= limit {
 			page.Next = strconv.Itoa(d.Offset + len(list))
 		}
+	case PageLink:
+		next := linkNext(hdr)
+		if more && next != "" {
+			// Never follow a link off the configured host: the request
+			// would carry the credentials elsewhere.
+			if _, err := c.sameHost(next); err != nil {
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: Link rel=next: %v", describe(ep.req.method, ep.req.pathSrc), err)
+			}
+			if next == cursor {
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: Link rel=next is the current page", describe(ep.req.method, ep.req.pathSrc))
+			}
+			page.Next = next
+		}
 	}
 	return page, nil
+}
+
+// linkNext returns the rel="next" target of an RFC 8288 Link header, or "".
+func linkNext(h http.Header) string {
+	for _, v := range h.Values("Link") {
+		for _, part := range splitLinks(v) {
+			target, params, ok := strings.Cut(part, ";")
+			target = strings.TrimSpace(target)
+			if !ok || !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			for _, p := range strings.Split(params, ";") {
+				name, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if !strings.EqualFold(strings.TrimSpace(name), "rel") {
+					continue
+				}
+				for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `"`)) {
+					if strings.EqualFold(rel, "next") {
+						return target[1 : len(target)-1]
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// splitLinks splits a Link header's comma-separated links, leaving commas
+// inside <...> alone.
+func splitLinks(v string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range v {
+		switch r {
+		case '<':
+			depth++
+		case '>':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, v[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, v[start:])
+}
+
+// sameHost parses a pagination URL (absolute, or relative to the base URL)
+// and checks that it stays on the base URL's scheme and host.
+func (c *Connector) sameHost(raw string) (*url.URL, error) {
+	u, err := c.base.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("not a URL")
+	}
+	if u.Scheme != c.base.Scheme || u.Host != c.base.Host || u.User != nil {
+		return nil, fmt.Errorf("points off the configured host")
+	}
+	u.Fragment = ""
+	return u, nil
 }
 
 // FindProfiles implements connectors.ProfileFinder: one request carries

@@ -560,7 +560,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad unit", "base_url: http://x\norders:\n  path: '/o/{{join .Keys \",\"}}'\n  customer_key: $.c\n  id: $.id\n  placed_at: $.t\n  total_unit: cents\n", "orders.total_unit", 7, "major"},
 		{"pagination style", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: token}\n", "list_profiles.pagination.style", 5, "cursor, page or offset"},
 		{"cursor needs next", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: cursor}\n", "list_profiles.pagination.next", 5, "required"},
-		{"oauth2", "base_url: http://x\nauth: {type: oauth2}\nprofiles: {path: /p}\n", "auth.type", 2, "not yet supported"},
+		{"oauth2 without a token URL", "base_url: http://x\nauth: {type: oauth2}\nprofiles: {path: /p}\n", "auth.token_url", 2, "required for type oauth2"},
 		{"auth field of another type", "base_url: http://x\nauth: {type: bearer, token: t, username: u}\nprofiles: {path: /p}\n", "auth.username", 2, "not used"},
 		{"bad method", "base_url: http://x\nprofiles: {method: DELETE, path: /p}\n", "profiles.method", 2, "GET or POST"},
 		{"wrong type", "base_url: http://x\nmax_concurrency: many\nprofiles: {path: /p}\n", "max_concurrency", 2, "cannot unmarshal"},
@@ -655,4 +655,48 @@ func TestPerKeyFailureStopsTheBatch(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("%d calls after the first failure, want 1", calls)
 	}
+}
+
+// TestConformanceOAuth2 runs the kit with the client-credentials grant: the
+// vendor accepts the token its authorisation server issues.
+func TestConformanceOAuth2(t *testing.T) {
+	connectortest.Run(t, func(t *testing.T) *connectortest.Harness {
+		v := newVendor(t)
+		const secret = "client-s3cr3t-9f2"
+		auth := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := r.ParseForm(); err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			id, got, ok := r.BasicAuth()
+			if !ok || id != "harmony" || got != secret {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"access_token": %q, "token_type": "Bearer", "expires_in": 3600}`, v.token)
+		}))
+		t.Cleanup(auth.Close)
+		cfg := strings.Replace(v.config(), `auth: {type: bearer, token: "`+v.token+`"}`,
+			`auth: {type: oauth2, token_url: "`+auth.URL+`/oauth/token", client_id: harmony, client_secret: "`+secret+`"}`, 1)
+		if cfg == v.config() {
+			t.Fatal("the vendor's configuration changed: update this test")
+		}
+		return &connectortest.Harness{
+			Connector: connectortest.Build(t, "rest", cfg, connectors.Env{Name: "crm", HTTPClient: v.srv.Client()}),
+			Known:     []string{"101", "102", "103"},
+			Missing:   "999",
+			Break:     v.Break,
+			Heal:      v.Heal,
+			Block:     v.Block,
+			Secrets:   []string{v.token, secret},
+		}
+	})
+}
+
+// TestGoldenCases replays recorded upstream answers (testdata/cases; see
+// connectortest.RunCases) and compares results and errors; go test -update
+// rewrites the expected results.
+func TestGoldenCases(t *testing.T) {
+	connectortest.RunCases(t, "testdata/cases", connectors.Env{Name: "golden"})
 }

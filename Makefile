@@ -4,19 +4,25 @@ GO ?= go
 GOLANGCI_LINT_VERSION := v2.15.0
 ARGS ?=
 
-.PHONY: run test test-short build generate lint assets tools check-generated clean
+.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz
 
 ## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/)
 run: assets
 	$(GO) run ./cmd/harmony $(ARGS)
 
-## test: every test, with the race detector; needs PostgreSQL on 127.0.0.1:5432.
-## The tests' logs and output are captured, then scanned for the demo
-## population's e-mails and phones (internal/testlog, internal/logscan).
+## test: every test, with the race detector; needs PostgreSQL on 127.0.0.1:5432,
+## Redis on 127.0.0.1:6379 and NATS on 127.0.0.1:4222. Then the webhook
+## durability test at full size (10,000 events and a restart) without the race
+## detector, which slows the in-process store sixfold. The tests' logs and
+## output are captured, then scanned for the demo population's e-mails and
+## phones (internal/testlog, internal/logscan).
 test: assets check-generated
 	$(GO) vet ./...
 	@capture=$$(mktemp -d); \
 	HARMONY_LOG_CAPTURE=$$capture $(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee $$capture/go-test.log; \
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then rm -rf $$capture; exit $$status; fi; \
+	HARMONY_LOG_CAPTURE=$$capture HARMONY_E2E_WEBHOOK_EVENTS=10000 $(GO) test -count=1 -timeout 10m \
+		-run '^TestWebhookEventsStoredExactlyOnce$$' -v ./internal/e2e/ 2>&1 | grep -v '^=== ' | tee -a $$capture/go-test.log; \
 	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then rm -rf $$capture; exit $$status; fi; \
 	$(GO) run ./scripts/logscan $$capture; status=$$?; rm -rf $$capture; exit $$status
 
@@ -43,6 +49,22 @@ check-generated:
 ## lint: golangci-lint, pinned
 lint:
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+## fuzz: run each fuzz target of FUZZ_TARGETS (package:FuzzName pairs) for FUZZTIME
+## (default 30s each); the seed corpora are in each package's testdata/fuzz/.
+## New targets: add a package:FuzzName pair to FUZZ_TARGETS
+FUZZTIME ?= 30s
+FUZZMINIMIZETIME ?= 5s
+FUZZ_TARGETS ?= \
+	./internal/server:FuzzQueryPath \
+	./internal/config:FuzzConfigParse \
+	./internal/webhook:FuzzWebhookParse
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
+	done
 
 ## assets: GraphiQL and React from the npm registry, checked against their hashes
 assets:

@@ -52,6 +52,9 @@ const (
 	CapOrders       Capability = "orders"
 	CapInteractions Capability = "interactions"
 	CapLookup       Capability = "lookup"
+	CapErase        Capability = "erase"
+	CapExport       Capability = "export"
+	CapEvents       Capability = "events"
 )
 
 // CapabilityReporter is implemented by connectors whose capabilities depend
@@ -95,6 +98,18 @@ func implementedCapabilities(c Connector) []Capability {
 	}
 	if _, ok := c.(ProfileFinder); ok {
 		caps = append(caps, CapLookup)
+	}
+	if _, ok := c.(Eraser); ok {
+		caps = append(caps, CapErase)
+	}
+	if _, ok := c.(Exporter); ok {
+		caps = append(caps, CapExport)
+	}
+	if _, ok := c.(EventParser); ok {
+		caps = append(caps, CapEvents)
+	}
+	if _, ok := c.(MessageSender); ok {
+		caps = append(caps, CapSend)
 	}
 	return caps
 }

@@ -470,6 +470,36 @@ func (ec *executionContext) marshalNChannel2githubᚗcomᚋharmonyhqᚋharmony�
 	return v
 }
 
+func (ec *executionContext) unmarshalNChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, v any) ([]model.Channel, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Channel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Channel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx context.Context, sel ast.SelectionSet, v model.Interaction) graphql.Marshaler {
 	return ec._Interaction(ctx, sel, &v)
 }
@@ -490,6 +520,14 @@ func (ec *executionContext) marshalNInteraction2ᚕgithubᚗcomᚋharmonyhqᚋha
 	return ret
 }
 
+func (ec *executionContext) marshalNInteraction2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx context.Context, sel ast.SelectionSet, v *model.Interaction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Interaction!")
+		return graphql.Null
+	}
+	return ec._Interaction(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx context.Context, v any) (model.InteractionType, error) {
 	var res model.InteractionType
 	err := res.UnmarshalGQL(v)
@@ -498,6 +536,42 @@ func (ec *executionContext) unmarshalNInteractionType2githubᚗcomᚋharmonyhq�
 
 func (ec *executionContext) marshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx context.Context, sel ast.SelectionSet, v model.InteractionType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, v any) ([]model.Channel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Channel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Channel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOChannel2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx context.Context, v any) (*model.Channel, error) {
@@ -526,6 +600,77 @@ func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋharmonyhqᚋha
 }
 
 func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐDirection(ctx context.Context, sel ast.SelectionSet, v *model.Direction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOInteraction2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Interaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOInteractionType2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionTypeᚄ(ctx context.Context, v any) ([]model.InteractionType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.InteractionType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInteractionType2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.InteractionType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOInteractionType2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx context.Context, v any) (*model.InteractionType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.InteractionType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInteractionType2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx context.Context, sel ast.SelectionSet, v *model.InteractionType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -28,21 +28,95 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Segment() SegmentResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
+	Consent       func(ctx context.Context, obj any, next graphql.Resolver, purpose model.Purpose, channel *model.Channel) (res any, err error)
 	Pii           func(ctx context.Context, obj any, next graphql.Resolver, kind model.PiiKind) (res any, err error)
 	RequiresScope func(ctx context.Context, obj any, next graphql.Resolver, scope string) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	ActivityEvent struct {
+		Channel    func(childComplexity int) int
+		CustomerID func(childComplexity int) int
+		Direction  func(childComplexity int) int
+		EventID    func(childComplexity int) int
+		EventType  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Summary    func(childComplexity int) int
+		ThreadRef  func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
 	Attribute struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
 	}
 
+	AuditEntry struct {
+		Actor         func(childComplexity int) int
+		At            func(childComplexity int) int
+		CustomerIds   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Mutations     func(childComplexity int) int
+		OperationName func(childComplexity int) int
+		OperationType func(childComplexity int) int
+		PiiFields     func(childComplexity int) int
+		RequestID     func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Consent struct {
+		Actor      func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Purpose    func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	Conversation struct {
+		Channels       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		Messages       func(childComplexity int) int
+		StartedAt      func(childComplexity int) int
+		Status         func(childComplexity int) int
+		ThreadRef      func(childComplexity int) int
+	}
+
+	ConversationConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ConversationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Customer struct {
+		Consents        func(childComplexity int, history *bool) int
+		Conversations   func(childComplexity int, first *int, after *string) int
 		CreatedAt       func(childComplexity int) int
+		EmailEngagement func(childComplexity int, first *int) int
+		ErasedAt        func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Identities      func(childComplexity int) int
 		IdentityHistory func(childComplexity int, first *int, after *string) int
@@ -51,7 +125,7 @@ type ComplexityRoot struct {
 		Metrics         func(childComplexity int) int
 		Orders          func(childComplexity int, first *int) int
 		Profile         func(childComplexity int) int
-		Timeline        func(childComplexity int, first *int, after *string) int
+		Timeline        func(childComplexity int, first *int, after *string, filter *model.TimelineFilter) int
 	}
 
 	CustomerConnection struct {
@@ -169,12 +243,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		DeleteSegment  func(childComplexity int, id string) int
-		LinkIdentity   func(childComplexity int, input model.LinkIdentityInput) int
-		MergeCustomers func(childComplexity int, input model.MergeCustomersInput) int
-		SaveSegment    func(childComplexity int, name string, filter model.CustomerFilter) int
-		SplitCustomer  func(childComplexity int, input model.SplitCustomerInput) int
-		UnlinkIdentity func(childComplexity int, input model.UnlinkIdentityInput) int
+		DeleteSegment     func(childComplexity int, id string) int
+		LinkIdentity      func(childComplexity int, input model.LinkIdentityInput) int
+		MergeCustomers    func(childComplexity int, input model.MergeCustomersInput) int
+		RecordConsent     func(childComplexity int, input model.RecordConsentInput) int
+		RecordInteraction func(childComplexity int, input model.RecordInteractionInput) int
+		RequestErasure    func(childComplexity int, customerID string) int
+		RequestExport     func(childComplexity int, customerID string) int
+		SaveSegment       func(childComplexity int, name string, filter model.CustomerFilter) int
+		SendMessage       func(childComplexity int, input model.SendMessageInput) int
+		SplitCustomer     func(childComplexity int, input model.SplitCustomerInput) int
+		UnlinkIdentity    func(childComplexity int, input model.UnlinkIdentityInput) int
 	}
 
 	Order struct {
@@ -200,6 +279,28 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PrivacyRequest struct {
+		CompletedAt func(childComplexity int) int
+		CustomerID  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		RequestedAt func(childComplexity int) int
+		RequestedBy func(childComplexity int) int
+		Result      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Systems     func(childComplexity int) int
+	}
+
+	PrivacySystemResult struct {
+		Attempts      func(childComplexity int) int
+		DoneAt        func(childComplexity int) int
+		Keys          func(childComplexity int) int
+		LastErrorCode func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Status        func(childComplexity int) int
+		System        func(childComplexity int) int
 	}
 
 	Profile struct {
@@ -242,12 +343,14 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AuditLog               func(childComplexity int, first *int, after *string, actor *string, customerID *string) int
 		Customer               func(childComplexity int, id string) int
 		CustomerByIdentifier   func(childComplexity int, kind model.IdentifierKind, value string, system *string) int
 		Customers              func(childComplexity int, first *int, after *string, filter *model.CustomerFilter, segment *string) int
 		CustomersByIdentifiers func(childComplexity int, identifiers []model.IdentifierInput) int
 		ExplainMatch           func(childComplexity int, a string, b string) int
 		Node                   func(childComplexity int, id string) int
+		PrivacyRequest         func(childComplexity int, id string) int
 		Segment                func(childComplexity int, id string) int
 		Segments               func(childComplexity int) int
 		Sources                func(childComplexity int) int
@@ -270,6 +373,14 @@ type ComplexityRoot struct {
 		OrderedSince func(childComplexity int) int
 	}
 
+	SendMessagePayload struct {
+		Channel   func(childComplexity int) int
+		MessageID func(childComplexity int) int
+		Replayed  func(childComplexity int) int
+		Source    func(childComplexity int) int
+		Status    func(childComplexity int) int
+	}
+
 	Source struct {
 		Capabilities func(childComplexity int) int
 		Kind         func(childComplexity int) int
@@ -280,6 +391,11 @@ type ComplexityRoot struct {
 		Changed   func(childComplexity int) int
 		Customers func(childComplexity int) int
 		Event     func(childComplexity int) int
+	}
+
+	Subscription struct {
+		Activity         func(childComplexity int, filter *model.ActivityFilter) int
+		CustomerActivity func(childComplexity int, customerID string) int
 	}
 
 	TimelineConnection struct {
@@ -324,6 +440,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "ActivityEvent.channel":
+		if e.ComplexityRoot.ActivityEvent.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Channel(childComplexity), true
+	case "ActivityEvent.customerId":
+		if e.ComplexityRoot.ActivityEvent.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.CustomerID(childComplexity), true
+	case "ActivityEvent.direction":
+		if e.ComplexityRoot.ActivityEvent.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Direction(childComplexity), true
+	case "ActivityEvent.eventId":
+		if e.ComplexityRoot.ActivityEvent.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.EventID(childComplexity), true
+	case "ActivityEvent.eventType":
+		if e.ComplexityRoot.ActivityEvent.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.EventType(childComplexity), true
+	case "ActivityEvent.id":
+		if e.ComplexityRoot.ActivityEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.ID(childComplexity), true
+	case "ActivityEvent.occurredAt":
+		if e.ComplexityRoot.ActivityEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.OccurredAt(childComplexity), true
+	case "ActivityEvent.receivedAt":
+		if e.ComplexityRoot.ActivityEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.ReceivedAt(childComplexity), true
+	case "ActivityEvent.source":
+		if e.ComplexityRoot.ActivityEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Source(childComplexity), true
+	case "ActivityEvent.status":
+		if e.ComplexityRoot.ActivityEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Status(childComplexity), true
+	case "ActivityEvent.summary":
+		if e.ComplexityRoot.ActivityEvent.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Summary(childComplexity), true
+	case "ActivityEvent.threadRef":
+		if e.ComplexityRoot.ActivityEvent.ThreadRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.ThreadRef(childComplexity), true
+	case "ActivityEvent.type":
+		if e.ComplexityRoot.ActivityEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Type(childComplexity), true
+
 	case "Attribute.name":
 		if e.ComplexityRoot.Attribute.Name == nil {
 			break
@@ -337,12 +532,244 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Attribute.Value(childComplexity), true
 
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.customerIds":
+		if e.ComplexityRoot.AuditEntry.CustomerIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.CustomerIds(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.mutations":
+		if e.ComplexityRoot.AuditEntry.Mutations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Mutations(childComplexity), true
+	case "AuditEntry.operationName":
+		if e.ComplexityRoot.AuditEntry.OperationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.OperationName(childComplexity), true
+	case "AuditEntry.operationType":
+		if e.ComplexityRoot.AuditEntry.OperationType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.OperationType(childComplexity), true
+	case "AuditEntry.piiFields":
+		if e.ComplexityRoot.AuditEntry.PiiFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.PiiFields(childComplexity), true
+	case "AuditEntry.requestId":
+		if e.ComplexityRoot.AuditEntry.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.RequestID(childComplexity), true
+
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "Consent.actor":
+		if e.ComplexityRoot.Consent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Actor(childComplexity), true
+	case "Consent.channel":
+		if e.ComplexityRoot.Consent.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Channel(childComplexity), true
+	case "Consent.id":
+		if e.ComplexityRoot.Consent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.ID(childComplexity), true
+	case "Consent.purpose":
+		if e.ComplexityRoot.Consent.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Purpose(childComplexity), true
+	case "Consent.recordedAt":
+		if e.ComplexityRoot.Consent.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.RecordedAt(childComplexity), true
+	case "Consent.source":
+		if e.ComplexityRoot.Consent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Source(childComplexity), true
+	case "Consent.status":
+		if e.ComplexityRoot.Consent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Status(childComplexity), true
+
+	case "Conversation.channels":
+		if e.ComplexityRoot.Conversation.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Channels(childComplexity), true
+	case "Conversation.id":
+		if e.ComplexityRoot.Conversation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.ID(childComplexity), true
+	case "Conversation.lastActivityAt":
+		if e.ComplexityRoot.Conversation.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.LastActivityAt(childComplexity), true
+	case "Conversation.messages":
+		if e.ComplexityRoot.Conversation.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Messages(childComplexity), true
+	case "Conversation.startedAt":
+		if e.ComplexityRoot.Conversation.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.StartedAt(childComplexity), true
+	case "Conversation.status":
+		if e.ComplexityRoot.Conversation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.Status(childComplexity), true
+	case "Conversation.threadRef":
+		if e.ComplexityRoot.Conversation.ThreadRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.ThreadRef(childComplexity), true
+
+	case "ConversationConnection.edges":
+		if e.ComplexityRoot.ConversationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.Edges(childComplexity), true
+	case "ConversationConnection.pageInfo":
+		if e.ComplexityRoot.ConversationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationConnection.PageInfo(childComplexity), true
+
+	case "ConversationEdge.cursor":
+		if e.ComplexityRoot.ConversationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEdge.Cursor(childComplexity), true
+	case "ConversationEdge.node":
+		if e.ComplexityRoot.ConversationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "Customer.consents":
+		if e.ComplexityRoot.Customer.Consents == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_consents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Consents(childComplexity, args["history"].(*bool)), true
+	case "Customer.conversations":
+		if e.ComplexityRoot.Customer.Conversations == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_conversations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Conversations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.emailEngagement":
+		if e.ComplexityRoot.Customer.EmailEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_emailEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.EmailEngagement(childComplexity, args["first"].(*int)), true
+	case "Customer.erasedAt":
+		if e.ComplexityRoot.Customer.ErasedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ErasedAt(childComplexity), true
 	case "Customer.id":
 		if e.ComplexityRoot.Customer.ID == nil {
 			break
@@ -416,7 +843,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Customer.Timeline(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Customer.Timeline(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.TimelineFilter)), true
 
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
@@ -897,6 +1324,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeCustomers(childComplexity, args["input"].(model.MergeCustomersInput)), true
+	case "Mutation.recordConsent":
+		if e.ComplexityRoot.Mutation.RecordConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordConsent(childComplexity, args["input"].(model.RecordConsentInput)), true
+	case "Mutation.recordInteraction":
+		if e.ComplexityRoot.Mutation.RecordInteraction == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordInteraction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordInteraction(childComplexity, args["input"].(model.RecordInteractionInput)), true
+	case "Mutation.requestErasure":
+		if e.ComplexityRoot.Mutation.RequestErasure == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestErasure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestErasure(childComplexity, args["customerId"].(string)), true
+	case "Mutation.requestExport":
+		if e.ComplexityRoot.Mutation.RequestExport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["customerId"].(string)), true
 	case "Mutation.saveSegment":
 		if e.ComplexityRoot.Mutation.SaveSegment == nil {
 			break
@@ -908,6 +1379,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveSegment(childComplexity, args["name"].(string), args["filter"].(model.CustomerFilter)), true
+	case "Mutation.sendMessage":
+		if e.ComplexityRoot.Mutation.SendMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendMessage(childComplexity, args["input"].(model.SendMessageInput)), true
 	case "Mutation.splitCustomer":
 		if e.ComplexityRoot.Mutation.SplitCustomer == nil {
 			break
@@ -1029,6 +1511,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PrivacyRequest.completedAt":
+		if e.ComplexityRoot.PrivacyRequest.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.CompletedAt(childComplexity), true
+	case "PrivacyRequest.customerId":
+		if e.ComplexityRoot.PrivacyRequest.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.CustomerID(childComplexity), true
+	case "PrivacyRequest.id":
+		if e.ComplexityRoot.PrivacyRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ID(childComplexity), true
+	case "PrivacyRequest.kind":
+		if e.ComplexityRoot.PrivacyRequest.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Kind(childComplexity), true
+	case "PrivacyRequest.requestedAt":
+		if e.ComplexityRoot.PrivacyRequest.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.RequestedAt(childComplexity), true
+	case "PrivacyRequest.requestedBy":
+		if e.ComplexityRoot.PrivacyRequest.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.RequestedBy(childComplexity), true
+	case "PrivacyRequest.result":
+		if e.ComplexityRoot.PrivacyRequest.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Result(childComplexity), true
+	case "PrivacyRequest.status":
+		if e.ComplexityRoot.PrivacyRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Status(childComplexity), true
+	case "PrivacyRequest.systems":
+		if e.ComplexityRoot.PrivacyRequest.Systems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Systems(childComplexity), true
+
+	case "PrivacySystemResult.attempts":
+		if e.ComplexityRoot.PrivacySystemResult.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.Attempts(childComplexity), true
+	case "PrivacySystemResult.doneAt":
+		if e.ComplexityRoot.PrivacySystemResult.DoneAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.DoneAt(childComplexity), true
+	case "PrivacySystemResult.keys":
+		if e.ComplexityRoot.PrivacySystemResult.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.Keys(childComplexity), true
+	case "PrivacySystemResult.lastErrorCode":
+		if e.ComplexityRoot.PrivacySystemResult.LastErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.LastErrorCode(childComplexity), true
+	case "PrivacySystemResult.nextAttemptAt":
+		if e.ComplexityRoot.PrivacySystemResult.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.NextAttemptAt(childComplexity), true
+	case "PrivacySystemResult.status":
+		if e.ComplexityRoot.PrivacySystemResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.Status(childComplexity), true
+	case "PrivacySystemResult.system":
+		if e.ComplexityRoot.PrivacySystemResult.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.System(childComplexity), true
 
 	case "Profile.attributes":
 		if e.ComplexityRoot.Profile.Attributes == nil {
@@ -1196,6 +1776,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfileValue.Value(childComplexity), true
 
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["actor"].(*string), args["customerId"].(*string)), true
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
 			break
@@ -1263,6 +1854,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.privacyRequest":
+		if e.ComplexityRoot.Query.PrivacyRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_privacyRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PrivacyRequest(childComplexity, args["id"].(string)), true
 	case "Query.segment":
 		if e.ComplexityRoot.Query.Segment == nil {
 			break
@@ -1355,6 +1957,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SegmentFilter.OrderedSince(childComplexity), true
 
+	case "SendMessagePayload.channel":
+		if e.ComplexityRoot.SendMessagePayload.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.Channel(childComplexity), true
+	case "SendMessagePayload.messageId":
+		if e.ComplexityRoot.SendMessagePayload.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.MessageID(childComplexity), true
+	case "SendMessagePayload.replayed":
+		if e.ComplexityRoot.SendMessagePayload.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.Replayed(childComplexity), true
+	case "SendMessagePayload.source":
+		if e.ComplexityRoot.SendMessagePayload.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.Source(childComplexity), true
+	case "SendMessagePayload.status":
+		if e.ComplexityRoot.SendMessagePayload.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessagePayload.Status(childComplexity), true
+
 	case "Source.capabilities":
 		if e.ComplexityRoot.Source.Capabilities == nil {
 			break
@@ -1392,6 +2025,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SplitResult.Event(childComplexity), true
+
+	case "Subscription.activity":
+		if e.ComplexityRoot.Subscription.Activity == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_activity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Activity(childComplexity, args["filter"].(*model.ActivityFilter)), true
+	case "Subscription.customerActivity":
+		if e.ComplexityRoot.Subscription.CustomerActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_customerActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CustomerActivity(childComplexity, args["customerId"].(string)), true
 
 	case "TimelineConnection.edges":
 		if e.ComplexityRoot.TimelineConnection.Edges == nil {
@@ -1496,12 +2152,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ActivityFilter", ec.unmarshalInputActivityFilter),
+			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
 			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
 			graphql.NewInputUnmarshaler("IdentifierInput", ec.unmarshalInputIdentifierInput),
 			graphql.NewInputUnmarshaler("LinkIdentityInput", ec.unmarshalInputLinkIdentityInput),
 			graphql.NewInputUnmarshaler("MergeCustomersInput", ec.unmarshalInputMergeCustomersInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
+			graphql.NewInputUnmarshaler("RecordConsentInput", ec.unmarshalInputRecordConsentInput),
+			graphql.NewInputUnmarshaler("RecordInteractionInput", ec.unmarshalInputRecordInteractionInput),
+			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("SplitCustomerInput", ec.unmarshalInputSplitCustomerInput),
+			graphql.NewInputUnmarshaler("TemplateParamInput", ec.unmarshalInputTemplateParamInput),
+			graphql.NewInputUnmarshaler("TimelineFilter", ec.unmarshalInputTimelineFilter),
 			graphql.NewInputUnmarshaler("UnlinkIdentityInput", ec.unmarshalInputUnlinkIdentityInput),
 		)
 	}
@@ -1553,6 +2216,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1578,7 +2258,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/metrics.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
+//go:embed "schema/actions.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1590,11 +2270,15 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "schema/actions.graphqls", Input: sourceData("schema/actions.graphqls"), BuiltIn: false},
 	{Name: "schema/commerce.graphqls", Input: sourceData("schema/commerce.graphqls"), BuiltIn: false},
 	{Name: "schema/customer.graphqls", Input: sourceData("schema/customer.graphqls"), BuiltIn: false},
 	{Name: "schema/identity.graphqls", Input: sourceData("schema/identity.graphqls"), BuiltIn: false},
 	{Name: "schema/interactions.graphqls", Input: sourceData("schema/interactions.graphqls"), BuiltIn: false},
+	{Name: "schema/journey.graphqls", Input: sourceData("schema/journey.graphqls"), BuiltIn: false},
 	{Name: "schema/metrics.graphqls", Input: sourceData("schema/metrics.graphqls"), BuiltIn: false},
+	{Name: "schema/privacy.graphqls", Input: sourceData("schema/privacy.graphqls"), BuiltIn: false},
+	{Name: "schema/realtime.graphqls", Input: sourceData("schema/realtime.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/timeline.graphqls", Input: sourceData("schema/timeline.graphqls"), BuiltIn: false},
@@ -1605,6 +2289,38 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_ActivityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ActivityEvent_id(ctx, field)
+	case "customerId":
+		return ec.fieldContext_ActivityEvent_customerId(ctx, field)
+	case "source":
+		return ec.fieldContext_ActivityEvent_source(ctx, field)
+	case "eventId":
+		return ec.fieldContext_ActivityEvent_eventId(ctx, field)
+	case "eventType":
+		return ec.fieldContext_ActivityEvent_eventType(ctx, field)
+	case "channel":
+		return ec.fieldContext_ActivityEvent_channel(ctx, field)
+	case "type":
+		return ec.fieldContext_ActivityEvent_type(ctx, field)
+	case "direction":
+		return ec.fieldContext_ActivityEvent_direction(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_ActivityEvent_occurredAt(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ActivityEvent_receivedAt(ctx, field)
+	case "summary":
+		return ec.fieldContext_ActivityEvent_summary(ctx, field)
+	case "status":
+		return ec.fieldContext_ActivityEvent_status(ctx, field)
+	case "threadRef":
+		return ec.fieldContext_ActivityEvent_threadRef(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivityEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_Attribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -1613,6 +2329,110 @@ func (ec *executionContext) childFields_Attribute(ctx context.Context, field gra
 		return ec.fieldContext_Attribute_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attribute", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "operationName":
+		return ec.fieldContext_AuditEntry_operationName(ctx, field)
+	case "operationType":
+		return ec.fieldContext_AuditEntry_operationType(ctx, field)
+	case "mutations":
+		return ec.fieldContext_AuditEntry_mutations(ctx, field)
+	case "piiFields":
+		return ec.fieldContext_AuditEntry_piiFields(ctx, field)
+	case "customerIds":
+		return ec.fieldContext_AuditEntry_customerIds(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AuditEntry_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Consent_id(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Consent_purpose(ctx, field)
+	case "channel":
+		return ec.fieldContext_Consent_channel(ctx, field)
+	case "status":
+		return ec.fieldContext_Consent_status(ctx, field)
+	case "source":
+		return ec.fieldContext_Consent_source(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Consent_recordedAt(ctx, field)
+	case "actor":
+		return ec.fieldContext_Consent_actor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
+}
+
+func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Conversation_id(ctx, field)
+	case "channels":
+		return ec.fieldContext_Conversation_channels(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_Conversation_startedAt(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_Conversation_lastActivityAt(ctx, field)
+	case "status":
+		return ec.fieldContext_Conversation_status(ctx, field)
+	case "threadRef":
+		return ec.fieldContext_Conversation_threadRef(ctx, field)
+	case "messages":
+		return ec.fieldContext_Conversation_messages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConversationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConversationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConversationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConversationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1637,6 +2457,14 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_mergedIds(ctx, field)
 	case "identityHistory":
 		return ec.fieldContext_Customer_identityHistory(ctx, field)
+	case "conversations":
+		return ec.fieldContext_Customer_conversations(ctx, field)
+	case "consents":
+		return ec.fieldContext_Customer_consents(ctx, field)
+	case "erasedAt":
+		return ec.fieldContext_Customer_erasedAt(ctx, field)
+	case "emailEngagement":
+		return ec.fieldContext_Customer_emailEngagement(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -1919,6 +2747,50 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PrivacyRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PrivacyRequest_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_PrivacyRequest_kind(ctx, field)
+	case "customerId":
+		return ec.fieldContext_PrivacyRequest_customerId(ctx, field)
+	case "status":
+		return ec.fieldContext_PrivacyRequest_status(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_PrivacyRequest_requestedAt(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_PrivacyRequest_requestedBy(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_PrivacyRequest_completedAt(ctx, field)
+	case "systems":
+		return ec.fieldContext_PrivacyRequest_systems(ctx, field)
+	case "result":
+		return ec.fieldContext_PrivacyRequest_result(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacyRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivacySystemResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "system":
+		return ec.fieldContext_PrivacySystemResult_system(ctx, field)
+	case "status":
+		return ec.fieldContext_PrivacySystemResult_status(ctx, field)
+	case "keys":
+		return ec.fieldContext_PrivacySystemResult_keys(ctx, field)
+	case "attempts":
+		return ec.fieldContext_PrivacySystemResult_attempts(ctx, field)
+	case "lastErrorCode":
+		return ec.fieldContext_PrivacySystemResult_lastErrorCode(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_PrivacySystemResult_nextAttemptAt(ctx, field)
+	case "doneAt":
+		return ec.fieldContext_PrivacySystemResult_doneAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacySystemResult", field.Name)
+}
+
 func (ec *executionContext) childFields_Profile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "givenName":
@@ -2029,6 +2901,22 @@ func (ec *executionContext) childFields_SegmentFilter(ctx context.Context, field
 		return ec.fieldContext_SegmentFilter_minSpend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SegmentFilter", field.Name)
+}
+
+func (ec *executionContext) childFields_SendMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "messageId":
+		return ec.fieldContext_SendMessagePayload_messageId(ctx, field)
+	case "status":
+		return ec.fieldContext_SendMessagePayload_status(ctx, field)
+	case "channel":
+		return ec.fieldContext_SendMessagePayload_channel(ctx, field)
+	case "source":
+		return ec.fieldContext_SendMessagePayload_source(ctx, field)
+	case "replayed":
+		return ec.fieldContext_SendMessagePayload_replayed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendMessagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -9,8 +9,11 @@ import (
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/apperr"
+	"github.com/harmonyhq/harmony/internal/audit"
+	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/privacy"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 )
@@ -41,6 +44,17 @@ type Resolver struct {
 	StaleAfter time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
+	// Privacy runs erasure and export requests; nil refuses them.
+	Privacy *privacy.Service
+	// Audit is where the server's audit extension writes; nil writes none.
+	Audit *audit.Log
+	// ConversationWindow is how long after a conversation's last activity
+	// a contact without a shared thread reference still joins it
+	// (journey.conversation_window); journey.DefaultWindow when zero.
+	ConversationWindow time.Duration
+	// Bus carries stored webhook events to subscriptions; nil refuses
+	// them.
+	Bus bus.Bus
 }
 
 // Limits of list arguments and of the data metrics rest on.

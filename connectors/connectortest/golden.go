@@ -112,7 +112,7 @@ func runCase(t *testing.T, dir string, env connectors.Env) {
 	var call Call
 	readYAML(t, filepath.Join(dir, "call.yaml"), &call)
 	var exchanges []Exchange
-	if data, err := os.ReadFile(filepath.Join(dir, "upstream.json")); err == nil {
+	if data, err := os.ReadFile(filepath.Join(dir, "upstream.json")); err == nil { //nolint:gosec // G304: the test names its case directories
 		if err := json.Unmarshal(data, &exchanges); err != nil {
 			t.Fatalf("upstream.json: %v", err)
 		}
@@ -120,7 +120,7 @@ func runCase(t *testing.T, dir string, env connectors.Env) {
 		t.Fatal(err)
 	}
 	replay := newReplay(t, exchanges)
-	cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml")) //nolint:gosec // G304: the test names its case directories
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func runCase(t *testing.T, dir string, env connectors.Env) {
 	got, callErr := invoke(t, conn, call)
 	replay.check(t)
 
-	expErr, errFile := os.ReadFile(filepath.Join(dir, "expected.err"))
+	expErr, errFile := os.ReadFile(filepath.Join(dir, "expected.err")) //nolint:gosec // G304: the test names its case directories
 	if errFile == nil {
 		code, text, _ := strings.Cut(strings.TrimSpace(string(expErr)), "\n")
 		var ce *connectors.Error
@@ -164,12 +164,12 @@ func runCase(t *testing.T, dir string, env connectors.Env) {
 	out = append(out, '\n')
 	path := filepath.Join(dir, "expected.json")
 	if *update {
-		if err := os.WriteFile(path, out, 0o600); err != nil {
+		if err := os.WriteFile(path, out, 0o600); err != nil { //nolint:gosec // G703: go test -update rewrites the case's own file
 			t.Fatal(err)
 		}
 		return
 	}
-	want, err := os.ReadFile(path)
+	want, err := os.ReadFile(path) //nolint:gosec // G304: the case's own expected.json
 	if err != nil {
 		t.Fatalf("%v (run go test -update to write it)", err)
 	}
@@ -209,7 +209,7 @@ func messages(raw json.RawMessage) []string {
 
 func readYAML(t *testing.T, path string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // G304: the case's own call.yaml
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func sanitizeCode(s string) string {
 		return "refused"
 	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_') {
+		if (r < 'a' || r > 'z') && r != '_' {
 			return "refused"
 		}
 	}

@@ -1,6 +1,7 @@
 package mongodb_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -35,7 +36,8 @@ func TestConfigErrors(t *testing.T) {
 				_ = c.Close()
 				t.Fatal("built, want an error")
 			}
-			ce, ok := err.(*connectors.ConfigError)
+			var ce *connectors.ConfigError
+			ok := errors.As(err, &ce)
 			if !ok {
 				t.Fatalf("error %T %v, want *connectors.ConfigError", err, err)
 			}

@@ -141,7 +141,7 @@ func scalar(n *yaml.Node, key string, used map[string]bool) (any, error) {
 
 func isWord(s string) bool {
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_') {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && r != '_' {
 			return false
 		}
 	}

@@ -72,7 +72,7 @@ var (
 
 // provisionSend compiles the send endpoint.
 func (c *Connector) provisionSend() error {
-	e := c.Config.Send
+	e := c.Send
 	if e == nil {
 		return nil
 	}

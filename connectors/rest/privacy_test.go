@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -134,7 +135,8 @@ func TestEraseConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := connectortest.TryBuild("rest", "base_url: http://127.0.0.1:1\n"+tt.cfg, connectors.Env{})
-			ce, ok := err.(*connectors.ConfigError)
+			var ce *connectors.ConfigError
+			ok := errors.As(err, &ce)
 			if !ok || ce.Key != tt.key {
 				t.Fatalf("error = %v, want one on %s", err, tt.key)
 			}

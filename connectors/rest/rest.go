@@ -63,7 +63,8 @@ type ProfilesEndpoint struct {
 
 // Pagination says how list_profiles pages.
 type Pagination struct {
-	// Style is cursor, page or offset.
+	// Style is cursor, page, offset or link (the next page's URL in the
+	// response's Link header, rel="next", as GitHub and Shopify send it).
 	Style string `yaml:"style"`
 	// Next is the JSONPath of the next page's cursor in a response (cursor
 	// style); empty or absent means the last page.
@@ -78,6 +79,7 @@ const (
 	PageCursor = "cursor" // the response names the next page's cursor
 	PageNumber = "page"   // pages numbered from 1; cursor is the number
 	PageOffset = "offset" // cursor is the offset of the first record
+	PageLink   = "link"   // the Link header's rel="next" URL; cursor is that URL
 )
 
 // ListProfilesEndpoint serves connectors.ProfileLister.
@@ -89,14 +91,18 @@ type ListProfilesEndpoint struct {
 
 // OrdersEndpoint serves connectors.OrderSource.
 type OrdersEndpoint struct {
-	Request              `yaml:",inline"`
+	Request `yaml:",inline"`
+	// PerKey makes one request per key ({{.Key}} in the path or body)
+	// instead of one per batch.
 	PerKey               bool `yaml:"per_key"`
 	jsonmap.OrderMapping `yaml:",inline"`
 }
 
 // InteractionsEndpoint serves connectors.InteractionSource.
 type InteractionsEndpoint struct {
-	Request                    `yaml:",inline"`
+	Request `yaml:",inline"`
+	// PerKey makes one request per key ({{.Key}} in the path or body)
+	// instead of one per batch.
 	PerKey                     bool `yaml:"per_key"`
 	jsonmap.InteractionMapping `yaml:",inline"`
 }
@@ -133,6 +139,15 @@ type Config struct {
 	Orders       *OrdersEndpoint       `yaml:"orders"`
 	Interactions *InteractionsEndpoint `yaml:"interactions"`
 	Lookup       *LookupEndpoint       `yaml:"lookup"`
+	// Erase deletes customers' records for privacy (erasure) requests.
+	Erase *EraseEndpoint `yaml:"erase"`
+	// Export reads everything held about customers for privacy (export)
+	// requests.
+	Export *ExportEndpoint `yaml:"export"`
+	// Events maps the system's webhook deliveries (see EventsBlock).
+	Events *EventsBlock `yaml:"events"`
+	// Send sends messages to customers (see SendEndpoint).
+	Send *SendEndpoint `yaml:"send"`
 }
 
 // Connector is a rest instance: its configuration and what Provision
@@ -147,6 +162,10 @@ type Connector struct {
 	orders       *windowedEP[connectors.Order]
 	interactions *windowedEP[connectors.Interaction]
 	lookup       *lookupEP
+	erase        *eraseEP
+	export       *exportEP
+	events       *jsonmap.Events
+	send         *sendEP
 }
 
 type profilesEP struct {
@@ -175,6 +194,7 @@ var (
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
 	_ connectors.ProfileFinder      = (*Connector)(nil)
+	_ connectors.EventParser        = (*Connector)(nil)
 	_ connectors.CapabilityReporter = (*Connector)(nil)
 	_ connectors.Provisioner        = (*Connector)(nil)
 	_ connectors.Validator          = (*Connector)(nil)
@@ -197,6 +217,18 @@ func (c *Connector) Capabilities() []connectors.Capability {
 	}
 	if c.Lookup != nil {
 		caps = append(caps, connectors.CapLookup)
+	}
+	if c.Config.Erase != nil {
+		caps = append(caps, connectors.CapErase)
+	}
+	if c.Config.Export != nil {
+		caps = append(caps, connectors.CapExport)
+	}
+	if c.Events != nil {
+		caps = append(caps, connectors.CapEvents)
+	}
+	if c.Send != nil {
+		caps = append(caps, connectors.CapSend)
 	}
 	return caps
 }
@@ -231,7 +263,7 @@ func (c *Connector) Validate() error {
 		return connectors.Invalid("max_response_bytes", "must not be negative")
 	}
 	if len(c.Capabilities()) == 0 {
-		return connectors.Invalid("", "configure at least one endpoint (profiles, list_profiles, orders, interactions, lookup)")
+		return connectors.Invalid("", "configure at least one endpoint (profiles, list_profiles, orders, interactions, lookup) or events")
 	}
 	if e := c.Lookup; e != nil {
 		if len(e.Kinds) == 0 {
@@ -297,14 +329,14 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 			if e.Pagination.Next == "" {
 				return connectors.Invalid("list_profiles.pagination.next", "required for style cursor")
 			}
-		case PageNumber, PageOffset:
+		case PageNumber, PageOffset, PageLink:
 			if e.Pagination.Next != "" {
 				return connectors.Invalid("list_profiles.pagination.next", "only used by style cursor")
 			}
 		case "":
-			return connectors.Invalid("list_profiles.pagination.style", "required: cursor, page or offset")
+			return connectors.Invalid("list_profiles.pagination.style", "required: cursor, page, offset or link")
 		default:
-			return connectors.Invalid("list_profiles.pagination.style", "must be cursor, page or offset")
+			return connectors.Invalid("list_profiles.pagination.style", "must be cursor, page, offset or link")
 		}
 		if ep.next, err = jsonmap.CompilePath("list_profiles.pagination.next", e.Pagination.Next); err != nil {
 			return err
@@ -357,6 +389,19 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		}
 		c.lookup.req, c.lookup.m = req, m
 	}
+	if err := c.provisionPrivacy(); err != nil {
+		return err
+	}
+	if err := c.provisionSend(); err != nil {
+		return err
+	}
+	if e := c.Events; e != nil {
+		m, err := e.Compile("events")
+		if err != nil {
+			return err
+		}
+		c.events = m
+	}
 	return nil
 }
 
@@ -390,7 +435,10 @@ func (c *Connector) compileRequest(prefix string, r Request, perKey bool) (*requ
 			out.method = http.MethodPost
 		}
 	}
-	if out.method != http.MethodGet && out.method != http.MethodPost {
+	if !privacyMethodOK(prefix, out.method) {
+		if prefix == "erase" {
+			return nil, connectors.Invalid(prefix+".method", "must be GET, POST or DELETE")
+		}
 		return nil, connectors.Invalid(prefix+".method", "must be GET or POST")
 	}
 	if r.Path == "" {
@@ -492,14 +540,24 @@ func (c *Connector) Close() error { return nil }
 // call sends one rendered request and decodes its JSON answer. notFound is
 // true for a 404 when allow404 is set.
 func (c *Connector) call(ctx context.Context, r *request, d TemplateData, allow404 bool) (doc any, notFound bool, err error) {
+	doc, _, notFound, err = c.callAt(ctx, r, d, nil, allow404)
+	return doc, notFound, err
+}
+
+// callAt is call with the response's headers; a non-nil at replaces the
+// rendered path and query (a Link pagination URL, already checked to be on
+// the base URL's host).
+func (c *Connector) callAt(ctx context.Context, r *request, d TemplateData, at *url.URL, allow404 bool) (doc any, hdr http.Header, notFound bool, err error) {
 	desc := describe(r.method, r.pathSrc)
 	rd, err := r.render(d)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	u, err := c.resolve(rd.path, rd.query)
-	if err != nil {
-		return nil, false, connectors.Errorf(connectors.CodeInternal, "%s: %v", desc, err)
+	u := at
+	if u == nil {
+		if u, err = c.resolve(rd.path, rd.query); err != nil {
+			return nil, nil, false, connectors.Errorf(connectors.CodeInternal, "%s: %v", desc, err)
+		}
 	}
 	var req *http.Request
 	if rd.body != nil {
@@ -508,7 +566,7 @@ func (c *Connector) call(ctx context.Context, r *request, d TemplateData, allow4
 		req, err = http.NewRequestWithContext(ctx, r.method, u.String(), nil)
 	}
 	if err != nil {
-		return nil, false, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
+		return nil, nil, false, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
 	}
 	req.Header.Set("Accept", "application/json")
 	if rd.body != nil {
@@ -517,22 +575,25 @@ func (c *Connector) call(ctx context.Context, r *request, d TemplateData, allow4
 	for name, v := range c.Headers {
 		req.Header.Set(name, v.Reveal())
 	}
-	c.Auth.Apply(req)
-	status, raw, err := httpauth.Do(ctx, c.client, req, desc, c.MaxResponseBytes)
+	if err := c.Auth.Authorize(ctx, c.client, req); err != nil {
+		return nil, nil, false, err
+	}
+	status, hdr, raw, err := httpauth.DoResponse(ctx, c.client, req, desc, c.MaxResponseBytes)
+	c.Auth.Observe(status)
 	if err != nil {
 		if allow404 && status == http.StatusNotFound {
-			return nil, true, nil
+			return nil, hdr, true, nil
 		}
-		return nil, false, err
+		return nil, hdr, false, err
 	}
 	if status == http.StatusNoContent || len(strings.TrimSpace(string(raw))) == 0 {
-		return nil, false, nil
+		return nil, hdr, false, nil
 	}
 	doc, err = jsonmap.DecodeBytes(raw)
 	if err != nil {
-		return nil, false, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
+		return nil, hdr, false, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
 	}
-	return doc, false, nil
+	return doc, hdr, false, nil
 }
 
 // Format implements fmt.Formatter: every verb prints the same short

@@ -22,12 +22,162 @@ type TimelinePayload interface {
 	IsTimelinePayload()
 }
 
+// An event a channel system reported through its webhook, after Harmony stored
+// it.
+type ActivityEvent struct {
+	// The stored event's ID.
+	ID string `json:"id"`
+	// The customer the event belongs to (the survivor of any merge); null when no customer could be found for it.
+	CustomerID *string `json:"customerId,omitempty"`
+	// The system (connector name) that sent it.
+	Source string `json:"source"`
+	// The system's own event ID.
+	EventID string `json:"eventId"`
+	// The system's event type (`message.created`, `ticket.solved`…), when it says.
+	EventType *string `json:"eventType,omitempty"`
+	// The channel of the contact the event reports; null when it reports none.
+	Channel *Channel `json:"channel,omitempty"`
+	// What kind of contact it reports; null when it reports none.
+	Type *InteractionType `json:"type,omitempty"`
+	// Who started the contact, when the system says.
+	Direction *Direction `json:"direction,omitempty"`
+	// When the contact happened; when the event was received if the system does not say.
+	OccurredAt time.Time `json:"occurredAt"`
+	// When Harmony received the event.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// A short line about the contact (a message preview, a subject).
+	Summary *string `json:"summary,omitempty"`
+	// The system's status of the contact (`open`, `solved`…).
+	Status *string `json:"status,omitempty"`
+	// A reference shared by the contacts of one conversation.
+	ThreadRef *string `json:"threadRef,omitempty"`
+}
+
+// Selects live events. Each non-empty list must contain the event's value; an
+// event without a contact (no channel or type) passes only filters that do not
+// name channels or types.
+type ActivityFilter struct {
+	// Events on these channels.
+	Channels []Channel `json:"channels,omitempty"`
+	// Events reporting these kinds of contact.
+	Types []InteractionType `json:"types,omitempty"`
+	// Events from these systems (connector names).
+	Sources []string `json:"sources,omitempty"`
+}
+
 // A name and a value that a system holds beyond Harmony's own fields.
 type Attribute struct {
 	// The system's name for the fact.
 	Name string `json:"name"`
 	// The value as the system gives it.
 	Value string `json:"value"`
+}
+
+// A named fact given with a recorded interaction.
+type AttributeInput struct {
+	// The fact's name.
+	Name string `json:"name"`
+	// Its value.
+	Value string `json:"value"`
+}
+
+// One operation that read personal data or changed something: who, what and
+// when, never the values read or the variables sent.
+type AuditEntry struct {
+	// The entry's ID (`aud_…`); entries sort by it, newest last.
+	ID string `json:"id"`
+	// When the operation started.
+	At time.Time `json:"at"`
+	// Who: the caller's identity.
+	Actor string `json:"actor"`
+	// The operation's name, when the client gave one.
+	OperationName *string `json:"operationName,omitempty"`
+	// `query`, `mutation` or `subscription`.
+	OperationType string `json:"operationType"`
+	// The mutations run, as `Mutation.field`.
+	Mutations []string `json:"mutations"`
+	// The personal-data fields read, as `Type.field` coordinates.
+	PiiFields []string `json:"piiFields"`
+	// The customers whose personal data was read or changed (IDs only).
+	CustomerIds []string `json:"customerIds"`
+	// The request ID of the HTTP request, when the client or a proxy sent one.
+	RequestID *string `json:"requestId,omitempty"`
+}
+
+// A page of the audit log, newest first.
+type AuditEntryConnection struct {
+	// The entries of this page.
+	Edges []AuditEntryEdge `json:"edges"`
+	// Where this page sits.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An audit entry and its position.
+type AuditEntryEdge struct {
+	// Opaque position; pass it as `after` to continue.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node AuditEntry `json:"node"`
+}
+
+// One consent record: a customer gave or withdrew consent for a purpose, on a
+// channel or on all of them. Records are never changed: the newest for a
+// purpose and channel wins and the older ones stay as history.
+type Consent struct {
+	// The record's ID (`cns_…`).
+	ID string `json:"id"`
+	// The purpose.
+	Purpose Purpose `json:"purpose"`
+	// The channel, null when the record applies to every channel.
+	Channel *Channel `json:"channel,omitempty"`
+	// Given or withdrawn.
+	Status ConsentStatus `json:"status"`
+	// Where the consent was collected (a system or form name, `web-signup`).
+	Source string `json:"source"`
+	// When the customer gave or withdrew it.
+	RecordedAt time.Time `json:"recordedAt"`
+	// Who recorded it: the caller's identity.
+	Actor string `json:"actor"`
+}
+
+// A conversation across channels: the interactions of one customer that belong
+// together. Two interactions are in one thread when they carry the same
+// `threadRef` (whatever the systems), or, when an interaction has no shared
+// reference, when it is on a service channel (chat, WhatsApp, phone, e-mail
+// tickets) and happened within the configured `journey.conversation_window`
+// (48 hours by default) of the thread's last activity. Marketing e-mails,
+// visits and orders are never threaded.
+type Conversation struct {
+	// Stable ID of the thread, derived from its first interaction's source and ID: no personal data.
+	ID string `json:"id"`
+	// The channels the conversation went through, in the order it first used them.
+	Channels []Channel `json:"channels"`
+	// When its first interaction happened.
+	StartedAt time.Time `json:"startedAt"`
+	// When its last interaction happened.
+	LastActivityAt time.Time `json:"lastActivityAt"`
+	// OPEN or CLOSED, as defined on ConversationStatus.
+	Status ConversationStatus `json:"status"`
+	// The shared reference of its interactions, when they have one.
+	ThreadRef *string `json:"threadRef,omitempty"`
+	// Its interactions, oldest first, each with its own channel and source.
+	Messages []Interaction `json:"messages"`
+}
+
+// A page of conversations.
+type ConversationConnection struct {
+	// The conversations of this page, the most recently active first.
+	Edges []ConversationEdge `json:"edges"`
+	// Where this page sits.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A conversation and its position.
+type ConversationEdge struct {
+	// Opaque position of this conversation; pass it as `after` to continue.
+	Cursor string `json:"cursor"`
+	// The conversation.
+	Node Conversation `json:"node"`
 }
 
 // A page of customers.
@@ -355,6 +505,49 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A request to erase or export one customer's data.
+type PrivacyRequest struct {
+	// The request's ID (`prq_…`).
+	ID string `json:"id"`
+	// Erasure or export.
+	Kind PrivacyRequestKind `json:"kind"`
+	// The customer it is about.
+	CustomerID string `json:"customerId"`
+	// Where it stands as a whole.
+	Status PrivacyRequestStatus `json:"status"`
+	// When it was asked.
+	RequestedAt time.Time `json:"requestedAt"`
+	// Who asked: the caller's identity.
+	RequestedBy string `json:"requestedBy"`
+	// When every system was done or had nothing to do; null until then.
+	CompletedAt *time.Time `json:"completedAt,omitempty"`
+	// One entry per system, the profile store (`harmony`) included, in
+	// configuration order.
+	Systems []PrivacySystemResult `json:"systems"`
+	// For an export that is done: the customer's data as a JSON document, with
+	// the profile store's part under `harmony` and each system's records under
+	// its name. Null otherwise.
+	Result *string `json:"result,omitempty"`
+}
+
+// Where a privacy request stands in one system.
+type PrivacySystemResult struct {
+	// The system (connector name), or `harmony` for the profile store.
+	System string `json:"system"`
+	// Where it stands.
+	Status PrivacySystemStatus `json:"status"`
+	// How many native keys of the customer the system holds.
+	Keys int `json:"keys"`
+	// How many times the system was asked.
+	Attempts int `json:"attempts"`
+	// The failure code of the last failed attempt (`UPSTREAM_UNAVAILABLE`…).
+	LastErrorCode *string `json:"lastErrorCode,omitempty"`
+	// When the next retry is due, while failed with attempts left.
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// When the system was done.
+	DoneAt *time.Time `json:"doneAt,omitempty"`
+}
+
 // The golden profile. A field is null when no system has a value for it.
 type Profile struct {
 	// Given (first) name.
@@ -431,6 +624,46 @@ type ProfileValue struct {
 type Query struct {
 }
 
+// Input of `recordConsent`.
+type RecordConsentInput struct {
+	// The customer (`cus_…`); a merged-away ID records on its survivor.
+	CustomerID string `json:"customerId"`
+	// The purpose.
+	Purpose Purpose `json:"purpose"`
+	// The channel; omitted for every channel.
+	Channel *Channel `json:"channel,omitempty"`
+	// Given or withdrawn.
+	Status ConsentStatus `json:"status"`
+	// Where it was collected, 1 to 80 characters. Do not put personal data here.
+	Source string `json:"source"`
+	// When the customer gave or withdrew it; now when omitted. Not in the future.
+	RecordedAt *time.Time `json:"recordedAt,omitempty"`
+}
+
+// An interaction to record: an agent's note or a contact that happened outside
+// the connected systems (a store visit, a call from a personal phone).
+type RecordInteractionInput struct {
+	// The customer (`cus_…`).
+	CustomerID string `json:"customerId"`
+	// The channel it happened on.
+	Channel Channel `json:"channel"`
+	// What kind of contact it was.
+	Type InteractionType `json:"type"`
+	// Who started it.
+	Direction *Direction `json:"direction,omitempty"`
+	// When it happened; now when omitted. Not more than 5 minutes in the future.
+	OccurredAt *time.Time `json:"occurredAt,omitempty"`
+	// A short line about it (at most 500 characters).
+	Summary *string `json:"summary,omitempty"`
+	// The thread it continues, as other systems' interactions carry it (`threadRef`).
+	ThreadRef *string `json:"threadRef,omitempty"`
+	// Other facts (at most 20, names up to 64 characters, values up to 500).
+	Attributes []AttributeInput `json:"attributes,omitempty"`
+	// A key the client chooses to make the call idempotent: recording again with
+	// the same `clientId` returns the first record instead of adding one.
+	ClientID *string `json:"clientId,omitempty"`
+}
+
 // A saved customer filter for analysts.
 type Segment struct {
 	// The segment's ID (`seg_…`).
@@ -461,13 +694,50 @@ type SegmentFilter struct {
 	MinSpend *Money `json:"minSpend,omitempty"`
 }
 
+// Input of `sendMessage`. Give either `body` or `template` (with `params`).
+type SendMessageInput struct {
+	// The customer (`cus_…`); a merged-away ID sends to its survivor.
+	CustomerID string `json:"customerId"`
+	// The channel to send on: EMAIL, WHATSAPP, SMS or CHAT.
+	Channel Channel `json:"channel"`
+	// The message text, 1 to 4096 characters. It is sent as is and never logged or stored.
+	Body *string `json:"body,omitempty"`
+	// The name of a template the sending system renders, instead of `body`.
+	Template *string `json:"template,omitempty"`
+	// The template's parameters.
+	Params []TemplateParamInput `json:"params,omitempty"`
+	// What the message is for. The customer must have consented to it on the
+	// channel (or on every channel); without that consent nothing is sent and
+	// the mutation fails with `CONSENT_REQUIRED`.
+	Purpose *Purpose `json:"purpose,omitempty"`
+	// Identifies the message across retries, 1 to 128 characters: a second
+	// `sendMessage` with the same key for the same customer and channel sends
+	// nothing and answers what the first one did. Generated when omitted (then
+	// a retry may send twice).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// What `sendMessage` did.
+type SendMessagePayload struct {
+	// The sending system's ID of the message.
+	MessageID string `json:"messageId"`
+	// The sending system's status of the message (`queued`, `sent`...).
+	Status string `json:"status"`
+	// The channel it was sent on.
+	Channel Channel `json:"channel"`
+	// The connector (system) that sent it.
+	Source string `json:"source"`
+	// True when an earlier call with the same idempotency key sent it, and this one sent nothing.
+	Replayed bool `json:"replayed"`
+}
+
 // A channel system wired into the gateway through a connector.
 type Source struct {
 	// The instance name from the configuration (`crm`, `shop`).
 	Name string `json:"name"`
 	// The connector kind (`rest`, `graphql`, `sql`).
 	Kind string `json:"kind"`
-	// What the source can answer: `profiles`, `list_profiles`, `lookup` (find records by identifier), `orders`, `interactions`.
+	// What the source can answer: `profiles`, `list_profiles`, `lookup` (find records by identifier), `orders`, `interactions`, `erase` and `export` (privacy requests).
 	Capabilities []string `json:"capabilities"`
 }
 
@@ -489,6 +759,22 @@ type SplitResult struct {
 	Changed bool `json:"changed"`
 	// The split's history event.
 	Event *IdentityEvent `json:"event,omitempty"`
+}
+
+// Live events: what the channel systems report through their webhooks, as they
+// arrive, over `graphql-transport-ws` or server-sent events (`POST /graphql`
+// with `Accept: text/event-stream`). Events are delivered at most once; a
+// subscriber that does not keep up loses its oldest events, and every
+// subscription ends when the gateway shuts down (see docs/realtime.md).
+type Subscription struct {
+}
+
+// One parameter of a message template.
+type TemplateParamInput struct {
+	// The parameter's name, as the template names it.
+	Name string `json:"name"`
+	// The parameter's value.
+	Value string `json:"value"`
 }
 
 // A page of the customer's journey.
@@ -526,6 +812,24 @@ type TimelineEntry struct {
 	Summary string `json:"summary"`
 	// The full order or interaction.
 	Payload TimelinePayload `json:"payload"`
+}
+
+// What a timeline page keeps. Every bound given must hold for an entry to be
+// shown; an empty list is refused with `BAD_USER_INPUT`. The time bounds are
+// passed to every system with the read, never applied to whole histories; the
+// channel and kind filters are applied to what each system answers (and to the
+// stored activity in the store query), so a filtered page may cost more reads
+// than an unfiltered one but never reads a history whole. A cursor is only
+// valid with the filter it was made with.
+type TimelineFilter struct {
+	// Only entries on these channels.
+	Channels []Channel `json:"channels,omitempty"`
+	// Only entries of these kinds.
+	Kinds []TimelineKind `json:"kinds,omitempty"`
+	// Only entries that happened at or after this instant.
+	Since *time.Time `json:"since,omitempty"`
+	// Only entries that happened at or before this instant.
+	Until *time.Time `json:"until,omitempty"`
 }
 
 // A source missing from a timeline page.
@@ -622,6 +926,122 @@ func (e *Channel) UnmarshalJSON(b []byte) error {
 }
 
 func (e Channel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a consent record gives or withdraws consent.
+type ConsentStatus string
+
+const (
+	// The customer agreed.
+	ConsentStatusGranted ConsentStatus = "GRANTED"
+	// The customer refused or withdrew an earlier agreement.
+	ConsentStatusWithdrawn ConsentStatus = "WITHDRAWN"
+)
+
+var AllConsentStatus = []ConsentStatus{
+	ConsentStatusGranted,
+	ConsentStatusWithdrawn,
+}
+
+func (e ConsentStatus) IsValid() bool {
+	switch e {
+	case ConsentStatusGranted, ConsentStatusWithdrawn:
+		return true
+	}
+	return false
+}
+
+func (e ConsentStatus) String() string {
+	return string(e)
+}
+
+func (e *ConsentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentStatus", str)
+	}
+	return nil
+}
+
+func (e ConsentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a conversation is still going on.
+type ConversationStatus string
+
+const (
+	// Its last contact is still open (or has no status) and it is inside the conversation window.
+	ConversationStatusOpen ConversationStatus = "OPEN"
+	// Its last contact is closed (`solved`, `closed`, `done`, `resolved`), or nothing happened on it for longer than the conversation window.
+	ConversationStatusClosed ConversationStatus = "CLOSED"
+)
+
+var AllConversationStatus = []ConversationStatus{
+	ConversationStatusOpen,
+	ConversationStatusClosed,
+}
+
+func (e ConversationStatus) IsValid() bool {
+	switch e {
+	case ConversationStatusOpen, ConversationStatusClosed:
+		return true
+	}
+	return false
+}
+
+func (e ConversationStatus) String() string {
+	return string(e)
+}
+
+func (e *ConversationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationStatus", str)
+	}
+	return nil
+}
+
+func (e ConversationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1224,6 +1644,261 @@ func (e *PiiKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e PiiKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a privacy request asks.
+type PrivacyRequestKind string
+
+const (
+	// Erase the customer's data in every system and anonymise the profile store.
+	PrivacyRequestKindErasure PrivacyRequestKind = "ERASURE"
+	// Collect the customer's data from every system.
+	PrivacyRequestKindExport PrivacyRequestKind = "EXPORT"
+)
+
+var AllPrivacyRequestKind = []PrivacyRequestKind{
+	PrivacyRequestKindErasure,
+	PrivacyRequestKindExport,
+}
+
+func (e PrivacyRequestKind) IsValid() bool {
+	switch e {
+	case PrivacyRequestKindErasure, PrivacyRequestKindExport:
+		return true
+	}
+	return false
+}
+
+func (e PrivacyRequestKind) String() string {
+	return string(e)
+}
+
+func (e *PrivacyRequestKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PrivacyRequestKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PrivacyRequestKind", str)
+	}
+	return nil
+}
+
+func (e PrivacyRequestKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PrivacyRequestKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PrivacyRequestKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a privacy request stands as a whole.
+type PrivacyRequestStatus string
+
+const (
+	// At least one system has not been asked yet, or failed and waits for a retry.
+	PrivacyRequestStatusPending PrivacyRequestStatus = "PENDING"
+	// Every system is done, had nothing to do, or must be handled by hand (`MANUAL`).
+	PrivacyRequestStatusDone PrivacyRequestStatus = "DONE"
+	// At least one system still failed after its last attempt; see `systems`.
+	PrivacyRequestStatusFailed PrivacyRequestStatus = "FAILED"
+)
+
+var AllPrivacyRequestStatus = []PrivacyRequestStatus{
+	PrivacyRequestStatusPending,
+	PrivacyRequestStatusDone,
+	PrivacyRequestStatusFailed,
+}
+
+func (e PrivacyRequestStatus) IsValid() bool {
+	switch e {
+	case PrivacyRequestStatusPending, PrivacyRequestStatusDone, PrivacyRequestStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e PrivacyRequestStatus) String() string {
+	return string(e)
+}
+
+func (e *PrivacyRequestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PrivacyRequestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PrivacyRequestStatus", str)
+	}
+	return nil
+}
+
+func (e PrivacyRequestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PrivacyRequestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PrivacyRequestStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a privacy request stands in one system.
+type PrivacySystemStatus string
+
+const (
+	// Not asked yet.
+	PrivacySystemStatusPending PrivacySystemStatus = "PENDING"
+	// Done: the system erased (or exported) the customer's records.
+	PrivacySystemStatusDone PrivacySystemStatus = "DONE"
+	// The last attempt failed; `lastErrorCode` says why. While `nextAttemptAt`
+	// is set the system is asked again then, with exponential backoff; after
+	// the last attempt it stays FAILED (and is logged) for a person to handle:
+	// a failure is never dropped silently.
+	PrivacySystemStatusFailed PrivacySystemStatus = "FAILED"
+	// The system holds no record of the customer.
+	PrivacySystemStatusNotApplicable PrivacySystemStatus = "NOT_APPLICABLE"
+	// The system holds records of the customer but its connector cannot erase
+	// (or export): it must be done in that system by hand.
+	PrivacySystemStatusManual PrivacySystemStatus = "MANUAL"
+)
+
+var AllPrivacySystemStatus = []PrivacySystemStatus{
+	PrivacySystemStatusPending,
+	PrivacySystemStatusDone,
+	PrivacySystemStatusFailed,
+	PrivacySystemStatusNotApplicable,
+	PrivacySystemStatusManual,
+}
+
+func (e PrivacySystemStatus) IsValid() bool {
+	switch e {
+	case PrivacySystemStatusPending, PrivacySystemStatusDone, PrivacySystemStatusFailed, PrivacySystemStatusNotApplicable, PrivacySystemStatusManual:
+		return true
+	}
+	return false
+}
+
+func (e PrivacySystemStatus) String() string {
+	return string(e)
+}
+
+func (e *PrivacySystemStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PrivacySystemStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PrivacySystemStatus", str)
+	}
+	return nil
+}
+
+func (e PrivacySystemStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PrivacySystemStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PrivacySystemStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why the company uses a customer's data. Consent is given or withdrawn per
+// purpose, on one channel or on all of them.
+type Purpose string
+
+const (
+	// Promotional messages and campaigns, and the engagement data they produce.
+	PurposeMarketing Purpose = "MARKETING"
+	// Messages the customer needs: orders, deliveries, support answers.
+	PurposeService Purpose = "SERVICE"
+	// Measuring and modelling behaviour in aggregate.
+	PurposeAnalytics Purpose = "ANALYTICS"
+	// Tailoring content and offers to the customer.
+	PurposePersonalization Purpose = "PERSONALIZATION"
+)
+
+var AllPurpose = []Purpose{
+	PurposeMarketing,
+	PurposeService,
+	PurposeAnalytics,
+	PurposePersonalization,
+}
+
+func (e Purpose) IsValid() bool {
+	switch e {
+	case PurposeMarketing, PurposeService, PurposeAnalytics, PurposePersonalization:
+		return true
+	}
+	return false
+}
+
+func (e Purpose) String() string {
+	return string(e)
+}
+
+func (e *Purpose) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Purpose(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Purpose", str)
+	}
+	return nil
+}
+
+func (e Purpose) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Purpose) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Purpose) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/auth"
+	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/caller"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/identity"
@@ -24,6 +26,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/embedded"
+	"github.com/harmonyhq/harmony/internal/webhook"
 	"github.com/harmonyhq/harmony/resolvers"
 
 	// The built-in connector kinds.
@@ -48,10 +51,18 @@ type Gateway struct {
 	Linker   *identity.Linker
 	Indexer  *search.Indexer
 	Registry *prometheus.Registry
+	// Bus carries stored webhook events to subscribers.
+	Bus bus.Bus
 
 	log      *slog.Logger
+	client   *http.Client     // handed to HTTP connectors
+	metrics  *sources.Metrics // shared by every generation of sources
+	webhooks *webhook.Handler
+	reloads  reloadState   // reload.go
+	privacy  *privacyParts // privacy.go
 	auth     *auth.Authenticator
 	embedded *embedded.Server
+	server   *server.Server
 	synced   atomic.Bool
 }
 
@@ -103,20 +114,11 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		authenticate = g.auth.Authenticate
 		log.Info("auth: configured", "api_keys", len(cfg.Auth.APIKeys), "jwt", cfg.Auth.JWT != nil)
 	}
-	metrics := sources.NewMetrics(g.Registry)
-	var list []*sources.Source
-	for i, cn := range cfg.Connectors {
-		env := connectors.Env{Name: cn.Name, Logger: log.With("connector", cn.Name), HTTPClient: client, BaseDir: cfg.Dir()}
-		conn, err := connectors.Build(ctx, cn.Kind, &cn.Config, env)
-		if err != nil {
-			for _, s := range list {
-				_ = s.Close()
-			}
-			return cfg.ConnectorError(i, err)
-		}
-		list = append(list, sources.New(cn.Name, cn.Kind, conn, sources.Options{
-			Timeout: cn.Timeout, MaxBatch: cn.MaxBatch, MaxConcurrency: cn.MaxConcurrency,
-		}, metrics, log))
+	g.client = client
+	g.metrics = sources.NewMetrics(g.Registry)
+	list, hooks, err := g.buildSources(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	if g.Sources, err = sources.NewSet(list...); err != nil {
 		for _, s := range list {
@@ -131,11 +133,23 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	}
 	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log}
 	g.Indexer = &search.Indexer{Store: g.Store, Sources: g.Sources, Log: log}
+	if g.Bus, err = bus.Open(ctx, cfg.Bus, bus.Options{Registerer: g.Registry}); err != nil {
+		return &config.Error{File: cfg.File, Key: "bus.nats_url", Reason: err.Error()}
+	}
+	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
+		Log: log, Registerer: g.Registry})
+	g.startPrivacy(cfg)
 	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
+		Privacy: g.privacy.Privacy, Audit: g.privacy.Audit,
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
-		Lookup: g.lookup}
-	g.Handler = server.New(server.Options{
+		ConversationWindow: cfg.Journey.ConversationWindow,
+		Lookup:             g.lookup, Bus: g.Bus}
+	safelist, err := loadSafelist(cfg, log)
+	if err != nil {
+		return err
+	}
+	g.server = server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
 		Loaders:   &loaders.Factory{Sources: g.Sources, Store: g.Store, Wait: cfg.Loaders.Wait},
@@ -145,8 +159,29 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Examples:  o.Examples,
 
 		Authenticate: authenticate,
+		Webhooks:     g.webhooks,
+		Safelist:     safelist,
 	})
+	g.Handler = g.server
 	return nil
+}
+
+// sourceOptions are the guard's options for connector cn. Settings the
+// configuration left nil (a config built in code) take the defaults.
+func sourceOptions(cn config.Connector) sources.Options {
+	o := sources.Options{
+		Timeout: cn.Timeout, MaxBatch: cn.MaxBatch, MaxConcurrency: cn.MaxConcurrency,
+		Retries: sources.DefaultRetries, StaleFor: sources.DefaultStaleFor,
+		BreakerFailures: cn.Breaker.Failures, BreakerCoolDown: cn.Breaker.CoolDown,
+		MaxInFlight: cn.MaxInFlight,
+	}
+	if cn.Retries != nil {
+		o.Retries = *cn.Retries
+	}
+	if cn.StaleFor != nil {
+		o.StaleFor = *cn.StaleFor
+	}
+	return o
 }
 
 // Sync links every listing source's records to customers.
@@ -203,8 +238,23 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 	if !g.synced.Load() {
 		parts["identity"], ready = "syncing", false
 	}
+	// A connector whose breaker is open is degraded, not a reason to leave
+	// the load balancer: its fields fail or come from last good values,
+	// and every replica sees the same system.
 	for _, s := range g.Sources.All() {
-		parts["connector:"+s.Name()] = "configured"
+		state := "configured"
+		switch s.BreakerState() {
+		case sources.BreakerOpen:
+			state = "degraded"
+		case sources.BreakerHalfOpen:
+			state = "recovering"
+		}
+		parts["connector:"+s.Name()] = state
+	}
+	// Reported, not a reason to leave the load balancer: the previous
+	// configuration keeps serving.
+	if st := g.reloadStatus(); st != "" {
+		parts["config"] = st
 	}
 	if g.auth != nil {
 		// Reported, not a reason to leave the load balancer: every replica
@@ -219,9 +269,15 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 
 // Close releases everything Build acquired.
 func (g *Gateway) Close(ctx context.Context) {
+	g.stopPrivacy(ctx)
 	if g.Sources != nil {
 		if err := g.Sources.Close(); err != nil {
 			g.log.Warn("closing connectors", "error", err.Error())
+		}
+	}
+	if g.Bus != nil {
+		if err := g.Bus.Close(); err != nil {
+			g.log.Warn("closing the event bus", "error", err.Error())
 		}
 	}
 	if g.Store != nil {
@@ -229,6 +285,11 @@ func (g *Gateway) Close(ctx context.Context) {
 	}
 	if g.embedded != nil {
 		g.embedded.Close()
+	}
+	if g.server != nil {
+		if err := g.server.Close(); err != nil {
+			g.log.Warn("closing the rate limiter", "error", err.Error())
+		}
 	}
 	if g.auth != nil {
 		g.auth.Close()
@@ -277,8 +338,17 @@ func (g *Gateway) Serve(ctx context.Context, addr string, ready func(net.Addr)) 
 	timeout := g.Config.Server.ShutdownTimeout
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	g.log.Info("shutting down: draining in-flight requests", "timeout", timeout.String())
-	if err := srv.Shutdown(sctx); err != nil {
+	g.log.Info("shutting down: draining in-flight requests and subscriptions", "timeout", timeout.String())
+	// Shutdown stops accepting and waits for requests in flight; meanwhile
+	// Drain ends subscriptions (SSE streams are requests Shutdown waits for;
+	// websockets are hijacked, so Drain closes and waits for them itself).
+	drained := make(chan error, 1)
+	go func() { drained <- g.server.Drain(sctx) }()
+	err = srv.Shutdown(sctx)
+	if derr := <-drained; derr != nil {
+		g.log.Warn("subscriptions not drained in time; closed", "error", derr.Error())
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -298,4 +368,36 @@ func CheckOpen(cfg *config.Config, addr string) error {
 	}
 	return &config.Error{File: cfg.File, Key: "auth",
 		Reason: fmt.Sprintf("required when server.addr is not loopback (%s): configure auth.api_keys or auth.jwt, or listen on 127.0.0.1", addr)}
+}
+
+// webhookError places an error of connector i's webhook block in the file.
+func webhookError(cfg *config.Config, i int, err error) error {
+	key := fmt.Sprintf("connectors[%d].webhook", i)
+	var ce *connectors.ConfigError
+	if !errors.As(err, &ce) {
+		return &config.Error{File: cfg.File, Line: cfg.Connectors[i].Line, Key: key, Reason: err.Error()}
+	}
+	if ce.Key != "" {
+		key += "." + ce.Key
+	}
+	return &config.Error{File: cfg.File, Line: cfg.Connectors[i].Line, Key: key, Reason: ce.Reason}
+}
+
+// loadSafelist reads the operations safelist mode allows, relative to the
+// configuration file; nil in the other modes.
+func loadSafelist(cfg *config.Config, log *slog.Logger) (map[string]string, error) {
+	pq := cfg.Server.PersistedQueries
+	if pq.Mode != config.PersistedSafelist {
+		return nil, nil
+	}
+	path := pq.File
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(cfg.Dir(), path)
+	}
+	list, err := server.LoadSafelist(path)
+	if err != nil {
+		return nil, &config.Error{File: cfg.File, Key: "server.persisted_queries.file", Reason: err.Error()}
+	}
+	log.Info("persisted queries: safelist; other operations are refused", "operations", len(list))
+	return list, nil
 }

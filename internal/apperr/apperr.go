@@ -27,6 +27,11 @@ const (
 	CodeIdentityLimit Code = "IDENTITY_LIMIT"
 	// CodeBusy: another request is changing the same customers; retry.
 	CodeBusy Code = "CONFLICTING_CHANGE"
+	// CodeConsentRequired: the customer has not consented to the purpose
+	// the field or action serves.
+	CodeConsentRequired Code = "CONSENT_REQUIRED"
+	// CodeErased: the customer's data was erased by a privacy request.
+	CodeErased Code = "CUSTOMER_ERASED"
 )
 
 // Error is a classified gateway error.

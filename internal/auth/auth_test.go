@@ -149,7 +149,7 @@ func TestJWT(t *testing.T) {
 			b.Claim("scope", []string{"segments:write"}).Claim("role", "")
 		}), caller.Caller{Name: "agent-42", Scopes: []string{"segments:write"}}, ""},
 		{"role claim alone", good.sign(t, func(b *jwt.Builder) { b.Claim("scope", "").Claim("role", "agent") }),
-			caller.Caller{Name: "agent-42", Scopes: []string{"customers:read", "identity:write", "pii:read"}}, ""},
+			caller.Caller{Name: "agent-42", Scopes: []string{"consent:write", "customers:read", "identity:write", "interactions:write", "messages:send", "pii:read"}}, ""},
 		{"expired beyond the skew", good.sign(t, func(b *jwt.Builder) { b.Expiration(time.Now().Add(-2 * time.Minute)) }),
 			caller.Caller{}, "token expired"},
 		{"expired within the skew", good.sign(t, func(b *jwt.Builder) { b.Expiration(time.Now().Add(-5 * time.Second)) }),

@@ -72,7 +72,7 @@ func TestFilter(t *testing.T) {
 
 func TestLocalFanOut(t *testing.T) {
 	b := bus.NewLocal(bus.Options{})
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	all, cancelAll := b.Subscribe(t.Context(), bus.Filter{})
 	defer cancelAll()
 	c1, cancel1 := b.Subscribe(t.Context(), bus.Filter{CustomerIDs: []string{"c1"}})
@@ -113,7 +113,7 @@ func TestLocalFanOut(t *testing.T) {
 func TestLocalSlowSubscriberDropsOldest(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	b := bus.NewLocal(bus.Options{Buffer: 4, Registerer: reg})
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	slow, cancel := b.Subscribe(t.Context(), bus.Filter{})
 	defer cancel()
 	for i := range 1000 {
@@ -154,7 +154,7 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) prometheus.Coll
 
 func TestLocalConcurrentPublishAndCancel(t *testing.T) {
 	b := bus.NewLocal(bus.Options{Buffer: 8})
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -192,12 +192,12 @@ func TestNATSAcrossInstances(t *testing.T) {
 		}
 		t.Fatalf("NATS at %s (set HARMONY_TEST_NO_NATS=1 to skip): %v", natsURL(), err)
 	}
-	defer a.Close()
+	defer func() { _ = a.Close() }()
 	b, err := bus.Open(t.Context(), cfg, bus.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	onB, cancel := b.Subscribe(t.Context(), bus.Filter{CustomerIDs: []string{"c1"}})
 	defer cancel()
 	onA, cancelA := a.Subscribe(t.Context(), bus.Filter{})
@@ -228,7 +228,7 @@ func TestNATSAcrossInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer other.Close()
+	defer func() { _ = other.Close() }()
 	onOther, cancelOther := other.Subscribe(t.Context(), bus.Filter{})
 	defer cancelOther()
 	_ = a.Publish(t.Context(), event("n2", "c1", "chat"))

@@ -18,7 +18,12 @@ const (
 	ScopePIIRead       = "pii:read"       // see personal data unmasked
 	ScopeIdentityWrite = "identity:write" // link, unlink, merge, split
 	ScopeSegmentsWrite = "segments:write" // save and delete segments
-	ScopeAdmin         = "admin"          // every scope
+	ScopeConsentWrite  = "consent:write"  // record consents
+	ScopePrivacyWrite  = "privacy:write"  // erase and export customers' data
+	ScopeMessagesSend  = "messages:send"  // send messages to customers (actions)
+	// ScopeInteractionsWrite records interactions (agents' notes, offline contacts).
+	ScopeInteractionsWrite = "interactions:write"
+	ScopeAdmin             = "admin" // every scope
 )
 
 // Caller is who makes a request.

@@ -24,6 +24,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/playground"
 	"github.com/harmonyhq/harmony/internal/scaffold"
+	"github.com/harmonyhq/harmony/internal/server"
 )
 
 const usage = `Harmony: one GraphQL customer graph over every channel system.
@@ -36,6 +37,10 @@ Usage:
         Serve a configuration against real systems.
   harmony config validate FILE
         Check a configuration and build its connectors, then exit.
+  harmony queries manifest [DIR]
+        Print the safelist of the saved example operations (or of DIR's
+        .graphql files): a JSON map of each query's sha256 to the query,
+        for server.persisted_queries.file in safelist mode.
   harmony connectors list
         List the connector kinds, the capabilities they can serve and their
         documentation.
@@ -62,6 +67,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, args, stdout, stderr)
 	case "config":
 		err = runConfig(ctx, args, stdout, stderr)
+	case "queries":
+		err = runQueries(args, stdout)
 	case "connectors":
 		err = runConnectors(ctx, args, stdout)
 	case "connector":
@@ -119,7 +126,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer d.Close()
 	d.Config.Server.Addr = *addr // without auth, Serve refuses an address other than loopback
-	return serve(ctx, d.Config, log, stdout, "Harmony demo", func(w io.Writer) {
+	return serve(ctx, d.Config, log, stdout, "Harmony demo", func(w io.Writer, bound net.Addr) {
+		// The helpdesk simulator delivers its signed webhooks here.
+		d.WebhooksTo(bound.String())
 		_, _ = fmt.Fprintln(w, "  channel simulators (GET /_sim/stats; POST /_sim/control {\"down\": true} or {\"latency_ms\": 200}):")
 		for _, sim := range d.Simulators.All() {
 			if sim.Name() == "pos" {
@@ -128,7 +137,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			_, _ = fmt.Fprintf(w, "    %-9s %s\n", sim.Name(), sim.URL())
 		}
-	})
+	}, nil) // the demo's configuration is built in: nothing to reload
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -149,12 +158,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
-	return serve(ctx, cfg, logger(stderr), stdout, "Harmony", nil)
+	return serve(ctx, cfg, logger(stderr), stdout, "Harmony", nil, os.LookupEnv)
 }
 
 // serve builds the gateway, listens, links identities, and runs until ctx
 // ends.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string, banner func(io.Writer)) error {
+// A non-nil env also reloads the connectors from cfg.File on SIGHUP and
+// when the file changes.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string, banner func(io.Writer, net.Addr), env config.Lookup) error {
 	if err := app.CheckOpen(cfg, cfg.Server.Addr); err != nil {
 		return err // before starting anything; Serve checks the bound address again
 	}
@@ -183,6 +194,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	} else {
 		g.MarkSynced()
 	}
+	if env != nil {
+		g.WatchConfig(ctx, cfg.File, env)
+	}
 	if every := cfg.Identity.SyncInterval; every > 0 {
 		go func() {
 			t := time.NewTicker(every)
@@ -201,7 +215,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	_, _ = fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
 	if banner != nil {
-		banner(stdout)
+		banner(stdout, bound)
 	}
 	return <-errc
 }
@@ -260,4 +274,31 @@ func runConnectorNew(args []string, stdout io.Writer) error {
 	}
 	_, _ = fmt.Fprintf(stdout, "next: go test ./%s  (the conformance kit passes as generated), then replace the upstream call\n", filepath.ToSlash(*dir))
 	return nil
+}
+
+// runQueries prints a safelist manifest.
+func runQueries(args []string, stdout io.Writer) error {
+	if len(args) < 1 || len(args) > 2 || args[0] != "manifest" {
+		return fmt.Errorf("%w: harmony queries manifest [DIR]", errUsage)
+	}
+	var list []string
+	if len(args) == 2 {
+		m, err := server.LoadSafelist(args[1])
+		if err != nil {
+			return err
+		}
+		for _, q := range m {
+			list = append(list, q)
+		}
+	} else {
+		for _, q := range queries.All() {
+			list = append(list, q.Query)
+		}
+	}
+	out, err := server.Manifest(list)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", out)
+	return err
 }

@@ -67,15 +67,18 @@ type JWT struct {
 const DefaultScopesClaim = "scope"
 
 // Scopes are the scopes a key, role or token can grant.
-var Scopes = []string{caller.ScopeRead, caller.ScopePIIRead, caller.ScopeIdentityWrite, caller.ScopeSegmentsWrite, caller.ScopeAdmin}
+var Scopes = []string{caller.ScopeRead, caller.ScopePIIRead, caller.ScopeIdentityWrite, caller.ScopeSegmentsWrite,
+	caller.ScopeConsentWrite, caller.ScopePrivacyWrite, caller.ScopeInteractionsWrite, caller.ScopeMessagesSend, caller.ScopeAdmin}
 
 // BuiltinRoles are the roles every configuration has. Analysts read the
 // graph and save segments but hold no pii:read: they see masked
-// identifiers.
+// identifiers. Agents record the consents customers give them; privacy
+// requests (erasure, export) are for admins, or a role granted
+// privacy:write.
 func BuiltinRoles() map[string][]string {
 	return map[string][]string{
 		"app":        {caller.ScopeRead},
-		"agent":      {caller.ScopeRead, caller.ScopePIIRead, caller.ScopeIdentityWrite},
+		"agent":      {caller.ScopeRead, caller.ScopePIIRead, caller.ScopeIdentityWrite, caller.ScopeConsentWrite, caller.ScopeInteractionsWrite, caller.ScopeMessagesSend},
 		"analyst":    {caller.ScopeRead, caller.ScopeSegmentsWrite},
 		"integrator": {caller.ScopeRead},
 		"admin":      {caller.ScopeAdmin},

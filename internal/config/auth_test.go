@@ -43,7 +43,7 @@ auth:
 		t.Fatalf("jwt = %+v", a.JWT)
 	}
 	roles := a.RoleScopes()
-	if !slices.Equal(roles["analyst"], []string{"customers:read"}) || !slices.Equal(roles["agent"], []string{"customers:read", "pii:read", "identity:write"}) || len(roles["auditor"]) != 2 {
+	if !slices.Equal(roles["analyst"], []string{"customers:read"}) || !slices.Equal(roles["agent"], []string{"customers:read", "pii:read", "identity:write", "consent:write", "interactions:write", "messages:send"}) || len(roles["auditor"]) != 2 {
 		t.Fatalf("roles = %v", roles)
 	}
 }

@@ -18,13 +18,18 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	Server     Server      `yaml:"server"`
-	Store      Store       `yaml:"store"`
-	Identity   Identity    `yaml:"identity"`
-	Profile    Profile     `yaml:"profile"`
-	Loaders    Loaders     `yaml:"loaders"`
+	Server   Server   `yaml:"server"`
+	Store    Store    `yaml:"store"`
+	Identity Identity `yaml:"identity"`
+	Profile  Profile  `yaml:"profile"`
+	Loaders  Loaders  `yaml:"loaders"`
+	// Connectors are the channel systems, in priority order where a rule
+	// needs one.
 	Connectors []Connector `yaml:"connectors"`
 	Auth       Auth        `yaml:"auth"`
+	Bus        Bus         `yaml:"bus"`
+	Privacy    Privacy     `yaml:"privacy"`
+	Journey    Journey     `yaml:"journey"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -46,6 +51,30 @@ type Server struct {
 	MaxComplexity int `yaml:"max_complexity"`
 	// ShutdownTimeout bounds the wait for in-flight operations at shutdown.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxAliases bounds the aliased fields of an operation, counted where
+	// their fragments are spread. Default 30.
+	MaxAliases int `yaml:"max_aliases"`
+	// MaxRootFields bounds the top-level fields of an operation. Default 20.
+	MaxRootFields int `yaml:"max_root_fields"`
+	// MaxTokens bounds the lexer tokens of a query, counted before it is
+	// parsed. Default 5000.
+	MaxTokens int `yaml:"max_tokens"`
+	// MaxBatchOperations bounds the operations of a batched POST (a JSON
+	// array of operations). Default 10.
+	MaxBatchOperations int `yaml:"max_batch_operations"`
+	// PersistedQueries chooses how operations may be sent by hash, and
+	// whether only registered ones run.
+	PersistedQueries PersistedQueries `yaml:"persisted_queries"`
+	// RateLimit bounds each caller's requests. Off unless
+	// requests_per_second is set.
+	RateLimit RateLimit `yaml:"rate_limit"`
+	// CORS lists the other origins browsers may call /graphql from. None by
+	// default: same origin only.
+	CORS CORS `yaml:"cors"`
+
+	// keyLines maps keys under server ("server.cors.allowed_origins[0]")
+	// to their line in the file, for errors.
+	keyLines map[string]int
 }
 
 // Store configures the profile store.
@@ -143,17 +172,60 @@ type Loaders struct {
 
 // Connector is one connector instance.
 type Connector struct {
-	Name           string        `yaml:"name"`
-	Kind           string        `yaml:"kind"`
-	Timeout        time.Duration `yaml:"timeout"`
-	MaxBatch       int           `yaml:"max_batch"`
-	MaxConcurrency int           `yaml:"max_concurrency"`
+	// Name names the instance in errors, metrics, logs and the `source` of
+	// every value it gives; unique: lower-case letters, digits, '_' and
+	// '-', starting with a letter, at most 40.
+	Name string `yaml:"name"`
+	// Kind is the connector kind: rest, graphql, sql, mongodb, or a Go
+	// connector's.
+	Kind string `yaml:"kind"`
+	// Timeout bounds each upstream call. Default 5s.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxBatch is the most keys in one upstream call; bigger batches are
+	// split. Default 100.
+	MaxBatch int `yaml:"max_batch"`
+	// MaxConcurrency is the most chunks of one batch in flight at once.
+	// Default 4.
+	MaxConcurrency int `yaml:"max_concurrency"`
+	// Retries is the most retries of a failed read (unavailable, timed
+	// out, rate limited); 0 disables. Default 2. Mutations never retry.
+	Retries *int `yaml:"retries"`
+	// Breaker configures the connector's circuit breaker.
+	Breaker ConnectorBreaker `yaml:"breaker"`
+	// MaxInFlight caps the connector's upstream calls in flight at once,
+	// across all operations. Default 32.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// StaleFor is how long a last good value may answer a read the system
+	// fails; 0 disables the fallback. Default 1h.
+	StaleFor *time.Duration `yaml:"stale_for"`
+	// Webhook, when set, accepts the system's signed deliveries at
+	// POST /webhooks/{name}.
+	Webhook *Webhook `yaml:"webhook"`
 	// Config is the kind's own configuration, decoded by the kind.
 	Config yaml.Node `yaml:"config"`
 
 	// Line is where the instance starts in the file.
 	Line int `yaml:"-"`
 }
+
+// ConnectorBreaker configures a connector's circuit breaker.
+type ConnectorBreaker struct {
+	// Failures is how many consecutive failed calls open the breaker.
+	// Default 10.
+	Failures int `yaml:"failures"`
+	// CoolDown is how long the breaker stays open before a probe call.
+	// Default 30s.
+	CoolDown time.Duration `yaml:"cool_down"`
+}
+
+// Connector resilience defaults.
+const (
+	DefaultConnectorRetries  = 2
+	DefaultBreakerFailures   = 10
+	DefaultBreakerCoolDown   = 30 * time.Second
+	DefaultMaxInFlight       = 32
+	DefaultConnectorStaleFor = time.Hour
+)
 
 // Defaults.
 const (
@@ -193,6 +265,47 @@ func DefaultBlocked() map[string][]string {
 		// French fiction range, UK drama range, US 555-01xx, and obvious fillers.
 		"phone": {"+3363998*", "+447700900*", "+1???55501??", "+33600000000", "+33100000000", "+10000000000"},
 	}
+}
+
+// defaults fills the connector's resilience settings left out.
+func (cn *Connector) defaults() {
+	if cn.Retries == nil {
+		r := DefaultConnectorRetries
+		cn.Retries = &r
+	}
+	if cn.Breaker.Failures == 0 {
+		cn.Breaker.Failures = DefaultBreakerFailures
+	}
+	if cn.Breaker.CoolDown == 0 {
+		cn.Breaker.CoolDown = DefaultBreakerCoolDown
+	}
+	if cn.MaxInFlight == 0 {
+		cn.MaxInFlight = DefaultMaxInFlight
+	}
+	if cn.StaleFor == nil {
+		d := DefaultConnectorStaleFor
+		cn.StaleFor = &d
+	}
+}
+
+// validateResilience checks the connector's resilience settings; key is
+// the connector's key ("connectors[2]").
+func (cn *Connector) validateResilience(key string, bad func(int, string, string, ...any) error) error {
+	switch {
+	case cn.Retries != nil && (*cn.Retries < 0 || *cn.Retries > 10):
+		return bad(cn.Line, key+".retries", "must be between 0 and 10")
+	case cn.Breaker.Failures < 0 || cn.Breaker.Failures > 1000:
+		return bad(cn.Line, key+".breaker.failures", "must be between 1 and 1000")
+	case cn.Breaker.CoolDown < 0 || (cn.Breaker.CoolDown > 0 && cn.Breaker.CoolDown < 100*time.Millisecond) || cn.Breaker.CoolDown > time.Hour:
+		return bad(cn.Line, key+".breaker.cool_down", "must be between 100ms and 1h")
+	case cn.MaxInFlight < 0 || cn.MaxInFlight > 4096:
+		return bad(cn.Line, key+".max_in_flight", "must be between 1 and 4096")
+	case cn.StaleFor != nil && *cn.StaleFor < 0:
+		return bad(cn.Line, key+".stale_for", "must be 0 (off) or a positive duration")
+	case cn.StaleFor != nil && *cn.StaleFor > 7*24*time.Hour:
+		return bad(cn.Line, key+".stale_for", "must be at most 168h (a week)")
+	}
+	return nil
 }
 
 // Survivorship rules of the golden profile.
@@ -262,6 +375,11 @@ func Parse(file string, data []byte, env Lookup) (*Config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	// Last, the published schema: it also covers the connectors' own
+	// blocks, which their kinds decode later.
+	if err := checkSchema(file, &root); err != nil {
+		return nil, err
+	}
 	return &c, nil
 }
 
@@ -269,6 +387,7 @@ func Parse(file string, data []byte, env Lookup) (*Config, error) {
 func (c *Config) Dir() string { return filepath.Dir(c.File) }
 
 func (c *Config) defaults() {
+	c.Journey.defaults()
 	if c.Server.Addr == "" {
 		c.Server.Addr = DefaultAddr
 	}
@@ -288,6 +407,7 @@ func (c *Config) defaults() {
 		t := true
 		c.Server.Playground = &t
 	}
+	c.Server.defaults()
 	if c.Store.Database == "" {
 		c.Store.Database = DefaultDatabase
 	}
@@ -325,6 +445,9 @@ func (c *Config) defaults() {
 	if c.Profile.StaleAfter == 0 {
 		c.Profile.StaleAfter = DefaultStaleAfter
 	}
+	for i := range c.Connectors {
+		c.Connectors[i].defaults()
+	}
 	if c.Auth.JWT != nil && c.Auth.JWT.ScopesClaim == "" {
 		c.Auth.JWT.ScopesClaim = DefaultScopesClaim
 	}
@@ -339,11 +462,17 @@ func (c *Config) validate() error {
 	if c.Server.MaxBodyBytes < 1024 {
 		return bad(0, "server.max_body_bytes", "must be at least 1024")
 	}
+	if err := c.Journey.validate(c.File); err != nil {
+		return err
+	}
 	if c.Server.MaxDepth < 2 {
 		return bad(0, "server.max_depth", "must be at least 2")
 	}
 	if c.Server.MaxComplexity < 10 {
 		return bad(0, "server.max_complexity", "must be at least 10")
+	}
+	if err := c.validateServer(bad); err != nil {
+		return err
 	}
 	if c.Loaders.Wait < 0 || c.Loaders.Wait > 50*time.Millisecond {
 		return bad(0, "loaders.wait", "must be between 0 and 50ms")
@@ -398,6 +527,9 @@ func (c *Config) validate() error {
 			return bad(cn.Line, key+".max_batch", "must be between 1 and 10000")
 		case cn.MaxConcurrency < 0 || cn.MaxConcurrency > 256:
 			return bad(cn.Line, key+".max_concurrency", "must be between 1 and 256")
+		}
+		if err := cn.validateResilience(key, bad); err != nil {
+			return err
 		}
 		if _, ok := connectors.Lookup(cn.Kind); !ok {
 			return bad(cn.Line, key+".kind", "unknown connector kind %q (known: %s)", cn.Kind, strings.Join(connectors.KindIDs(), ", "))
@@ -501,6 +633,9 @@ func lines(root *yaml.Node, c *Config) {
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if doc.Content[i].Value == "auth" {
 			authLines(doc.Content[i+1], &c.Auth)
+		}
+		if doc.Content[i].Value == "server" {
+			c.Server.keyLines = keyLines(doc.Content[i+1], "server", nil)
 		}
 		if doc.Content[i].Value != "connectors" || doc.Content[i+1].Kind != yaml.SequenceNode {
 			continue

@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -38,8 +39,15 @@ func (f *Factory) New() *Loaders {
 	if now == nil {
 		now = time.Now
 	}
+	// The operation keeps the sources it starts with, even if a
+	// configuration reload replaces them meanwhile (see Done).
+	view, release := f.Sources, func() {}
+	if f.Sources != nil {
+		view, release = f.Sources.Pin()
+	}
 	l := &Loaders{
-		sources:      f.Sources,
+		release:      release,
+		sources:      view,
 		store:        f.Store,
 		wait:         wait,
 		now:          now,
@@ -60,6 +68,7 @@ func (f *Factory) New() *Loaders {
 type Loaders struct {
 	sources *sources.Set
 	store   *store.Store
+	release func() // ends the pin on the sources
 	wait    time.Duration
 	now     func() time.Time
 	gate    *gate
@@ -68,6 +77,8 @@ type Loaders struct {
 	identities *batcher[string, []store.Identity]
 	owners     *batcher[string, *store.Identity]
 	merged     *batcher[string, []string]
+	consents   *batcher[string, []store.Consent]       // made on first use (consent.go)
+	activities *batcher[ActivityKey, []store.Activity] // made on first use (activity.go)
 
 	mu           sync.Mutex
 	profiles     map[string]*batcher[string, ProfileRecord]
@@ -132,6 +143,9 @@ func (l *Loaders) ForgetStore() {
 // whole list holds the batches meanwhile, so that each loader gets all the
 // list's keys in one batch, however the goroutines are scheduled.
 func (l *Loaders) Hold() (release func()) { return l.gate.hold() }
+
+// Done ends the operation: a reload may now close the sources it used.
+func (l *Loaders) Done() { l.release() }
 
 // PrimeCustomer records a customer read by other means (a list page).
 func (l *Loaders) PrimeCustomer(ctx context.Context, c *store.Customer) {
@@ -205,8 +219,12 @@ func (l *Loaders) loadOwners(ctx context.Context, ids []string) []*dataloader.Re
 // aligned builds n results from an aligned lookup, or n copies of err.
 func aligned[V any](n int, err error, at func(int) V) []*dataloader.Result[V] {
 	out := make([]*dataloader.Result[V], n)
+	// A partial failure fails only its keys: the others were answered, by
+	// the system or from their last good values.
+	var pe *sources.PartialError
+	partial := errors.As(err, &pe)
 	for i := range out {
-		if err != nil {
+		if err != nil && (!partial || pe.Failed(i)) {
 			out[i] = &dataloader.Result[V]{Error: err}
 		} else {
 			out[i] = &dataloader.Result[V]{Data: at(i)}

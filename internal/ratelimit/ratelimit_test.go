@@ -85,7 +85,7 @@ func redisAddr(t *testing.T) string {
 	if addr == "" {
 		addr = "127.0.0.1:6379"
 	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(t.Context(), "tcp", addr)
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("redis at %s: %v", addr, err)
@@ -102,8 +102,8 @@ func TestRedisSharedBudget(t *testing.T) {
 	prefix := "harmony-test:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
 	a := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr}), 0.5, 4, prefix, nil)
 	b := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr}), 0.5, 4, prefix, nil)
-	defer a.Close()
-	defer b.Close()
+	defer func() { _ = a.Close() }()
+	defer func() { _ = b.Close() }()
 	ctx := context.Background()
 	for i, l := range []ratelimit.Limiter{a, b, a, b} {
 		if d := l.Allow(ctx, "caller:storefront", 1); !d.Allowed {
@@ -124,7 +124,7 @@ func TestRedisSharedBudget(t *testing.T) {
 	}
 	// Keys are hashed: no caller name is stored.
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
+	defer func() { _ = rdb.Close() }()
 	keys, err := rdb.Keys(ctx, "*"+prefix+"*").Result()
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("keys %v %v", keys, err)
@@ -149,7 +149,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 
 // With Redis down, requests pass and a warning says so, once.
 func TestRedisFailsOpen(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestRedisFailsOpen(t *testing.T) {
 	_ = ln.Close() // nothing listens there now
 	var logs syncBuffer
 	l := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1}), 1, 1, "", slog.New(slog.NewJSONHandler(&logs, nil)))
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	for range 5 {
 		if d := l.Allow(context.Background(), "k", 1); !d.Allowed {
 			t.Fatalf("refused with redis down: %+v", d)

@@ -21,6 +21,7 @@ func directives() graph.DirectiveRoot {
 	return graph.DirectiveRoot{
 		RequiresScope: requiresScope,
 		Pii:           pii,
+		Consent:       consentDirective,
 	}
 }
 
@@ -43,6 +44,10 @@ func requiresScope(ctx context.Context, _ any, next graphql.Resolver, scope stri
 func pii(ctx context.Context, obj any, next graphql.Resolver, kind model.PiiKind) (any, error) {
 	v, err := next(ctx)
 	if err != nil || caller.From(ctx).Has(caller.ScopePIIRead) {
+		if err == nil && v != nil {
+			// Audited: the caller read the value unmasked.
+			notePII(ctx, obj)
+		}
 		return v, err
 	}
 	switch s := v.(type) {

@@ -131,7 +131,7 @@ func TestWebsocketAuthentication(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
-			conn, _, err := wsDial(ctx, t, url, tt.headers...)
+			conn, _, err := wsDial(ctx, t, url, tt.headers...) //nolint:bodyclose // websocket.Dial closes the response body
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +176,7 @@ func TestWebsocketAuthentication(t *testing.T) {
 		t.Errorf("GET with Upgrade: h2c = %d %s, want 401", got.status, got.body)
 	}
 	// An upgrade with a wrong key is refused before it is upgraded.
-	if _, resp, err := wsDial(t.Context(), t, url, "X-API-Key", "wrong"); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+	if _, resp, err := wsDial(t.Context(), t, url, "X-API-Key", "wrong"); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized { //nolint:bodyclose // websocket.Dial closes the response body
 		t.Errorf("upgrade with a wrong key: %v %v, want 401", resp, err)
 	}
 	if out := logs.String(); strings.Contains(out, keyStorefront[:12]) || strings.Contains(out, keyAgent[:12]) {
@@ -217,7 +217,7 @@ func TestCORS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := preflight(tt.url, tt.origin)
+			resp := preflight(tt.url, tt.origin) //nolint:bodyclose // preflight closes it and keeps the headers
 			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.wantAllow {
 				t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, tt.wantAllow)
 			}
@@ -225,7 +225,7 @@ func TestCORS(t *testing.T) {
 				t.Errorf("credentials %v, want %v", got, tt.wantCredentials)
 			}
 			// The websocket's origin check follows the same list.
-			conn, wresp, err := wsDial(t.Context(), t, tt.url, "Origin", tt.origin)
+			conn, wresp, err := wsDial(t.Context(), t, tt.url, "Origin", tt.origin) //nolint:bodyclose // websocket.Dial closes the response body
 			if tt.wantAllow != "" {
 				if err != nil {
 					t.Fatalf("websocket from %s: %v", tt.origin, err)
@@ -279,7 +279,7 @@ func TestRateLimits(t *testing.T) {
 	// connection_init.
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	conn, _, err := wsDial(ctx, t, url)
+	conn, _, err := wsDial(ctx, t, url) //nolint:bodyclose // websocket.Dial closes the response body
 	if err != nil {
 		t.Fatal(err)
 	}

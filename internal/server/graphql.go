@@ -17,7 +17,9 @@ import (
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
+	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/sources"
 )
 
 // newGraphQL builds the GraphQL handler: transports, caches, limits, the
@@ -31,22 +33,45 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		PayloadReadLimit:      &readLimit,
+		// Upgrades without credentials get this long to authenticate.
+		InitTimeout: 10 * time.Second,
+		InitFunc:    wsInit(o.Authenticate, o.Log),
 		// coder/websocket refuses cross-origin upgrades unless their origin
 		// is listed: browsers send no custom headers on a websocket, so the
-		// origin check is its CSRF defence.
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{}},
+		// origin check is its CSRF defence. The listed origins are CORS's.
+		// Tracked so that a shutdown can close them (Server.Drain).
+		Implementation: trackedWebsockets{inner: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			OriginPatterns: o.Config.CORS.AllowedOrigins,
+		}}},
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	// Server-sent events: a POST with Accept: text/event-stream. gqlgen
+	// takes the first transport that supports a request and POST supports
+	// every JSON POST, so SSE comes first.
+	srv.AddTransport(safeSSE{transport.SSE{KeepAlivePingInterval: 15 * time.Second}})
 	srv.AddTransport(transport.POST{})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if o.RateLimiter != nil {
+		srv.Use(rateOperations{l: o.RateLimiter})
+	}
+	// Before persisted queries: an over-long query is never cached.
+	srv.Use(preParseLimits{tokens: o.Config.MaxTokens, depth: o.Config.MaxDepth})
+	switch o.Config.PersistedQueries.Mode {
+	case config.PersistedSafelist:
+		srv.Use(safelist{queries: o.Safelist})
+	case config.PersistedOff:
+		srv.Use(persistedOff{})
+	default:
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
 	if o.Config.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(depthLimit{max: o.Config.MaxDepth})
+	srv.Use(operationLimits{depth: o.Config.MaxDepth, aliases: o.Config.MaxAliases, rootFields: o.Config.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(o.Config.MaxComplexity))
+	srv.Use(auditExtension(o))
 
 	srv.SetErrorPresenter(presenter(o.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -54,8 +79,38 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 		return &apperr.Error{Code: apperr.CodeInternal, Public: "internal error"}
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		ctx = loaders.With(ctx, o.Loaders.New())
-		return m.operation(ctx, next)
+		lds := o.Loaders.New()
+		ctx = loaders.With(ctx, lds)
+		// The guard reports reads answered from last good values; the
+		// response says so in extensions.stale, never naming keys.
+		ctx, stale := sources.WithStaleReport(ctx)
+		handle := m.operation(ctx, next)
+		subscription := false
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+			subscription = oc.Operation.Operation == ast.Subscription
+		}
+		return func(ctx context.Context) *graphql.Response {
+			resp := handle(ctx)
+			// A query's one response ends it; a subscription ends with nil.
+			if resp == nil || !subscription {
+				lds.Done()
+			}
+			if resp == nil {
+				return nil
+			}
+			if entries := stale.Entries(); len(entries) > 0 {
+				list := make([]map[string]any, len(entries))
+				for i, e := range entries {
+					list[i] = map[string]any{"connector": e.Connector, "capability": string(e.Capability),
+						"ageSeconds": int64(e.Age.Seconds())}
+				}
+				if resp.Extensions == nil {
+					resp.Extensions = map[string]any{}
+				}
+				resp.Extensions["stale"] = list
+			}
+			return resp
+		}
 	})
 	return srv
 }
@@ -74,5 +129,8 @@ func setComplexity(c *graph.ComplexityRoot) {
 	}
 	c.Customer.Orders = func(child int, first *int) int { return 1 + size(first, 20)*child }
 	c.Customer.Interactions = func(child int, first *int) int { return 1 + size(first, 20)*child }
-	c.Customer.Timeline = func(child int, first *int, _ *string) int { return 1 + size(first, 20)*child }
+	c.Customer.Timeline = func(child int, first *int, _ *string, _ *model.TimelineFilter) int {
+		return 1 + size(first, 20)*child
+	}
+	c.Customer.Conversations = func(child int, first *int, _ *string) int { return 1 + size(first, 20)*child }
 }

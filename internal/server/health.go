@@ -8,7 +8,10 @@ import (
 )
 
 // Readiness reports whether the gateway can serve, with a state per part
-// ("ok", "syncing", "unavailable", "configured"). It must not call channel
+// ("ok", "syncing", "unavailable", "configured"; for a connector also
+// "degraded" while its circuit breaker is open and "recovering" while it
+// probes the system again). A degraded connector leaves the gateway ready:
+// its fields fail or come from last good values. It must not call channel
 // systems: probes come often.
 type Readiness func(ctx context.Context) (ready bool, parts map[string]string)
 

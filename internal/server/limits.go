@@ -22,7 +22,7 @@ const (
 	codeDepth      = "DEPTH_LIMIT_EXCEEDED"
 	codeAliases    = "ALIAS_LIMIT_EXCEEDED"
 	codeRootFields = "ROOT_FIELD_LIMIT_EXCEEDED"
-	codeTokens     = "TOKEN_LIMIT_EXCEEDED"
+	codeTokens     = "TOKEN_LIMIT_EXCEEDED" //nolint:gosec // G101: an error code, not a credential
 	codeBatch      = "BATCH_LIMIT_EXCEEDED"
 )
 

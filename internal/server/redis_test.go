@@ -18,7 +18,7 @@ func redisOrSkip(t *testing.T) string {
 	if addr == "" {
 		addr = "127.0.0.1:6379"
 	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(t.Context(), "tcp", addr)
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("redis at %s: %v", addr, err)

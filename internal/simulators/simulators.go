@@ -34,8 +34,10 @@ type Options struct {
 	ShopToken     string
 	HelpdeskEmail string
 	HelpdeskToken string
-	MailingKey    string
-	CallsKey      string
+	// HelpdeskWebhookSecret signs the helpdesk's webhook deliveries.
+	HelpdeskWebhookSecret string
+	MailingKey            string
+	CallsKey              string
 }
 
 // Simulator is what every simulator offers the tests and benchmarks.
@@ -109,6 +111,7 @@ func withDefaults(o Options) Options {
 	def(&o.ShopToken, shop.DefaultToken)
 	def(&o.HelpdeskEmail, helpdesk.DefaultEmail)
 	def(&o.HelpdeskToken, helpdesk.DefaultToken)
+	def(&o.HelpdeskWebhookSecret, helpdesk.DefaultWebhookSecret)
 	def(&o.MailingKey, mailing.DefaultKey)
 	def(&o.CallsKey, calls.DefaultKey)
 	return o
@@ -131,7 +134,7 @@ func (s *Set) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
-	if s.Helpdesk, err = helpdesk.New(ctx, s.pop, helpdesk.Options{Email: o.HelpdeskEmail, Token: o.HelpdeskToken}); err != nil {
+	if s.Helpdesk, err = helpdesk.New(ctx, s.pop, helpdesk.Options{Email: o.HelpdeskEmail, Token: o.HelpdeskToken, WebhookSecret: o.HelpdeskWebhookSecret}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
 	if s.Mailing, err = mailing.New(ctx, s.pop, mailing.Options{Key: o.MailingKey}); err != nil {
@@ -205,8 +208,10 @@ func (s *Set) Vars() map[string]string {
 		"SHOP_TOKEN":     o.ShopToken,
 		"HELPDESK_USER":  helpdesk.Options{Email: o.HelpdeskEmail}.User(),
 		"HELPDESK_TOKEN": o.HelpdeskToken,
-		"MAILING_KEY":    o.MailingKey,
-		"CALLS_KEY":      o.CallsKey,
+		// The secret the helpdesk signs webhooks with.
+		"HELPDESK_WEBHOOK_SECRET": o.HelpdeskWebhookSecret,
+		"MAILING_KEY":             o.MailingKey,
+		"CALLS_KEY":               o.CallsKey,
 	}
 	for name, sim := range map[string]Simulator{
 		"CRM_URL": s.Get(population.CRM), "SHOP_URL": s.Get(population.Shop), "POS_DSN": s.Get(population.POS),

@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -92,7 +93,8 @@ func TestSendMessagesGuard(t *testing.T) {
 				t.Fatalf("%d results for %d messages", len(out), len(tt.keys))
 			}
 			if tt.code != "" {
-				ce, ok := err.(*connectors.Error)
+				var ce *connectors.Error
+				ok := errors.As(err, &ce)
 				if !ok || ce.Code != tt.code || ce.Connector != "helpdesk" || ce.Capability != connectors.CapSend {
 					t.Fatalf("error = %#v, want %s from helpdesk send", err, tt.code)
 				}

@@ -85,11 +85,11 @@ func (s *Store) activityQuery(ctx context.Context, customerIDs []string, q Activ
 	limit := int64(q.Limit) * int64(len(customerIDs))
 	cur, err := s.events.Find(ctx, filter, options.Find().
 		SetSort(bson.D{{Key: "occurred_at", Value: -1}, {Key: "_id", Value: -1}}).
-		SetLimit(limit).SetBatchSize(int32(min(limit, 1000))))
+		SetLimit(limit).SetBatchSize(int32(min(limit, 1000)))) //nolint:gosec // G115: bounded by 1000 on the same line
 	if err != nil {
 		return nil, false, fmt.Errorf("find events: %w", err)
 	}
-	defer cur.Close(context.WithoutCancel(ctx))
+	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
 	by := make(map[string][]Activity, len(customerIDs))
 	full, read := 0, int64(0)
 	for full < len(customerIDs) && cur.Next(ctx) {

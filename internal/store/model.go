@@ -29,6 +29,10 @@ type Customer struct {
 	// another; SplitID the event that undid it.
 	MergeID string `bson:"merge_id,omitempty"`
 	SplitID string `bson:"split_id,omitempty"`
+	// ErasedAt is set when a privacy request erased the customer: the
+	// document stays as a tombstone without data, so its ID and the IDs
+	// merged into it resolve to "erased".
+	ErasedAt *time.Time `bson:"erased_at,omitempty"`
 }
 
 // Identity links one normalised identifier, or one system's native key, to a

@@ -150,7 +150,8 @@ func ValidCurrency(code string) bool { return currencyCode.MatchString(code) }
 // query builds the MongoDB filter; owners, when not nil, are the customer
 // IDs owning f.Identifier.
 func (f Filter) query(after string, owners []string) (bson.D, error) {
-	q := bson.D{{Key: "merged_into", Value: bson.D{{Key: "$exists", Value: false}}}}
+	q := bson.D{{Key: "merged_into", Value: bson.D{{Key: "$exists", Value: false}}},
+		{Key: "erased_at", Value: bson.D{{Key: "$exists", Value: false}}}}
 	var id bson.D
 	if after != "" {
 		id = append(id, bson.E{Key: "$gt", Value: after})

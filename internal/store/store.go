@@ -29,6 +29,7 @@ type Store struct {
 	identities *mongo.Collection
 	history    *mongo.Collection
 	locks      *mongo.Collection
+	events     *mongo.Collection
 
 	commands sync.Map // "command collection" -> *atomic.Int64
 }
@@ -79,6 +80,7 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 	s.identities = db.Collection(identitiesCollection)
 	s.history = db.Collection(historyCollection)
 	s.locks = db.Collection(locksCollection)
+	s.events = db.Collection(eventsCollection)
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
@@ -120,6 +122,12 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		}
 	}
 	if err := s.ensureSearchIndexes(ctx); err != nil {
+		return err
+	}
+	if err := s.ensureEventIndexes(ctx); err != nil {
+		return err
+	}
+	if err := s.ensurePrivacyIndexes(ctx); err != nil {
 		return err
 	}
 	return nil

@@ -113,7 +113,7 @@ func Merge(cur Cursor, streams []Stream, n int) Page {
 	// page because a filtered stream's unread items could come first.
 	blocked := func(it Item, name string) bool {
 		for _, h := range heads {
-			if h.floored && h.s.Name != name && !(it.At.After(h.floor) || it.At.Equal(h.floor) && name > h.s.Name) {
+			if h.floored && h.s.Name != name && !it.At.After(h.floor) && (!it.At.Equal(h.floor) || name <= h.s.Name) {
 				return true
 			}
 		}

@@ -148,7 +148,7 @@ func validHeaderName(name string) bool {
 		return false
 	}
 	for _, r := range name {
-		if r > 127 || !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if r > 127 || (r != '-' && r != '_' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z')) {
 			return false
 		}
 	}

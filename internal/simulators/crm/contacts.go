@@ -127,7 +127,7 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request) {
 	seen := map[int]bool{}
 	for _, id := range ids {
 		i, ok := index[id]
-		if !ok || seen[i] {
+		if !ok || seen[i] || s.erased.has(s.store.contacts[i].ID) {
 			continue
 		}
 		seen[i] = true
@@ -170,6 +170,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	end := min(start+limit, len(s.store.contacts))
 	out := listResponse{Results: make([]Contact, 0, end-start)}
 	for _, c := range s.store.contacts[start:end] {
+		if s.erased.has(c.ID) {
+			continue
+		}
 		out.Results = append(out.Results, project(c, props))
 	}
 	if end < len(s.store.contacts) {
@@ -245,7 +248,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	out := searchResponse{Results: []Contact{}}
 	for _, c := range s.store.contacts {
-		if matchesAny(c, groups) {
+		if !s.erased.has(c.ID) && matchesAny(c, groups) {
 			out.Total++
 			if len(out.Results) < limit {
 				out.Results = append(out.Results, project(c, req.Properties))

@@ -19,7 +19,8 @@ type Options struct {
 // Server is a running CRM simulator.
 type Server struct {
 	*simhttp.Server
-	store *store
+	store  *store
+	erased erasedSet
 }
 
 // New starts a CRM simulator on 127.0.0.1:0 serving pop's CRM records.
@@ -37,6 +38,8 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 	s.Handle("POST /crm/v3/objects/contacts/batch/read", "contacts.batch_read", s.batchRead)
 	s.Handle("GET /crm/v3/objects/contacts", "contacts.list", s.list)
 	s.Handle("POST /crm/v3/objects/contacts/search", "contacts.search", s.search)
+	s.Handle("POST /crm/v3/objects/contacts/gdpr-delete", "contacts.gdpr_delete", s.gdprDelete)
+	s.Handle("GET /crm/v3/objects/contacts/{id}", "contacts.get", s.get)
 	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("crm simulator: %w", err)
 	}

@@ -13,6 +13,7 @@ type Conversation struct {
 	ID              string        `json:"id"`
 	UserID          int64         `json:"user_id"`
 	Channel         string        `json:"channel"`
+	Direction       string        `json:"direction"` // inbound; outbound for a sent message
 	Subject         string        `json:"subject"`
 	Status          string        `json:"status"`
 	CreatedAt       string        `json:"created_at"`
@@ -55,8 +56,13 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	out := conversationsResponse{Conversations: []Conversation{}}
 	at := func(c population.Conversation) time.Time { return c.CreatedAt }
 	for _, id := range ids {
-		for _, c := range simhttp.Newest(s.store.convs[id], at, win, perUser) {
-			out.Conversations = append(out.Conversations, toConversation(id, c))
+		if s.erased.has(id) {
+			continue
+		}
+		for _, c := range simhttp.Newest(s.convsOf(id), at, win, perUser) {
+			conv := toConversation(id, c)
+			conv.Direction = s.direction(c.ID)
+			out.Conversations = append(out.Conversations, conv)
 		}
 	}
 	simhttp.WriteJSON(w, http.StatusOK, out)

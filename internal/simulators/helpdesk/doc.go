@@ -22,4 +22,18 @@
 // input order, each user's newest first (ties: higher id first), at most
 // per_user (0 to 1000, default 10) each, since/until RFC 3339 and inclusive
 // on created_at.
+//
+// It also sends webhooks, as Zendesk does: SetWebhook names the receiver
+// (the gateway's /webhooks/helpdesk), SendWebhook POSTs a delivery
+// {"events":[{"id","type":"message.created","created_at","user_id",
+// "message":{"id","conversation_id","channel","direction","preview",
+// "thread_ref"}}]} signed with X-Zendesk-Webhook-Signature, the base64
+// HMAC-SHA256 of the X-Zendesk-Webhook-Signature-Timestamp (RFC 3339)
+// followed by the body, under the webhook secret. The authenticated
+// control endpoint
+//
+//	POST /api/v2/_sim/webhooks/message {"user_id":123,"channel":"chat","preview":"..."}  route "webhooks.send"
+//	  -> {"event_id":"whk_...","status":"200"}
+//
+// sends one such event, so a demo can show activity arriving live.
 package helpdesk

@@ -94,7 +94,7 @@ func (s *Server) showMany(w http.ResponseWriter, r *http.Request) {
 	}
 	out := usersResponse{Users: []User{}}
 	for _, id := range ids {
-		if i, ok := s.store.byID[id]; ok {
+		if i, ok := s.store.byID[id]; ok && !s.erased.has(id) {
 			out.Users = append(out.Users, s.store.users[i])
 		}
 	}
@@ -133,7 +133,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		start = sort.Search(len(s.store.users), func(i int) bool { return s.store.users[i].ID > last })
 	}
 	end := min(start+size, len(s.store.users))
-	out := usersResponse{Users: append([]User{}, s.store.users[start:end]...), Meta: &meta{HasMore: end < len(s.store.users)}}
+	out := usersResponse{Users: []User{}, Meta: &meta{HasMore: end < len(s.store.users)}}
+	for _, u := range s.store.users[start:end] {
+		if !s.erased.has(u.ID) {
+			out.Users = append(out.Users, u)
+		}
+	}
 	if end > start {
 		c := encodeCursor(s.store.users[end-1].ID)
 		out.Meta.AfterCursor = &c

@@ -118,7 +118,7 @@ func (s *Server) SendWebhook(ctx context.Context, events ...WebhookEvent) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("helpdesk simulator: send webhook: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	return resp.StatusCode, nil
 }

@@ -47,7 +47,10 @@ func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
 	at := func(e population.EmailEvent) time.Time { return e.Timestamp }
 	for _, id := range simhttp.Dedupe(ids) {
 		id = memberID(id)
-		for _, e := range simhttp.Newest(s.store.events[id], at, win, limit) {
+		if s.erased.has(id) {
+			continue
+		}
+		for _, e := range simhttp.Newest(s.eventsOf(id), at, win, limit) {
 			out.Activity = append(out.Activity, Activity{
 				ID:            e.ID,
 				MemberID:      id,

@@ -97,7 +97,7 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request) {
 		simhttp.BadRequest(w, err)
 		return
 	}
-	all := s.store.members
+	all := s.live()
 	start, end := min(offset, len(all)), min(offset+count, len(all))
 	simhttp.WriteJSON(w, http.StatusOK, membersResponse{
 		Members:    append([]Member{}, all[start:end]...),
@@ -114,7 +114,7 @@ func (s *Server) getMembers(w http.ResponseWriter, r *http.Request) {
 	out := membersResponse{Members: []Member{}}
 	seen := map[int]bool{}
 	for _, id := range ids {
-		if i, ok := s.store.byID[memberID(id)]; ok && !seen[i] {
+		if i, ok := s.store.byID[memberID(id)]; ok && !seen[i] && !s.erased.has(s.store.members[i].ID) {
 			seen[i] = true
 			out.Members = append(out.Members, s.store.members[i])
 		}

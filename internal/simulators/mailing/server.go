@@ -22,7 +22,9 @@ type Options struct {
 // Server is a running e-mail marketing simulator.
 type Server struct {
 	*simhttp.Server
-	store *store
+	store  *store
+	erased erasedSet
+	outbox *simhttp.Outbox
 }
 
 // New starts a mailing simulator on 127.0.0.1:0 serving pop's mailing
@@ -37,11 +39,15 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 	s := &Server{
 		Server: simhttp.New(population.Mailing, simhttp.BasicPassword(opts.Key)),
 		store:  newStore(pop),
+		outbox: simhttp.NewOutbox("tx_"),
 	}
 	// One endpoint serves two routes: with ids it is a batch get, without
 	// it a page of the audience.
 	s.HandleSelect("GET /3.0/lists/{list}/members", membersRoute, s.members)
 	s.Handle("GET /3.0/activity", "activity", s.activity)
+	s.Handle("POST /3.0/lists/{list}/members/{id}/actions/delete-permanent", "members.delete_permanent", s.deletePermanent)
+	s.Handle("GET /3.0/lists/{list}/members/{id}", "members.get_one", s.getMember)
+	s.Handle("POST /3.0/messages/send", "messages.send", s.sendTransactional)
 	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("mailing simulator: %w", err)
 	}

@@ -19,7 +19,7 @@ run: assets
 test: assets check-generated
 	$(GO) vet ./...
 	@capture=$$(mktemp -d); \
-	HARMONY_LOG_CAPTURE=$$capture $(GO) test -race -count=1 -timeout 20m ./... 2>&1 | tee $$capture/go-test.log; \
+	HARMONY_LOG_CAPTURE=$$capture $(GO) test -race -count=1 -timeout 45m ./... 2>&1 | tee $$capture/go-test.log; \
 	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then rm -rf $$capture; exit $$status; fi; \
 	HARMONY_LOG_CAPTURE=$$capture HARMONY_E2E_WEBHOOK_EVENTS=10000 $(GO) test -count=1 -timeout 10m \
 		-run '^TestWebhookEventsStoredExactlyOnce$$' -v ./internal/e2e/ 2>&1 | grep -v '^=== ' | tee -a $$capture/go-test.log; \

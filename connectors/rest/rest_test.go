@@ -558,7 +558,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad jsonpath", "base_url: http://x\nprofiles:\n  path: '/p/{{join .Keys \",\"}}'\n  key: $.id\n  fields:\n    email: $.emails[\n", "profiles.fields.email", 6, "invalid JSONPath"},
 		{"missing placed_at", "base_url: http://x\norders:\n  path: '/o/{{join .Keys \",\"}}'\n  customer_key: $.c\n  id: $.id\n", "orders.placed_at", 3, "required"},
 		{"bad unit", "base_url: http://x\norders:\n  path: '/o/{{join .Keys \",\"}}'\n  customer_key: $.c\n  id: $.id\n  placed_at: $.t\n  total_unit: cents\n", "orders.total_unit", 7, "major"},
-		{"pagination style", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: token}\n", "list_profiles.pagination.style", 5, "cursor, page or offset"},
+		{"pagination style", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: token}\n", "list_profiles.pagination.style", 5, "cursor, page, offset or link"},
 		{"cursor needs next", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: cursor}\n", "list_profiles.pagination.next", 5, "required"},
 		{"oauth2 without a token URL", "base_url: http://x\nauth: {type: oauth2}\nprofiles: {path: /p}\n", "auth.token_url", 2, "required for type oauth2"},
 		{"auth field of another type", "base_url: http://x\nauth: {type: bearer, token: t, username: u}\nprofiles: {path: /p}\n", "auth.username", 2, "not used"},

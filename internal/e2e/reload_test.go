@@ -133,12 +133,12 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 		return v
 	}
 
-	waitUntil(t, "load before the reload", func() bool { return ops.Load() >= 20 })
+	waitUntil(t, "load before the reload", func() bool { return ops.Load() >= 8 })
 	before := moved.Total()
 	write(strings.ReplaceAll(base, "${CRM_URL}", moved.URL()))
 	waitUntil(t, "the reload", func() bool { return strings.HasPrefix(part("config"), "ok, 1 reload") })
 	atReload := ops.Load()
-	waitUntil(t, "load after the reload", func() bool { return ops.Load() >= atReload+20 })
+	waitUntil(t, "load after the reload", func() bool { return ops.Load() >= atReload+8 })
 	close(stop)
 	wg.Wait()
 
@@ -174,7 +174,8 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: only a failure waits this long (2 busy cores, -race).
+	deadline := time.Now().Add(3 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -31,6 +31,9 @@ const completeGrace = 100 * time.Millisecond
 // waits for queries in flight and SSE streams; it does not wait for
 // websockets, which are hijacked. It returns ctx's error when time ran out.
 func (s *Server) Drain(ctx context.Context) error {
+	if s == nil {
+		return nil // a gateway serving a handler of its own
+	}
 	s.drain.Start()
 	err := s.drain.Wait(ctx)
 	if s.sockets.len() > 0 {

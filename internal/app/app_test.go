@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/harmonyhq/harmony/internal/config"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 func TestCheckOpen(t *testing.T) {
@@ -67,7 +69,7 @@ func TestServeWithoutAuth(t *testing.T) {
 	g := &Gateway{
 		Config:  &config.Config{File: "h.yaml", Server: config.Server{ShutdownTimeout: time.Second}},
 		Handler: http.NotFoundHandler(),
-		log:     slog.New(slog.NewJSONHandler(&logs, nil)),
+		log:     slog.New(slog.NewJSONHandler(testlog.Tee(&logs), nil)),
 	}
 
 	err := g.Serve(t.Context(), "0.0.0.0:0", func(net.Addr) { t.Error("listened beyond loopback without auth") })

@@ -21,6 +21,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/simulators/simhttp"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // Resilience settings of the fault-injection gateway: short enough for the
@@ -62,7 +64,7 @@ func bootFaults(t *testing.T) *faultEnv {
 		cn.Breaker = config.ConnectorBreaker{Failures: faultFailures, CoolDown: faultCoolDown}
 		cn.StaleFor = &staleFor
 	}
-	gw, err := app.Build(ctx, &cfg, app.Options{Log: slog.New(slog.NewJSONHandler(e.logs, nil))})
+	gw, err := app.Build(ctx, &cfg, app.Options{Log: slog.New(slog.NewJSONHandler(testlog.Tee(e.logs), nil))})
 	if err != nil {
 		t.Fatalf("build the fault gateway: %v", err)
 	}

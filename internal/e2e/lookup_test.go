@@ -7,6 +7,8 @@ import (
 
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 const byIdentifiersQuery = `query($ids: [IdentifierInput!]!) { customersByIdentifiers(identifiers: $ids) { id } }`
@@ -49,7 +51,7 @@ func TestUnknownIdentifiersAreLookedUpInOneSearch(t *testing.T) {
 
 	cfg := *e.demo.Config
 	cfg.Store.DataDir = t.TempDir()
-	gw, err := app.Build(t.Context(), &cfg, app.Options{})
+	gw, err := app.Build(t.Context(), &cfg, app.Options{Log: testlog.Logger(&syncBuffer{})})
 	if err != nil {
 		t.Fatal(err)
 	}

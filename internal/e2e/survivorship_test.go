@@ -11,6 +11,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 const goldenQuery = `
@@ -116,7 +118,7 @@ func TestSurvivorshipRulesFromTheConfiguration(t *testing.T) {
 		"email":   config.SurvivorshipPriority,
 	}
 	cfg.Profile.StaleAfter = time.Nanosecond // every value is stale by the time it is shown
-	gw, err := app.Build(t.Context(), &cfg, app.Options{})
+	gw, err := app.Build(t.Context(), &cfg, app.Options{Log: testlog.Logger(&syncBuffer{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/simulators/helpdesk"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/store"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // Sizes of the webhook durability test; HARMONY_E2E_WEBHOOK_EVENTS
@@ -64,7 +66,7 @@ func TestWebhookEventsStoredExactlyOnce(t *testing.T) {
 	cfg.Store.Database = "webhook_e2e_" + hex.EncodeToString(b[:]) // isolated on a shared MongoDB too
 	logs := &syncBuffer{}
 	build := func() (*app.Gateway, error) {
-		return app.Build(ctx, &cfg, app.Options{Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		return app.Build(ctx, &cfg, app.Options{Log: slog.New(slog.NewJSONHandler(testlog.Tee(logs), &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	}
 	gw, err := build()
 	if err != nil {

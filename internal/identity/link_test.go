@@ -14,6 +14,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 func email(v string) ref { return ref{kind: store.KindEmail, value: v} }
@@ -492,7 +494,7 @@ func TestSyncKeepsSharedAndBlockedValuesPerCustomer(t *testing.T) {
 	}}
 	var logs bytes.Buffer
 	l := linkerOf(t, st, map[string]*lister{"crm": crm, "calls": calls})
-	l.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	l.Log = slog.New(slog.NewTextHandler(testlog.Tee(&logs), nil))
 	l.Policy = policyOf(t, config.Identity{AlertCustomersPerIdentifier: 2, Blocked: map[string][]string{"phone": {"+3361122*"}}})
 
 	rep, err := l.Sync(ctx)

@@ -17,6 +17,8 @@ import (
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/ratelimit"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 func TestMemory(t *testing.T) {
@@ -156,7 +158,7 @@ func TestRedisFailsOpen(t *testing.T) {
 	addr := ln.Addr().String()
 	_ = ln.Close() // nothing listens there now
 	var logs syncBuffer
-	l := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1}), 1, 1, "", slog.New(slog.NewJSONHandler(&logs, nil)))
+	l := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1}), 1, 1, "", slog.New(slog.NewJSONHandler(testlog.Tee(&logs), nil)))
 	defer func() { _ = l.Close() }()
 	for range 5 {
 		if d := l.Allow(context.Background(), "k", 1); !d.Allowed {

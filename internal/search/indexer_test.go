@@ -16,6 +16,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // system is an in-process channel system behind the real guard: it serves
@@ -159,7 +161,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.ix = &search.Indexer{Store: f.store, Sources: set, Now: func() time.Time { return t0 }, PageSize: 2,
-		Log: slog.New(slog.NewJSONHandler(f.logs, nil))}
+		Log: slog.New(slog.NewJSONHandler(testlog.Tee(f.logs), nil))}
 	return f
 }
 

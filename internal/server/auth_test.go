@@ -19,6 +19,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
 	"github.com/harmonyhq/harmony/resolvers"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 func TestAPIKeyGuardsGraphQL(t *testing.T) {
@@ -33,7 +35,7 @@ func TestAPIKeyGuardsGraphQL(t *testing.T) {
 	off := false
 	var logs bytes.Buffer
 	ts := httptest.NewServer(server.New(server.Options{
-		Log:          slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Log:          slog.New(slog.NewJSONHandler(testlog.Tee(&logs), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Config:       config.Server{MaxBodyBytes: 4096, MaxDepth: 6, MaxComplexity: 500, Playground: &off},
 		Resolvers:    &resolvers.Resolver{Store: st, Sources: set, Policy: identity.DefaultPolicy()},
 		Loaders:      &loaders.Factory{Sources: set, Store: st},

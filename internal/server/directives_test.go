@@ -21,6 +21,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
 	"github.com/harmonyhq/harmony/resolvers"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // records is a system holding profile records by key.
@@ -83,7 +85,7 @@ func newScopedServer(t *testing.T, scopes ...string) *httptest.Server {
 	}
 	off := false
 	srv := server.New(server.Options{
-		Log:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Log:       slog.New(slog.NewJSONHandler(testlog.Tee(io.Discard), nil)),
 		Config:    config.Server{MaxBodyBytes: 8192, MaxDepth: 8, MaxComplexity: 1000, Playground: &off},
 		Resolvers: &resolvers.Resolver{Store: st, Sources: set, Policy: identity.DefaultPolicy()},
 		Loaders:   &loaders.Factory{Sources: set, Store: st},

@@ -21,6 +21,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/ratelimit"
 	"github.com/harmonyhq/harmony/internal/server"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 const (
@@ -60,7 +62,7 @@ func newAuthServer(t *testing.T, level slog.Level, logs *lockedBuffer, mutate fu
 	t.Cleanup(a.Close)
 	return newServerWith(t, mutate, func(o *server.Options) {
 		o.Authenticate = a.Authenticate
-		o.Log = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
+		o.Log = slog.New(slog.NewJSONHandler(testlog.Tee(logs), &slog.HandlerOptions{Level: level}))
 	}).URL
 }
 

@@ -17,6 +17,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
 	"github.com/harmonyhq/harmony/resolvers"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // fuzzMarker stands for personal data in a request. It cannot be a GraphQL
@@ -36,7 +38,7 @@ func FuzzQueryPath(f *testing.F) {
 	set, _ := sources.NewSet()
 	var logs lockedBuffer
 	h := server.New(server.Options{
-		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Log: slog.New(slog.NewJSONHandler(testlog.Tee(&logs), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Config: config.Server{MaxBodyBytes: 64 << 10, MaxDepth: 8, MaxComplexity: 1000,
 			Playground: new(bool), MaxBatchOperations: 4},
 		Resolvers: &resolvers.Resolver{Store: st, Sources: set, Policy: identity.DefaultPolicy()},

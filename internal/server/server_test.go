@@ -18,6 +18,8 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
 	"github.com/harmonyhq/harmony/resolvers"
+
+	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
 // newServer serves the real schema and resolvers over a real (embedded)
@@ -28,7 +30,7 @@ func newServer(t *testing.T, mutate func(*config.Server)) *httptest.Server {
 
 func newLoggedServer(t *testing.T, mutate func(*config.Server), logs io.Writer) *httptest.Server {
 	t.Helper()
-	return newServerOptions(t, mutate, func(o *server.Options) { o.Log = slog.New(slog.NewJSONHandler(logs, nil)) })
+	return newServerOptions(t, mutate, func(o *server.Options) { o.Log = slog.New(slog.NewJSONHandler(testlog.Tee(logs), nil)) })
 }
 
 // newServerWith is newServer with options changed by opts.

@@ -22,6 +22,21 @@ type reloadState struct {
 	mu      sync.Mutex
 	current []config.Connector
 	watcher *reload.Watcher
+	// fromFile is the configuration as last read from the file, before
+	// command-line overrides such as serve --addr: reloaded files are
+	// compared with it, so that an override is not taken for a change.
+	fromFile *config.Config
+}
+
+// ignoredSections names the sections other than connectors that next
+// changes, compared with the file as last read (or, before any read, with
+// the running configuration).
+func (s *reloadState) ignoredSections(running, next *config.Config) []string {
+	base := s.fromFile
+	if base == nil {
+		base = running
+	}
+	return ignoredChanges(base, next)
 }
 
 // WatchConfig reloads the connectors from file, read with env, on SIGHUP
@@ -36,6 +51,9 @@ func (g *Gateway) WatchConfig(ctx context.Context, file string, env config.Looku
 		return g.ReloadConnectors(ctx, cfg)
 	}}
 	g.reloads.mu.Lock()
+	if cfg, err := config.Load(file, env); err == nil {
+		g.reloads.fromFile = cfg
+	}
 	g.reloads.watcher = w
 	g.reloads.mu.Unlock()
 	go func() {
@@ -106,7 +124,7 @@ func (g *Gateway) ReloadConnectors(ctx context.Context, cfg *config.Config) erro
 	if g.reloads.current == nil {
 		g.reloads.current = g.Config.Connectors
 	}
-	for _, section := range ignoredChanges(g.Config, cfg) {
+	for _, section := range g.reloads.ignoredSections(g.Config, cfg) {
 		g.log.Warn("configuration reload: this section changed but needs a restart; ignored", "section", section)
 	}
 	list, hooks, err := g.buildSources(ctx, cfg)
@@ -120,6 +138,7 @@ func (g *Gateway) ReloadConnectors(ctx context.Context, cfg *config.Config) erro
 		return fmt.Errorf("swap the connectors: %w", err)
 	}
 	g.webhooks.SetEndpoints(hooks)
+	g.reloads.fromFile = cfg
 	added, changed, removed := diffConnectors(g.reloads.current, cfg.Connectors)
 	g.reloads.current = cfg.Connectors
 	g.log.Info("connectors reloaded", "connectors", len(list), "added", added, "changed", changed, "removed", removed)

@@ -24,8 +24,12 @@
 // goroutine of the connector's package outlives a call nor touches its
 // context afterwards, safety under concurrent calls (run with -race),
 // windows (newest first, Limit, inclusive Since/Until, a batch answering
-// each key as a call for that key alone), list paging, and that neither
-// errors nor the printed connector reveal the harness's secrets.
+// each key as a call for that key alone), list paging, identifier lookup
+// (every record found once), erasure (only the keys asked, harmless when
+// repeated), export (documents aligned with keys), sending (results aligned
+// with messages, refusals per message), and that neither errors nor the
+// printed connector reveal the harness's secrets. Erase and send change the
+// upstream: each capability gets a harness of its own.
 //
 // Write the harness in an external test package (pkg_test): the goroutine
 // check looks for frames of the connector's own package.
@@ -73,6 +77,13 @@ type Harness struct {
 	// Secrets are credential values that must never appear in errors or in
 	// the printed connector.
 	Secrets []string
+	// Identifiers maps Known keys to an identifier of their record that the
+	// connector's lookup searches (an e-mail address, a phone number), for
+	// the lookup checks; nil skips them.
+	Identifiers map[string]connectors.Identifier
+	// SentTo reports the recipient the upstream recorded for a message ID,
+	// for the send checks' alignment; nil skips that check.
+	SentTo func(messageID string) (customerKey string, ok bool)
 	// ListLimit is the page size the list checks use (default 2, so that
 	// the Known keys span several pages).
 	ListLimit int
@@ -146,6 +157,14 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 				s = windowSuite(h, cp, ordersOf(h.Connector))
 			case connectors.CapInteractions:
 				s = windowSuite(h, cp, interactionsOf(h.Connector))
+			case connectors.CapLookup:
+				s = lookupSuite(t, h)
+			case connectors.CapErase:
+				s = eraseSuite(h)
+			case connectors.CapExport:
+				s = exportSuite(h)
+			case connectors.CapSend:
+				s = sendSuite(h)
 			default:
 				t.Skipf("no checks for capability %s", cp)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/connectors/connectortest"
 	"github.com/harmonyhq/harmony/connectors/connectortest/internal/fake"
 )
@@ -27,6 +28,11 @@ func harness(bug string) func(t *testing.T) *connectortest.Harness {
 			Block:     up.Block,
 			Secrets:   []string{fake.Secret},
 			Patience:  patience,
+			Identifiers: map[string]connectors.Identifier{
+				"k1": {Kind: connectors.IdentifierEmail, Value: "ana@example.com"},
+				"k3": {Kind: connectors.IdentifierEmail, Value: "cid@example.com"},
+			},
+			SentTo: up.SentTo,
 		}
 	}
 }
@@ -60,6 +66,12 @@ func TestKitCatchesBugs(t *testing.T) {
 		"keeps_ctx":      "the context was used after the call returned",
 		"ignores_window": "items",
 		"oldest_first":   "are not newest first",
+		// lookup, erase, export, send
+		"lookup_duplicates": "a record is listed twice",
+		"erases_all":        "a key not asked was erased too",
+		"export_positional": "answers the missing key with data",
+		"send_misaligned":   "names a message the upstream did not send to its recipient",
+		"sends_anywhere":    "the connector does not send on",
 	} {
 		t.Run(bug, func(t *testing.T) {
 			t.Parallel()

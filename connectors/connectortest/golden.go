@@ -35,12 +35,14 @@ var update = flag.Bool("update", false, "rewrite the golden cases' expected.json
 // call.yaml:
 //
 //	kind: rest
-//	capability: orders            # profiles, list_profiles, orders, interactions, lookup
+//	capability: orders            # profiles, list_profiles, orders, interactions, lookup, erase, export, send
 //	keys: ["101", "999"]          # profiles, orders, interactions
 //	window: {since: 2024-01-01T00:00:00Z, until: ..., limit: 5}
 //	cursor: ""                    # list_profiles
 //	limit: 2                      # list_profiles
 //	identifiers: [{kind: email, value: ana@example.com}]   # lookup
+//	                              # erase and export take keys
+//	messages: [{customer_key: "7", channel: email, body: Hello, idempotency_key: m1}]  # send
 //
 // upstream.json is a list of exchanges:
 //
@@ -78,6 +80,17 @@ type Call struct {
 	Cursor      string                  `yaml:"cursor"`
 	Limit       int                     `yaml:"limit"`
 	Identifiers []connectors.Identifier `yaml:"identifiers"`
+	Messages    []CallMessage           `yaml:"messages"`
+}
+
+// CallMessage is one message of a send call.
+type CallMessage struct {
+	CustomerKey    string            `yaml:"customer_key"`
+	Channel        string            `yaml:"channel"`
+	Body           string            `yaml:"body"`
+	Template       string            `yaml:"template"`
+	Params         map[string]string `yaml:"params"`
+	IdempotencyKey string            `yaml:"idempotency_key"`
 }
 
 // CallWindow is a call's window.
@@ -257,6 +270,23 @@ func invoke(t *testing.T, c connectors.Connector, call Call) (any, error) {
 		s, ok := c.(connectors.ProfileFinder)
 		need(ok)
 		return s.FindProfiles(ctx, call.Identifiers)
+	case connectors.CapErase:
+		s, ok := c.(connectors.Eraser)
+		need(ok)
+		return s.Erase(ctx, call.Keys)
+	case connectors.CapExport:
+		s, ok := c.(connectors.Exporter)
+		need(ok)
+		return s.Export(ctx, call.Keys)
+	case connectors.CapSend:
+		s, ok := c.(connectors.MessageSender)
+		need(ok)
+		msgs := make([]connectors.OutboundMessage, len(call.Messages))
+		for i, m := range call.Messages {
+			msgs[i] = connectors.OutboundMessage{CustomerKey: m.CustomerKey, Channel: m.Channel, Body: m.Body,
+				Template: m.Template, Params: m.Params, IdempotencyKey: m.IdempotencyKey}
+		}
+		return s.SendMessages(ctx, msgs)
 	}
 	t.Fatalf("call.yaml: capability %q is not one a golden case can call", call.Capability)
 	return nil, nil

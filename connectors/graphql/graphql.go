@@ -1,11 +1,16 @@
 // Package graphql is the `graphql` connector kind: a GraphQL API described
 // in configuration.
 //
-// Each capability is one GraphQL query document plus a jsonmap mapping of
-// its response (paths start at the response: $.data.customers). Keys, window bounds, page size and cursor travel only as
-// GraphQL variables ($keys, $since, $until, $limit, $cursor), never spliced
-// into the document, so batching goes through a list field such as
-// `customers(ids: $keys)`. See docs/connectors.md for the full reference.
+// Each capability is one GraphQL query (or mutation) document plus a
+// jsonmap mapping of its response (paths start at the response:
+// $.data.customers). Keys, window bounds, page size, cursor, identifiers
+// and messages travel only as GraphQL variables ($keys, $since, $until,
+// $limit, $cursor, ...), never spliced into the document. A batch goes
+// through a list field such as `customers(ids: $keys)` (batch: list), or
+// through aliases: the document's one field repeated per key, `k0:
+// customer(id: $k0)` (batch: aliases, aliases.go). Lookup, erase and export
+// are in privacy.go, send in actions.go. See docs/connectors.md for the
+// full reference.
 package graphql
 
 import (
@@ -53,8 +58,13 @@ const (
 // ProfilesQuery serves connectors.ProfileSource. Mapping paths start from the
 // whole GraphQL response: records: $.data.customers.
 type ProfilesQuery struct {
-	// Query is the GraphQL document; it declares $keys: [ID!]! (or [String!]!).
-	Query                  string `yaml:"query"`
+	// Query is the GraphQL document. With batch list it declares $keys:
+	// [ID!]! (or [String!]!); with batch aliases it declares $key: ID! and
+	// selects one field, and key may be left out (the alias names it).
+	Query string `yaml:"query"`
+	// Batch is list (default: one list variable, $keys) or aliases (the
+	// field repeated per key: k0: customer(id: $k0) ...).
+	Batch                  string `yaml:"batch"`
 	jsonmap.ProfileMapping `yaml:",inline"`
 }
 
@@ -73,17 +83,23 @@ type ListProfilesQuery struct {
 
 // OrdersQuery serves connectors.OrderSource.
 type OrdersQuery struct {
-	// Query is the GraphQL document; it declares $keys and may use $since,
-	// $until and $limit.
-	Query                string `yaml:"query"`
+	// Query is the GraphQL document; it declares $keys (batch list) or
+	// $key (batch aliases) and may use $since, $until and $limit.
+	Query string `yaml:"query"`
+	// Batch is list (default) or aliases; with aliases, customer_key may be
+	// left out (the alias names the key).
+	Batch                string `yaml:"batch"`
 	jsonmap.OrderMapping `yaml:",inline"`
 }
 
 // InteractionsQuery serves connectors.InteractionSource.
 type InteractionsQuery struct {
-	// Query is the GraphQL document; it declares $keys and may use $since,
-	// $until and $limit.
-	Query                      string `yaml:"query"`
+	// Query is the GraphQL document; it declares $keys (batch list) or
+	// $key (batch aliases) and may use $since, $until and $limit.
+	Query string `yaml:"query"`
+	// Batch is list (default) or aliases; with aliases, customer_key may be
+	// left out (the alias names the key).
+	Batch                      string `yaml:"batch"`
 	jsonmap.InteractionMapping `yaml:",inline"`
 }
 
@@ -98,10 +114,24 @@ type Config struct {
 	// MaxResponseBytes caps a response body (default 32 MiB).
 	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 
-	Profiles     *ProfilesQuery     `yaml:"profiles"`
+	// Profiles reads profile records by native key.
+	Profiles *ProfilesQuery `yaml:"profiles"`
+	// ListProfiles pages through every profile record.
 	ListProfiles *ListProfilesQuery `yaml:"list_profiles"`
-	Orders       *OrdersQuery       `yaml:"orders"`
+	// Orders reads orders by the customer's native key.
+	Orders *OrdersQuery `yaml:"orders"`
+	// Interactions reads interactions by the customer's native key.
 	Interactions *InteractionsQuery `yaml:"interactions"`
+	// Lookup finds profile records by identifier (see LookupQuery).
+	Lookup *LookupQuery `yaml:"lookup"`
+	// Erase erases customers' records with a mutation, for privacy
+	// (erasure) requests (see EraseMutation).
+	Erase *EraseMutation `yaml:"erase"`
+	// Export reads everything held about customers, for privacy (export)
+	// requests (see ExportQuery).
+	Export *ExportQuery `yaml:"export"`
+	// Send sends messages to customers with a mutation (see SendMutation).
+	Send *SendMutation `yaml:"send"`
 }
 
 // Connector is a graphql instance.
@@ -121,6 +151,15 @@ type Connector struct {
 	om           *jsonmap.Orders
 	interactions *operation
 	im           *jsonmap.Interactions
+
+	// The aliases-style forms of profiles, orders and interactions (the
+	// operation above is then nil).
+	profilesA, ordersA, interactionsA *aliased
+
+	lookup *lookupOp
+	erase  *eraseOp
+	export *exportOp
+	send   *sendOp
 }
 
 var (
@@ -128,6 +167,11 @@ var (
 	_ connectors.ProfileLister      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
+	_ connectors.ProfileFinder      = (*Connector)(nil)
+	_ connectors.Eraser             = (*Connector)(nil)
+	_ connectors.Exporter           = (*Connector)(nil)
+	_ connectors.MessageSender      = (*Connector)(nil)
+	_ connectors.ChannelSender      = (*Connector)(nil)
 	_ connectors.CapabilityReporter = (*Connector)(nil)
 	_ connectors.Provisioner        = (*Connector)(nil)
 	_ connectors.Validator          = (*Connector)(nil)
@@ -157,6 +201,18 @@ func (c *Connector) Capabilities() []connectors.Capability {
 	if c.Config.Interactions != nil {
 		caps = append(caps, connectors.CapInteractions)
 	}
+	if c.Config.Lookup != nil {
+		caps = append(caps, connectors.CapLookup)
+	}
+	if c.Config.Erase != nil {
+		caps = append(caps, connectors.CapErase)
+	}
+	if c.Config.Export != nil {
+		caps = append(caps, connectors.CapExport)
+	}
+	if c.Config.Send != nil {
+		caps = append(caps, connectors.CapSend)
+	}
 	return caps
 }
 
@@ -184,7 +240,7 @@ func (c *Connector) Validate() error {
 		return connectors.Invalid("max_response_bytes", "must not be negative")
 	}
 	if len(c.Capabilities()) == 0 {
-		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions)")
+		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions, lookup, erase, export, send)")
 	}
 	return nil
 }
@@ -209,14 +265,14 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 	c.desc = "POST " + u.EscapedPath()
 	var err error
 	if q := c.Config.Profiles; q != nil {
-		if c.profiles, err = parseOperation("profiles.query", q.Query, []string{VarKeys}, []string{VarKeys}); err != nil {
+		if c.profiles, c.profilesA, err = parseKeyed("profiles", "query", q.Query, q.Batch, ast.Query, nil); err != nil {
 			return err
 		}
 		if c.pm, err = q.Compile("profiles"); err != nil {
 			return err
 		}
-		if !c.pm.HasKey() {
-			return connectors.Invalid("profiles.key", "required (results are matched to keys by it)")
+		if c.profiles != nil && !c.pm.HasKey() {
+			return connectors.Invalid("profiles.key", "required with batch list (results are matched to keys by it)")
 		}
 	}
 	if q := c.Config.ListProfiles; q != nil {
@@ -239,80 +295,87 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 			return err
 		}
 	}
-	windowVars := []string{VarKeys, VarSince, VarUntil, VarLimit}
+	windowVars := []string{VarSince, VarUntil, VarLimit}
 	if q := c.Config.Orders; q != nil {
-		if c.orders, err = parseOperation("orders.query", q.Query, windowVars, []string{VarKeys}); err != nil {
+		if c.orders, c.ordersA, err = parseKeyed("orders", "query", q.Query, q.Batch, ast.Query, windowVars); err != nil {
 			return err
 		}
 		if c.om, err = q.Compile("orders"); err != nil {
 			return err
 		}
-		if !c.om.HasCustomerKey() {
-			return connectors.Invalid("orders.customer_key", "required (results are matched to keys by it)")
+		if c.orders != nil && !c.om.HasCustomerKey() {
+			return connectors.Invalid("orders.customer_key", "required with batch list (results are matched to keys by it)")
 		}
 	}
 	if q := c.Config.Interactions; q != nil {
-		if c.interactions, err = parseOperation("interactions.query", q.Query, windowVars, []string{VarKeys}); err != nil {
+		if c.interactions, c.interactionsA, err = parseKeyed("interactions", "query", q.Query, q.Batch, ast.Query, windowVars); err != nil {
 			return err
 		}
 		if c.im, err = q.Compile("interactions"); err != nil {
 			return err
 		}
-		if !c.im.HasCustomerKey() {
-			return connectors.Invalid("interactions.customer_key", "required (results are matched to keys by it)")
+		if c.interactions != nil && !c.im.HasCustomerKey() {
+			return connectors.Invalid("interactions.customer_key", "required with batch list (results are matched to keys by it)")
 		}
 	}
-	return nil
+	return c.provisionMore()
 }
 
 // parseOperation parses a query document with exactly one query operation,
 // whose variables are among allowed and include required.
 func parseOperation(key, src string, allowed, required []string) (*operation, error) {
+	op, _, err := parseOp(key, src, ast.Query, allowed, required)
+	return op, err
+}
+
+// parseOp parses a document with exactly one operation of type opType,
+// whose variables are among allowed and include required.
+func parseOp(key, src string, opType ast.Operation, allowed, required []string) (*operation, *ast.QueryDocument, error) {
 	if strings.TrimSpace(src) == "" {
-		return nil, connectors.Invalid(key, "required")
+		return nil, nil, connectors.Invalid(key, "required")
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Name: key, Input: src})
 	if err != nil {
-		return nil, connectors.Invalid(key, "invalid GraphQL: %s", gqlReason(err))
+		return nil, nil, connectors.Invalid(key, "invalid GraphQL: %s", gqlReason(err))
 	}
 	if len(doc.Operations) != 1 {
-		return nil, connectors.Invalid(key, "must hold exactly one operation, has %d", len(doc.Operations))
+		return nil, nil, connectors.Invalid(key, "must hold exactly one operation, has %d", len(doc.Operations))
 	}
 	op := doc.Operations[0]
-	if op.Operation != ast.Query {
-		return nil, connectors.Invalid(key, "must be a query, not a %s", op.Operation)
+	if op.Operation != opType {
+		return nil, nil, connectors.Invalid(key, "must be a %s, not a %s", opType, op.Operation)
 	}
 	out := &operation{key: key, src: src, name: op.Name, vars: map[string]bool{}}
-	out.label = "query"
+	out.label = string(opType)
 	if op.Name != "" {
 		out.label += " " + op.Name
 	}
 	for _, v := range op.VariableDefinitions {
 		at := ""
 		if v.Position != nil {
-			at = fmt.Sprintf(" (line %d of the query)", v.Position.Line)
+			at = fmt.Sprintf(" (line %d of the %s)", v.Position.Line, opType)
 		}
 		if !slices.Contains(allowed, v.Variable) {
-			return nil, connectors.Invalid(key, "declares variable $%s%s; this query may declare %s", v.Variable, at, varList(allowed))
+			return nil, nil, connectors.Invalid(key, "declares variable $%s%s; this %s may declare %s", v.Variable, at, opType, varList(allowed))
 		}
 		switch v.Variable {
 		case VarSince, VarUntil, VarCursor:
 			if v.Type.NonNull && v.DefaultValue == nil {
-				return nil, connectors.Invalid(key, "variable $%s%s must be nullable (it is null when unset); declare it as %s", v.Variable, at, v.Type.Name())
+				return nil, nil, connectors.Invalid(key, "variable $%s%s must be nullable (it is null when unset); declare it as %s", v.Variable, at, v.Type.Name())
 			}
-		case VarKeys:
+		case VarKeys, VarMessages, VarEmails, VarPhones, VarWhatsApps, VarLoyaltyCards, VarSocialHandles:
 			if v.Type.Elem == nil {
-				return nil, connectors.Invalid(key, "variable $keys%s must be a list, e.g. [ID!]!", at)
+				return nil, nil, connectors.Invalid(key, "variable $%s%s must be a list, e.g. [ID!]!", v.Variable, at)
 			}
 		}
 		out.vars[v.Variable] = true
 	}
 	for _, r := range required {
 		if !out.vars[r] {
-			return nil, connectors.Invalid(key, "must declare $%s", r)
+			return nil, nil, connectors.Invalid(key, "must declare $%s", r)
 		}
 	}
-	return out, nil
+	return out, doc, nil
 }
 
 func varList(names []string) string {
@@ -344,6 +407,8 @@ type variables struct {
 	since, until time.Time
 	limit        int
 	cursor       string
+	ids          map[string][]string // lookup: identifier values by variable name
+	messages     []any               // send, list style: the message objects
 }
 
 func (op *operation) variables(v variables) map[string]any {
@@ -370,26 +435,45 @@ func (op *operation) variables(v variables) map[string]any {
 			} else {
 				out[name] = v.cursor
 			}
+		case VarMessages:
+			out[name] = v.messages
+		case VarEmails, VarPhones, VarWhatsApps, VarLoyaltyCards, VarSocialHandles:
+			list := v.ids[name]
+			if list == nil {
+				list = []string{}
+			}
+			out[name] = list
 		}
 	}
 	return out
 }
 
 // execute posts op and returns the whole response ({"data": ...}), which
-// the mappings' paths start from: records: $.data.customers.
-func (c *Connector) execute(ctx context.Context, op *operation, v variables) (any, error) {
+// the mappings' paths start from: records: $.data.customers. Errors beside
+// data are logged and tolerated (a partial result).
+func (c *Connector) execute(ctx context.Context, op *operation, v variables) (map[string]any, error) {
+	resp, errs, err := c.request(ctx, op, op.src, op.variables(v))
+	if err != nil {
+		return nil, err
+	}
+	return c.judge(op, resp, errs, false)
+}
+
+// request posts src with vars and returns the decoded response and its
+// GraphQL errors.
+func (c *Connector) request(ctx context.Context, op *operation, src string, vars map[string]any) (map[string]any, []any, error) {
 	desc := c.desc + " (" + op.label + ")"
-	payload := map[string]any{"query": op.src, "variables": op.variables(v)}
+	payload := map[string]any{"query": src, "variables": vars}
 	if op.name != "" {
 		payload["operationName"] = op.name
 	}
 	body, err := json.Marshal(payload)
 	if err != nil {
-		return nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot encode the variables", desc)
+		return nil, nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot encode the variables", desc)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
+		return nil, nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/graphql-response+json, application/json")
@@ -397,29 +481,38 @@ func (c *Connector) execute(ctx context.Context, op *operation, v variables) (an
 		req.Header.Set(name, val.Reveal())
 	}
 	if err := c.Auth.Authorize(ctx, c.client, req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	status, raw, err := httpauth.Do(ctx, c.client, req, desc, c.MaxResponseBytes)
 	c.Auth.Observe(status)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc, err := jsonmap.DecodeBytes(raw)
 	if err != nil {
-		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
+		return nil, nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
 	}
 	resp, ok := doc.(map[string]any)
 	if !ok {
-		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not a GraphQL result", desc)
+		return nil, nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not a GraphQL result", desc)
 	}
+	errs, _ := resp["errors"].([]any)
+	return resp, errs, nil
+}
+
+// judge decides what errors beside a response mean: with strict (a
+// mutation, an export) any error fails the call; otherwise errors beside
+// data are a partial result, logged by count.
+func (c *Connector) judge(op *operation, resp map[string]any, errs []any, strict bool) (map[string]any, error) {
+	desc := c.desc + " (" + op.label + ")"
 	data := resp["data"]
-	if errs, _ := resp["errors"].([]any); len(errs) > 0 {
+	if len(errs) > 0 {
 		code, what := classifyErrors(errs)
-		if data == nil || code == connectors.CodeRateLimited || code == connectors.CodeUnauthorized {
+		if strict || data == nil || code == connectors.CodeRateLimited || code == connectors.CodeUnauthorized {
 			// Error messages may quote data: name only their count and codes.
 			return nil, connectors.Errorf(code, "%s: %d GraphQL errors%s", desc, len(errs), what)
 		}
-		c.log.Warn("partial GraphQL result", "query", op.label, "errors", len(errs))
+		c.log.Warn("partial GraphQL result", "operation", op.label, "errors", len(errs))
 	}
 	if data == nil {
 		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response has no data", desc)
@@ -470,11 +563,14 @@ func mapped(c *Connector, op *operation, err error) error {
 
 // Profiles implements connectors.ProfileSource.
 func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.Profile, error) {
-	if c.profiles == nil {
+	if c.profiles == nil && c.profilesA == nil {
 		return nil, unconfigured(connectors.CapProfiles)
 	}
 	if len(keys) == 0 {
 		return []*connectors.Profile{}, nil
+	}
+	if c.profilesA != nil {
+		return c.profilesAliased(ctx, keys)
 	}
 	data, err := c.execute(ctx, c.profiles, variables{keys: keys})
 	if err != nil {
@@ -533,11 +629,15 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 
 // Orders implements connectors.OrderSource.
 func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
-	if c.orders == nil {
+	if c.orders == nil && c.ordersA == nil {
 		return nil, unconfigured(connectors.CapOrders)
 	}
 	if len(keys) == 0 {
 		return [][]connectors.Order{}, nil
+	}
+	if c.ordersA != nil {
+		return windowedAliased(ctx, c, c.ordersA, keys, w, c.om.Map, c.om.HasCustomerKey(), jsonmap.AlignOrders,
+			func(o *connectors.Order, key string) { o.CustomerKey = key })
 	}
 	data, err := c.execute(ctx, c.orders, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit})
 	if err != nil {
@@ -552,11 +652,15 @@ func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Wind
 
 // Interactions implements connectors.InteractionSource.
 func (c *Connector) Interactions(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Interaction, error) {
-	if c.interactions == nil {
+	if c.interactions == nil && c.interactionsA == nil {
 		return nil, unconfigured(connectors.CapInteractions)
 	}
 	if len(keys) == 0 {
 		return [][]connectors.Interaction{}, nil
+	}
+	if c.interactionsA != nil {
+		return windowedAliased(ctx, c, c.interactionsA, keys, w, c.im.Map, c.im.HasCustomerKey(), jsonmap.AlignInteractions,
+			func(it *connectors.Interaction, key string) { it.CustomerKey = key })
 	}
 	data, err := c.execute(ctx, c.interactions, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit})
 	if err != nil {

@@ -13,19 +13,34 @@ import (
 	"github.com/harmonyhq/harmony/connectors/graphql"
 )
 
+// TestConformance runs the kit over the list batch style (and list_profiles,
+// lookup); TestConformanceAliases over the aliases style.
 func TestConformance(t *testing.T) {
-	connectortest.Run(t, func(t *testing.T) *connectortest.Harness {
+	connectortest.Run(t, harness(func(s *server) string { return s.config() + privacyConfig }))
+}
+
+func TestConformanceAliases(t *testing.T) {
+	connectortest.Run(t, harness(func(s *server) string { return s.aliasesConfig() }))
+}
+
+func harness(config func(s *server) string) func(t *testing.T) *connectortest.Harness {
+	return func(t *testing.T) *connectortest.Harness {
 		s := newServer(t)
 		return &connectortest.Harness{
-			Connector: connectortest.Build(t, "graphql", s.config(), connectors.Env{Name: "shop", HTTPClient: s.srv.Client()}),
+			Connector: connectortest.Build(t, "graphql", config(s), connectors.Env{Name: "shop", HTTPClient: s.srv.Client()}),
 			Known:     []string{"gid://shop/Customer/1", "gid://shop/Customer/2", "gid://shop/Customer/3"},
 			Missing:   "gid://shop/Customer/404",
 			Break:     s.Break,
 			Heal:      s.Heal,
 			Block:     s.Block,
 			Secrets:   []string{s.token},
+			Identifiers: map[string]connectors.Identifier{
+				"gid://shop/Customer/1": {Kind: connectors.IdentifierEmail, Value: "ana@example.com"},
+				"gid://shop/Customer/3": {Kind: connectors.IdentifierEmail, Value: "carla@example.com"},
+			},
+			SentTo: s.sentTo,
 		}
-	})
+	}
 }
 
 func build(t *testing.T, s *server, cfg string) *graphql.Connector {
@@ -192,6 +207,29 @@ func TestConfigErrors(t *testing.T) {
 			"profiles.query", 3, "must be a query"},
 		{"two operations", head + "profiles:\n  query: 'query A($keys: [ID!]!) { c(ids: $keys) { id } } query B { x }'\n  key: $.id\n",
 			"profiles.query", 3, "exactly one operation"},
+		{"batch style", head + "profiles:\n  batch: fanout\n  query: 'query($keys: [ID!]!) { c(ids: $keys) { id } }'\n  key: $.id\n",
+			"profiles.batch", 3, "must be list or aliases"},
+		{"aliases needs key", head + "profiles:\n  batch: aliases\n  query: 'query($keys: [ID!]!) { c(ids: $keys) { id } }'\n",
+			"profiles.query", 4, "declares variable $keys"},
+		{"aliases key not a list", head + "profiles:\n  batch: aliases\n  query: 'query($key: [ID!]!) { c(id: $key) { id } }'\n",
+			"profiles.query", 4, "one key, not a list"},
+		{"aliases one field", head + "profiles:\n  batch: aliases\n  query: 'query($key: ID!) { c(id: $key) { id } d { id } }'\n",
+			"profiles.query", 4, "exactly one top-level field"},
+		{"aliases fragment uses key", head + "orders:\n  batch: aliases\n  query: 'query($key: ID!) { c(id: $key) { ...F } } fragment F on C { o(of: $key) { id } }'\n  id: $.id\n  placed_at: $.t\n",
+			"orders.query", 4, "fragment F uses $key"},
+		{"lookup no kind", head + "lookup:\n  query: 'query { s { id } }'\n  key: $.id\n", "lookup.query", 3, "at least one of $emails"},
+		{"lookup key", head + "lookup:\n  query: 'query($emails: [String!]!) { s(emails: $emails) { id } }'\n", "lookup.key", 3, "required"},
+		{"erase is a mutation", head + "erase:\n  mutation: 'query($keys: [ID!]!) { c(ids: $keys) { id } }'\n", "erase.mutation", 3, "must be a mutation"},
+		{"erase found with list", head + "erase:\n  mutation: 'mutation($keys: [ID!]!) { e(ids: $keys) { ok } }'\n  found: $.data.e.ok\n", "erase.found", 4, "only with batch aliases"},
+		{"export list key", head + "export:\n  query: 'query($keys: [ID!]!) { c(ids: $keys) { id } }'\n  records: $.data.c\n", "export.key", 3, "required with batch list"},
+		{"send channels", head + "send:\n  mutation: 'mutation($messages: [M!]!) { s(m: $messages) { id } }'\n  records: $.data.s\n  message_id: $.id\n", "send.channels", 3, "required"},
+		{"send records", head + "send:\n  channels: [sms]\n  mutation: 'mutation($messages: [M!]!) { s(m: $messages) { id } }'\n  message_id: $.id\n", "send.records", 3, "required for batch list"},
+		{"send message field", head + "send:\n  channels: [sms]\n  mutation: 'mutation($messages: [M!]!) { s(m: $messages) { id } }'\n  message_fields: {to: recipient}\n  records: $.data.s\n  message_id: $.id\n",
+			"send.message_fields.to", 5, "must be one of customer_key"},
+		{"send aliases content", head + "send:\n  batch: aliases\n  channels: [sms]\n  mutation: 'mutation($customerKey: ID!) { s(to: $customerKey) { id } }'\n  message_id: $.data.s.id\n",
+			"send.mutation", 5, "must declare $body or $template"},
+		{"send aliases records", head + "send:\n  batch: aliases\n  channels: [sms]\n  mutation: 'mutation($customerKey: ID!, $body: String) { s(to: $customerKey, text: $body) { id } }'\n  records: $.data\n  message_id: $.data.s.id\n",
+			"send.batch", 3, "for batch list"},
 		{"list needs cursor", head + "list_profiles:\n  query: 'query($limit: Int!) { c(first: $limit) { id } }'\n  key: $.id\n  next_cursor: $.c.end\n",
 			"list_profiles.query", 3, "must declare $cursor"},
 		{"list needs next_cursor", head + "list_profiles:\n  query: 'query($limit: Int!, $cursor: String) { c(first: $limit, after: $cursor) { id } }'\n  key: $.id\n",
@@ -224,6 +262,95 @@ func TestConfigErrors(t *testing.T) {
 
 // TestGoldenCases replays recorded upstream answers (testdata/cases; see
 // connectortest.RunCases); go test -update rewrites the expected results.
+// An aliases request carries the keys only as variables, one per distinct
+// key, and the document repeats the field under k0, k1...
+func TestAliasesRequest(t *testing.T) {
+	s := newServer(t)
+	c := build(t, s, s.aliasesConfig())
+	const secretKey = "gid://shop/Customer/3"
+	got, err := c.Profiles(context.Background(), []string{secretKey, "gid://shop/Customer/1", secretKey, "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Get(connectors.FieldGivenName) != "Carla" || got[1].Key != "gid://shop/Customer/1" || got[2].Key != secretKey || got[3] != nil {
+		t.Errorf("profiles = %+v %+v %+v %+v", got[0], got[1], got[2], got[3])
+	}
+	s.mu.Lock()
+	doc, vars := s.lastDoc, s.lastVars
+	s.mu.Unlock()
+	if strings.Contains(doc, "Customer/") {
+		t.Errorf("a key is spliced into the document:\n%s", doc)
+	}
+	for _, want := range []string{"k0: customer(id: $k0)", "k1: customer(id: $k1)", "k2: customer(id: $k2)", "$k2: ID!"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("document lacks %q:\n%s", want, doc)
+		}
+	}
+	if strings.Contains(doc, "k3") || len(vars) != 3 || vars["k0"] != secretKey || vars["k2"] != "nope" {
+		t.Errorf("variables = %v: want one per distinct key", vars)
+	}
+}
+
+// A send with aliases refuses only the message whose alias has an error;
+// a repeated idempotency key returns the message already sent.
+func TestSendAliases(t *testing.T) {
+	s := newServer(t)
+	ms := build(t, s, s.aliasesConfig())
+	msgs := []connectors.OutboundMessage{
+		{CustomerKey: "gid://shop/Customer/1", Channel: connectors.ChannelWhatsApp, Body: "Hi", IdempotencyKey: "a"},
+		{CustomerKey: "gid://shop/Customer/404", Channel: connectors.ChannelSMS, Template: "t", Params: map[string]string{"x": "1"}},
+		{CustomerKey: "gid://shop/Customer/2", Channel: connectors.ChannelEmail, Body: "never sent"},
+		{CustomerKey: "gid://shop/Customer/3", Channel: connectors.ChannelSMS, Body: "Hello"},
+	}
+	got, err := ms.SendMessages(context.Background(), msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].MessageID == "" || got[0].Status != "queued" || got[3].MessageID == "" || got[0].Err != nil || got[3].Err != nil {
+		t.Errorf("sent = %+v, %+v", got[0], got[3])
+	}
+	for _, i := range []int{1, 2} {
+		if got[i].Err == nil || got[i].Err.Code != connectors.CodeRejected || got[i].MessageID != "" {
+			t.Errorf("message %d = %+v, want refused", i, got[i])
+		} else if strings.Contains(got[i].Err.Error(), "recipient") {
+			t.Errorf("message %d: the refusal repeats the system's words: %v", i, got[i].Err)
+		}
+	}
+	if to, ok := s.sentTo(got[3].MessageID); !ok || to != "gid://shop/Customer/3" {
+		t.Errorf("message 3 went to %q", to)
+	}
+	again, err := ms.SendMessages(context.Background(), msgs[:1])
+	if err != nil || again[0].MessageID != got[0].MessageID || again[0].Status != "duplicate" {
+		t.Errorf("retry = %+v, %v", again, err)
+	}
+}
+
+// Erase and export fail on any GraphQL error, even beside data: an erasure
+// or export must not report a failure as "nothing held".
+func TestPrivacyStrict(t *testing.T) {
+	s := newServer(t)
+	for name, cfg := range map[string]string{"list": s.config() + privacyConfig, "aliases": s.aliasesConfig()} {
+		t.Run(name, func(t *testing.T) {
+			c := build(t, s, cfg)
+			s.mu.Lock()
+			s.override = func(w http.ResponseWriter) bool {
+				_, _ = w.Write([]byte(`{"errors": [{"message": "internal", "path": ["k0"]}], "data": {"k0": null, "k1": null,
+					"eraseCustomers": {"erasedIds": []}, "customerData": []}}`))
+				return true
+			}
+			s.mu.Unlock()
+			defer func() { s.mu.Lock(); s.override = nil; s.mu.Unlock() }()
+			keys := []string{"gid://shop/Customer/1", "gid://shop/Customer/2"}
+			if _, err := c.Erase(context.Background(), keys); connectors.CodeOf(err) != connectors.CodeBadResponse {
+				t.Errorf("erase: %v, want %s", err, connectors.CodeBadResponse)
+			}
+			if _, err := c.Export(context.Background(), keys); connectors.CodeOf(err) != connectors.CodeBadResponse {
+				t.Errorf("export: %v, want %s", err, connectors.CodeBadResponse)
+			}
+		})
+	}
+}
+
 func TestGoldenCases(t *testing.T) {
 	connectortest.RunCases(t, "testdata/cases", connectors.Env{Name: "golden"})
 }

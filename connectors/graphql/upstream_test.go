@@ -22,12 +22,31 @@ import (
 const schema = `
 scalar DateTime
 
+scalar JSON
+
 type Query {
+  customer(id: ID!): Customer
+  customerOrders(customerId: ID!, since: DateTime, until: DateTime, first: Int): [Order!]!
+  searchCustomers(emails: [String!]!, phones: [String!]!): [Customer!]!
+  customerData(ids: [ID!]!): [CustomerData!]!
   customers(ids: [ID!]!): [Customer]!
   customerList(first: Int!, after: String): CustomerConnection!
   orders(customerIds: [ID!]!, since: DateTime, until: DateTime, first: Int): [Order!]!
   conversations(contactIds: [ID!]!, createdAfter: DateTime, createdBefore: DateTime): [Conversation!]!
 }
+
+type Mutation {
+  eraseCustomers(ids: [ID!]!): EraseResult!
+  deleteCustomer(id: ID!): DeleteResult
+  sendMessage(to: ID!, channel: String!, text: String, template: String, params: JSON, idempotencyKey: String): SentMessage
+  sendMessages(messages: [MessageInput!]!): [SentMessage!]!
+}
+
+input MessageInput { to: ID!, channel: String!, text: String, template: String, idempotencyKey: String }
+type EraseResult { erasedIds: [ID!]! }
+type DeleteResult { deleted: Boolean! }
+type SentMessage { id: ID! status: String! idempotencyKey: String }
+type CustomerData { id: ID! customer: Customer! orders: [Order!]! }
 
 type Customer {
   id: ID!
@@ -89,7 +108,17 @@ type server struct {
 	blocked  chan struct{}
 	override func(w http.ResponseWriter) bool // answers instead when it returns true
 	lastVars map[string]any
+	lastDoc  string
+	erased   map[string]bool
+	sent     []sentMessage
 }
+
+// sentMessage is a message the server accepted.
+type sentMessage struct{ id, to, channel, idem string }
+
+// fieldError is what a resolver returns to fail its field: the executor
+// reports it with the field's path and answers null.
+type fieldError string
 
 type customer struct{ id, first, last, email, updated string }
 
@@ -128,6 +157,7 @@ var conversations = []conversation{
 
 func newServer(t testing.TB) *server {
 	s := &server{
+		erased: map[string]bool{},
 		schema: gqlparser.MustLoadSchema(&ast.Source{Name: "schema.graphql", Input: schema}),
 		token:  "gql-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-s3cr3t",
 	}
@@ -205,10 +235,16 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.lastVars = req.Variables
+	s.lastDoc = req.Query
+	var fieldErrs []any
+	data := execute(op.SelectionSet, s.root(), vars, &fieldErrs)
 	s.mu.Unlock()
-	data := execute(op.SelectionSet, root(), vars)
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"data": data})
+	resp := map[string]any{"data": data}
+	if len(fieldErrs) > 0 {
+		resp["errors"] = fieldErrs
+	}
+	_ = json.NewEncoder(w).Encode(resp)
 }
 
 // resolver computes a field from its arguments.
@@ -216,7 +252,7 @@ type resolver func(args map[string]any) any
 
 // execute is a tiny GraphQL executor over maps: a field's value is the
 // map entry of its name, called when it is a resolver.
-func execute(sel ast.SelectionSet, obj map[string]any, vars map[string]any) map[string]any {
+func execute(sel ast.SelectionSet, obj map[string]any, vars map[string]any, errs *[]any) map[string]any {
 	out := map[string]any{}
 	for _, s := range sel {
 		switch s := s.(type) {
@@ -229,13 +265,18 @@ func execute(sel ast.SelectionSet, obj map[string]any, vars map[string]any) map[
 			if fn, ok := v.(resolver); ok {
 				v = fn(s.ArgumentMap(vars))
 			}
-			out[name] = complete(s.SelectionSet, v, vars)
+			if msg, ok := v.(fieldError); ok {
+				*errs = append(*errs, map[string]any{"message": string(msg), "path": []any{name},
+					"extensions": map[string]any{"code": "BAD_USER_INPUT"}})
+				v = nil
+			}
+			out[name] = complete(s.SelectionSet, v, vars, errs)
 		case *ast.InlineFragment:
-			for k, v := range execute(s.SelectionSet, obj, vars) {
+			for k, v := range execute(s.SelectionSet, obj, vars, errs) {
 				out[k] = v
 			}
 		case *ast.FragmentSpread:
-			for k, v := range execute(s.Definition.SelectionSet, obj, vars) {
+			for k, v := range execute(s.Definition.SelectionSet, obj, vars, errs) {
 				out[k] = v
 			}
 		}
@@ -243,14 +284,14 @@ func execute(sel ast.SelectionSet, obj map[string]any, vars map[string]any) map[
 	return out
 }
 
-func complete(sel ast.SelectionSet, v any, vars map[string]any) any {
+func complete(sel ast.SelectionSet, v any, vars map[string]any, errs *[]any) any {
 	switch v := v.(type) {
 	case map[string]any:
-		return execute(sel, v, vars)
+		return execute(sel, v, vars, errs)
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = complete(sel, e, vars)
+			out[i] = complete(sel, e, vars, errs)
 		}
 		return out
 	}
@@ -285,16 +326,25 @@ func customerObj(c customer) map[string]any {
 	return m
 }
 
-func root() map[string]any {
-	return map[string]any{
+// find returns the customer with id unless it is erased; s.mu is held.
+func (s *server) find(id string) (customer, bool) {
+	i := slices.IndexFunc(customers, func(c customer) bool { return c.id == id })
+	if i < 0 || s.erased[id] {
+		return customer{}, false
+	}
+	return customers[i], true
+}
+
+// root is the server's resolvers; s.mu is held while they run.
+func (s *server) root() map[string]any {
+	r := map[string]any{
 		"customers": resolver(func(args map[string]any) any {
 			var out []any
 			for _, id := range ids(args, "ids") {
-				i := slices.IndexFunc(customers, func(c customer) bool { return c.id == id })
-				if i < 0 {
-					out = append(out, nil)
+				if c, ok := s.find(id); ok {
+					out = append(out, customerObj(c))
 				} else {
-					out = append(out, customerObj(customers[i]))
+					out = append(out, nil)
 				}
 			}
 			return out
@@ -362,6 +412,8 @@ func root() map[string]any {
 			return out
 		}),
 	}
+	s.more(r)
+	return r
 }
 
 // config is the graphql configuration for the server.

@@ -28,6 +28,17 @@ func TestConfigErrors(t *testing.T) {
 		{"mapping key", base + "profiles:\n  collection: m\n  filter: {k: {$in: ':keys'}}\n", "profiles.mapping.key", "required", 4},
 		{"customer key", base + "orders:\n  collection: p\n  filter: {k: {$in: ':keys'}}\n  mapping: {id: $.id, placed_at: $.at}\n", "orders.mapping.customer_key", "required", 6},
 		{"unknown key", base + "profiles:\n  collection: m\n  colection: m\n", "profiles.colection", "unknown key", 5},
+		{"orders sort", base + "orders:\n  collection: p\n  filter: {k: {$in: ':keys'}}\n  mapping: {customer_key: $.k, id: $.id, placed_at: $.at}\n", "orders.sort", "newest first", 4},
+		{"lookup placeholders", base + "lookup:\n  collection: m\n  filter: {email: x}\n  mapping: {key: $.k}\n", "lookup.filter", "at least one of :emails", 5},
+		{"lookup keys", base + "lookup:\n  collection: m\n  filter: {k: {$in: ':keys'}}\n", "lookup.filter", "no keys", 5},
+		{"erase keys", base + "erase:\n  - collection: m\n    filter: {k: {$in: ':keys'}}\n  - collection: p\n    filter: {k: 1}\n", "erase[1].filter", "must use :keys", 7},
+		{"erase update", base + "erase:\n  - collection: m\n    filter: {k: {$in: ':keys'}}\n    update: {email: null}\n", "erase[0].update", "operators", 6},
+		{"erase update placeholder", base + "erase:\n  - collection: m\n    filter: {k: {$in: ':keys'}}\n    update: {$set: {k: ':keys'}}\n", "erase[0].update", "placeholders", 6},
+		{"export key field", base + "export:\n  member:\n    collection: m\n    filter: {k: {$in: ':keys'}}\n", "export.member.key_field", "required", 5},
+		{"export window", base + "export:\n  member:\n    collection: m\n    filter: {k: {$in: ':keys'}, at: {$gt: ':since'}}\n    key_field: k\n", "export.member.filter", "may not use :since", 6},
+		{"send channels", base + "send:\n  collection: o\n  document: {to: ':customer_key', text: ':body'}\n", "send.channels", "required", 4},
+		{"send recipient", base + "send:\n  collection: o\n  channels: [sms]\n  document: {text: ':body'}\n", "send.document", "must use :customer_key", 6},
+		{"send keys", base + "send:\n  collection: o\n  channels: [sms]\n  document: {to: ':keys', text: ':body'}\n", "send.document", "may not use :keys", 6},
 		{"bad path", base + "profiles:\n  collection: m\n  filter: {k: {$in: ':keys'}}\n  mapping: {key: '$.[[['}\n", "profiles.mapping.key", "", 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

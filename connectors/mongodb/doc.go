@@ -7,7 +7,10 @@
 // filter says {member_id: {$in: ":keys"}}), ":since" and ":until" (the time
 // window, as BSON dates), an optional projection and sort, and a mapping of
 // the documents onto Harmony's records with the same JSON paths as the rest
-// kind. Every call runs exactly one find for the whole batch.
+// kind. Profiles, lookup and export run one find for the whole batch;
+// orders and interactions run one find per key, bounded by the window's
+// limit (window.go says why); erase runs deleteMany/updateMany steps and
+// send one insertOne per message into an outbox (privacy.go, actions.go).
 //
 // A bound of the window that the caller leaves open removes the operator
 // that holds its placeholder ({placed_at: {$gte: ":since", $lte: ":until"}}

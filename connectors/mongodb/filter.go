@@ -2,7 +2,9 @@ package mongodb
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,12 +16,16 @@ import (
 // compile turns a capability's find block into a query; needKeys says the
 // filter must bind the batch's keys.
 func compile(cp connectors.Capability, f Find, needKeys bool) (*query, error) {
-	prefix := string(cp)
+	return compileAt(cp, string(cp), f, needKeys)
+}
+
+// compileAt is compile for a block at prefix ("erase[1]").
+func compileAt(cp connectors.Capability, prefix string, f Find, needKeys bool) (*query, error) {
 	if f.Collection == "" {
 		return nil, connectors.Invalid(prefix+".collection", "required")
 	}
-	q := &query{cp: cp, collection: f.Collection, filter: bson.D{}}
 	used := map[string]bool{}
+	q := &query{cp: cp, collection: f.Collection, filter: bson.D{}, used: used}
 	if f.Filter.Kind != 0 {
 		v, err := fromYAML(&f.Filter, prefix+".filter", used)
 		if err != nil {
@@ -37,8 +43,17 @@ func compile(cp connectors.Capability, f Find, needKeys bool) (*query, error) {
 	if !needKeys && used[PKeys] {
 		return nil, connectors.Invalid(prefix+".filter", "may not use %s: this capability has no keys", PKeys)
 	}
+	if !needKeys && cp == connectors.CapLookup && !slices.ContainsFunc(lookupPlaceholders, func(p string) bool { return used[p] }) {
+		return nil, connectors.Invalid(prefix+".filter", "must use at least one of %s, e.g. {email: {$in: %q}}", strings.Join(lookupPlaceholders, ", "), PEmails)
+	}
 	if cp == connectors.CapProfiles && (used[PSince] || used[PUntil]) {
 		return nil, connectors.Invalid(prefix+".filter", "may not use %s or %s: profiles have no time window", PSince, PUntil)
+	}
+	allowed := placeholdersOf[cp]
+	for _, p := range allPlaceholders {
+		if used[p] && !slices.Contains(allowed, p) {
+			return nil, connectors.Invalid(prefix+".filter", "may not use %s (this filter may use %s)", p, strings.Join(allowed, ", "))
+		}
 	}
 	for _, part := range []struct {
 		name string
@@ -128,13 +143,12 @@ func scalar(n *yaml.Node, key string, used map[string]bool) (any, error) {
 		}
 		return t, nil
 	}
-	switch n.Value {
-	case PKeys, PSince, PUntil:
+	if slices.Contains(allPlaceholders, n.Value) {
 		used[n.Value] = true
 		return placeholder(n.Value), nil
 	}
 	if len(n.Value) > 1 && n.Value[0] == ':' && isWord(n.Value[1:]) {
-		return nil, connectors.Invalid(key, "unknown placeholder %s (known: %s, %s, %s)", n.Value, PKeys, PSince, PUntil)
+		return nil, connectors.Invalid(key, "unknown placeholder %s (known: %s)", n.Value, strings.Join(allPlaceholders, ", "))
 	}
 	return n.Value, nil
 }
@@ -174,6 +188,16 @@ func bindValue(t any, v values) (any, bool) {
 			return v.since, !v.since.IsZero()
 		case PUntil:
 			return v.until, !v.until.IsZero()
+		}
+		if kind, ok := identifierKinds[string(x)]; ok {
+			list := v.ids[kind]
+			if list == nil {
+				list = []string{}
+			}
+			return list, true
+		}
+		if v.msg != nil {
+			return messageValue(string(x), *v.msg)
 		}
 		return nil, false
 	case bson.D:

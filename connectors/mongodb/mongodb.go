@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,43 @@ const (
 	PKeys  = ":keys"
 	PSince = ":since"
 	PUntil = ":until"
+
+	// Lookup: the batch's identifiers of one kind, as a list.
+	PEmails        = ":emails"
+	PPhones        = ":phones"
+	PWhatsApps     = ":whatsapps"
+	PLoyaltyCards  = ":loyalty_cards"
+	PSocialHandles = ":social_handles"
+
+	// Send: the fields of one message; an empty field leaves its key out.
+	PCustomerKey    = ":customer_key"
+	PChannel        = ":channel"
+	PBody           = ":body"
+	PTemplate       = ":template"
+	PParams         = ":params" // a document of the template's parameters
+	PIdempotencyKey = ":idempotency_key"
+)
+
+var (
+	lookupPlaceholders = []string{PEmails, PPhones, PWhatsApps, PLoyaltyCards, PSocialHandles}
+	sendPlaceholders   = []string{PCustomerKey, PChannel, PBody, PTemplate, PParams, PIdempotencyKey}
+	allPlaceholders    = slices.Concat([]string{PKeys, PSince, PUntil}, lookupPlaceholders, sendPlaceholders)
+	// placeholdersOf lists what each capability's filter may use.
+	placeholdersOf = map[connectors.Capability][]string{
+		connectors.CapProfiles:     {PKeys},
+		connectors.CapListProfiles: {},
+		connectors.CapOrders:       {PKeys, PSince, PUntil},
+		connectors.CapInteractions: {PKeys, PSince, PUntil},
+		connectors.CapLookup:       lookupPlaceholders,
+		connectors.CapErase:        {PKeys},
+		connectors.CapExport:       {PKeys},
+		connectors.CapSend:         sendPlaceholders,
+	}
+	// identifierKinds maps the lookup placeholders to identifier kinds.
+	identifierKinds = map[string]string{
+		PEmails: connectors.IdentifierEmail, PPhones: connectors.IdentifierPhone, PWhatsApps: connectors.IdentifierWhatsApp,
+		PLoyaltyCards: connectors.IdentifierLoyaltyCard, PSocialHandles: connectors.IdentifierSocialHandle,
+	}
 )
 
 // Find is the part of every capability's block that selects documents.
@@ -49,7 +87,8 @@ type Find struct {
 
 // ProfilesQuery reads profile records by native key.
 type ProfilesQuery struct {
-	Find    `yaml:",inline"`
+	Find `yaml:",inline"`
+	// Mapping maps a document onto a profile record; key is required.
 	Mapping jsonmap.ProfileMapping `yaml:"mapping"`
 }
 
@@ -58,19 +97,26 @@ type ListQuery struct {
 	Find `yaml:",inline"`
 	// KeyField is the document field holding the native key; pages are
 	// read in its order, after the previous page's last key.
-	KeyField string                 `yaml:"key_field"`
-	Mapping  jsonmap.ProfileMapping `yaml:"mapping"`
+	KeyField string `yaml:"key_field"`
+	// Mapping maps a document onto a profile record; key is required.
+	Mapping jsonmap.ProfileMapping `yaml:"mapping"`
 }
 
-// OrdersQuery reads orders by the customer's native key.
+// OrdersQuery reads orders by the customer's native key. Its sort, newest
+// first, is required: each key's newest window.limit documents are read by
+// a find of their own (see Config.MaxConcurrency).
 type OrdersQuery struct {
-	Find    `yaml:",inline"`
+	Find `yaml:",inline"`
+	// Mapping maps a document onto an order; customer_key is required.
 	Mapping jsonmap.OrderMapping `yaml:"mapping"`
 }
 
-// InteractionsQuery reads interactions by the customer's native key.
+// InteractionsQuery reads interactions by the customer's native key, like
+// OrdersQuery.
 type InteractionsQuery struct {
-	Find    `yaml:",inline"`
+	Find `yaml:",inline"`
+	// Mapping maps a document onto an interaction; customer_key is
+	// required.
 	Mapping jsonmap.InteractionMapping `yaml:"mapping"`
 }
 
@@ -83,11 +129,29 @@ type Config struct {
 	Database string `yaml:"database"`
 	// MaxPoolSize bounds the connections to each server (default 10).
 	MaxPoolSize uint64 `yaml:"max_pool_size"`
+	// MaxConcurrency bounds the finds in flight for one orders or
+	// interactions call, which runs one find per key (default 4).
+	MaxConcurrency int `yaml:"max_concurrency"`
 
-	Profiles     *ProfilesQuery     `yaml:"profiles"`
-	ListProfiles *ListQuery         `yaml:"list_profiles"`
-	Orders       *OrdersQuery       `yaml:"orders"`
+	// Profiles reads profile records by native key.
+	Profiles *ProfilesQuery `yaml:"profiles"`
+	// ListProfiles pages through every profile record.
+	ListProfiles *ListQuery `yaml:"list_profiles"`
+	// Orders reads orders by the customer's native key.
+	Orders *OrdersQuery `yaml:"orders"`
+	// Interactions reads interactions by the customer's native key.
 	Interactions *InteractionsQuery `yaml:"interactions"`
+	// Lookup finds profile records by identifier (see LookupQuery).
+	Lookup *LookupQuery `yaml:"lookup"`
+	// Erase lists the steps that delete or anonymise customers' documents
+	// for privacy (erasure) requests (see EraseStep).
+	Erase []EraseStep `yaml:"erase"`
+	// Export maps section names to the finds that read everything held
+	// about customers for privacy (export) requests (see ExportSection).
+	Export map[string]ExportSection `yaml:"export"`
+	// Send inserts messages to customers into an outbox collection (see
+	// SendInsert).
+	Send *SendInsert `yaml:"send"`
 }
 
 // Connector is a mongodb instance.
@@ -104,6 +168,12 @@ type Connector struct {
 	profileMap, listMap *jsonmap.Profiles
 	orderMap            *jsonmap.Orders
 	interactionMap      *jsonmap.Interactions
+
+	lookup    *query
+	lookupMap *jsonmap.Profiles
+	erase     []eraseStep
+	export    []exportSection
+	send      *sendInsert
 }
 
 var (
@@ -111,6 +181,11 @@ var (
 	_ connectors.ProfileLister      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
+	_ connectors.ProfileFinder      = (*Connector)(nil)
+	_ connectors.Eraser             = (*Connector)(nil)
+	_ connectors.Exporter           = (*Connector)(nil)
+	_ connectors.MessageSender      = (*Connector)(nil)
+	_ connectors.ChannelSender      = (*Connector)(nil)
 	_ connectors.CapabilityReporter = (*Connector)(nil)
 	_ connectors.Provisioner        = (*Connector)(nil)
 	_ connectors.Validator          = (*Connector)(nil)
@@ -124,6 +199,7 @@ type query struct {
 	projection bson.D
 	sort       bson.D
 	keyField   string
+	used       map[string]bool // the placeholders the filter uses
 }
 
 // Capabilities reports the capabilities whose block is configured.
@@ -141,6 +217,18 @@ func (c *Connector) Capabilities() []connectors.Capability {
 	if c.Config.Interactions != nil {
 		caps = append(caps, connectors.CapInteractions)
 	}
+	if c.Config.Lookup != nil {
+		caps = append(caps, connectors.CapLookup)
+	}
+	if len(c.Config.Erase) > 0 {
+		caps = append(caps, connectors.CapErase)
+	}
+	if len(c.Config.Export) > 0 {
+		caps = append(caps, connectors.CapExport)
+	}
+	if c.Config.Send != nil {
+		caps = append(caps, connectors.CapSend)
+	}
 	return caps
 }
 
@@ -153,7 +241,10 @@ func (c *Connector) Validate() error {
 		return connectors.Invalid("database", "required")
 	}
 	if len(c.Capabilities()) == 0 {
-		return connectors.Invalid("", "configure at least one capability (profiles, list_profiles, orders, interactions)")
+		return connectors.Invalid("", "configure at least one capability (profiles, list_profiles, orders, interactions, lookup, erase, export, send)")
+	}
+	if c.MaxConcurrency < 0 {
+		return connectors.Invalid("max_concurrency", "must not be negative")
 	}
 	return nil
 }
@@ -205,6 +296,9 @@ func (c *Connector) Provision(_ context.Context, _ connectors.Env) error {
 		if !c.orderMap.HasCustomerKey() {
 			return connectors.Invalid("orders.mapping.customer_key", "required: the path of the customer's native key in a document")
 		}
+		if len(c.orders.sort) == 0 {
+			return connectors.Invalid("orders.sort", "required: newest first, e.g. {placed_at: -1} (each key's newest documents are read up to the window's limit)")
+		}
 	}
 	if q := c.Config.Interactions; q != nil {
 		if c.interactions, err = compile(connectors.CapInteractions, q.Find, true); err != nil {
@@ -216,6 +310,12 @@ func (c *Connector) Provision(_ context.Context, _ connectors.Env) error {
 		if !c.interactionMap.HasCustomerKey() {
 			return connectors.Invalid("interactions.mapping.customer_key", "required: the path of the customer's native key in a document")
 		}
+		if len(c.interactions.sort) == 0 {
+			return connectors.Invalid("interactions.sort", "required: newest first, e.g. {at: -1} (each key's newest documents are read up to the window's limit)")
+		}
+	}
+	if err := c.provisionMore(); err != nil {
+		return err
 	}
 
 	uri := c.URI.Reveal()
@@ -259,6 +359,8 @@ func (c *Connector) Format(f fmt.State, _ rune) {
 type values struct {
 	keys         []string
 	since, until time.Time
+	ids          map[string][]string // lookup: values by identifier kind
+	msg          *connectors.OutboundMessage
 }
 
 // find runs q with v and hands each document, as plain JSON-like values, to
@@ -368,8 +470,8 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 }
 
 // Orders implements connectors.OrderSource. The window's bounds are pushed
-// down through the filter's placeholders; one find over many keys cannot
-// limit each key, so the per-key limit is applied to what it reads.
+// down through the filter's placeholders and its limit through one find
+// per key (see windowed).
 func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
 	if c.orders == nil {
 		return nil, unconfigured(connectors.CapOrders)
@@ -409,23 +511,15 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 	return jsonmap.AlignInteractions(keys, list, w), nil
 }
 
-// windowed runs a windowed find: the window's bounds go through the
-// filter's placeholders; the alignment then orders each key's documents,
-// keeps its newest w.Limit and checks that every one belongs to a key asked.
-func (c *Connector) windowed(ctx context.Context, q *query, keys []string, w connectors.Window, add func(doc any) error) error {
-	opts := options.Find()
-	if len(q.sort) > 0 {
-		opts.SetSort(q.sort)
-	}
-	return c.find(ctx, q, q.bind(values{keys: keys, since: w.Since, until: w.Until}), opts, func(doc any) (bool, error) {
-		return true, add(doc)
-	})
-}
-
 // classify turns a driver error into a *connectors.Error. Server messages
 // can quote values of documents, so the text keeps only the server's code.
 func classify(ctx context.Context, cp connectors.Capability, err error) *connectors.Error {
-	what := string(cp) + " find"
+	return classifyOp(ctx, string(cp)+" find", err)
+}
+
+// classifyOp is classify for any operation: what names it ("erase[0]
+// deleteMany").
+func classifyOp(ctx context.Context, what string, err error) *connectors.Error {
 	if cerr := ctx.Err(); cerr != nil {
 		if errors.Is(cerr, context.DeadlineExceeded) {
 			return connectors.NewError(connectors.CodeTimeout, fmt.Errorf("%s: %w", what, cerr))
@@ -434,6 +528,10 @@ func classify(ctx context.Context, cp connectors.Capability, err error) *connect
 	}
 	if errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err) {
 		return connectors.NewError(connectors.CodeTimeout, fmt.Errorf("%s: %w", what, context.DeadlineExceeded))
+	}
+	if mongo.IsDuplicateKeyError(err) {
+		// A unique index refused the write: the data, not the server.
+		return connectors.Errorf(connectors.CodeRejected, "%s: duplicate key (server code 11000)", what)
 	}
 	var se mongo.ServerError
 	if errors.As(err, &se) {

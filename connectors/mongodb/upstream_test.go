@@ -111,6 +111,10 @@ type upstream struct {
 	database string
 	proxy    *connectortest.Proxy
 	secret   string
+	addr     string
+
+	once  sync.Once
+	admin *mongo.Client
 }
 
 func newUpstream(t *testing.T) *upstream {
@@ -133,6 +137,11 @@ func newUpstream(t *testing.T) *upstream {
 			t.Fatalf("load %s: %v", coll, err)
 		}
 	}
+	// The outbox refuses a second message with the same idempotency key.
+	if _, err := d.Collection("outbox").Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "idem", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
+		t.Fatalf("outbox index: %v", err)
+	}
 	t.Cleanup(func() {
 		c, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + addr + "/"))
 		if err == nil {
@@ -140,7 +149,7 @@ func newUpstream(t *testing.T) *upstream {
 			_ = c.Disconnect(context.Background())
 		}
 	})
-	return &upstream{database: db, proxy: connectortest.NewProxy(t, addr), secret: "loyalty-app-7f3k9q"}
+	return &upstream{database: db, proxy: connectortest.NewProxy(t, addr), secret: "loyalty-app-7f3k9q", addr: addr}
 }
 
 // uri carries a secret in appName so that the checks can look for it.
@@ -206,6 +215,44 @@ interactions:
     type: $.kind
     type_values: {earn: points_earned, redeem: points_redeemed}
     attributes: {points: $.points}
+lookup:
+  collection: members
+  filter:
+    $or:
+      - {email: {$in: ":emails"}}
+      - {phone: {$in: ":phones"}}
+      - {card: {$in: ":loyalty_cards"}}
+  mapping:
+    key: $.member_id
+    fields: {email: $.email, phone: $.phone, loyalty_card: $.card}
+erase:
+  - collection: purchases
+    filter: {member_id: {$in: ":keys"}}
+  - collection: points
+    filter: {member_id: {$in: ":keys"}}
+  - collection: members
+    filter: {member_id: {$in: ":keys"}, erased: {$ne: true}}
+    update: {$set: {erased: true, status: closed}, $unset: {name: "", email: "", phone: "", card: ""}}
+    key_field: member_id
+export:
+  member:
+    collection: members
+    filter: {member_id: {$in: ":keys"}, erased: {$ne: true}}
+    projection: {_id: 0, updated: 0}
+    key_field: member_id
+  purchases:
+    collection: purchases
+    filter: {member_id: {$in: ":keys"}}
+    sort: {at: -1}
+    key_field: member_id
+send:
+  collection: outbox
+  channels: [email, whatsapp]
+  document:
+    member_id: ":customer_key"
+    channel: ":channel"
+    message: {text: ":body", template: ":template", params: ":params"}
+    idem: ":idempotency_key"
 `
 
 func (u *upstream) config() string { return fmt.Sprintf(config, u.uri(), u.database) }
@@ -221,6 +268,11 @@ func TestConformance(t *testing.T) {
 			Heal:      u.proxy.Heal,
 			Block:     u.proxy.Block,
 			Secrets:   []string{u.secret},
+			Identifiers: map[string]connectors.Identifier{
+				"M-1001": {Kind: connectors.IdentifierEmail, Value: "ana@example.test"},
+				"M-1002": {Kind: connectors.IdentifierPhone, Value: "+33612000002"},
+			},
+			SentTo: u.sentTo(t),
 		}
 	})
 }
@@ -254,4 +306,34 @@ func TestDocumentNotMatchingMapping(t *testing.T) {
 	if !strings.Contains(err.Error(), "placed_at ($.store)") || strings.Contains(err.Error(), "Lyon") {
 		t.Errorf("error %q should name the field and path, not the value", err)
 	}
+}
+
+// sentTo reads the recipient of an outbox document.
+func (u *upstream) sentTo(t *testing.T) func(id string) (string, bool) {
+	return func(id string) (string, bool) {
+		oid, err := bson.ObjectIDFromHex(id)
+		if err != nil {
+			return "", false
+		}
+		var doc struct {
+			MemberID string `bson:"member_id"`
+		}
+		if err := u.collection(t, "outbox").FindOne(context.Background(), bson.D{{Key: "_id", Value: oid}}).Decode(&doc); err != nil {
+			return "", false
+		}
+		return doc.MemberID, true
+	}
+}
+
+// collection is one collection of the upstream, through a direct client.
+func (u *upstream) collection(t *testing.T, name string) *mongo.Collection {
+	u.once.Do(func() {
+		c, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + u.addr + "/"))
+		if err != nil {
+			panic(err)
+		}
+		u.admin = c
+		t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	})
+	return u.admin.Database(u.database).Collection(name)
 }

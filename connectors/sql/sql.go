@@ -4,8 +4,9 @@
 // Queries use named placeholders (:keys, :since, :until, :limit, :cursor)
 // that Provision rewrites to the driver's parameters, and return columns
 // named by a convention (key, given_name, ..., customer_key, placed_at, ...)
-// documented in docs/connectors.md. Every call runs exactly one query for
-// the whole batch.
+// documented in docs/connectors.md. Every read runs exactly one query for
+// the whole batch (export one per section); erase and send run their
+// statements in one transaction (privacy.go, actions.go).
 package sql
 
 import (
@@ -59,10 +60,28 @@ type Config struct {
 	// unlimited).
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
 
-	Profiles     *Query `yaml:"profiles"`
+	// Profiles reads profile records by native key (:keys).
+	Profiles *Query `yaml:"profiles"`
+	// ListProfiles pages through every profile record (:cursor, :limit).
 	ListProfiles *Query `yaml:"list_profiles"`
-	Orders       *Query `yaml:"orders"`
+	// Orders reads orders by the customer's native key (:keys, :since,
+	// :until, :limit).
+	Orders *Query `yaml:"orders"`
+	// Interactions reads interactions by the customer's native key (:keys,
+	// :since, :until, :limit).
 	Interactions *Query `yaml:"interactions"`
+	// Lookup finds profile records by identifier (:emails, :phones,
+	// :whatsapps, :loyalty_cards, :social_handles; see LookupQuery).
+	Lookup *LookupQuery `yaml:"lookup"`
+	// Erase deletes or anonymises customers' records for privacy (erasure)
+	// requests (see EraseStatements).
+	Erase *EraseStatements `yaml:"erase"`
+	// Export reads everything held about customers for privacy (export)
+	// requests (see ExportQueries).
+	Export *ExportQueries `yaml:"export"`
+	// Send sends messages to customers by inserting them into an outbox
+	// table (see SendStatement).
+	Send *SendStatement `yaml:"send"`
 }
 
 // Connector is a sql instance.
@@ -74,6 +93,10 @@ type Connector struct {
 	listProfiles *statement
 	orders       *statement
 	interactions *statement
+	lookup       *lookupStatement
+	erase        []*statement
+	export       []exportSection
+	send         *sendStatement
 }
 
 var (
@@ -81,6 +104,11 @@ var (
 	_ connectors.ProfileLister      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
+	_ connectors.ProfileFinder      = (*Connector)(nil)
+	_ connectors.Eraser             = (*Connector)(nil)
+	_ connectors.Exporter           = (*Connector)(nil)
+	_ connectors.MessageSender      = (*Connector)(nil)
+	_ connectors.ChannelSender      = (*Connector)(nil)
 	_ connectors.CapabilityReporter = (*Connector)(nil)
 	_ connectors.Provisioner        = (*Connector)(nil)
 	_ connectors.Validator          = (*Connector)(nil)
@@ -108,6 +136,18 @@ func (c *Connector) Capabilities() []connectors.Capability {
 	if c.Config.Interactions != nil {
 		caps = append(caps, connectors.CapInteractions)
 	}
+	if c.Config.Lookup != nil {
+		caps = append(caps, connectors.CapLookup)
+	}
+	if c.Config.Erase != nil {
+		caps = append(caps, connectors.CapErase)
+	}
+	if c.Config.Export != nil {
+		caps = append(caps, connectors.CapExport)
+	}
+	if c.Config.Send != nil {
+		caps = append(caps, connectors.CapSend)
+	}
 	return caps
 }
 
@@ -133,7 +173,7 @@ func (c *Connector) Validate() error {
 		return connectors.Invalid("conn_max_lifetime", "must not be negative")
 	}
 	if len(c.Capabilities()) == 0 {
-		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions)")
+		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions, lookup, erase, export, send)")
 	}
 	return nil
 }
@@ -176,6 +216,9 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 			}
 		}
 		*q.dst = &statement{cp: q.cp, sql: text, params: params}
+	}
+	if err := c.provisionMore(); err != nil {
+		return err
 	}
 
 	switch c.Driver {
@@ -231,6 +274,8 @@ type values struct {
 	since, until time.Time
 	limit        int
 	cursor       string
+	ids          map[string][]string         // lookup: values by placeholder (:emails...)
+	msg          *connectors.OutboundMessage // send: the message
 }
 
 // sqliteTime is the text form of times bound for SQLite: RFC 3339 in UTC,
@@ -243,15 +288,11 @@ func (c *Connector) args(st *statement, v values) ([]any, error) {
 	for i, p := range st.params {
 		switch p {
 		case PKeys:
-			if c.Driver == Postgres {
-				args[i] = v.keys
-			} else {
-				b, err := json.Marshal(v.keys)
-				if err != nil {
-					return nil, err
-				}
-				args[i] = string(b)
+			a, err := c.list(v.keys)
+			if err != nil {
+				return nil, err
 			}
+			args[i] = a
 		case PSince, PUntil:
 			t := v.since
 			if p == PUntil {
@@ -275,22 +316,58 @@ func (c *Connector) args(st *statement, v values) ([]any, error) {
 			args[i] = int64(v.limit)
 		case PCursor:
 			args[i] = v.cursor
+		default:
+			a, err := c.moreArg(p, v)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = a
 		}
 	}
 	return args, nil
 }
 
+// list binds a list of strings: a text array for postgres (= ANY(:keys)),
+// a JSON array for sqlite (IN (SELECT value FROM json_each(:keys))).
+func (c *Connector) list(vals []string) (any, error) {
+	if c.Driver == Postgres {
+		if vals == nil {
+			vals = []string{}
+		}
+		return vals, nil
+	}
+	if vals == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(vals)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
 // query runs st and hands every row, as column name → value, to row.
 func (c *Connector) query(ctx context.Context, st *statement, v values, check func(cols []string) error, row func(vals map[string]any) error) error {
-	args, err := c.args(st, v)
-	if err != nil {
-		return connectors.Errorf(connectors.CodeInternal, "%s query: cannot bind the parameters", st.cp)
-	}
 	// The driver's goroutines see only this derived context, ended before
 	// the call returns, never the caller's.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rows, err := c.db.QueryContext(ctx, st.sql, args...)
+	return c.queryOn(ctx, c.db, st, v, check, row)
+}
+
+// queryOn is query on a pool or transaction whose context the caller
+// derived and ends.
+func (c *Connector) queryOn(ctx context.Context, q querier, st *statement, v values, check func(cols []string) error, row func(vals map[string]any) error) error {
+	args, err := c.args(st, v)
+	if err != nil {
+		return connectors.Errorf(connectors.CodeInternal, "%s query: cannot bind the parameters", st.cp)
+	}
+	rows, err := q.QueryContext(ctx, st.sql, args...)
 	if err != nil {
 		return classify(ctx, c.Driver, st.cp, err)
 	}

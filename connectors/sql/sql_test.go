@@ -78,6 +78,16 @@ func TestConfigErrors(t *testing.T) {
 		{"keys unused", "driver: sqlite\ndsn: x\nprofiles: {query: 'select 1 as key'}\n", "profiles.query", 3, "must use :keys"},
 		{"list needs cursor", "driver: postgres\ndsn: postgres://x/y\nlist_profiles: {query: 'select 1 as key limit :limit'}\n", "list_profiles.query", 3, "must use :cursor"},
 		{"bad duration", "driver: sqlite\ndsn: x\nconn_max_lifetime: soon\nprofiles: {query: 'select :keys as key'}\n", "conn_max_lifetime", 3, "cannot unmarshal"},
+		{"lookup without identifiers", "driver: sqlite\ndsn: x\nlookup: {query: 'select 1 as key'}\n", "lookup.query", 3, "at least one of :emails"},
+		{"lookup keys", "driver: sqlite\ndsn: x\nlookup: {query: 'select :keys as key'}\n", "lookup.query", 3, "unknown placeholder :keys"},
+		{"erase no statements", "driver: sqlite\ndsn: x\nerase: {}\n", "erase.statements", 3, "required"},
+		{"erase keys unused", "driver: sqlite\ndsn: x\nerase:\n  statements:\n    - DELETE FROM a WHERE k IN (SELECT value FROM json_each(:keys))\n    - DELETE FROM b\n",
+			"erase.statements[1]", 6, "must use :keys"},
+		{"export keys unused", "driver: sqlite\ndsn: x\nexport:\n  queries:\n    orders: SELECT 1 AS key\n", "export.queries.orders", 5, "must use :keys"},
+		{"send channels", "driver: sqlite\ndsn: x\nsend: {statement: 'INSERT INTO o VALUES (:customer_key, :body)'}\n", "send.channels", 3, "required"},
+		{"send bad channel", "driver: sqlite\ndsn: x\nsend:\n  statement: INSERT INTO o VALUES (:customer_key, :body)\n  channels: [email, pigeon]\n", "send.channels[1]", 5, "must be one of"},
+		{"send no content", "driver: sqlite\ndsn: x\nsend: {channels: [sms], statement: 'INSERT INTO o VALUES (:customer_key)'}\n", "send.statement", 3, ":body or :template"},
+		{"send keys", "driver: sqlite\ndsn: x\nsend: {channels: [sms], statement: 'INSERT INTO o VALUES (:keys, :body)'}\n", "send.statement", 3, "unknown placeholder :keys"},
 		{"bad dsn", "driver: postgres\ndsn: 'postgres://u:SECRETPW@host:notaport/db'\nprofiles: {query: 'select :keys as key'}\n", "dsn", 2, "not a valid PostgreSQL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -82,6 +82,8 @@ func loadData(t testing.TB, db *sql.DB, dialect string) {
 			`CREATE TABLE order_lines (order_id bigint NOT NULL, sku text, qty int NOT NULL, unit_cents bigint NOT NULL)`,
 			`CREATE TABLE calls (id text PRIMARY KEY, customer_id bigint NOT NULL, started_at timestamptz NOT NULL,
 				direction text, duration interval, agent text, outcome text)`,
+			`CREATE TABLE outbox (id bigserial PRIMARY KEY, customer_id text NOT NULL, channel text NOT NULL, body text,
+				template text, params jsonb, idempotency_key text UNIQUE, queued_at timestamptz NOT NULL DEFAULT now())`,
 		}
 	} else {
 		ddl = []string{
@@ -92,6 +94,8 @@ func loadData(t testing.TB, db *sql.DB, dialect string) {
 			`CREATE TABLE order_lines (order_id INTEGER NOT NULL, sku TEXT, qty INTEGER NOT NULL, unit_cents INTEGER NOT NULL)`,
 			`CREATE TABLE calls (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, started_unix INTEGER NOT NULL,
 				direction TEXT, duration REAL, agent TEXT, outcome TEXT)`,
+			`CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT NOT NULL, channel TEXT NOT NULL, body TEXT,
+				template TEXT, params TEXT, idempotency_key TEXT UNIQUE, queued_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
 		}
 	}
 	for _, q := range ddl {
@@ -191,6 +195,35 @@ interactions:
       AND (:since IS NULL OR started_unix >= unixepoch(:since))
       AND (:until IS NULL OR started_unix <= unixepoch(:until))
     ORDER BY started_unix DESC
+lookup:
+  query: |
+    SELECT id AS key, email, phone FROM customers
+    WHERE email IN (SELECT value FROM json_each(:emails))
+       OR phone IN (SELECT value FROM json_each(:phones))
+erase:
+  statements:
+    - |
+      DELETE FROM order_lines WHERE order_id IN
+        (SELECT id FROM orders WHERE customer_id IN (SELECT value FROM json_each(:keys)))
+    - DELETE FROM orders WHERE customer_id IN (SELECT value FROM json_each(:keys))
+    - DELETE FROM calls WHERE customer_id IN (SELECT value FROM json_each(:keys))
+    - DELETE FROM customers WHERE id IN (SELECT value FROM json_each(:keys)) RETURNING id AS key
+export:
+  queries:
+    customer: |
+      SELECT id AS key, first_name, last_name, email, phone, birth_date, tier
+      FROM customers WHERE id IN (SELECT value FROM json_each(:keys))
+    orders: |
+      SELECT o.customer_id AS key, o.id, o.placed_at, o.status, o.total_cents, o.currency,
+             (SELECT json_group_array(json_object('sku', l.sku, 'qty', l.qty)) FROM order_lines l WHERE l.order_id = o.id) AS lines
+      FROM orders o WHERE o.customer_id IN (SELECT value FROM json_each(:keys)) ORDER BY o.id
+send:
+  channels: [email, sms]
+  statement: |
+    INSERT INTO outbox (customer_id, channel, body, template, params, idempotency_key)
+    VALUES (:customer_key, :channel, :body, :template, :params, :idempotency_key)
+    ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
+    RETURNING CAST(id AS TEXT) AS message_id, 'queued' AS status
 `
 
 // sqliteUpstream is a temporary SQLite file with the data set, and the
@@ -215,7 +248,7 @@ func newSQLite(t testing.TB) *sqliteUpstream {
 // their context ends).
 func (u *sqliteUpstream) dsn() string { return "file:" + u.path + "?_pragma=busy_timeout(30000)" }
 
-var sqliteTables = []string{"customers", "orders", "calls"}
+var sqliteTables = []string{"customers", "orders", "calls", "outbox"}
 
 func (u *sqliteUpstream) Break() {
 	for _, tb := range sqliteTables {
@@ -255,12 +288,14 @@ func TestConformanceSQLite(t *testing.T) {
 	connectortest.Run(t, func(t *testing.T) *connectortest.Harness {
 		u := newSQLite(t)
 		return &connectortest.Harness{
-			Connector: connectortest.Build(t, "sql", fmt.Sprintf(sqliteConfig, u.dsn()), connectors.Env{Name: "pos"}),
-			Known:     []string{"1001", "1002", "1003"},
-			Missing:   "9999",
-			Break:     u.Break,
-			Heal:      u.Heal,
-			Block:     u.Block,
+			Connector:   connectortest.Build(t, "sql", fmt.Sprintf(sqliteConfig, u.dsn()), connectors.Env{Name: "pos"}),
+			Known:       []string{"1001", "1002", "1003"},
+			Missing:     "9999",
+			Break:       u.Break,
+			Heal:        u.Heal,
+			Block:       u.Block,
+			Identifiers: identifiers,
+			SentTo:      sentTo(u.admin, "SELECT customer_id FROM outbox WHERE id = ?"),
 		}
 	})
 }
@@ -275,7 +310,7 @@ profiles:
     SELECT id::text AS key, first_name AS given_name, last_name AS family_name, email, phone,
            birth_date, tier, updated_at
     FROM customers
-    WHERE id::text = ANY(:keys)
+    WHERE id::text = ANY(:keys) AND tier IS DISTINCT FROM 'erased'
 list_profiles:
   query: |
     SELECT id::text AS key, email FROM customers
@@ -307,6 +342,35 @@ interactions:
       AND started_at >= coalesce(:since::timestamptz, '-infinity')
       AND started_at <= coalesce(:until::timestamptz, 'infinity')
     ORDER BY started_at DESC
+lookup:
+  query: |
+    SELECT id::text AS key, email, phone FROM customers
+    WHERE email = ANY(:emails) OR phone = ANY(:phones)
+erase:
+  statements:
+    - DELETE FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id::text = ANY(:keys))
+    - DELETE FROM orders WHERE customer_id::text = ANY(:keys)
+    - DELETE FROM calls WHERE customer_id::text = ANY(:keys)
+    - |
+      UPDATE customers SET first_name = NULL, last_name = NULL, email = NULL, phone = NULL, birth_date = NULL, tier = 'erased'
+      WHERE id::text = ANY(:keys) AND tier IS DISTINCT FROM 'erased'
+      RETURNING id::text AS key
+export:
+  queries:
+    customer: |
+      SELECT id::text AS key, first_name, last_name, email, phone, birth_date, tier
+      FROM customers WHERE id::text = ANY(:keys) AND tier IS DISTINCT FROM 'erased'
+    orders: |
+      SELECT o.customer_id::text AS key, o.id, o.placed_at, o.status, o.total, o.currency,
+             (SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'qty', l.qty)) FROM order_lines l WHERE l.order_id = o.id) AS lines
+      FROM orders o WHERE o.customer_id::text = ANY(:keys) ORDER BY o.id
+send:
+  channels: [whatsapp, sms]
+  statement: |
+    INSERT INTO outbox (customer_id, channel, body, template, params, idempotency_key)
+    VALUES (:customer_key, :channel, :body, :template, :params::jsonb, :idempotency_key)
+    ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
+    RETURNING id::text AS message_id
 `
 
 // postgresUpstream is a temporary schema in the local PostgreSQL, reached
@@ -314,6 +378,7 @@ interactions:
 type postgresUpstream struct {
 	schema string
 	proxy  *connectortest.Proxy
+	admin  *sql.DB
 }
 
 // pgAddr is the PostgreSQL the tests use (user postgres, trust auth,
@@ -351,7 +416,7 @@ func newPostgres(t testing.TB) *postgresUpstream {
 	mustExec(t, admin, "SET search_path TO "+schema)
 	admin.SetMaxOpenConns(1) // keep the search_path on the one connection
 	loadData(t, admin, "postgres")
-	return &postgresUpstream{schema: schema, proxy: connectortest.NewProxy(t, pgAddr)}
+	return &postgresUpstream{schema: schema, proxy: connectortest.NewProxy(t, pgAddr), admin: admin}
 }
 
 func (u *postgresUpstream) dsn(password string) string {
@@ -365,13 +430,33 @@ func TestConformancePostgres(t *testing.T) {
 		// never leaks.
 		const password = "pg-pa55word-never-printed"
 		return &connectortest.Harness{
-			Connector: connectortest.Build(t, "sql", fmt.Sprintf(postgresConfig, u.dsn(password)), connectors.Env{Name: "erp"}),
-			Known:     []string{"1001", "1002", "1003"},
-			Missing:   "9999",
-			Break:     u.proxy.Break,
-			Heal:      u.proxy.Heal,
-			Block:     u.proxy.Block,
-			Secrets:   []string{password},
+			Connector:   connectortest.Build(t, "sql", fmt.Sprintf(postgresConfig, u.dsn(password)), connectors.Env{Name: "erp"}),
+			Known:       []string{"1001", "1002", "1003"},
+			Missing:     "9999",
+			Break:       u.proxy.Break,
+			Heal:        u.proxy.Heal,
+			Block:       u.proxy.Block,
+			Secrets:     []string{password},
+			Identifiers: identifiers,
+			SentTo:      sentTo(u.admin, "SELECT customer_id FROM outbox WHERE id::text = $1"),
 		}
 	})
+}
+
+// identifiers are identifiers of the Known customers the lookup searches.
+var identifiers = map[string]connectors.Identifier{
+	"1001": {Kind: connectors.IdentifierEmail, Value: "ana@example.com"},
+	"1002": {Kind: connectors.IdentifierPhone, Value: "+351910000002"},
+	"1003": {Kind: connectors.IdentifierEmail, Value: "carla@example.com"},
+}
+
+// sentTo reads the recipient of an outbox row.
+func sentTo(db *sql.DB, query string) func(id string) (string, bool) {
+	return func(id string) (string, bool) {
+		var to string
+		if err := db.QueryRowContext(context.Background(), query, id).Scan(&to); err != nil {
+			return "", false
+		}
+		return to, true
+	}
 }

@@ -21,6 +21,8 @@ type Upstream struct {
 	mu      sync.Mutex
 	broken  bool
 	blocked chan struct{}
+	erased  map[string]bool   // profiles erased
+	sent    map[string]string // message ID → recipient
 }
 
 // Break makes calls fail.
@@ -115,6 +117,9 @@ func (c *Conn) Profiles(ctx context.Context, keys []string) ([]*connectors.Profi
 	}
 	for i, k := range keys {
 		name, ok := profiles[k]
+		if c.Up.isErased(k) {
+			ok = false
+		}
 		if !ok {
 			if c.Bug == "fills_missing" {
 				out[i] = &connectors.Profile{Key: k}

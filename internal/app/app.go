@@ -26,6 +26,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/embedded"
+	"github.com/harmonyhq/harmony/internal/tracing"
 	"github.com/harmonyhq/harmony/internal/webhook"
 	"github.com/harmonyhq/harmony/resolvers"
 
@@ -60,6 +61,7 @@ type Gateway struct {
 	webhooks *webhook.Handler
 	reloads  reloadState   // reload.go
 	privacy  *privacyParts // privacy.go
+	observe  observeParts  // observe.go
 	auth     *auth.Authenticator
 	embedded *embedded.Server
 	server   *server.Server
@@ -74,6 +76,8 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*Gateway, error)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Every line logged with a request's context names its request ID.
+	log = slog.New(tracing.NewHandler(log.Handler()))
 	g := &Gateway{Config: cfg, Registry: prometheus.NewRegistry(), log: log}
 	if err := g.build(ctx, cfg, o); err != nil {
 		g.Close(context.WithoutCancel(ctx))
@@ -115,6 +119,9 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		log.Info("auth: configured", "api_keys", len(cfg.Auth.APIKeys), "jwt", cfg.Auth.JWT != nil)
 	}
 	g.client = client
+	if err := g.startObservability(ctx, cfg); err != nil {
+		return err
+	}
 	g.metrics = sources.NewMetrics(g.Registry)
 	list, hooks, err := g.buildSources(ctx, cfg)
 	if err != nil {
@@ -137,7 +144,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		return &config.Error{File: cfg.File, Key: "bus.nats_url", Reason: err.Error()}
 	}
 	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
-		Log: log, Registerer: g.Registry})
+		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache})
 	g.startPrivacy(cfg)
 	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
 		Privacy: g.privacy.Privacy, Audit: g.privacy.Audit,
@@ -294,6 +301,7 @@ func (g *Gateway) Close(ctx context.Context) {
 	if g.auth != nil {
 		g.auth.Close()
 	}
+	g.stopObservability(ctx)
 }
 
 // Serve listens on addr and serves until ctx ends, then drains in-flight

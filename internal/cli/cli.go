@@ -213,7 +213,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			}
 		}()
 	}
-	_, _ = fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound)
+	_, _ = fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  console:    http://%s/console\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound, bound)
 	if banner != nil {
 		banner(stdout, bound)
 	}

@@ -30,6 +30,9 @@ type Config struct {
 	Bus        Bus         `yaml:"bus"`
 	Privacy    Privacy     `yaml:"privacy"`
 	Journey    Journey     `yaml:"journey"`
+	// Cache chooses where the connectors' read caches live (each
+	// connector's cache block turns its cache on).
+	Cache Cache `yaml:"cache"`
 
 	// File is the path the configuration was read from.
 	File string `yaml:"-"`
@@ -71,6 +74,8 @@ type Server struct {
 	// CORS lists the other origins browsers may call /graphql from. None by
 	// default: same origin only.
 	CORS CORS `yaml:"cors"`
+	// Tracing configures OpenTelemetry traces. Off by default.
+	Tracing Tracing `yaml:"tracing"`
 
 	// keyLines maps keys under server ("server.cors.allowed_origins[0]")
 	// to their line in the file, for errors.
@@ -201,6 +206,9 @@ type Connector struct {
 	// Webhook, when set, accepts the system's signed deliveries at
 	// POST /webhooks/{name}.
 	Webhook *Webhook `yaml:"webhook"`
+	// Cache caches the connector's reads for a while; off unless ttl is
+	// set. An accepted webhook event drops its customer's entries.
+	Cache ConnectorCache `yaml:"cache"`
 	// Config is the kind's own configuration, decoded by the kind.
 	Config yaml.Node `yaml:"config"`
 
@@ -286,6 +294,7 @@ func (cn *Connector) defaults() {
 		d := DefaultConnectorStaleFor
 		cn.StaleFor = &d
 	}
+	cn.Cache.defaults()
 }
 
 // validateResilience checks the connector's resilience settings; key is
@@ -408,6 +417,8 @@ func (c *Config) defaults() {
 		c.Server.Playground = &t
 	}
 	c.Server.defaults()
+	c.Server.Tracing.defaults()
+	c.Cache.defaults()
 	if c.Store.Database == "" {
 		c.Store.Database = DefaultDatabase
 	}
@@ -474,6 +485,9 @@ func (c *Config) validate() error {
 	if err := c.validateServer(bad); err != nil {
 		return err
 	}
+	if err := c.validateTracing(bad); err != nil {
+		return err
+	}
 	if c.Loaders.Wait < 0 || c.Loaders.Wait > 50*time.Millisecond {
 		return bad(0, "loaders.wait", "must be between 0 and 50ms")
 	}
@@ -535,6 +549,9 @@ func (c *Config) validate() error {
 			return bad(cn.Line, key+".kind", "unknown connector kind %q (known: %s)", cn.Kind, strings.Join(connectors.KindIDs(), ", "))
 		}
 		seen[cn.Name] = true
+	}
+	if err := c.validateCache(bad); err != nil {
+		return err
 	}
 	for i, name := range c.Profile.Priority {
 		if !seen[name] {

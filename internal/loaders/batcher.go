@@ -6,6 +6,10 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/tracing"
 )
 
 // MaxWait caps how long one batch may stay open while keys keep arriving.
@@ -127,5 +131,20 @@ func (g *gate) hold() (release func()) {
 				}
 			}
 		})
+	}
+}
+
+// traced wraps a connector loader's batch function in a span per batch,
+// naming the connector and capability and counting the keys (never
+// holding them). The upstream calls the batch makes are its children.
+func traced[K comparable, V any](connector string, c connectors.Capability, fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		ctx, span := tracing.Tracer().Start(ctx, "loader "+connector+" "+string(c), trace.WithAttributes(
+			tracing.AttrConnector.String(connector),
+			tracing.AttrCapability.String(string(c)),
+			tracing.AttrKeys.Int(len(keys)),
+		))
+		defer span.End()
+		return fn(ctx, keys)
 	}
 }

@@ -21,7 +21,8 @@ const DefaultWait = time.Millisecond
 // Factory makes the loaders of each operation.
 type Factory struct {
 	Sources *sources.Set
-	Store   *store.Store
+	// Store is the profile store's read path: a *store.Store.
+	Store store.Reader
 	// Wait is how long a batch waits for another key before it closes;
 	// DefaultWait when zero.
 	Wait time.Duration
@@ -67,7 +68,7 @@ func (f *Factory) New() *Loaders {
 // on first use.
 type Loaders struct {
 	sources *sources.Set
-	store   *store.Store
+	store   store.Reader
 	release func() // ends the pin on the sources
 	wait    time.Duration
 	now     func() time.Time
@@ -160,7 +161,7 @@ type ProfileRecord struct {
 
 // Profile loads the record with native key key from source src.
 func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) dataloader.Thunk[ProfileRecord] {
-	return loaderOf(l, l.profiles, src, func() dataloader.BatchFunc[string, ProfileRecord] {
+	return loaderOf(l, l.profiles, src, connectors.CapProfiles, func() dataloader.BatchFunc[string, ProfileRecord] {
 		return func(ctx context.Context, keys []string) []*dataloader.Result[ProfileRecord] {
 			ps, err := src.Profiles(ctx, keys)
 			at := l.now()
@@ -171,26 +172,26 @@ func (l *Loaders) Profile(ctx context.Context, src *sources.Source, key string) 
 
 // Orders loads the orders of native key key from src inside w.
 func (l *Loaders) Orders(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Order] {
-	return loaderOf(l, l.orders, src, func() dataloader.BatchFunc[WindowKey, []connectors.Order] {
+	return loaderOf(l, l.orders, src, connectors.CapOrders, func() dataloader.BatchFunc[WindowKey, []connectors.Order] {
 		return windowed(src.Orders)
 	}).Load(ctx, keyOf(key, w))
 }
 
 // Interactions loads the interactions of native key key from src inside w.
 func (l *Loaders) Interactions(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Interaction] {
-	return loaderOf(l, l.interactions, src, func() dataloader.BatchFunc[WindowKey, []connectors.Interaction] {
+	return loaderOf(l, l.interactions, src, connectors.CapInteractions, func() dataloader.BatchFunc[WindowKey, []connectors.Interaction] {
 		return windowed(src.Interactions)
 	}).Load(ctx, keyOf(key, w))
 }
 
 // loaderOf returns the operation's loader of src in byName, made on first
-// use with the batch function fn makes.
-func loaderOf[K comparable, V any](l *Loaders, byName map[string]*batcher[K, V], src *sources.Source, fn func() dataloader.BatchFunc[K, V]) *batcher[K, V] {
+// use with the batch function fn makes, traced as capability c.
+func loaderOf[K comparable, V any](l *Loaders, byName map[string]*batcher[K, V], src *sources.Source, c connectors.Capability, fn func() dataloader.BatchFunc[K, V]) *batcher[K, V] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ld, ok := byName[src.Name()]
 	if !ok {
-		ld = newBatcher(l.gate, fn(), l.wait, MaxWait)
+		ld = newBatcher(l.gate, traced(src.Name(), c, fn()), l.wait, MaxWait)
 		byName[src.Name()] = ld
 	}
 	return ld

@@ -2,6 +2,7 @@
 // operation or a batch), GET (queries only, CSRF-safe) and websocket
 // (graphql-transport-ws, authenticated by its connection_init payload when
 // the upgrade carries no credential); the playground at / and /playground;
+// the Customer 360 console at /console (internal/console);
 // /healthz, /readyz and /metrics.
 //
 // Safe defaults from the first request: a body limit (413); token, depth,
@@ -12,4 +13,11 @@
 // error presenter that never echoes input; switchable introspection; and a
 // fresh set of dataloaders per operation (not per HTTP request: a websocket
 // or a batch carries many operations).
+//
+// Every request gets an ID (X-Request-Id, valid or generated) that its log
+// lines carry; every operation a span, and each field with a resolver a
+// child span, with no variables or query text (see internal/tracing); an
+// admin may ask for extensions.trace (header Harmony-Trace: 1 or the
+// extension {"trace": true}); and GET queries get a Cache-Control header
+// from the schema's @cacheControl hints.
 package server

@@ -71,6 +71,8 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 	}
 	srv.Use(operationLimits{depth: o.Config.MaxDepth, aliases: o.Config.MaxAliases, rootFields: o.Config.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(o.Config.MaxComplexity))
+	srv.Use(traceOperations{})
+	srv.Use(&cacheHints{})
 	srv.Use(auditExtension(o))
 
 	srv.SetErrorPresenter(presenter(o.Log))
@@ -133,4 +135,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 		return 1 + size(first, 20)*child
 	}
 	c.Customer.Conversations = func(child int, first *int, _ *string) int { return 1 + size(first, 20)*child }
+	// A segment's metrics read every sampled member's orders and
+	// interactions: each member costs what its figures cost.
+	c.Segment.Metrics = func(child int, maxMembers *int, _ *int) int { return 1 + size(maxMembers, 200)*child }
 }

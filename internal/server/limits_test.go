@@ -116,6 +116,19 @@ func TestLimitsAreConfigurable(t *testing.T) {
 	}
 }
 
+func TestSegmentMetricsCostTheirMembers(t *testing.T) {
+	ts := newServer(t, func(c *config.Server) { c.MaxComplexity = 1000 })
+	for _, tt := range []struct{ query, want string }{
+		{`{ segments { metrics(maxMembers: 500) { members customers } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{`{ segments { metrics { members customers capped buyers complete } } }`, "COMPLEXITY_LIMIT_EXCEEDED"}, // 200 members by default: 1 + 200 × 5
+	} {
+		got := codes(t, post(t, ts, gqlBody(t, tt.query, nil)).body)
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s: codes %v, want %q", tt.query, got, tt.want)
+		}
+	}
+}
+
 // The saved example operations the playground opens pass the default
 // limits.
 func TestExamplesPassDefaultLimits(t *testing.T) {

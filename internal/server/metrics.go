@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -86,11 +87,13 @@ func (m *metrics) http(next http.Handler) http.Handler {
 // route keeps metric labels bounded: known paths, else "other".
 func route(p string) string {
 	switch p {
-	case "/graphql", "/healthz", "/readyz", "/metrics", "/", "/playground":
+	case "/graphql", "/healthz", "/readyz", "/metrics", "/", "/playground", "/console", "/console/":
 		return p
 	}
-	if len(p) > len("/playground/assets/") && p[:len("/playground/assets/")] == "/playground/assets/" {
-		return "/playground/assets/"
+	for _, prefix := range []string{"/playground/assets/", "/console/assets/", "/webhooks/"} {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return prefix
+		}
 	}
 	return "other"
 }

@@ -14,10 +14,12 @@ import (
 	"github.com/harmonyhq/harmony/internal/auth"
 	"github.com/harmonyhq/harmony/internal/caller"
 	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/console"
 	"github.com/harmonyhq/harmony/internal/drain"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/playground"
 	"github.com/harmonyhq/harmony/internal/ratelimit"
+	"github.com/harmonyhq/harmony/internal/tracing"
 )
 
 // Options are what the HTTP surface needs.
@@ -70,6 +72,8 @@ func New(o Options) *Server {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	// Every line logged with a request's context names its request ID.
+	o.Log = slog.New(tracing.NewHandler(o.Log.Handler()))
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
@@ -86,7 +90,7 @@ func New(o Options) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withDrain(d, sockets, withCORS(o.Config.CORS, authenticate(o.Authenticate, o.Log,
 		guardRequests(o.Config.MaxBodyBytes, o.Config.MaxBatchOperations,
-			limitRate(o.RateLimiter, serveBatch(gql)))))))
+			limitRate(o.RateLimiter, withCacheControl(serveBatch(gql))))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -97,7 +101,9 @@ func New(o Options) *Server {
 	if o.Config.Playground == nil || *o.Config.Playground {
 		playground.Mount(mux, playground.Options{Title: "Harmony", Endpoint: "/graphql", Examples: o.Examples})
 	}
-	return &Server{handler: m.http(mux), graphql: gql, limiter: own, drain: d, sockets: sockets}
+	// The Customer 360 console: a static page that reads /graphql like any client.
+	console.Mount(mux)
+	return &Server{handler: traceHTTP(m.http(mux)), graphql: gql, limiter: own, drain: d, sockets: sockets}
 }
 
 // authenticate puts the caller in the request's context, or answers 401

@@ -13,4 +13,11 @@
 // in flight to each system across all operations; and per-key reads made
 // for an operation (see WithStaleReport) fall back to the last good values
 // of their keys, reported in the operation's StaleReport.
+//
+// A connector configured with a cache has its per-key reads (profiles, and
+// orders and interactions per window) answered from internal/cache when it
+// holds them; only the other keys reach the system, and what it answers is
+// kept for the next reads. Every upstream attempt is a span (connector,
+// capability, key count, attempt, outcome code; never the keys) and, when
+// the operation asked for extensions.trace, a tracing.Call.
 package sources

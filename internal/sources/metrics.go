@@ -11,10 +11,17 @@ type Metrics struct {
 	errors   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	keys     *prometheus.HistogramVec
+	items    *prometheus.CounterVec
 	retries  *prometheus.CounterVec
 	stale    *prometheus.CounterVec
 	breaker  *prometheus.GaugeVec
 	inFlight *prometheus.GaugeVec
+
+	cacheHits   *prometheus.CounterVec
+	cacheMisses *prometheus.CounterVec
+	cacheErrors *prometheus.CounterVec
+	// cacheInvalidated counts entries dropped by webhooks.
+	cacheInvalidated *prometheus.CounterVec
 }
 
 // Breaker states as harmony_connector_breaker_state reports them.
@@ -45,6 +52,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Keys per upstream call.",
 			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500},
 		}, []string{"connector", "capability"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harmony_connector_items_total",
+			Help: "Orders or interactions upstream calls returned, before the guard trims them to the window asked.",
+		}, []string{"connector", "capability"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "harmony_connector_retries_total",
 			Help: "Upstream calls retried after a retryable failure.",
@@ -61,9 +72,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "harmony_connector_in_flight",
 			Help: "Upstream calls in flight, bounded by max_in_flight.",
 		}, []string{"connector"}),
+		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harmony_cache_hits_total",
+			Help: "Keys answered from a connector's read cache.",
+		}, []string{"connector", "capability"}),
+		cacheMisses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harmony_cache_misses_total",
+			Help: "Keys a connector's read cache did not hold, read from the system.",
+		}, []string{"connector", "capability"}),
+		cacheErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harmony_cache_errors_total",
+			Help: "Cache backend failures (get, put, invalidate); a failed get reads the system.",
+		}, []string{"connector", "op"}),
+		cacheInvalidated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "harmony_cache_invalidated_total",
+			Help: "Cache entries dropped because a webhook reported their customer changed.",
+		}, []string{"connector"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.errors, m.duration, m.keys, m.retries, m.stale, m.breaker, m.inFlight)
+		reg.MustRegister(m.requests, m.errors, m.duration, m.keys, m.items, m.retries, m.stale, m.breaker, m.inFlight,
+			m.cacheHits, m.cacheMisses, m.cacheErrors, m.cacheInvalidated)
 	}
 	return m
 }

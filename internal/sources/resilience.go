@@ -125,8 +125,11 @@ func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, f
 	done, err := s.breaker.Allow()
 	if err != nil {
 		s.metrics.errors.WithLabelValues(s.name, string(c), string(connectors.CodeCircuitOpen)).Inc()
-		return &connectors.Error{Code: connectors.CodeCircuitOpen, Connector: s.name, Capability: c,
+		ce := &connectors.Error{Code: connectors.CodeCircuitOpen, Connector: s.name, Capability: c,
 			Err: errors.New("circuit breaker open after repeated failures")}
+		sctx, span := s.startCall(ctx, c, nkeys, 1)
+		s.endCall(sctx, span, c, nkeys, 1, time.Now(), ce)
+		return ce
 	}
 	attempts := 1
 	if retryable[c] {
@@ -139,7 +142,7 @@ func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, f
 			s.metrics.retries.WithLabelValues(s.name, string(c)).Inc()
 		}
 		ce, noSlot = nil, false
-		if err := s.invoke(ctx, c, nkeys, fn); err != nil {
+		if err := s.invoke(ctx, c, nkeys, attempt+1, fn); err != nil {
 			ce = connectors.Classify(err)
 			noSlot = errors.Is(err, errNoSlot)
 		}

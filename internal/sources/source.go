@@ -8,11 +8,13 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/cache"
 )
 
 // Defaults for Options fields left zero.
@@ -66,6 +68,9 @@ type Options struct {
 	// to BackoffBase·2^retry, at most BackoffMax.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
+	// Cache, when set, answers profile, order and interaction reads it
+	// holds and keeps what the system answers (see cacheable).
+	Cache *cache.Cache
 }
 
 func (o Options) withDefaults() Options {
@@ -107,6 +112,8 @@ type Source struct {
 	slots   chan struct{} // the in-flight cap
 	stale   *staleCache
 	now     func() time.Time
+	// cacheWarned is when a cache failure was last logged (unix ns).
+	cacheWarned atomic.Int64
 }
 
 // New guards conn, the instance called name of the given kind.
@@ -164,6 +171,9 @@ func (s *Source) Profiles(ctx context.Context, keys []string) ([]*connectors.Pro
 			}
 			return nil
 		},
+		// A record the system lacks is not cached: one created meanwhile
+		// shows up on the next read.
+		keep: func(p *connectors.Profile) bool { return p != nil },
 	})
 }
 
@@ -345,6 +355,8 @@ type shape[T any] struct {
 	window *connectors.Window
 	trim   func(v T, w connectors.Window) T
 	size   func(v T) int
+	// keep reports whether a value may be cached; nil keeps every value.
+	keep func(v T) bool
 }
 
 // batch calls fn for keys: deduplicated, in chunks of at most MaxBatch with
@@ -365,9 +377,18 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 		return nil, nil
 	}
 	unique, index := dedupe(keys)
-	results := make([]T, len(unique))
+	// The keys the cache holds are answered from it; the others (fetch,
+	// at positions pos of unique) are read from the system.
+	cached, hit := make([]T, len(unique)), make([]bool, len(unique))
+	fetch, pos := unique, []int(nil)
+	cc := s.cacheOf(c)
+	if cc != nil {
+		fetch, pos = fromCache(ctx, s, cc, c, unique, sh, cached, hit)
+	}
+	began := time.Now()
+	results := make([]T, len(fetch))
 
-	chunks := chunk(unique, s.opts.MaxBatch)
+	chunks := chunk(fetch, s.opts.MaxBatch)
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, s.opts.MaxConcurrency)
 	var wg sync.WaitGroup
@@ -385,6 +406,13 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 				if len(out) != len(ch.keys) {
 					return connectors.Errorf(connectors.CodeBadResponse, "%d results for %d keys", len(out), len(ch.keys))
 				}
+				if sh.size != nil {
+					n := 0
+					for _, v := range out {
+						n += sh.size(v)
+					}
+					s.metrics.items.WithLabelValues(s.name, string(c)).Add(float64(n))
+				}
 				for i, k := range ch.keys {
 					if err := sh.check(k, out[i]); err != nil {
 						return connectors.NewError(connectors.CodeBadResponse, fmt.Errorf("result %d: %w", i, err))
@@ -401,11 +429,14 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 	wg.Wait()
 
 	var first error
-	failed := make([]bool, len(unique))
+	failed := make([]bool, len(fetch))
 	nfailed, served := 0, 0
 	for ci, ch := range chunks {
 		if errs[ci] == nil {
 			remember(ctx, s, c, ch.keys, results[ch.start:ch.start+len(ch.keys)], sh)
+			if cc != nil {
+				toCache(ctx, s, cc, c, ch.keys, results[ch.start:ch.start+len(ch.keys)], sh, began)
+			}
 			continue
 		}
 		if first == nil {
@@ -423,11 +454,19 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 		}
 	}
 	if served > 0 {
-		s.log.Info("answered from last good values", "capability", c, "keys", served, "failed_keys", nfailed,
+		s.log.InfoContext(ctx, "answered from last good values", "capability", c, "keys", served, "failed_keys", nfailed,
 			"code", string(connectors.CodeOf(first)))
 	}
 	if nfailed == len(unique) {
 		return nil, first
+	}
+	// Back to unique's positions: cached values and those read.
+	if cc != nil {
+		all, allFailed := cached, make([]bool, len(unique))
+		for j, u := range pos {
+			all[u], allFailed[u] = results[j], failed[j]
+		}
+		results, failed = all, allFailed
 	}
 	out := make([]T, len(keys))
 	for i, k := range keys {
@@ -503,13 +542,18 @@ func recall[T any](ctx context.Context, s *Source, c connectors.Capability, key 
 	return v, true
 }
 
-// invoke runs one upstream call: it takes a slot of the in-flight cap, and
-// bounds the wait for it and the call with the timeout, with panic recovery,
-// error classification and metrics. It never retries.
-func (s *Source) invoke(ctx context.Context, c connectors.Capability, nkeys int, call func(context.Context) error) (err error) {
+// invoke runs one upstream call, attempt number attempt: it takes a slot
+// of the in-flight cap, and bounds the wait for it and the call with the
+// timeout, with panic recovery, error classification, metrics and a span.
+// It never retries.
+func (s *Source) invoke(ctx context.Context, c connectors.Capability, nkeys, attempt int, call func(context.Context) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return s.classify(c, err)
 	}
+	ctx, span := s.startCall(ctx, c, nkeys, attempt)
+	began := time.Now()
+	// Registered first, so it runs last: err is classified by then.
+	defer func() { s.endCall(ctx, span, c, nkeys, attempt, began, err) }()
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	select {
@@ -531,7 +575,7 @@ func (s *Source) invoke(ctx context.Context, c connectors.Capability, nkeys int,
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("connector panicked", "capability", c, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.log.ErrorContext(ctx, "connector panicked", "capability", c, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = connectors.Errorf(connectors.CodeInternal, "connector panicked")
 		}
 		s.metrics.duration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
@@ -543,7 +587,7 @@ func (s *Source) invoke(ctx context.Context, c connectors.Capability, nkeys int,
 			err = ce
 			code := string(ce.Code)
 			s.metrics.errors.WithLabelValues(s.name, string(c), code).Inc()
-			s.log.Warn("upstream call failed", "capability", c, "code", code, "keys", nkeys, "error", err.Error())
+			s.log.WarnContext(ctx, "upstream call failed", "capability", c, "code", code, "keys", nkeys, "error", err.Error())
 		}
 	}()
 	return call(ctx)

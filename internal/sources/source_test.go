@@ -209,6 +209,33 @@ harmony_connector_requests_total{capability="profiles",connector="crm"} 2
 	}
 }
 
+// Items are counted as the system returned them, before the guard trims
+// them to the window: the timeline's bound on upstream items rests on it.
+func TestItemsAreCounted(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f := &fake{orders: func(_ context.Context, keys []string, _ connectors.Window) ([][]connectors.Order, error) {
+		out := make([][]connectors.Order, len(keys))
+		for i, k := range keys {
+			for d := range i + 2 { // 2 orders for the first key, 3 for the second
+				out[i] = append(out[i], connectors.Order{ID: fmt.Sprint(d), CustomerKey: k, PlacedAt: time.Unix(int64(d), 0)})
+			}
+		}
+		return out, nil
+	}}
+	s := sources.New("shop", "fake", f, sources.Options{}, sources.NewMetrics(reg), nil)
+	if _, err := s.Orders(context.Background(), []string{"a", "b"}, connectors.Window{Limit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP harmony_connector_items_total Orders or interactions upstream calls returned, before the guard trims them to the window asked.
+# TYPE harmony_connector_items_total counter
+harmony_connector_items_total{capability="orders",connector="shop"} 5
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "harmony_connector_items_total"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestUnsupportedCapability(t *testing.T) {
 	s := sources.New("crm", "fake", &fake{}, sources.Options{}, nil, nil)
 	if s.Has(connectors.CapInteractions) {

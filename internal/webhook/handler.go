@@ -107,6 +107,11 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
+	// Invalidate, when set, is told the customers of each stored delivery
+	// (the connector's native keys and the resolved customer IDs) before
+	// the answer, so that their cached reads are dropped. Its failure is
+	// the callee's to log: the delivery is stored.
+	Invalidate func(ctx context.Context, connector string, keys, customerIDs []string) error
 }
 
 // Handler serves POST /webhooks/{connector}.
@@ -338,6 +343,16 @@ func (h *Handler) store(ctx context.Context, ep *Endpoint, events []connectors.E
 	if err != nil || len(stored) != len(docs) {
 		h.o.Log.Warn("webhook events could not be stored", "connector", ep.Connector, "events", len(events), "error", errText(err))
 		return Result{}, unavailable
+	}
+	if h.o.Invalidate != nil {
+		keys, ids := make([]string, 0, len(events)), make([]string, 0, len(events))
+		for i, e := range events {
+			keys = append(keys, e.CustomerKey)
+			if resolved[i].CustomerID != "" {
+				ids = append(ids, resolved[i].CustomerID)
+			}
+		}
+		_ = h.o.Invalidate(ctx, ep.Connector, keys, ids)
 	}
 	res := Result{Received: len(events)}
 	for i, ok := range stored {

@@ -1,0 +1,173 @@
+package cache
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Backend is where the caches of a gateway's connectors live.
+type Backend interface {
+	// For returns the cache of the connector called name, whose entries
+	// live ttl; the memory backend keeps at most maxEntries of them. A
+	// later For of the same name (a configuration reload) starts a new
+	// cache in memory, and shares the entries already there in Redis.
+	For(name string, ttl time.Duration, maxEntries int) *Cache
+	// Invalidate drops every entry of the given native keys of the
+	// connector called name, and keeps values read before now from being
+	// stored for the next ttl. It reports how many entries it dropped.
+	Invalidate(ctx context.Context, name string, keys []string) (int, error)
+	// Close releases the backend (the Redis connection).
+	Close() error
+}
+
+// store is what a Cache needs of its backend.
+type store interface {
+	// get returns the values of keys: nil where there is none.
+	get(ctx context.Context, keys []entryKey) ([]any, error)
+	// put stores entries unless their subject was invalidated at or after
+	// start.
+	put(ctx context.Context, entries []entry, start time.Time) error
+	// encoded reports whether values are stored as JSON (and come back as
+	// []byte) rather than as Go values.
+	encoded() bool
+}
+
+// entryKey names one entry: the subject (HMAC of connector and native
+// key) and the hex HMAC of the capability and window.
+type entryKey struct {
+	subject string
+	entry   string
+}
+
+type entry struct {
+	key   entryKey
+	value any
+}
+
+// Cache is one connector's cache. Its methods are safe for concurrent use.
+type Cache struct {
+	name  string
+	ttl   time.Duration
+	hash  *hasher
+	store store
+}
+
+// Name is the connector's name.
+func (c *Cache) Name() string { return c.name }
+
+// TTL is how long entries live.
+func (c *Cache) TTL() time.Duration { return c.ttl }
+
+// Window is the part of a read other than its key: zero for profiles.
+type Window struct {
+	Since, Until time.Time
+	Limit        int
+}
+
+// Lookup returns the cached values of keys read with capability and
+// window w: hit[i] reports whether out[i] holds one. A backend failure is
+// returned with no hits: the caller reads the system.
+func Lookup[T any](ctx context.Context, c *Cache, capability string, w Window, keys []string) (out []T, hit []bool, err error) {
+	ks := make([]entryKey, len(keys))
+	for i, k := range keys {
+		ks[i] = c.hash.key(c.name, capability, k, w)
+	}
+	vals, err := c.store.get(ctx, ks)
+	out = make([]T, len(keys))
+	hit = make([]bool, len(keys))
+	if err != nil {
+		return out, hit, err
+	}
+	for i, v := range vals {
+		switch v := v.(type) {
+		case nil:
+		case []byte:
+			if err := json.Unmarshal(v, &out[i]); err != nil {
+				continue // unreadable (another version's): a miss
+			}
+			hit[i] = true
+		case T:
+			out[i], hit[i] = v, true
+		}
+	}
+	return out, hit, nil
+}
+
+// Store keeps values[i] as the value of keys[i] read with capability and
+// window w, unless the key was invalidated at or after start, when the
+// read began. Values are shared with later readers, who must not modify
+// them.
+func Store[T any](ctx context.Context, c *Cache, capability string, w Window, keys []string, values []T, start time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	es := make([]entry, len(keys))
+	for i, k := range keys {
+		es[i] = entry{key: c.hash.key(c.name, capability, k, w)}
+		if c.store.encoded() {
+			b, err := json.Marshal(values[i])
+			if err != nil {
+				return fmt.Errorf("encode a %s value: %w", capability, err)
+			}
+			es[i].value = b
+		} else {
+			es[i].value = values[i]
+		}
+	}
+	return c.store.put(ctx, es, start)
+}
+
+// hasher derives keys under a secret salt.
+type hasher struct{ salt []byte }
+
+// newHasher uses salt, or a random one when empty (a per-process cache).
+func newHasher(salt string) *hasher {
+	if salt == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b) // crypto/rand.Read never fails
+		return &hasher{salt: b}
+	}
+	return &hasher{salt: []byte(salt)}
+}
+
+// mac is the hex HMAC-SHA256 of parts, each length-prefixed so that
+// ("ab", "c") and ("a", "bc") differ, cut to n bytes.
+func (h *hasher) mac(n int, parts ...string) string {
+	m := hmac.New(sha256.New, h.salt)
+	var l [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(l[:], uint64(len(p)))
+		m.Write(l[:])
+		m.Write([]byte(p))
+	}
+	return hex.EncodeToString(m.Sum(nil)[:n])
+}
+
+// subject names every entry of one native key of one connector.
+func (h *hasher) subject(connector, key string) string { return h.mac(16, "subject", connector, key) }
+
+func (h *hasher) key(connector, capability, key string, w Window) entryKey {
+	return entryKey{
+		subject: h.subject(connector, key),
+		entry: h.mac(12, "entry", capability, fmt.Sprint(nanos(w.Since)), fmt.Sprint(nanos(w.Until)),
+			fmt.Sprint(w.Limit)),
+	}
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// ErrClosed is returned by a closed backend.
+var ErrClosed = errors.New("cache closed")

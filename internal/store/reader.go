@@ -1,0 +1,21 @@
+package store
+
+import "context"
+
+// Reader is what an operation's read path asks of the profile store: the
+// loaders (customers, identities, owners, merges, consents, stored
+// activity) and the customer list. *Store is the implementation the
+// gateway runs; the benchmark (bench/) plugs in an in-memory one with a
+// fixed latency, because the embedded FerretDB scans whole collections and
+// would make every figure about the store.
+type Reader interface {
+	Resolve(ctx context.Context, ids []string) ([]*Customer, error)
+	MergedIDs(ctx context.Context, ids []string) ([][]string, error)
+	IdentitiesOf(ctx context.Context, customerIDs []string) ([][]Identity, error)
+	Owners(ctx context.Context, identityIDs []string) ([]*Identity, error)
+	ConsentsFor(ctx context.Context, customerIDs []string) ([][]Consent, error)
+	ActivityPage(ctx context.Context, customerIDs []string, q ActivityQuery) ([][]Activity, error)
+	SearchCustomers(ctx context.Context, f Filter, after string, limit int) ([]Customer, error)
+}
+
+var _ Reader = (*Store)(nil)

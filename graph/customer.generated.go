@@ -24,10 +24,10 @@ type CustomerResolver interface {
 	Orders(ctx context.Context, obj *model.Customer, first *int) ([]model.Order, error)
 	Interactions(ctx context.Context, obj *model.Customer, first *int) ([]model.Interaction, error)
 	Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, filter *model.TimelineFilter) (*model.TimelineConnection, error)
-	Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error)
 	MergedIds(ctx context.Context, obj *model.Customer) ([]string, error)
 	IdentityHistory(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.IdentityEventConnection, error)
 	Conversations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ConversationConnection, error)
+	Metrics(ctx context.Context, obj *model.Customer, conversionWindowDays *int) (*model.CustomerMetrics, error)
 	Consents(ctx context.Context, obj *model.Customer, history *bool) ([]model.Consent, error)
 	ErasedAt(ctx context.Context, obj *model.Customer) (*time.Time, error)
 	EmailEngagement(ctx context.Context, obj *model.Customer, first *int) ([]model.Interaction, error)
@@ -123,6 +123,20 @@ func (ec *executionContext) field_Customer_interactions_args(ctx context.Context
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_metrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversionWindowDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversionWindowDays"] = arg0
 	return args, nil
 }
 
@@ -416,38 +430,6 @@ func (ec *executionContext) fieldContext_Customer_timeline(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Customer_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_metrics(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().Metrics(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetrics) graphql.Marshaler {
-			return ec.marshalNCustomerMetrics2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomerMetrics(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Customer_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Customer",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CustomerMetrics(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Customer_mergedIds(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -553,6 +535,50 @@ func (ec *executionContext) fieldContext_Customer_conversations(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Customer_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Metrics(ctx, obj, fc.Args["conversionWindowDays"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetrics) graphql.Marshaler {
+			return ec.marshalNCustomerMetrics2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomerMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_metrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_metrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1700,12 +1726,6 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_timeline(ctx, field, obj)
 				})
-		case "metrics":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_metrics(ctx, field, obj)
-				})
 		case "mergedIds":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -1723,6 +1743,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_conversations(ctx, field, obj)
+				})
+		case "metrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_metrics(ctx, field, obj)
 				})
 		case "consents":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -81,6 +81,30 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CampaignConversion struct {
+		Campaigns          func(childComplexity int) int
+		ConvertedCampaigns func(childComplexity int) int
+		Rate               func(childComplexity int) int
+		TouchedCampaigns   func(childComplexity int) int
+		WindowDays         func(childComplexity int) int
+	}
+
+	CampaignTouch struct {
+		CampaignID func(childComplexity int) int
+		Converted  func(childComplexity int) int
+		Order      func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Title      func(childComplexity int) int
+		TouchedAt  func(childComplexity int) int
+	}
+
+	ChannelContacts struct {
+		Channel       func(childComplexity int) int
+		Contacts      func(childComplexity int) int
+		LastContactAt func(childComplexity int) int
+		Share         func(childComplexity int) int
+	}
+
 	Consent struct {
 		Actor      func(childComplexity int) int
 		Channel    func(childComplexity int) int
@@ -111,6 +135,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConvertingOrder struct {
+		ID       func(childComplexity int) int
+		PlacedAt func(childComplexity int) int
+		Source   func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
 	Customer struct {
 		Consents        func(childComplexity int, history *bool) int
 		Conversations   func(childComplexity int, first *int, after *string) int
@@ -122,7 +153,7 @@ type ComplexityRoot struct {
 		IdentityHistory func(childComplexity int, first *int, after *string) int
 		Interactions    func(childComplexity int, first *int) int
 		MergedIds       func(childComplexity int) int
-		Metrics         func(childComplexity int) int
+		Metrics         func(childComplexity int, conversionWindowDays *int) int
 		Orders          func(childComplexity int, first *int) int
 		Profile         func(childComplexity int) int
 		Timeline        func(childComplexity int, first *int, after *string, filter *model.TimelineFilter) int
@@ -140,13 +171,31 @@ type ComplexityRoot struct {
 	}
 
 	CustomerMetrics struct {
+		AnsweredConversations       func(childComplexity int) int
 		AverageFirstResponseSeconds func(childComplexity int) int
+		AverageResolutionSeconds    func(childComplexity int) int
+		ChannelMix                  func(childComplexity int) int
 		Complete                    func(childComplexity int) int
 		ComputedAt                  func(childComplexity int) int
+		Conversion                  func(childComplexity int) int
+		Csat                        func(childComplexity int) int
+		InteractionsComplete        func(childComplexity int) int
 		LastContactAt               func(childComplexity int) int
 		LastContactChannel          func(childComplexity int) int
+		LifetimeValue               func(childComplexity int) int
+		Nps                         func(childComplexity int) int
 		OrderCount                  func(childComplexity int) int
+		OrdersComplete              func(childComplexity int) int
+		PreferredChannel            func(childComplexity int) int
+		ResolvedConversations       func(childComplexity int) int
 		TotalSpent                  func(childComplexity int) int
+	}
+
+	DatedScore struct {
+		At            func(childComplexity int) int
+		InteractionID func(childComplexity int) int
+		Score         func(childComplexity int) int
+		Source        func(childComplexity int) int
 	}
 
 	Identity struct {
@@ -208,6 +257,16 @@ type ComplexityRoot struct {
 		Summary         func(childComplexity int) int
 		ThreadRef       func(childComplexity int) int
 		Type            func(childComplexity int) int
+	}
+
+	LifetimeValue struct {
+		ActiveMonths      func(childComplexity int) int
+		AverageOrderValue func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		FirstOrderAt      func(childComplexity int) int
+		LastOrderAt       func(childComplexity int) int
+		NetSpend          func(childComplexity int) int
+		Orders            func(childComplexity int) int
 	}
 
 	MatchEvidence struct {
@@ -356,12 +415,36 @@ type ComplexityRoot struct {
 		Sources                func(childComplexity int) int
 	}
 
+	ScoreSummary struct {
+		Count              func(childComplexity int) int
+		Last90DaysMean     func(childComplexity int) int
+		Latest             func(childComplexity int) int
+		Mean               func(childComplexity int) int
+		Previous90DaysMean func(childComplexity int) int
+		Scores             func(childComplexity int) int
+		Trend              func(childComplexity int) int
+	}
+
 	Segment struct {
 		Count     func(childComplexity int) int
 		Filter    func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Metrics   func(childComplexity int, maxMembers *int, conversionWindowDays *int) int
 		Name      func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+	}
+
+	SegmentConversion struct {
+		ConvertedCampaigns func(childComplexity int) int
+		Rate               func(childComplexity int) int
+		TouchedCampaigns   func(childComplexity int) int
+		WindowDays         func(childComplexity int) int
+	}
+
+	SegmentCsat struct {
+		Mean           func(childComplexity int) int
+		Ratings        func(childComplexity int) int
+		SatisfiedShare func(childComplexity int) int
 	}
 
 	SegmentFilter struct {
@@ -371,6 +454,33 @@ type ComplexityRoot struct {
 		MinSpend     func(childComplexity int) int
 		NamePrefix   func(childComplexity int) int
 		OrderedSince func(childComplexity int) int
+	}
+
+	SegmentMetrics struct {
+		AverageFirstResponseSeconds func(childComplexity int) int
+		AverageResolutionSeconds    func(childComplexity int) int
+		Buyers                      func(childComplexity int) int
+		Capped                      func(childComplexity int) int
+		ChannelMix                  func(childComplexity int) int
+		Complete                    func(childComplexity int) int
+		ComputedAt                  func(childComplexity int) int
+		Conversion                  func(childComplexity int) int
+		Csat                        func(childComplexity int) int
+		Customers                   func(childComplexity int) int
+		MeanSpent                   func(childComplexity int) int
+		Members                     func(childComplexity int) int
+		Nps                         func(childComplexity int) int
+		OrderCount                  func(childComplexity int) int
+		TotalSpent                  func(childComplexity int) int
+	}
+
+	SegmentNps struct {
+		Detractors  func(childComplexity int) int
+		Mean        func(childComplexity int) int
+		Passives    func(childComplexity int) int
+		Promoters   func(childComplexity int) int
+		Respondents func(childComplexity int) int
+		Score       func(childComplexity int) int
 	}
 
 	SendMessagePayload struct {
@@ -613,6 +723,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "CampaignConversion.campaigns":
+		if e.ComplexityRoot.CampaignConversion.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConversion.Campaigns(childComplexity), true
+	case "CampaignConversion.convertedCampaigns":
+		if e.ComplexityRoot.CampaignConversion.ConvertedCampaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConversion.ConvertedCampaigns(childComplexity), true
+	case "CampaignConversion.rate":
+		if e.ComplexityRoot.CampaignConversion.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConversion.Rate(childComplexity), true
+	case "CampaignConversion.touchedCampaigns":
+		if e.ComplexityRoot.CampaignConversion.TouchedCampaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConversion.TouchedCampaigns(childComplexity), true
+	case "CampaignConversion.windowDays":
+		if e.ComplexityRoot.CampaignConversion.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConversion.WindowDays(childComplexity), true
+
+	case "CampaignTouch.campaignId":
+		if e.ComplexityRoot.CampaignTouch.CampaignID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignTouch.CampaignID(childComplexity), true
+	case "CampaignTouch.converted":
+		if e.ComplexityRoot.CampaignTouch.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignTouch.Converted(childComplexity), true
+	case "CampaignTouch.order":
+		if e.ComplexityRoot.CampaignTouch.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignTouch.Order(childComplexity), true
+	case "CampaignTouch.source":
+		if e.ComplexityRoot.CampaignTouch.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignTouch.Source(childComplexity), true
+	case "CampaignTouch.title":
+		if e.ComplexityRoot.CampaignTouch.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignTouch.Title(childComplexity), true
+	case "CampaignTouch.touchedAt":
+		if e.ComplexityRoot.CampaignTouch.TouchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignTouch.TouchedAt(childComplexity), true
+
+	case "ChannelContacts.channel":
+		if e.ComplexityRoot.ChannelContacts.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelContacts.Channel(childComplexity), true
+	case "ChannelContacts.contacts":
+		if e.ComplexityRoot.ChannelContacts.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelContacts.Contacts(childComplexity), true
+	case "ChannelContacts.lastContactAt":
+		if e.ComplexityRoot.ChannelContacts.LastContactAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelContacts.LastContactAt(childComplexity), true
+	case "ChannelContacts.share":
+		if e.ComplexityRoot.ChannelContacts.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelContacts.Share(childComplexity), true
+
 	case "Consent.actor":
 		if e.ComplexityRoot.Consent.Actor == nil {
 			break
@@ -725,6 +928,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
 
+	case "ConvertingOrder.id":
+		if e.ComplexityRoot.ConvertingOrder.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvertingOrder.ID(childComplexity), true
+	case "ConvertingOrder.placedAt":
+		if e.ComplexityRoot.ConvertingOrder.PlacedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvertingOrder.PlacedAt(childComplexity), true
+	case "ConvertingOrder.source":
+		if e.ComplexityRoot.ConvertingOrder.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvertingOrder.Source(childComplexity), true
+	case "ConvertingOrder.total":
+		if e.ComplexityRoot.ConvertingOrder.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvertingOrder.Total(childComplexity), true
+
 	case "Customer.consents":
 		if e.ComplexityRoot.Customer.Consents == nil {
 			break
@@ -815,7 +1043,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Customer.Metrics(childComplexity), true
+		args, err := ec.field_Customer_metrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Metrics(childComplexity, args["conversionWindowDays"].(*int)), true
 	case "Customer.orders":
 		if e.ComplexityRoot.Customer.Orders == nil {
 			break
@@ -877,12 +1110,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "CustomerMetrics.answeredConversations":
+		if e.ComplexityRoot.CustomerMetrics.AnsweredConversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.AnsweredConversations(childComplexity), true
 	case "CustomerMetrics.averageFirstResponseSeconds":
 		if e.ComplexityRoot.CustomerMetrics.AverageFirstResponseSeconds == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.AverageFirstResponseSeconds(childComplexity), true
+	case "CustomerMetrics.averageResolutionSeconds":
+		if e.ComplexityRoot.CustomerMetrics.AverageResolutionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.AverageResolutionSeconds(childComplexity), true
+	case "CustomerMetrics.channelMix":
+		if e.ComplexityRoot.CustomerMetrics.ChannelMix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.ChannelMix(childComplexity), true
 	case "CustomerMetrics.complete":
 		if e.ComplexityRoot.CustomerMetrics.Complete == nil {
 			break
@@ -895,6 +1146,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.ComputedAt(childComplexity), true
+	case "CustomerMetrics.conversion":
+		if e.ComplexityRoot.CustomerMetrics.Conversion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Conversion(childComplexity), true
+	case "CustomerMetrics.csat":
+		if e.ComplexityRoot.CustomerMetrics.Csat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Csat(childComplexity), true
+	case "CustomerMetrics.interactionsComplete":
+		if e.ComplexityRoot.CustomerMetrics.InteractionsComplete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.InteractionsComplete(childComplexity), true
 	case "CustomerMetrics.lastContactAt":
 		if e.ComplexityRoot.CustomerMetrics.LastContactAt == nil {
 			break
@@ -907,18 +1176,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.LastContactChannel(childComplexity), true
+	case "CustomerMetrics.lifetimeValue":
+		if e.ComplexityRoot.CustomerMetrics.LifetimeValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.LifetimeValue(childComplexity), true
+	case "CustomerMetrics.nps":
+		if e.ComplexityRoot.CustomerMetrics.Nps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Nps(childComplexity), true
 	case "CustomerMetrics.orderCount":
 		if e.ComplexityRoot.CustomerMetrics.OrderCount == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.OrderCount(childComplexity), true
+	case "CustomerMetrics.ordersComplete":
+		if e.ComplexityRoot.CustomerMetrics.OrdersComplete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.OrdersComplete(childComplexity), true
+	case "CustomerMetrics.preferredChannel":
+		if e.ComplexityRoot.CustomerMetrics.PreferredChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.PreferredChannel(childComplexity), true
+	case "CustomerMetrics.resolvedConversations":
+		if e.ComplexityRoot.CustomerMetrics.ResolvedConversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.ResolvedConversations(childComplexity), true
 	case "CustomerMetrics.totalSpent":
 		if e.ComplexityRoot.CustomerMetrics.TotalSpent == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.TotalSpent(childComplexity), true
+
+	case "DatedScore.at":
+		if e.ComplexityRoot.DatedScore.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatedScore.At(childComplexity), true
+	case "DatedScore.interactionId":
+		if e.ComplexityRoot.DatedScore.InteractionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatedScore.InteractionID(childComplexity), true
+	case "DatedScore.score":
+		if e.ComplexityRoot.DatedScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatedScore.Score(childComplexity), true
+	case "DatedScore.source":
+		if e.ComplexityRoot.DatedScore.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatedScore.Source(childComplexity), true
 
 	case "Identity.confidence":
 		if e.ComplexityRoot.Identity.Confidence == nil {
@@ -1166,6 +1490,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interaction.Type(childComplexity), true
+
+	case "LifetimeValue.activeMonths":
+		if e.ComplexityRoot.LifetimeValue.ActiveMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.ActiveMonths(childComplexity), true
+	case "LifetimeValue.averageOrderValue":
+		if e.ComplexityRoot.LifetimeValue.AverageOrderValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.AverageOrderValue(childComplexity), true
+	case "LifetimeValue.currency":
+		if e.ComplexityRoot.LifetimeValue.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.Currency(childComplexity), true
+	case "LifetimeValue.firstOrderAt":
+		if e.ComplexityRoot.LifetimeValue.FirstOrderAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.FirstOrderAt(childComplexity), true
+	case "LifetimeValue.lastOrderAt":
+		if e.ComplexityRoot.LifetimeValue.LastOrderAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.LastOrderAt(childComplexity), true
+	case "LifetimeValue.netSpend":
+		if e.ComplexityRoot.LifetimeValue.NetSpend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.NetSpend(childComplexity), true
+	case "LifetimeValue.orders":
+		if e.ComplexityRoot.LifetimeValue.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LifetimeValue.Orders(childComplexity), true
 
 	case "MatchEvidence.confidence":
 		if e.ComplexityRoot.MatchEvidence.Confidence == nil {
@@ -1889,6 +2256,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Sources(childComplexity), true
 
+	case "ScoreSummary.count":
+		if e.ComplexityRoot.ScoreSummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Count(childComplexity), true
+	case "ScoreSummary.last90DaysMean":
+		if e.ComplexityRoot.ScoreSummary.Last90DaysMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Last90DaysMean(childComplexity), true
+	case "ScoreSummary.latest":
+		if e.ComplexityRoot.ScoreSummary.Latest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Latest(childComplexity), true
+	case "ScoreSummary.mean":
+		if e.ComplexityRoot.ScoreSummary.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Mean(childComplexity), true
+	case "ScoreSummary.previous90DaysMean":
+		if e.ComplexityRoot.ScoreSummary.Previous90DaysMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Previous90DaysMean(childComplexity), true
+	case "ScoreSummary.scores":
+		if e.ComplexityRoot.ScoreSummary.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Scores(childComplexity), true
+	case "ScoreSummary.trend":
+		if e.ComplexityRoot.ScoreSummary.Trend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreSummary.Trend(childComplexity), true
+
 	case "Segment.count":
 		if e.ComplexityRoot.Segment.Count == nil {
 			break
@@ -1907,6 +2317,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Segment.ID(childComplexity), true
+	case "Segment.metrics":
+		if e.ComplexityRoot.Segment.Metrics == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_metrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.Metrics(childComplexity, args["maxMembers"].(*int), args["conversionWindowDays"].(*int)), true
 	case "Segment.name":
 		if e.ComplexityRoot.Segment.Name == nil {
 			break
@@ -1919,6 +2340,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Segment.UpdatedAt(childComplexity), true
+
+	case "SegmentConversion.convertedCampaigns":
+		if e.ComplexityRoot.SegmentConversion.ConvertedCampaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConversion.ConvertedCampaigns(childComplexity), true
+	case "SegmentConversion.rate":
+		if e.ComplexityRoot.SegmentConversion.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConversion.Rate(childComplexity), true
+	case "SegmentConversion.touchedCampaigns":
+		if e.ComplexityRoot.SegmentConversion.TouchedCampaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConversion.TouchedCampaigns(childComplexity), true
+	case "SegmentConversion.windowDays":
+		if e.ComplexityRoot.SegmentConversion.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConversion.WindowDays(childComplexity), true
+
+	case "SegmentCsat.mean":
+		if e.ComplexityRoot.SegmentCsat.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentCsat.Mean(childComplexity), true
+	case "SegmentCsat.ratings":
+		if e.ComplexityRoot.SegmentCsat.Ratings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentCsat.Ratings(childComplexity), true
+	case "SegmentCsat.satisfiedShare":
+		if e.ComplexityRoot.SegmentCsat.SatisfiedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentCsat.SatisfiedShare(childComplexity), true
 
 	case "SegmentFilter.identifier":
 		if e.ComplexityRoot.SegmentFilter.Identifier == nil {
@@ -1956,6 +2421,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentFilter.OrderedSince(childComplexity), true
+
+	case "SegmentMetrics.averageFirstResponseSeconds":
+		if e.ComplexityRoot.SegmentMetrics.AverageFirstResponseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.AverageFirstResponseSeconds(childComplexity), true
+	case "SegmentMetrics.averageResolutionSeconds":
+		if e.ComplexityRoot.SegmentMetrics.AverageResolutionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.AverageResolutionSeconds(childComplexity), true
+	case "SegmentMetrics.buyers":
+		if e.ComplexityRoot.SegmentMetrics.Buyers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Buyers(childComplexity), true
+	case "SegmentMetrics.capped":
+		if e.ComplexityRoot.SegmentMetrics.Capped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Capped(childComplexity), true
+	case "SegmentMetrics.channelMix":
+		if e.ComplexityRoot.SegmentMetrics.ChannelMix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.ChannelMix(childComplexity), true
+	case "SegmentMetrics.complete":
+		if e.ComplexityRoot.SegmentMetrics.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Complete(childComplexity), true
+	case "SegmentMetrics.computedAt":
+		if e.ComplexityRoot.SegmentMetrics.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.ComputedAt(childComplexity), true
+	case "SegmentMetrics.conversion":
+		if e.ComplexityRoot.SegmentMetrics.Conversion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Conversion(childComplexity), true
+	case "SegmentMetrics.csat":
+		if e.ComplexityRoot.SegmentMetrics.Csat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Csat(childComplexity), true
+	case "SegmentMetrics.customers":
+		if e.ComplexityRoot.SegmentMetrics.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Customers(childComplexity), true
+	case "SegmentMetrics.meanSpent":
+		if e.ComplexityRoot.SegmentMetrics.MeanSpent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.MeanSpent(childComplexity), true
+	case "SegmentMetrics.members":
+		if e.ComplexityRoot.SegmentMetrics.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Members(childComplexity), true
+	case "SegmentMetrics.nps":
+		if e.ComplexityRoot.SegmentMetrics.Nps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.Nps(childComplexity), true
+	case "SegmentMetrics.orderCount":
+		if e.ComplexityRoot.SegmentMetrics.OrderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.OrderCount(childComplexity), true
+	case "SegmentMetrics.totalSpent":
+		if e.ComplexityRoot.SegmentMetrics.TotalSpent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMetrics.TotalSpent(childComplexity), true
+
+	case "SegmentNps.detractors":
+		if e.ComplexityRoot.SegmentNps.Detractors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentNps.Detractors(childComplexity), true
+	case "SegmentNps.mean":
+		if e.ComplexityRoot.SegmentNps.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentNps.Mean(childComplexity), true
+	case "SegmentNps.passives":
+		if e.ComplexityRoot.SegmentNps.Passives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentNps.Passives(childComplexity), true
+	case "SegmentNps.promoters":
+		if e.ComplexityRoot.SegmentNps.Promoters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentNps.Promoters(childComplexity), true
+	case "SegmentNps.respondents":
+		if e.ComplexityRoot.SegmentNps.Respondents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentNps.Respondents(childComplexity), true
+	case "SegmentNps.score":
+		if e.ComplexityRoot.SegmentNps.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentNps.Score(childComplexity), true
 
 	case "SendMessagePayload.channel":
 		if e.ComplexityRoot.SendMessagePayload.Channel == nil {
@@ -2375,6 +2968,54 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CampaignConversion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "windowDays":
+		return ec.fieldContext_CampaignConversion_windowDays(ctx, field)
+	case "touchedCampaigns":
+		return ec.fieldContext_CampaignConversion_touchedCampaigns(ctx, field)
+	case "convertedCampaigns":
+		return ec.fieldContext_CampaignConversion_convertedCampaigns(ctx, field)
+	case "rate":
+		return ec.fieldContext_CampaignConversion_rate(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_CampaignConversion_campaigns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignConversion", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignTouch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "campaignId":
+		return ec.fieldContext_CampaignTouch_campaignId(ctx, field)
+	case "title":
+		return ec.fieldContext_CampaignTouch_title(ctx, field)
+	case "source":
+		return ec.fieldContext_CampaignTouch_source(ctx, field)
+	case "touchedAt":
+		return ec.fieldContext_CampaignTouch_touchedAt(ctx, field)
+	case "converted":
+		return ec.fieldContext_CampaignTouch_converted(ctx, field)
+	case "order":
+		return ec.fieldContext_CampaignTouch_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignTouch", field.Name)
+}
+
+func (ec *executionContext) childFields_ChannelContacts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelContacts_channel(ctx, field)
+	case "contacts":
+		return ec.fieldContext_ChannelContacts_contacts(ctx, field)
+	case "share":
+		return ec.fieldContext_ChannelContacts_share(ctx, field)
+	case "lastContactAt":
+		return ec.fieldContext_ChannelContacts_lastContactAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelContacts", field.Name)
+}
+
 func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2435,6 +3076,20 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ConvertingOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConvertingOrder_id(ctx, field)
+	case "source":
+		return ec.fieldContext_ConvertingOrder_source(ctx, field)
+	case "placedAt":
+		return ec.fieldContext_ConvertingOrder_placedAt(ctx, field)
+	case "total":
+		return ec.fieldContext_ConvertingOrder_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConvertingOrder", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2451,14 +3106,14 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_interactions(ctx, field)
 	case "timeline":
 		return ec.fieldContext_Customer_timeline(ctx, field)
-	case "metrics":
-		return ec.fieldContext_Customer_metrics(ctx, field)
 	case "mergedIds":
 		return ec.fieldContext_Customer_mergedIds(ctx, field)
 	case "identityHistory":
 		return ec.fieldContext_Customer_identityHistory(ctx, field)
 	case "conversations":
 		return ec.fieldContext_Customer_conversations(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Customer_metrics(ctx, field)
 	case "consents":
 		return ec.fieldContext_Customer_consents(ctx, field)
 	case "erasedAt":
@@ -2497,18 +3152,54 @@ func (ec *executionContext) childFields_CustomerMetrics(ctx context.Context, fie
 		return ec.fieldContext_CustomerMetrics_orderCount(ctx, field)
 	case "totalSpent":
 		return ec.fieldContext_CustomerMetrics_totalSpent(ctx, field)
+	case "lifetimeValue":
+		return ec.fieldContext_CustomerMetrics_lifetimeValue(ctx, field)
 	case "lastContactChannel":
 		return ec.fieldContext_CustomerMetrics_lastContactChannel(ctx, field)
 	case "lastContactAt":
 		return ec.fieldContext_CustomerMetrics_lastContactAt(ctx, field)
+	case "preferredChannel":
+		return ec.fieldContext_CustomerMetrics_preferredChannel(ctx, field)
+	case "channelMix":
+		return ec.fieldContext_CustomerMetrics_channelMix(ctx, field)
 	case "averageFirstResponseSeconds":
 		return ec.fieldContext_CustomerMetrics_averageFirstResponseSeconds(ctx, field)
+	case "answeredConversations":
+		return ec.fieldContext_CustomerMetrics_answeredConversations(ctx, field)
+	case "averageResolutionSeconds":
+		return ec.fieldContext_CustomerMetrics_averageResolutionSeconds(ctx, field)
+	case "resolvedConversations":
+		return ec.fieldContext_CustomerMetrics_resolvedConversations(ctx, field)
+	case "csat":
+		return ec.fieldContext_CustomerMetrics_csat(ctx, field)
+	case "nps":
+		return ec.fieldContext_CustomerMetrics_nps(ctx, field)
+	case "conversion":
+		return ec.fieldContext_CustomerMetrics_conversion(ctx, field)
 	case "computedAt":
 		return ec.fieldContext_CustomerMetrics_computedAt(ctx, field)
+	case "ordersComplete":
+		return ec.fieldContext_CustomerMetrics_ordersComplete(ctx, field)
+	case "interactionsComplete":
+		return ec.fieldContext_CustomerMetrics_interactionsComplete(ctx, field)
 	case "complete":
 		return ec.fieldContext_CustomerMetrics_complete(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_DatedScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_DatedScore_score(ctx, field)
+	case "at":
+		return ec.fieldContext_DatedScore_at(ctx, field)
+	case "source":
+		return ec.fieldContext_DatedScore_source(ctx, field)
+	case "interactionId":
+		return ec.fieldContext_DatedScore_interactionId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DatedScore", field.Name)
 }
 
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2631,6 +3322,26 @@ func (ec *executionContext) childFields_Interaction(ctx context.Context, field g
 		return ec.fieldContext_Interaction_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Interaction", field.Name)
+}
+
+func (ec *executionContext) childFields_LifetimeValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_LifetimeValue_currency(ctx, field)
+	case "netSpend":
+		return ec.fieldContext_LifetimeValue_netSpend(ctx, field)
+	case "orders":
+		return ec.fieldContext_LifetimeValue_orders(ctx, field)
+	case "averageOrderValue":
+		return ec.fieldContext_LifetimeValue_averageOrderValue(ctx, field)
+	case "firstOrderAt":
+		return ec.fieldContext_LifetimeValue_firstOrderAt(ctx, field)
+	case "lastOrderAt":
+		return ec.fieldContext_LifetimeValue_lastOrderAt(ctx, field)
+	case "activeMonths":
+		return ec.fieldContext_LifetimeValue_activeMonths(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LifetimeValue", field.Name)
 }
 
 func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2869,6 +3580,26 @@ func (ec *executionContext) childFields_ProfileValue(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ProfileValue", field.Name)
 }
 
+func (ec *executionContext) childFields_ScoreSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "latest":
+		return ec.fieldContext_ScoreSummary_latest(ctx, field)
+	case "scores":
+		return ec.fieldContext_ScoreSummary_scores(ctx, field)
+	case "count":
+		return ec.fieldContext_ScoreSummary_count(ctx, field)
+	case "mean":
+		return ec.fieldContext_ScoreSummary_mean(ctx, field)
+	case "last90DaysMean":
+		return ec.fieldContext_ScoreSummary_last90DaysMean(ctx, field)
+	case "previous90DaysMean":
+		return ec.fieldContext_ScoreSummary_previous90DaysMean(ctx, field)
+	case "trend":
+		return ec.fieldContext_ScoreSummary_trend(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScoreSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_Segment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2881,8 +3612,36 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 		return ec.fieldContext_Segment_count(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Segment_updatedAt(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Segment_metrics(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentConversion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "windowDays":
+		return ec.fieldContext_SegmentConversion_windowDays(ctx, field)
+	case "touchedCampaigns":
+		return ec.fieldContext_SegmentConversion_touchedCampaigns(ctx, field)
+	case "convertedCampaigns":
+		return ec.fieldContext_SegmentConversion_convertedCampaigns(ctx, field)
+	case "rate":
+		return ec.fieldContext_SegmentConversion_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentConversion", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentCsat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ratings":
+		return ec.fieldContext_SegmentCsat_ratings(ctx, field)
+	case "mean":
+		return ec.fieldContext_SegmentCsat_mean(ctx, field)
+	case "satisfiedShare":
+		return ec.fieldContext_SegmentCsat_satisfiedShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentCsat", field.Name)
 }
 
 func (ec *executionContext) childFields_SegmentFilter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2901,6 +3660,60 @@ func (ec *executionContext) childFields_SegmentFilter(ctx context.Context, field
 		return ec.fieldContext_SegmentFilter_minSpend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SegmentFilter", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "members":
+		return ec.fieldContext_SegmentMetrics_members(ctx, field)
+	case "customers":
+		return ec.fieldContext_SegmentMetrics_customers(ctx, field)
+	case "capped":
+		return ec.fieldContext_SegmentMetrics_capped(ctx, field)
+	case "buyers":
+		return ec.fieldContext_SegmentMetrics_buyers(ctx, field)
+	case "orderCount":
+		return ec.fieldContext_SegmentMetrics_orderCount(ctx, field)
+	case "totalSpent":
+		return ec.fieldContext_SegmentMetrics_totalSpent(ctx, field)
+	case "meanSpent":
+		return ec.fieldContext_SegmentMetrics_meanSpent(ctx, field)
+	case "averageFirstResponseSeconds":
+		return ec.fieldContext_SegmentMetrics_averageFirstResponseSeconds(ctx, field)
+	case "averageResolutionSeconds":
+		return ec.fieldContext_SegmentMetrics_averageResolutionSeconds(ctx, field)
+	case "csat":
+		return ec.fieldContext_SegmentMetrics_csat(ctx, field)
+	case "nps":
+		return ec.fieldContext_SegmentMetrics_nps(ctx, field)
+	case "conversion":
+		return ec.fieldContext_SegmentMetrics_conversion(ctx, field)
+	case "channelMix":
+		return ec.fieldContext_SegmentMetrics_channelMix(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_SegmentMetrics_computedAt(ctx, field)
+	case "complete":
+		return ec.fieldContext_SegmentMetrics_complete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentNps(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "respondents":
+		return ec.fieldContext_SegmentNps_respondents(ctx, field)
+	case "promoters":
+		return ec.fieldContext_SegmentNps_promoters(ctx, field)
+	case "passives":
+		return ec.fieldContext_SegmentNps_passives(ctx, field)
+	case "detractors":
+		return ec.fieldContext_SegmentNps_detractors(ctx, field)
+	case "mean":
+		return ec.fieldContext_SegmentNps_mean(ctx, field)
+	case "score":
+		return ec.fieldContext_SegmentNps_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentNps", field.Name)
 }
 
 func (ec *executionContext) childFields_SendMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

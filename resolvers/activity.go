@@ -101,10 +101,15 @@ func (r *Resolver) startInteractions(ctx context.Context, keys map[string][]stri
 	return startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(n), loadInteractions, interactionAt)
 }
 
-// startMetrics issues the reads the metrics rest on.
-func (r *Resolver) startMetrics(ctx context.Context, keys map[string][]string) (*pendingFetch[connectors.Order], *pendingFetch[connectors.Interaction]) {
-	return startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(metricsOrders), loadOrders, orderAt),
-		startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(metricsInteractions), loadInteractions, interactionAt)
+// startMetrics issues the reads the metrics rest on: the newest
+// metricsOrders orders and metricsInteractions interactions per source and
+// key, the same windows for a customer's metrics and a segment's (see
+// metrics.go), so a query asking both reads once.
+func (r *Resolver) startMetrics(ctx context.Context, keys map[string][]string) pendingMetrics {
+	return pendingMetrics{
+		orders:       startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, firstN(metricsOrders), loadOrders, orderAt),
+		interactions: startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, firstN(metricsInteractions), loadInteractions, interactionAt),
+	}
 }
 
 func orderAt(o connectors.Order) (time.Time, string)             { return o.PlacedAt, o.ID }
@@ -116,23 +121,6 @@ func loadOrders(ctx context.Context, src *sources.Source, key string, w connecto
 
 func loadInteractions(ctx context.Context, src *sources.Source, key string, w connectors.Window) dataloader.Thunk[[]connectors.Interaction] {
 	return loaders.From(ctx).Interactions(ctx, src, key, w)
-}
-
-// collect gathers every source's items, reporting failing sources, and says
-// whether the result is whole: no source failed or filled its limit.
-func collect[T any](ctx context.Context, fails *failures, all []fetched[T]) ([]T, bool) {
-	var items []T
-	whole := true
-	for _, f := range all {
-		if f.err != nil {
-			fails.add(ctx, f.src.Name(), f.err)
-			whole = false
-			continue
-		}
-		whole = whole && len(f.items) < f.w.Limit
-		items = append(items, f.items...)
-	}
-	return items, whole
 }
 
 // newest merges every source's items newest first and keeps n; failing

@@ -12,7 +12,6 @@ import (
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
-	"github.com/harmonyhq/harmony/internal/kpi"
 	"github.com/harmonyhq/harmony/internal/loaders"
 )
 
@@ -79,40 +78,6 @@ func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer
 // Timeline is the resolver for the timeline field.
 func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, filter *model.TimelineFilter) (*model.TimelineConnection, error) {
 	return r.timeline(ctx, obj.ID, first, after, filter)
-}
-
-// Metrics is the resolver for the metrics field.
-func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer) (*model.CustomerMetrics, error) {
-	keys, err := nativeKeys(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	pendingOrders, pendingInteractions := r.startMetrics(ctx, keys)
-	orders, interactions := pendingOrders.wait(), pendingInteractions.wait()
-	var fails failures
-	os, ordersComplete := collect(ctx, &fails, orders)
-	is, interactionsComplete := collect(ctx, &fails, interactions)
-	complete := ordersComplete && interactionsComplete
-	m := kpi.Compute(os, is)
-	out := &model.CustomerMetrics{
-		OrderCount: m.OrderCount,
-		TotalSpent: make([]model.Money, len(m.TotalSpent)),
-		ComputedAt: r.now(),
-		Complete:   complete,
-	}
-	for i, s := range m.TotalSpent {
-		out.TotalSpent[i] = toMoney(s)
-	}
-	if m.LastContact != nil {
-		c := toChannel(m.LastContact.Channel)
-		out.LastContactChannel = &c
-		out.LastContactAt = timePtr(m.LastContact.OccurredAt)
-	}
-	if m.AverageFirstResponse != nil {
-		s := m.AverageFirstResponse.Seconds()
-		out.AverageFirstResponseSeconds = &s
-	}
-	return out, nil
 }
 
 // TotalCount is the resolver for the totalCount field.

@@ -120,6 +120,53 @@ type AuditEntryEdge struct {
 	Node AuditEntry `json:"node"`
 }
 
+// Campaign conversion. A campaign touch is a marketing e-mail the customer
+// opened or clicked that names a campaign (the `campaign` attribute); a
+// campaign's touch time is its first such open or click. The campaign
+// converted when an order (any status: a refund does not undo the purchase) was
+// placed within the window after it, both ends included. One order may
+// convert several campaigns. A touch less than a window old may still convert.
+type CampaignConversion struct {
+	// The window, in days.
+	WindowDays int `json:"windowDays"`
+	// How many campaigns the customer touched.
+	TouchedCampaigns int `json:"touchedCampaigns"`
+	// How many of them converted.
+	ConvertedCampaigns int `json:"convertedCampaigns"`
+	// `convertedCampaigns` / `touchedCampaigns`, 0 to 1; null when nothing was touched.
+	Rate *float64 `json:"rate,omitempty"`
+	// Every campaign touched, newest touch first.
+	Campaigns []CampaignTouch `json:"campaigns"`
+}
+
+// A campaign the customer touched, and the order that followed, if any.
+type CampaignTouch struct {
+	// The campaign's ID in the e-mail system.
+	CampaignID string `json:"campaignId"`
+	// The campaign's title (the e-mail event's summary).
+	Title *string `json:"title,omitempty"`
+	// The e-mail system.
+	Source string `json:"source"`
+	// The first open or click of the campaign's e-mails.
+	TouchedAt time.Time `json:"touchedAt"`
+	// Whether an order followed within the window.
+	Converted bool `json:"converted"`
+	// The first order placed within the window; null when none was.
+	Order *ConvertingOrder `json:"order,omitempty"`
+}
+
+// Contacts on one channel.
+type ChannelContacts struct {
+	// The channel.
+	Channel Channel `json:"channel"`
+	// How many contacts.
+	Contacts int `json:"contacts"`
+	// This channel's part of all the contacts listed with it, 0 to 1.
+	Share float64 `json:"share"`
+	// When the newest of them happened.
+	LastContactAt time.Time `json:"lastContactAt"`
+}
+
 // One consent record: a customer gave or withdrew consent for a purpose, on a
 // channel or on all of them. Records are never changed: the newest for a
 // purpose and channel wins and the older ones stay as history.
@@ -180,6 +227,18 @@ type ConversationEdge struct {
 	Node Conversation `json:"node"`
 }
 
+// The order that converted a campaign touch.
+type ConvertingOrder struct {
+	// The order's ID in its system.
+	ID string `json:"id"`
+	// The order system.
+	Source string `json:"source"`
+	// When it was placed.
+	PlacedAt time.Time `json:"placedAt"`
+	// Its total.
+	Total Money `json:"total"`
+}
+
 // A page of customers.
 type CustomerConnection struct {
 	// The customers of this page with their cursors.
@@ -217,28 +276,95 @@ type CustomerFilter struct {
 }
 
 // Figures about one customer, computed when asked from the systems' data.
+//
+// Freshness: every figure is computed at `computedAt` from reads made by the
+// same request (or from the gateway's connector cache where one is configured).
+// The figures that rest on orders (`orderCount`, `totalSpent`,
+// `lifetimeValue`) are whole when `ordersComplete`; those that rest on
+// interactions (contacts, response and resolution times, CSAT, NPS, channels)
+// when `interactionsComplete`; `conversion` needs both. `complete` is both.
+// A flag is false when a system failed (the error is reported on the field) or
+// a read limit cut the data: the newest 500 orders and 200 interactions per
+// system and customer key.
 type CustomerMetrics struct {
 	// Number of orders across all order systems (online store and points of
-	// sale), refunded ones included. Counts at most the newest 500 orders per
-	// system; `complete` says whether that limit or a failing system cut it.
+	// sale), refunded ones included. Freshness: `ordersComplete`.
 	OrderCount int `json:"orderCount"`
-	// Sum of order totals per currency, refunded orders excluded, over the same
-	// orders as `orderCount`.
+	// Sum of order totals per currency, refunded, cancelled and voided orders
+	// excluded, over the same orders as `orderCount`. Partially refunded orders
+	// count in full: the systems do not say how much went back.
+	// Freshness: `ordersComplete`.
 	TotalSpent []Money `json:"totalSpent"`
+	// Lifetime value per currency, by currency: the net spend to date (the same
+	// sum as `totalSpent`; no forecast), how many orders it is made of, their
+	// average, and how long and how often the customer has been buying.
+	// Freshness: `ordersComplete`.
+	LifetimeValue []LifetimeValue `json:"lifetimeValue"`
 	// The channel of the most recent contact: any interaction (conversation,
-	// ticket, call, e-mail opened or clicked) except marketing e-mails merely
-	// sent, which the customer may never have seen. Null when there is none.
+	// ticket, call, e-mail opened or clicked, survey answer) except marketing
+	// e-mails merely sent, which the customer may never have seen. Null when
+	// there is none. Freshness: `interactionsComplete`.
 	LastContactChannel *Channel `json:"lastContactChannel,omitempty"`
 	// When that most recent contact happened.
 	LastContactAt *time.Time `json:"lastContactAt,omitempty"`
-	// Mean time, in seconds, between the start of a conversation or ticket and
-	// the company's first answer, over the newest 200 per system that have been
-	// answered. Null when none has.
+	// The channel with the most customer-initiated contacts in the 365 days up
+	// to `computedAt`, ties broken by the most recent contact: the first of
+	// `channelMix`. Null when the customer started no contact in that period.
+	// Freshness: `interactionsComplete`.
+	PreferredChannel *Channel `json:"preferredChannel,omitempty"`
+	// Customer-initiated contacts in the 365 days up to `computedAt`, per
+	// channel, most first (ties: most recent first). A customer-initiated contact
+	// is an inbound conversation, ticket, message or call; e-mail opens, clicks
+	// and survey answers react to what the company sent and do not count.
+	// Freshness: `interactionsComplete`.
+	ChannelMix []ChannelContacts `json:"channelMix"`
+	// Mean time, in seconds, from the start of a conversation or ticket to the
+	// company's first answer, over those that have been answered (an answer
+	// before the start is ignored as bad data). Null when none has.
+	// Freshness: `interactionsComplete`.
 	AverageFirstResponseSeconds *float64 `json:"averageFirstResponseSeconds,omitempty"`
-	// When these figures were computed (their freshness).
+	// How many conversations and tickets `averageFirstResponseSeconds` averages.
+	AnsweredConversations int `json:"answeredConversations"`
+	// Mean time, in seconds, from the start of a conversation or ticket to its
+	// resolution (`resolvedAt`), over those resolved. Null when none is.
+	// Freshness: `interactionsComplete`.
+	AverageResolutionSeconds *float64 `json:"averageResolutionSeconds,omitempty"`
+	// How many conversations and tickets `averageResolutionSeconds` averages.
+	ResolvedConversations int `json:"resolvedConversations"`
+	// Customer satisfaction: the 1 to 5 ratings of solved conversations (the
+	// `csat` attribute a connector maps, from the helpdesk in the demo), 4 and 5
+	// being satisfied. Freshness: `interactionsComplete`.
+	Csat ScoreSummary `json:"csat"`
+	// Net Promoter answers: 0 to 10 to "how likely are you to recommend us?"
+	// (the `nps` attribute a connector maps, from the e-mail system's quarterly
+	// survey in the demo); 9 and 10 are promoters, 7 and 8 passives, 0 to 6
+	// detractors. Freshness: `interactionsComplete`.
+	Nps ScoreSummary `json:"nps"`
+	// Which marketing campaigns were followed by an order. Freshness: both
+	// `ordersComplete` and `interactionsComplete`.
+	Conversion CampaignConversion `json:"conversion"`
+	// When these figures were computed: the end of every period they use.
 	ComputedAt time.Time `json:"computedAt"`
-	// False when a system failed or a limit cut the data the figures rest on.
+	// Whether the order systems answered whole: no failure, no read limit reached.
+	OrdersComplete bool `json:"ordersComplete"`
+	// Whether the interaction systems answered whole: no failure, no read limit reached.
+	InteractionsComplete bool `json:"interactionsComplete"`
+	// False when a system failed or a limit cut the data the figures rest on: `ordersComplete` and `interactionsComplete`.
 	Complete bool `json:"complete"`
+}
+
+// One survey answer.
+type DatedScore struct {
+	// The answer: 1 to 5 for CSAT, 0 to 10 for NPS.
+	Score int `json:"score"`
+	// When it was given: the interaction's `resolvedAt` when it has one (the
+	// satisfaction survey goes out when a conversation is solved), else its
+	// `occurredAt`.
+	At time.Time `json:"at"`
+	// The system it comes from.
+	Source string `json:"source"`
+	// The ID, in that system, of the interaction that carries it.
+	InteractionID string `json:"interactionId"`
 }
 
 // An identifier as a caller writes it.
@@ -366,6 +492,24 @@ type Interaction struct {
 }
 
 func (Interaction) IsTimelinePayload() {}
+
+// What a customer has spent in one currency to date.
+type LifetimeValue struct {
+	// ISO 4217 currency code.
+	Currency string `json:"currency"`
+	// Net spend: the sum of the orders that count as spend (not refunded, cancelled or voided).
+	NetSpend Money `json:"netSpend"`
+	// How many orders count as spend.
+	Orders int `json:"orders"`
+	// `netSpend` divided by `orders`, rounded to the currency's minor unit (halves away from zero).
+	AverageOrderValue Money `json:"averageOrderValue"`
+	// When the first of those orders was placed.
+	FirstOrderAt time.Time `json:"firstOrderAt"`
+	// When the last of those orders was placed.
+	LastOrderAt time.Time `json:"lastOrderAt"`
+	// In how many distinct calendar months (UTC) the customer placed one of those orders.
+	ActiveMonths int `json:"activeMonths"`
+}
 
 // Input of `linkIdentity`.
 type LinkIdentityInput struct {
@@ -664,6 +808,25 @@ type RecordInteractionInput struct {
 	ClientID *string `json:"clientId,omitempty"`
 }
 
+// A customer's answers to one survey question, the latest and the trend.
+type ScoreSummary struct {
+	// The newest answer; null when there is none.
+	Latest *DatedScore `json:"latest,omitempty"`
+	// Every answer found, newest first: the trend as a dated series.
+	Scores []DatedScore `json:"scores"`
+	// How many answers.
+	Count int `json:"count"`
+	// Mean of every answer; null when there is none.
+	Mean *float64 `json:"mean,omitempty"`
+	// Mean of the answers of the last 90 days, (computedAt − 90 d, computedAt]; null when there is none.
+	Last90DaysMean *float64 `json:"last90DaysMean,omitempty"`
+	// Mean of the answers of the 90 days before, (computedAt − 180 d, computedAt − 90 d]; null when there is none.
+	Previous90DaysMean *float64 `json:"previous90DaysMean,omitempty"`
+	// The trend: `last90DaysMean` minus `previous90DaysMean`; positive when the
+	// answers got better. Null unless both periods have an answer.
+	Trend *float64 `json:"trend,omitempty"`
+}
+
 // A saved customer filter for analysts.
 type Segment struct {
 	// The segment's ID (`seg_…`).
@@ -676,6 +839,33 @@ type Segment struct {
 	Count int `json:"count"`
 	// When it was saved or last changed.
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Aggregates of the segment's members for analysts, each defined as the
+	// per-customer figure of the same name (see `CustomerMetrics`). Members are
+	// read in batches: one read per system and capability (split only by the
+	// system's batch limit), however many members.
+	Metrics SegmentMetrics `json:"metrics"`
+}
+
+// Campaign conversion of a segment (see `CampaignConversion`).
+type SegmentConversion struct {
+	// The window, in days.
+	WindowDays int `json:"windowDays"`
+	// Campaign touches of every member.
+	TouchedCampaigns int `json:"touchedCampaigns"`
+	// How many of them converted.
+	ConvertedCampaigns int `json:"convertedCampaigns"`
+	// `convertedCampaigns` / `touchedCampaigns`; null when nothing was touched.
+	Rate *float64 `json:"rate,omitempty"`
+}
+
+// CSAT of a segment: every 1 to 5 rating of its members.
+type SegmentCsat struct {
+	// How many ratings.
+	Ratings int `json:"ratings"`
+	// Their mean; null when there is none.
+	Mean *float64 `json:"mean,omitempty"`
+	// The share of ratings of 4 or 5 (the usual CSAT %), 0 to 1; null when there is none.
+	SatisfiedShare *float64 `json:"satisfiedShare,omitempty"`
 }
 
 // A saved filter, as `CustomerFilter` takes it.
@@ -692,6 +882,58 @@ type SegmentFilter struct {
 	MinOrders *int `json:"minOrders,omitempty"`
 	// See `CustomerFilter.minSpend`.
 	MinSpend *Money `json:"minSpend,omitempty"`
+}
+
+// Aggregates over a segment's members, computed when asked.
+type SegmentMetrics struct {
+	// How many members match the segment now.
+	Members int `json:"members"`
+	// How many members were aggregated: at most `maxMembers`.
+	Customers int `json:"customers"`
+	// True when more members match than `maxMembers`: the figures are a sample and `complete` is false.
+	Capped bool `json:"capped"`
+	// How many aggregated members placed at least one order.
+	Buyers int `json:"buyers"`
+	// Sum of the members' `orderCount`.
+	OrderCount int `json:"orderCount"`
+	// Sum of the members' `totalSpent`, per currency.
+	TotalSpent []Money `json:"totalSpent"`
+	// Mean spend per member, per currency: `totalSpent` divided by `customers`
+	// (members without an order count as zero), rounded to the minor unit.
+	MeanSpent []Money `json:"meanSpent"`
+	// Mean first-response time in seconds over every answered conversation and
+	// ticket of the members (each conversation weighs alike); null when none.
+	AverageFirstResponseSeconds *float64 `json:"averageFirstResponseSeconds,omitempty"`
+	// Mean resolution time in seconds over every resolved conversation and ticket of the members; null when none.
+	AverageResolutionSeconds *float64 `json:"averageResolutionSeconds,omitempty"`
+	// CSAT over every rating of the members.
+	Csat SegmentCsat `json:"csat"`
+	// NPS over each member's latest answer.
+	Nps SegmentNps `json:"nps"`
+	// Campaign conversion over every campaign touch of the members.
+	Conversion SegmentConversion `json:"conversion"`
+	// The members' customer-initiated contacts of the last 365 days, summed per channel, most first.
+	ChannelMix []ChannelContacts `json:"channelMix"`
+	// When these figures were computed.
+	ComputedAt time.Time `json:"computedAt"`
+	// False when a system failed for some member, a read limit cut a member's data, or the members were capped.
+	Complete bool `json:"complete"`
+}
+
+// NPS of a segment: each member's latest 0 to 10 answer.
+type SegmentNps struct {
+	// How many members answered.
+	Respondents int `json:"respondents"`
+	// Respondents whose latest answer is 9 or 10.
+	Promoters int `json:"promoters"`
+	// Respondents whose latest answer is 7 or 8.
+	Passives int `json:"passives"`
+	// Respondents whose latest answer is 0 to 6.
+	Detractors int `json:"detractors"`
+	// Mean of the latest answers; null when nobody answered.
+	Mean *float64 `json:"mean,omitempty"`
+	// The Net Promoter Score: 100 × (promoters − detractors) / respondents, −100 to 100; null when nobody answered.
+	Score *float64 `json:"score,omitempty"`
 }
 
 // Input of `sendMessage`. Give either `body` or `template` (with `params`).

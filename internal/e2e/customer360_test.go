@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/harmonyhq/harmony/internal/simulators/mailing"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 )
 
@@ -164,7 +165,7 @@ func TestCustomer360FromAllSystemsInOneAnswer(t *testing.T) {
 		t.Errorf("timeline has %d entries and gaps %v, want 40 and none", len(c.Timeline.Edges), c.Timeline.Gaps)
 	}
 
-	total := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(p.Calls)
+	total := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(mailing.SurveyAnswers(&p)) + len(p.Calls)
 	if c.Metrics.OrderCount != len(p.Orders)+len(p.Sales) || len(c.Metrics.TotalSpent) == 0 || c.Metrics.LastContactChannel == nil || !c.Metrics.Complete {
 		t.Errorf("metrics = %+v, want %d orders, spend, a last contact, complete", c.Metrics, len(p.Orders)+len(p.Sales))
 	}
@@ -223,7 +224,7 @@ query Page($system: String!, $key: String!, $after: String) {
 			t.Fatal("the timeline does not end")
 		}
 	}
-	want := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(p.Calls)
+	want := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(mailing.SurveyAnswers(&p)) + len(p.Calls)
 	if len(seen) != want {
 		t.Fatalf("walked %d entries in %d pages, want every one of the %d events", len(seen), pages, want)
 	}

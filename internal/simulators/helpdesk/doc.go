@@ -9,7 +9,7 @@
 //	GET /api/v2/conversations.json?user_ids=1,2&since=&until=&per_user=6  route "conversations"
 //	  -> {"conversations":[{"id":"cv_1","user_id":123,"channel","subject","status",
 //	      "created_at","first_response_at","solved_at","thread_ref","messages_count",
-//	      "satisfaction":{"score":"good"}|null}]}
+//	      "satisfaction":{"score":"good","rating":5}|null}]}
 //
 // Ids are numbers; users.show_many keeps input order, drops repeats and
 // unknown (or non-numeric) ids, and refuses more than 100 ids. E-mail
@@ -21,7 +21,9 @@
 // has_more says whether to follow it. Conversations come grouped by user in
 // input order, each user's newest first (ties: higher id first), at most
 // per_user (0 to 1000, default 10) each, since/until RFC 3339 and inclusive
-// on created_at.
+// on created_at. Only solved conversations may be rated: score is
+// Zendesk's good or bad, rating the same answer on the 1 to 5 CSAT scale
+// (4 and 5 good).
 //
 // It also sends webhooks, as Zendesk does: SetWebhook names the receiver
 // (the gateway's /webhooks/helpdesk), SendWebhook POSTs a delivery

@@ -223,3 +223,37 @@ func TestInjection(t *testing.T) {
 	simtest.Injection(t, s, req)
 	simtest.Stopped(t, s, req)
 }
+
+// Solved conversations the customer rated carry a 1 to 5 rating that
+// agrees with Zendesk's good or bad: 4 or 5 is good, 1 to 3 bad.
+func TestSatisfactionRatings(t *testing.T) {
+	s, pop := start(t, 200)
+	seen := map[string]map[int]bool{"good": {}, "bad": {}}
+	for _, p := range pop.Members(population.Helpdesk) {
+		var got struct {
+			Conversations []helpdesk.Conversation `json:"conversations"`
+		}
+		simtest.DoJSON(t, get(t, s, "/api/v2/conversations.json", url.Values{"user_ids": {keys(p)}, "per_user": {"1000"}}), http.StatusOK, &got)
+		for i, c := range got.Conversations {
+			sat := c.Satisfaction
+			if sat == nil {
+				if helpdesk.Rating(p.Conversations[i]) != 0 {
+					t.Errorf("%s: not rated, yet Rating is %d", c.ID, helpdesk.Rating(p.Conversations[i]))
+				}
+				continue
+			}
+			good := sat.Rating >= 4 && sat.Rating <= 5
+			bad := sat.Rating >= 1 && sat.Rating <= 3
+			if c.Status != "solved" || c.SolvedAt == nil || (sat.Score == "good") != good || (sat.Score == "bad") != bad {
+				t.Errorf("%s: status %s, score %s, rating %d", c.ID, c.Status, sat.Score, sat.Rating)
+			}
+			if sat.Rating != helpdesk.Rating(p.Conversations[i]) {
+				t.Errorf("%s: rating %d, Rating says %d", c.ID, sat.Rating, helpdesk.Rating(p.Conversations[i]))
+			}
+			seen[sat.Score][sat.Rating] = true
+		}
+	}
+	if len(seen["good"]) != 2 || len(seen["bad"]) != 3 {
+		t.Errorf("ratings seen: %v, want 4 and 5 for good, 1 to 3 for bad", seen)
+	}
+}

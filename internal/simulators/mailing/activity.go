@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/simulators/simhttp"
 )
 
@@ -12,11 +11,14 @@ import (
 type Activity struct {
 	ID            string `json:"id"`
 	MemberID      string `json:"member_id"`
-	Action        string `json:"action"` // sent, open, click
+	Action        string `json:"action"` // sent, open, click, survey_response
 	Timestamp     string `json:"timestamp"`
 	CampaignID    string `json:"campaign_id"`
 	CampaignTitle string `json:"campaign_title"`
 	URL           string `json:"url"`
+	// SurveyScore is the 0 to 10 answer of a survey_response; absent
+	// otherwise.
+	SurveyScore *int `json:"survey_score,omitempty"`
 }
 
 type activityResponse struct {
@@ -44,7 +46,7 @@ func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := activityResponse{Activity: []Activity{}}
-	at := func(e population.EmailEvent) time.Time { return e.Timestamp }
+	at := func(e event) time.Time { return e.Timestamp }
 	for _, id := range simhttp.Dedupe(ids) {
 		id = memberID(id)
 		if s.erased.has(id) {
@@ -59,6 +61,7 @@ func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
 				CampaignID:    e.CampaignID,
 				CampaignTitle: e.CampaignTitle,
 				URL:           e.URL,
+				SurveyScore:   e.Score,
 			})
 		}
 	}

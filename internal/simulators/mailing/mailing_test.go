@@ -147,7 +147,10 @@ func TestActivityWindow(t *testing.T) {
 	s, pop := start(t, 120)
 	var busy, other *population.Person
 	for _, p := range pop.Members(population.Mailing) {
+		// Members who answered no survey: their activity is their e-mail
+		// events (TestSurveyAnswers covers the others).
 		switch {
+		case len(mailing.SurveyAnswers(p)) > 0:
 		case busy == nil && len(p.EmailEvents) >= 8:
 			busy = p
 		case other == nil && len(p.EmailEvents) >= 2:
@@ -203,4 +206,65 @@ func TestInjection(t *testing.T) {
 	req := func() *http.Request { return get(t, s, "/3.0/lists/main/members", url.Values{"ids": {"x"}}) }
 	simtest.Injection(t, s, req)
 	simtest.Stopped(t, s, req)
+}
+
+// Survey answers are in the activity, merged by time with the e-mail
+// events, each with its score; only members subscribed when a survey went
+// out answer it.
+func TestSurveyAnswers(t *testing.T) {
+	s, pop := start(t, 200)
+	surveys := mailing.Surveys()
+	if len(surveys) != 8 { // 2024-11-01 to 2026-11-01: January 2025 to October 2026
+		t.Fatalf("%d surveys, want 8: %+v", len(surveys), surveys)
+	}
+	answered, scores := 0, map[int]int{}
+	for _, p := range pop.Members(population.Mailing) {
+		answers := mailing.SurveyAnswers(p)
+		if len(answers) == 0 {
+			continue
+		}
+		answered++
+		rec := p.Records[population.Mailing]
+		want := map[string]int{}
+		for _, a := range answers {
+			scores[a.Score]++
+			want[a.ID] = a.Score
+			if a.Score < 0 || a.Score > 10 || !a.At.After(a.Survey.SentAt) || a.At.After(population.Now) {
+				t.Errorf("answer %+v", a)
+			}
+			if a.Survey.SentAt.Before(rec.CreatedAt) || (!rec.Subscribed && a.Survey.SentAt.After(rec.UpdatedAt)) {
+				t.Errorf("answer %s to a survey sent while not subscribed", a.ID)
+			}
+		}
+		var got struct {
+			Activity []mailing.Activity `json:"activity"`
+		}
+		simtest.DoJSON(t, get(t, s, "/3.0/activity", url.Values{"member_ids": {hash(p)}, "count_per_member": {"1000"}}), http.StatusOK, &got)
+		if len(got.Activity) != len(p.EmailEvents)+len(answers) {
+			t.Fatalf("%d activities, want %d e-mail events and %d answers", len(got.Activity), len(p.EmailEvents), len(answers))
+		}
+		prev := ""
+		for _, a := range got.Activity {
+			if prev != "" && a.Timestamp > prev {
+				t.Fatalf("activity not newest first: %s after %s", a.Timestamp, prev)
+			}
+			prev = a.Timestamp
+			score, isAnswer := want[a.ID]
+			if isAnswer != (a.Action == mailing.SurveyAction) || (a.SurveyScore != nil) != isAnswer {
+				t.Errorf("activity %s: action %s, score %v", a.ID, a.Action, a.SurveyScore)
+			}
+			if isAnswer && *a.SurveyScore != score {
+				t.Errorf("activity %s: score %d, want %d", a.ID, *a.SurveyScore, score)
+			}
+		}
+	}
+	// Some answer and some do not; promoters and detractors both occur.
+	if answered == 0 || answered == len(pop.Members(population.Mailing)) || scores[10]+scores[9] == 0 || scores[0]+scores[1]+scores[2]+scores[3]+scores[4]+scores[5]+scores[6] == 0 {
+		t.Errorf("%d of %d members answered; scores %v", answered, len(pop.Members(population.Mailing)), scores)
+	}
+	// The same every run.
+	p := pop.Members(population.Mailing)[0]
+	if a, b := mailing.SurveyAnswers(p), mailing.SurveyAnswers(p); fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Error("answers differ between calls")
+	}
 }

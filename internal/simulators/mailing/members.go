@@ -29,11 +29,11 @@ type MergeFields struct {
 type store struct {
 	members []Member // ascending id
 	byID    map[string]int
-	events  map[string][]population.EmailEvent // newest first
+	events  map[string][]event // newest first
 }
 
 func newStore(pop *population.Population) *store {
-	st := &store{byID: map[string]int{}, events: map[string][]population.EmailEvent{}}
+	st := &store{byID: map[string]int{}, events: map[string][]event{}}
 	for _, p := range pop.Members(population.Mailing) {
 		rec := p.Records[population.Mailing]
 		status := "subscribed"
@@ -48,7 +48,7 @@ func newStore(pop *population.Population) *store {
 			Language:     p.Language,
 			LastChanged:  simhttp.RFC3339(rec.UpdatedAt),
 		})
-		st.events[rec.Key] = p.EmailEvents
+		st.events[rec.Key] = activityOf(p)
 	}
 	sort.SliceStable(st.members, func(i, j int) bool { return st.members[i].ID < st.members[j].ID })
 	for i, m := range st.members {

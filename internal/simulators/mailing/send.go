@@ -61,17 +61,17 @@ func (s *Server) Sent() []simhttp.Sent { return s.outbox.Sent() }
 
 // eventsOf returns a member's e-mail events with the transactional e-mails
 // sent to it, newest first.
-func (s *Server) eventsOf(id string) []population.EmailEvent {
+func (s *Server) eventsOf(id string) []event {
 	sent := s.outbox.To(id)
 	if len(sent) == 0 {
 		return s.store.events[id]
 	}
-	out := make([]population.EmailEvent, 0, len(sent)+len(s.store.events[id]))
+	out := make([]event, 0, len(sent)+len(s.store.events[id]))
 	for _, m := range sent {
-		out = append(out, population.EmailEvent{ID: m.ID, Action: "sent", Timestamp: m.At,
-			CampaignID: transactionalCampaign, CampaignTitle: "Transactional e-mail"})
+		out = append(out, event{EmailEvent: population.EmailEvent{ID: m.ID, Action: "sent", Timestamp: m.At,
+			CampaignID: transactionalCampaign, CampaignTitle: "Transactional e-mail"}})
 	}
 	out = append(out, s.store.events[id]...)
-	slices.SortStableFunc(out, func(a, b population.EmailEvent) int { return b.Timestamp.Compare(a.Timestamp) })
+	slices.SortStableFunc(out, func(a, b event) int { return b.Timestamp.Compare(a.Timestamp) })
 	return out
 }

@@ -77,13 +77,19 @@ func upstreamCalls(t *testing.T, e *env, n int) (map[string]int64, map[string]fl
 // capability from the gateway's registry.
 func guardCounts(t *testing.T, e *env) map[string]float64 {
 	t.Helper()
+	return guardSeries(t, e, "harmony_connector_requests_total")
+}
+
+// guardSeries reads a counter of the guard by connector/capability.
+func guardSeries(t *testing.T, e *env, name string) map[string]float64 {
+	t.Helper()
 	families, err := e.gw.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]float64{}
 	for _, f := range families {
-		if f.GetName() != "harmony_connector_requests_total" {
+		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {

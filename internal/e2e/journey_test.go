@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harmonyhq/harmony/internal/simulators/mailing"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 )
 
@@ -62,26 +63,23 @@ func record(t *testing.T, e *env, in map[string]any) recorded {
 // newest first and gap-free; between(page) runs after each page. It
 // returns the entries in order and, per page, the connector requests the
 // guard counted.
-func walkJourney(t *testing.T, e *env, id string, n int, filter map[string]any, between func(page int)) ([]journeyEntry, []map[string]float64) {
+func walkJourney(t *testing.T, e *env, id string, n int, filter map[string]any, between func(page int)) ([]journeyEntry, []pageCost) {
 	t.Helper()
 	var all []journeyEntry
-	var calls []map[string]float64
+	var calls []pageCost
 	var after any
 	for page := 1; ; page++ {
-		before := guardCounts(t, e)
+		before, beforeItems := guardCounts(t, e), guardSeries(t, e, "harmony_connector_items_total")
 		var out journeyPageOut
 		vars := map[string]any{"id": id, "n": n, "after": after}
 		if filter != nil {
 			vars["filter"] = filter
 		}
 		e.mustQuery(t, journeyPage, vars, &out)
-		delta := map[string]float64{}
-		for k, v := range guardCounts(t, e) {
-			if d := v - before[k]; d > 0 {
-				delta[k] = d
-			}
-		}
-		calls = append(calls, delta)
+		calls = append(calls, pageCost{
+			requests: seriesDelta(before, guardCounts(t, e)),
+			items:    seriesDelta(beforeItems, guardSeries(t, e, "harmony_connector_items_total")),
+		})
 		tl := out.C.Timeline
 		if len(tl.Gaps) > 0 {
 			t.Fatalf("page %d has gaps %+v", page, tl.Gaps)
@@ -129,17 +127,41 @@ func TestJourneyTimelinePagesAreBoundedAndStableWhileEventsArrive(t *testing.T) 
 	id := externalCustomer(t, e, population.CRM, p.Key(population.CRM))
 	const n = 7
 
-	baseline, calls := walkJourney(t, e, id, n, nil, nil)
-	want := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(p.Calls)
+	baseline, costs := walkJourney(t, e, id, n, nil, nil)
+	want := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(mailing.SurveyAnswers(&p)) + len(p.Calls)
 	if got := len(baseline) - countSource(baseline, "harmony"); got != want {
 		t.Fatalf("walked %d entries from the systems, want %d", got, want)
 	}
-	for i, c := range calls {
-		for k, v := range c {
+	for i, c := range costs {
+		for k, v := range c.requests {
 			if v > 1 {
 				t.Errorf("page %d: %v requests to %s, want at most one per source and capability", i+1, v, k)
 			}
 		}
+		// Each source is asked for at most n+1 items after its position, so
+		// a page costs at most sources × (n+1) upstream items.
+		total := 0.0
+		for k, v := range c.items {
+			total += v
+			if v > n+1 {
+				t.Errorf("page %d: %s returned %v items, want at most n+1 = %d", i+1, k, v, n+1)
+			}
+		}
+		if limit := float64(len(c.requests) * (n + 1)); total > limit {
+			t.Errorf("page %d: %v upstream items from %d sources, want at most %v", i+1, total, len(c.requests), limit)
+		}
+	}
+	if len(costs) < 3 {
+		t.Fatalf("walked %d pages; the bound is only shown over several", len(costs))
+	}
+	items := 0.0
+	for _, c := range costs {
+		for _, v := range c.items {
+			items += v
+		}
+	}
+	if items < float64(want) {
+		t.Fatalf("the systems returned %v items over the walk, fewer than the %d entries shown: items are not counted", items, want)
 	}
 
 	old := "2001-02-03T04:05:06Z"
@@ -186,6 +208,23 @@ func journeyPerson(t *testing.T, pop *population.Population) population.Person {
 	}
 	t.Fatal("the population has no second person with activity in every system")
 	return population.Person{}
+}
+
+// pageCost is what one timeline page cost upstream, by connector and
+// capability: calls made and items returned.
+type pageCost struct {
+	requests, items map[string]float64
+}
+
+// seriesDelta is after − before, for the series that grew.
+func seriesDelta(before, after map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			out[k] = d
+		}
+	}
+	return out
 }
 
 func countSource(es []journeyEntry, source string) int {
@@ -241,9 +280,9 @@ func TestJourneyTimelineFiltersArePushedDown(t *testing.T) {
 	}
 
 	// Orders only: no interaction system is asked.
-	_, calls := walkJourney(t, e, id, 5, map[string]any{"kinds": []string{"ORDER"}}, nil)
-	for i, c := range calls {
-		for k := range c {
+	_, costs := walkJourney(t, e, id, 5, map[string]any{"kinds": []string{"ORDER"}}, nil)
+	for i, c := range costs {
+		for k := range c.requests {
 			if strings.Contains(k, "interactions") {
 				t.Errorf("page %d of orders asked %s", i+1, k)
 			}

@@ -4,9 +4,10 @@ GO ?= go
 GOLANGCI_LINT_VERSION := v2.15.0
 ARGS ?=
 
-.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz
+.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz bench gobench
 
-## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/)
+## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/,
+## the Customer 360 console at http://127.0.0.1:8080/console)
 run: assets
 	$(GO) run ./cmd/harmony $(ARGS)
 
@@ -66,9 +67,31 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	done
 
-## assets: GraphiQL and React from the npm registry, checked against their hashes
+## bench: the gateway (a child process, over an in-memory profile store with a
+## fixed 0.5 ms round trip) against the simulators at fixed latencies and at
+## 0 ms, an open-model load, the bare Go fan-out baseline, and issue 7's
+## targets; about 5 minutes on 2 cores. Results in bench/results/ (git-ignored).
+## BENCH_ARGS: e.g. --phase 8s, --cpuprofile bench/results/pprof. Then gobench
+## with a short BENCHTIME
+BENCH_ARGS ?=
+bench: assets
+	$(GO) build -o bin/harmony-bench ./bench/cmd/harmony-bench
+	./bin/harmony-bench $(BENCH_ARGS)
+	$(MAKE) --no-print-directory gobench BENCHTIME=200ms
+
+## gobench: the Go benchmarks of the guard, the loaders, timeline merging and
+## identity lookups, benchstat-comparable (BENCHCOUNT=10 for benchstat)
+BENCHTIME ?= 1s
+BENCHCOUNT ?= 1
+gobench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) \
+		./internal/sources ./internal/loaders ./internal/timeline ./internal/identity
+
+## assets: GraphiQL and React from the npm registry, checked against their hashes;
+## the console (console/, TypeScript + Vite) built when its sources changed
 assets:
 	@./scripts/fetch-playground-assets.sh
+	@./scripts/build-console.sh
 
 clean:
-	rm -rf bin harmony-data internal/playground/assets/dist
+	rm -rf bin harmony-data internal/playground/assets/dist internal/console/assets/dist

@@ -36,7 +36,7 @@ type pendingConversations struct {
 // list of customers) and the stored activity (one store query).
 func (r *Resolver) startConversations(ctx context.Context, customerID string, keys map[string][]string) *pendingConversations {
 	p := &pendingConversations{interactions: r.startInteractions(ctx, keys, conversationItems)}
-	if r.Store != nil {
+	if r.reader() != nil {
 		p.activity = loaders.From(ctx).Activities(ctx, loaders.NewActivityKey(customerID, connectors.Window{Limit: conversationItems}, nil, nil))
 	}
 	return p

@@ -21,7 +21,10 @@ import (
 // Resolver is the root resolver. It holds the gateway's long-lived parts;
 // everything per operation (the loaders) comes from the context.
 type Resolver struct {
-	Store   *store.Store
+	Store *store.Store
+	// Reader, when set, serves the read path (loaders aside: see
+	// loaders.Factory) instead of Store: the benchmark's in-memory store.
+	Reader  store.Reader
 	Sources *sources.Set
 	// Policy holds the match rules and guardrails; identity.DefaultPolicy()
 	// when nil.
@@ -71,6 +74,18 @@ func (r *Resolver) policy() *identity.Policy {
 		return r.Policy
 	}
 	return identity.DefaultPolicy()
+}
+
+// reader is the profile store's read path: Reader, else Store; nil when
+// neither is set.
+func (r *Resolver) reader() store.Reader {
+	if r.Reader != nil {
+		return r.Reader
+	}
+	if r.Store != nil {
+		return r.Store
+	}
+	return nil
 }
 
 func (r *Resolver) now() time.Time {

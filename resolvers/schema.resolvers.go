@@ -76,7 +76,7 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.Store.SearchCustomers(ctx, f, start, n+1)
+	list, err := r.reader().SearchCustomers(ctx, f, start, n+1)
 	if err != nil {
 		return nil, apperr.Store(err)
 	}

@@ -233,7 +233,7 @@ func (r *Resolver) startTimeline(ctx context.Context, customerID string, keys ma
 		orders:       startFetch(ctx, r.Sources.With(connectors.CapOrders), keys, window(connectors.CapOrders, f.wantsOrders()), loadOrders, orderAt),
 		interactions: startFetch(ctx, r.Sources.With(connectors.CapInteractions), keys, window(connectors.CapInteractions, f.wantsInteractions()), loadInteractions, interactionAt),
 	}
-	if w, ok := cur.WindowIn(activityStream, n, f.since, f.until); ok && f.wantsInteractions() && r.Store != nil {
+	if w, ok := cur.WindowIn(activityStream, n, f.since, f.until); ok && f.wantsInteractions() && r.reader() != nil {
 		chans, types := f.storeValues()
 		p.activityW = w
 		p.activity = loaders.From(ctx).Activities(ctx, loaders.NewActivityKey(customerID, w, chans, types))

@@ -1,0 +1,83 @@
+// Package procstat reads a process's CPU time and peak resident memory from
+// /proc (Linux only).
+package procstat
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clockTick is the unit of /proc/PID/stat times: USER_HZ, 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
+// CPU returns the user and system CPU time process pid has used.
+func CPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read process stat: %w", err)
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("process stat: no command name")
+	}
+	fields := strings.Fields(string(b[end+1:]))
+	// Fields after the name start at field 3; utime is 14, stime 15.
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("process stat: %d fields", len(fields))
+	}
+	var total int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("process stat: %w", err)
+		}
+		total += n
+	}
+	return time.Duration(total) * clockTick, nil
+}
+
+// PeakRSS returns process pid's peak resident set size (VmHWM), in bytes.
+func PeakRSS(pid int) (int64, error) { return status(pid, "VmHWM") }
+
+// RSS returns process pid's resident set size now (VmRSS), in bytes.
+func RSS(pid int) (int64, error) { return status(pid, "VmRSS") }
+
+// status reads a "kB" field of /proc/PID/status, in bytes.
+func status(pid int, field string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read process status: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), field+":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(line), " kB"), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("process status %s: %w", field, err)
+		}
+		return kb << 10, nil
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("read process status: %w", err)
+	}
+	return 0, fmt.Errorf("process status: no %s", field)
+}
+
+// ResetPeakRSS starts process pid's VmHWM again from its current RSS
+// (Linux 4.0 and later), so that the next PeakRSS covers what follows.
+func ResetPeakRSS(pid int) error {
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
+		return fmt.Errorf("reset peak rss: %w", err)
+	}
+	return nil
+}

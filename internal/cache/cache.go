@@ -2,6 +2,8 @@ package cache
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -90,7 +92,11 @@ func Lookup[T any](ctx context.Context, c *Cache, capability string, w Window, k
 		switch v := v.(type) {
 		case nil:
 		case []byte:
-			if err := json.Unmarshal(v, &out[i]); err != nil {
+			plain, err := c.hash.open(v, ks[i])
+			if err != nil {
+				continue // sealed under another salt, or altered: a miss
+			}
+			if err := json.Unmarshal(plain, &out[i]); err != nil {
 				continue // unreadable (another version's): a miss
 			}
 			hit[i] = true
@@ -117,7 +123,7 @@ func Store[T any](ctx context.Context, c *Cache, capability string, w Window, ke
 			if err != nil {
 				return fmt.Errorf("encode a %s value: %w", capability, err)
 			}
-			es[i].value = b
+			es[i].value = c.hash.seal(b, es[i].key)
 		} else {
 			es[i].value = values[i]
 		}
@@ -125,17 +131,49 @@ func Store[T any](ctx context.Context, c *Cache, capability string, w Window, ke
 	return c.store.put(ctx, es, start)
 }
 
-// hasher derives keys under a secret salt.
-type hasher struct{ salt []byte }
+// hasher derives keys under a secret salt, and seals the values a shared
+// backend stores with a key derived from it: the records are personal
+// data, and Redis holds them only encrypted (AES-256-GCM), each bound to
+// its own entry so that values cannot be swapped between keys.
+type hasher struct {
+	salt []byte
+	aead cipher.AEAD
+}
 
 // newHasher uses salt, or a random one when empty (a per-process cache).
 func newHasher(salt string) *hasher {
+	h := &hasher{salt: []byte(salt)}
 	if salt == "" {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b) // crypto/rand.Read never fails
-		return &hasher{salt: b}
+		h.salt = make([]byte, 32)
+		_, _ = rand.Read(h.salt) // crypto/rand.Read never fails
 	}
-	return &hasher{salt: []byte(salt)}
+	key := hmac.New(sha256.New, h.salt)
+	key.Write([]byte("harmony cache value key"))
+	block, err := aes.NewCipher(key.Sum(nil)) // 32 bytes: AES-256
+	if err != nil {
+		panic(fmt.Sprintf("cache: %v", err)) // unreachable: the key is 32 bytes
+	}
+	h.aead, err = cipher.NewGCM(block)
+	if err != nil {
+		panic(fmt.Sprintf("cache: %v", err)) // unreachable for AES
+	}
+	return h
+}
+
+// seal encrypts plain for entry k: a random nonce, then the ciphertext.
+func (h *hasher) seal(plain []byte, k entryKey) []byte {
+	nonce := make([]byte, h.aead.NonceSize(), h.aead.NonceSize()+len(plain)+h.aead.Overhead())
+	_, _ = rand.Read(nonce)
+	return h.aead.Seal(nonce, nonce, plain, []byte(k.subject+"/"+k.entry))
+}
+
+// open decrypts what seal made for entry k.
+func (h *hasher) open(sealed []byte, k entryKey) ([]byte, error) {
+	n := h.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("sealed value too short")
+	}
+	return h.aead.Open(nil, sealed[:n], sealed[n:], []byte(k.subject+"/"+k.entry))
 }
 
 // mac is the hex HMAC-SHA256 of parts, each length-prefixed so that

@@ -158,9 +158,44 @@ func TestRedisKeysHoldNoIdentifiers(t *testing.T) {
 	r := NewRedisClient(client, prefix, "a-test-salt-of-32-characters....")
 	c := r.For("crm", time.Minute, 0)
 	keys := []string{"cust-4711", "ana.lima@example.test", "+33612345678"}
-	vals := []profile{{Key: keys[0]}, {Key: keys[1]}, {Key: keys[2]}}
-	if err := Store(t.Context(), c, "profiles", Window{Since: time.Unix(1700000000, 0), Limit: 20}, keys, vals, time.Now()); err != nil {
+	vals := []profile{{Key: keys[0], Name: "Ana Lima", Email: keys[1]}, {Key: keys[1], Name: "Ana Lima"}, {Key: keys[2], Email: keys[1]}}
+	w := Window{Since: time.Unix(1700000000, 0), Limit: 20}
+	if err := Store(t.Context(), c, "profiles", w, keys, vals, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	// The values are sealed: no identifier or name in clear, yet they read
+	// back, and a value copied under another entry does not.
+	all, err := client.Keys(t.Context(), prefix+":*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range all {
+		if typ, _ := client.Type(t.Context(), k).Result(); typ != "string" {
+			continue
+		}
+		v, err := client.Get(t.Context(), k).Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, clear := range []string{"ana", "lima", "example", "4711", "3361234"} {
+			if strings.Contains(strings.ToLower(string(v)), clear) {
+				t.Errorf("value of %q holds %q in clear", k, clear)
+			}
+		}
+	}
+	if got, hit := lookup(t, c, "profiles", w, keys...); !hit[1] || got[1].Name != "Ana Lima" {
+		t.Fatalf("sealed values do not read back: %+v %v", got, hit)
+	}
+	from, to := r.entryKey(c.hash.key("crm", "profiles", keys[1], w)), r.entryKey(c.hash.key("crm", "profiles", keys[2], w))
+	sealed, err := client.Get(t.Context(), from).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Set(t.Context(), to, sealed, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit := lookup(t, c, "profiles", w, keys[2]); hit[0] {
+		t.Fatal("a value copied under another entry was read as its own")
 	}
 	if _, err := r.Invalidate(t.Context(), "crm", keys[:1]); err != nil {
 		t.Fatal(err)

@@ -157,10 +157,13 @@ func (u *upstream) uri() string {
 	return "mongodb://" + u.proxy.Addr + "/?directConnection=true&serverSelectionTimeoutMS=2000&appName=" + u.secret
 }
 
+// max_pool_size covers the kit's concurrent check (8 callers, each with
+// max_concurrency finds in flight): a smaller pool makes callers queue for
+// a connection, and on a loaded machine the wait outlasts server selection.
 const config = `
 uri: %q
 database: %s
-max_pool_size: 8
+max_pool_size: 32
 profiles:
   collection: members
   filter: {member_id: {$in: ":keys"}, status: {$ne: closed}}

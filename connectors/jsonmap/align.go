@@ -46,18 +46,19 @@ func AlignInteractions(keys []string, list []connectors.Interaction, w connector
 }
 
 func align[T any](keys []string, items []T, w connectors.Window, at func(T) (string, time.Time, string)) [][]T {
-	byKey := make(map[string][]T, len(keys))
+	// Work on positions in items: sorting them moves ints, not records.
+	byKey := make(map[string][]int, len(keys))
 	for _, k := range keys {
 		byKey[k] = nil
 	}
-	for _, it := range items {
+	for i, it := range items {
 		k, t, _ := at(it)
 		if list, asked := byKey[k]; asked && w.Contains(t) {
-			byKey[k] = append(list, it)
+			byKey[k] = append(list, i)
 		}
 	}
 	for k, list := range byKey {
-		SortNewestFirst(list, at)
+		slices.SortStableFunc(list, func(a, b int) int { return newestFirst(at, items[a], items[b]) })
 		if w.Limit > 0 && len(list) > w.Limit {
 			list = list[:w.Limit]
 		}
@@ -65,7 +66,11 @@ func align[T any](keys []string, items []T, w connectors.Window, at func(T) (str
 	}
 	out := make([][]T, len(keys))
 	for i, k := range keys {
-		out[i] = append(make([]T, 0, len(byKey[k])), byKey[k]...)
+		list := byKey[k]
+		out[i] = make([]T, len(list))
+		for j, at := range list {
+			out[i][j] = items[at]
+		}
 	}
 	return out
 }
@@ -73,12 +78,16 @@ func align[T any](keys []string, items []T, w connectors.Window, at func(T) (str
 // SortNewestFirst sorts items by time, newest first, ties by ID descending
 // (the order the gateway's timeline expects).
 func SortNewestFirst[T any](items []T, at func(T) (key string, t time.Time, id string)) {
-	slices.SortStableFunc(items, func(a, b T) int {
-		_, ta, ida := at(a)
-		_, tb, idb := at(b)
-		if c := tb.Compare(ta); c != 0 {
-			return c
-		}
-		return cmp.Compare(idb, ida)
-	})
+	slices.SortStableFunc(items, func(a, b T) int { return newestFirst(at, a, b) })
+}
+
+// newestFirst orders a before b when it is newer, or as new with a greater
+// ID.
+func newestFirst[T any](at func(T) (string, time.Time, string), a, b T) int {
+	_, ta, ida := at(a)
+	_, tb, idb := at(b)
+	if c := tb.Compare(ta); c != 0 {
+		return c
+	}
+	return cmp.Compare(idb, ida)
 }

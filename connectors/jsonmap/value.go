@@ -3,7 +3,9 @@
 // Go connectors may use it too.
 //
 // A mapping value that starts with "$" is a JSONPath (RFC 9535, evaluated
-// with github.com/ohler55/ojg/jp); anything else is a literal constant, so
+// with github.com/ohler55/ojg/jp; paths of member names and indexes only,
+// such as $.a.b or $.a[0].b, walk the document directly, with the same
+// results); anything else is a literal constant, so
 // `channel: whatsapp` sets every record's channel to "whatsapp". A literal
 // that must start with "$" is written with "$$" ("$$5" is the literal "$5").
 // An empty value is unset.
@@ -14,13 +16,11 @@
 package jsonmap
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,10 +33,12 @@ import (
 // Value is one compiled mapping value: a JSONPath or a literal. The zero
 // Value is unset.
 type Value struct {
-	src  string
-	path jp.Expr
-	lit  string
-	set  bool
+	src   string
+	path  jp.Expr
+	steps []step // path's steps when it is simple (see walk)
+	fast  bool   // path is simple: evaluated by walk
+	lit   string
+	set   bool
 }
 
 // Compile compiles src, the mapping value configured at key (a dotted key
@@ -56,6 +58,7 @@ func Compile(key, src string) (Value, error) {
 			return Value{}, connectors.Invalid(key, "invalid JSONPath: %v", err)
 		}
 		v.path = x
+		v.steps, v.fast = simpleSteps(x)
 	default:
 		v.lit = src
 	}
@@ -125,6 +128,11 @@ func (v Value) Get(doc any) (val any, ok bool) {
 	if v.path == nil {
 		return v.lit, true
 	}
+	if v.fast {
+		if val, found, known := walk(v.steps, doc); known {
+			return val, found
+		}
+	}
 	res := v.path.Get(doc)
 	if len(res) == 0 {
 		return nil, false
@@ -140,6 +148,14 @@ func (v Value) All(doc any) []any {
 	}
 	if v.path == nil {
 		return []any{v.lit}
+	}
+	if v.fast {
+		if val, found, known := walk(v.steps, doc); known {
+			if !found {
+				return nil
+			}
+			return []any{val}
+		}
 	}
 	return v.path.Get(doc)
 }
@@ -196,56 +212,7 @@ func (v Value) Bool(doc any) (b, ok bool, err error) {
 // form: "129.90" is 129.9), and json.Number otherwise, so that amounts and
 // identifiers stay exact while JSONPath filters can compare numbers
 // ($.items[?(@.qty > 1)]).
-func Decode(r io.Reader) (any, error) {
-	d := json.NewDecoder(r)
-	d.UseNumber()
-	var doc any
-	if err := d.Decode(&doc); err != nil {
-		return nil, err
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("unexpected data after the JSON document")
-	}
-	return convertNumbers(doc), nil
-}
-
-func convertNumbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = convertNumbers(e)
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = convertNumbers(e)
-		}
-	case json.Number:
-		return numberValue(t)
-	}
-	return v
-}
-
-func numberValue(n json.Number) any {
-	if i, err := n.Int64(); err == nil {
-		return i
-	}
-	f, err := n.Float64()
-	if err != nil || math.IsInf(f, 0) || hugeExponent(string(n)) {
-		return n
-	}
-	exact, ok := new(big.Rat).SetString(string(n))
-	if !ok {
-		return n
-	}
-	short, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64))
-	if !ok || exact.Cmp(short) != 0 {
-		return n
-	}
-	return f
-}
-
-// DecodeBytes is Decode over a byte slice.
-func DecodeBytes(b []byte) (any, error) { return Decode(bytes.NewReader(b)) }
+func Decode(r io.Reader) (any, error) { return decodeStream(r) }
 
 // Text formats a scalar JSON node as a string: strings as they are, numbers
 // in plain decimal notation (no exponent), booleans as true/false, null as
@@ -499,10 +466,6 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999",
 	time.DateOnly,
 }
-
-var numericText = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
-
-func looksNumeric(s string) bool { return numericText.MatchString(s) }
 
 func unixTime(s string) (time.Time, error) {
 	r, ok := new(big.Rat).SetString(s)

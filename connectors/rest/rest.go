@@ -586,7 +586,7 @@ func (c *Connector) callAt(ctx context.Context, r *request, d TemplateData, at *
 		}
 		return nil, hdr, false, err
 	}
-	if status == http.StatusNoContent || len(strings.TrimSpace(string(raw))) == 0 {
+	if status == http.StatusNoContent || len(bytes.TrimSpace(raw)) == 0 {
 		return nil, hdr, false, nil
 	}
 	doc, err = jsonmap.DecodeBytes(raw)

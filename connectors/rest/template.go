@@ -71,29 +71,37 @@ func TemplateFuncs() template.FuncMap {
 }
 
 var funcs = template.FuncMap{
-	"join": strings.Join,
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"rfc3339": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339Nano)
-	},
-	"unix": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return strconv.FormatInt(t.Unix(), 10)
-	},
+	"join":    strings.Join,
+	"json":    jsonFunc,
+	"rfc3339": rfc3339Func,
+	"unix":    unixFunc,
+}
+
+func jsonFunc(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func rfc3339Func(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func unixFunc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.Unix(), 10)
 }
 
 // tmpl is one parsed template of an endpoint.
 type tmpl struct {
-	key string // dotted config key, for errors
-	t   *template.Template
+	key    string // dotted config key, for errors
+	t      *template.Template
+	fast   fastTemplate // t without text/template, when simple enough
+	isFast bool
 }
 
 func parseTemplate(key, src string) (*tmpl, error) {
@@ -101,7 +109,9 @@ func parseTemplate(key, src string) (*tmpl, error) {
 	if err != nil {
 		return nil, connectors.Invalid(key, "bad template: %s", templateReason(err))
 	}
-	return &tmpl{key: key, t: t}, nil
+	out := &tmpl{key: key, t: t}
+	out.fast, out.isFast = compileFast(t)
+	return out, nil
 }
 
 // templateReason strips the template name and line prefix text/template puts
@@ -118,6 +128,13 @@ func templateReason(err error) string {
 func (t *tmpl) render(data TemplateData) (string, error) {
 	if t == nil {
 		return "", nil
+	}
+	if t.isFast {
+		var sb strings.Builder
+		if err := t.fast.execute(&sb, &data); err != nil {
+			return "", connectors.Errorf(connectors.CodeInternal, "rendering %s failed", t.key)
+		}
+		return sb.String(), nil
 	}
 	var b bytes.Buffer
 	if err := t.t.Execute(&b, data); err != nil {

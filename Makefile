@@ -59,7 +59,11 @@ FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS ?= \
 	./internal/server:FuzzQueryPath \
 	./internal/config:FuzzConfigParse \
-	./internal/webhook:FuzzWebhookParse
+	./internal/webhook:FuzzWebhookParse \
+	./connectors/jsonmap:FuzzDecode \
+	./connectors/jsonmap:FuzzPathFastPath \
+	./connectors/jsonmap:FuzzNumberValue \
+	./connectors/rest:FuzzTemplateFastPath
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

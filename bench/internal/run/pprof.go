@@ -38,7 +38,7 @@ func (b *bench) fetchProfile(ctx context.Context, secs int, path string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("cpu profile: status %d", resp.StatusCode)
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(path) //nolint:gosec // G304: under the profiles directory the operator named
 	if err != nil {
 		return fmt.Errorf("cpu profile: %w", err)
 	}

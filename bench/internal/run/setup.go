@@ -146,9 +146,9 @@ func (c *child) pid() int { return c.cmd.Process.Pid }
 func (c *child) stop() {
 	_ = c.cmd.Process.Signal(os.Interrupt)
 	select {
-	case <-c.done:
+	case _ = <-c.done: // how the child ended does not matter once stopped
 	case <-time.After(10 * time.Second):
 		_ = c.cmd.Process.Kill()
-		<-c.done
+		_ = <-c.done
 	}
 }

@@ -90,7 +90,7 @@ func benchCustomers(snap *memstore.Snapshot, systems []string, n int) []string {
 type child struct {
 	cmd  *exec.Cmd
 	addr string
-	done chan error
+	done chan struct{} // closed when the child has ended; how does not matter
 }
 
 // startChild runs this program's gateway command with the simulators'
@@ -114,7 +114,7 @@ func startChild(ctx context.Context, snapshot string, storeLatency time.Duration
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the gateway: %w", err)
 	}
-	c := &child{cmd: cmd, done: make(chan error, 1)}
+	c := &child{cmd: cmd, done: make(chan struct{})}
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -124,7 +124,7 @@ func startChild(ctx context.Context, snapshot string, storeLatency time.Duration
 		close(line)
 		_, _ = io.Copy(io.Discard, out)
 	}()
-	go func() { c.done <- cmd.Wait() }()
+	go func() { _ = cmd.Wait(); close(c.done) }()
 	select {
 	case l, ok := <-line:
 		addr, found := strings.CutPrefix(l, "listening ")
@@ -146,9 +146,9 @@ func (c *child) pid() int { return c.cmd.Process.Pid }
 func (c *child) stop() {
 	_ = c.cmd.Process.Signal(os.Interrupt)
 	select {
-	case _ = <-c.done: // how the child ended does not matter once stopped
+	case <-c.done:
 	case <-time.After(10 * time.Second):
 		_ = c.cmd.Process.Kill()
-		_ = <-c.done
+		<-c.done
 	}
 }

@@ -1,6 +1,9 @@
 package connectors
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // CapSend is the capability of sending messages to customers (actions).
 // It is a mutation: the gateway never retries it by itself, so a message
@@ -53,4 +56,20 @@ type SendResult struct {
 	Status string
 	// Err is set when the system refused this message only.
 	Err *Error
+}
+
+// SendableOnly refuses in out, one by one, the messages whose channel is
+// not among channels (CodeRejected, never sent), and returns the indexes
+// of the others in order. out answers msgs. Senders call it first, so
+// that no message leaves on a channel the system was not configured for.
+func SendableOnly(msgs []OutboundMessage, channels []string, out []SendResult) []int {
+	var idx []int
+	for i, m := range msgs {
+		if !slices.Contains(channels, m.Channel) {
+			out[i].Err = Errorf(CodeRejected, "send: message %d: channel %q is not one the connector sends on", i, m.Channel)
+			continue
+		}
+		idx = append(idx, i)
+	}
+	return idx
 }

@@ -198,3 +198,35 @@ func TestClassify(t *testing.T) {
 		t.Errorf("Public = %q", e.Public())
 	}
 }
+
+func TestSendableOnly(t *testing.T) {
+	msgs := []connectors.OutboundMessage{
+		{CustomerKey: "a", Channel: connectors.ChannelEmail},
+		{CustomerKey: "b", Channel: connectors.ChannelSMS},
+		{CustomerKey: "c", Channel: connectors.ChannelWhatsApp},
+	}
+	tests := []struct {
+		name     string
+		channels []string
+		want     []int
+	}{
+		{"all reachable", []string{connectors.ChannelEmail, connectors.ChannelSMS, connectors.ChannelWhatsApp}, []int{0, 1, 2}},
+		{"some refused", []string{connectors.ChannelWhatsApp, connectors.ChannelEmail}, []int{0, 2}},
+		{"none configured", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := make([]connectors.SendResult, len(msgs))
+			got := connectors.SendableOnly(msgs, tt.channels, out)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("indexes = %v, want %v", got, tt.want)
+			}
+			for i := range msgs {
+				refused := !slices.Contains(got, i)
+				if refused != (out[i].Err != nil) || (refused && out[i].Err.Code != connectors.CodeRejected) {
+					t.Errorf("message %d: refused %v, err %v", i, refused, out[i].Err)
+				}
+			}
+		})
+	}
+}

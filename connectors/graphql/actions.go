@@ -213,14 +213,7 @@ func (c *Connector) SendMessages(ctx context.Context, msgs []connectors.Outbound
 		return nil, unconfigured(connectors.CapSend)
 	}
 	out := make([]connectors.SendResult, len(msgs))
-	var idx []int
-	for i, m := range msgs {
-		if !slices.Contains(s.channels, m.Channel) {
-			out[i].Err = connectors.Errorf(connectors.CodeRejected, "send: message %d: the mutation does not reach channel %q", i, m.Channel)
-			continue
-		}
-		idx = append(idx, i)
-	}
+	idx := connectors.SendableOnly(msgs, s.channels, out)
 	if len(idx) == 0 {
 		return out, nil
 	}

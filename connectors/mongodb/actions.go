@@ -171,11 +171,8 @@ func (c *Connector) SendMessages(ctx context.Context, msgs []connectors.Outbound
 	defer cancel()
 	coll := c.db.Collection(s.collection)
 	tmpl := &query{filter: s.doc}
-	for i, m := range msgs {
-		if !slices.Contains(s.channels, m.Channel) {
-			out[i].Err = connectors.Errorf(connectors.CodeRejected, "send: message %d: channel %q is not one the connector sends on", i, m.Channel)
-			continue
-		}
+	for _, i := range connectors.SendableOnly(msgs, s.channels, out) {
+		m := msgs[i]
 		doc := tmpl.bind(values{msg: &m})
 		res, err := coll.InsertOne(ctx, doc)
 		var id any

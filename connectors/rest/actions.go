@@ -222,14 +222,7 @@ func (c *Connector) SendMessages(ctx context.Context, msgs []connectors.Outbound
 		return nil, unconfigured(connectors.CapSend)
 	}
 	out := make([]connectors.SendResult, len(msgs))
-	var idx []int // the messages to send, by index in msgs
-	for i, m := range msgs {
-		if !slices.Contains(ep.channels, m.Channel) {
-			out[i].Err = connectors.Errorf(connectors.CodeRejected, "message %d: the send endpoint does not reach channel %q", i, m.Channel)
-			continue
-		}
-		idx = append(idx, i)
-	}
+	idx := connectors.SendableOnly(msgs, ep.channels, out) // the messages to send, by index in msgs
 	if len(idx) == 0 {
 		return out, nil
 	}

@@ -2,20 +2,17 @@ package console
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"path"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/harmonyhq/harmony/internal/webasset"
 )
 
 // Prefix is the URL path of the console; its assets are below
@@ -52,60 +49,7 @@ var defaultBundle = sync.OnceValue(func() *bundle {
 })
 
 // asset is one file served below assetsPrefix.
-type asset struct {
-	body        []byte
-	sri         string
-	etag        string
-	contentType string
-
-	gzipOnce sync.Once
-	gzBody   []byte // nil when gzip does not make it smaller
-}
-
-func newAsset(name string, body []byte) *asset {
-	sum := sha256.Sum256(body)
-	return &asset{
-		body:        body,
-		sri:         "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
-		etag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
-		contentType: contentType(name),
-	}
-}
-
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".svg":
-		return "image/svg+xml"
-	case ".png":
-		return "image/png"
-	case ".woff2":
-		return "font/woff2"
-	case ".json":
-		return "application/json"
-	}
-	return "application/octet-stream"
-}
-
-func (a *asset) gzipped() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(a.body); err != nil {
-			return
-		}
-		if err := zw.Close(); err != nil {
-			return
-		}
-		if buf.Len() < len(a.body) {
-			a.gzBody = buf.Bytes()
-		}
-	})
-	return a.gzBody
-}
+type asset = webasset.Asset
 
 // bundle is the built console: the page and its assets.
 type bundle struct {
@@ -146,7 +90,7 @@ func loadBundle(dist fs.FS) *bundle {
 			b.err = fmt.Errorf("console: reading assets/%s: %w", f.Name(), err)
 			return b
 		}
-		b.assets[assetsPrefix+f.Name()] = newAsset(f.Name(), body)
+		b.assets[assetsPrefix+f.Name()] = webasset.New(assetsPrefix+f.Name(), body)
 	}
 	var missing []string
 	b.page = assetRef.ReplaceAllFunc(page, func(m []byte) []byte {
@@ -158,7 +102,7 @@ func loadBundle(dist fs.FS) *bundle {
 		}
 		// m is a window on page: copy before appending, or the append
 		// would write over the rest of the page.
-		return []byte(string(m) + ` integrity="` + a.sri + `"`)
+		return []byte(string(m) + ` integrity="` + a.SRI + `"`)
 	})
 	if len(missing) > 0 {
 		b.err = fmt.Errorf("console build incomplete (%s): index.html references %s, which is missing", missingHint, strings.Join(missing, ", "))
@@ -210,36 +154,7 @@ func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
-	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hdr.Add("Vary", "Accept-Encoding")
-	body, etag := a.body, a.etag
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if gz := a.gzipped(); gz != nil {
-			body, etag = gz, strings.TrimSuffix(a.etag, `"`)+`-gzip"`
-			hdr.Set("Content-Encoding", "gzip")
-		}
-	}
-	hdr.Set("ETag", etag)
-	// ServeContent answers If-None-Match (304), Range and HEAD.
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reports whether an Accept-Encoding header value allows gzip.
-func acceptsGzip(header string) bool {
-	for part := range strings.SplitSeq(header, ",") {
-		coding, params, _ := strings.Cut(part, ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "x-gzip" {
-			continue
-		}
-		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
-		return !ok || strings.Trim(q, "0.") != ""
-	}
-	return false
+	a.Serve(w, r)
 }
 
 // csp is the page's Content-Security-Policy. Everything comes from the

@@ -36,7 +36,7 @@ func TestLoadBundle(t *testing.T) {
 		if a == nil {
 			t.Fatalf("asset %s not loaded", url)
 		}
-		if !strings.Contains(page, `"`+url+`" integrity="`+a.sri+`"`) {
+		if !strings.Contains(page, `"`+url+`" integrity="`+a.SRI+`"`) {
 			t.Errorf("page does not pin %s with its hash:\n%s", url, page)
 		}
 	}

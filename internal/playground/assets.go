@@ -3,7 +3,6 @@ package playground
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -15,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/harmonyhq/harmony/internal/webasset"
 )
 
 // AssetsPrefix is the URL path under which the playground's assets are served.
@@ -98,7 +99,7 @@ func parseManifest(data []byte) ([]manifestEntry, error) {
 			return nil, fmt.Errorf("manifest line %d: version %q is not exact (x.y.z)", n, e.version)
 		case !filePathRE.MatchString(e.file) || strings.Contains(e.file, ".."):
 			return nil, fmt.Errorf("manifest line %d: bad file path %q", n, e.file)
-		case contentType(e.file) == "":
+		case webasset.ContentType(e.file) == "":
 			return nil, fmt.Errorf("manifest line %d: %q is neither .js nor .css", n, e.file)
 		case !validSRI(e.sri):
 			return nil, fmt.Errorf("manifest line %d: hash %q is not sha256-<base64 of 32 bytes>", n, e.sri)
@@ -126,59 +127,8 @@ func validSRI(s string) bool {
 	return err == nil && len(sum) == sha256.Size
 }
 
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	}
-	return ""
-}
-
 // asset is one file served below AssetsPrefix.
-type asset struct {
-	Path        string // URL path
-	SRI         string // sha256 of body, Subresource-Integrity form
-	body        []byte
-	etag        string
-	contentType string
-
-	gzipOnce sync.Once
-	gzBody   []byte // nil when gzip does not make it smaller
-}
-
-func newAsset(urlPath string, body []byte) *asset {
-	sum := sha256.Sum256(body)
-	return &asset{
-		Path:        urlPath,
-		SRI:         "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
-		body:        body,
-		etag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
-		contentType: contentType(urlPath),
-	}
-}
-
-// gzipped returns the body gzip-compressed, computed on first use, or nil
-// when compression does not pay.
-func (a *asset) gzipped() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(a.body); err != nil {
-			return
-		}
-		if err := zw.Close(); err != nil {
-			return
-		}
-		if buf.Len() < len(a.body) {
-			a.gzBody = buf.Bytes()
-		}
-	})
-	return a.gzBody
-}
-
-func (a *asset) gzipETag() string { return strings.TrimSuffix(a.etag, `"`) + `-gzip"` }
+type asset = webasset.Asset
 
 // bundle is the set of files the page needs, verified against the manifest.
 type bundle struct {
@@ -210,7 +160,7 @@ func loadBundle(vendor fs.FS, manifest []byte, own fs.FS) *bundle {
 			errs = append(errs, fmt.Errorf("%s: %w", e.dir(), err))
 			continue
 		}
-		a := newAsset(AssetsPrefix+e.dir(), data)
+		a := webasset.New(AssetsPrefix+e.dir(), data)
 		if a.SRI != e.sri {
 			errs = append(errs, fmt.Errorf("%s: sha256 is %s, manifest pins %s", e.dir(), a.SRI, e.sri))
 			continue
@@ -228,7 +178,7 @@ func loadBundle(vendor fs.FS, manifest []byte, own fs.FS) *bundle {
 		sum := sha256.Sum256(data)
 		ext := path.Ext(name)
 		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		b.add(newAsset(AssetsPrefix+"harmony/"+hashed, data))
+		b.add(webasset.New(AssetsPrefix+"harmony/"+hashed, data))
 	}
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))

@@ -187,36 +187,7 @@ func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
-	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hdr.Add("Vary", "Accept-Encoding")
-	body, etag := a.body, a.etag
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if gz := a.gzipped(); gz != nil {
-			body, etag = gz, a.gzipETag()
-			hdr.Set("Content-Encoding", "gzip")
-		}
-	}
-	hdr.Set("ETag", etag)
-	// ServeContent answers If-None-Match (304), Range and HEAD.
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reports whether an Accept-Encoding header value allows gzip.
-func acceptsGzip(header string) bool {
-	for part := range strings.SplitSeq(header, ",") {
-		coding, params, _ := strings.Cut(part, ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "x-gzip" {
-			continue
-		}
-		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
-		return !ok || strings.Trim(q, "0.") != ""
-	}
-	return false
+	a.Serve(w, r)
 }
 
 func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {

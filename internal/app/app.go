@@ -173,9 +173,10 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	return nil
 }
 
-// sourceOptions are the guard's options for connector cn. Settings the
-// configuration left nil (a config built in code) take the defaults.
-func sourceOptions(cn config.Connector) sources.Options {
+// SourceOptions are the guard's options for connector cn. Settings the
+// configuration left nil (a config built in code) take the defaults. The
+// benchmark's gateway builds its sources with them too.
+func SourceOptions(cn config.Connector) sources.Options {
 	o := sources.Options{
 		Timeout: cn.Timeout, MaxBatch: cn.MaxBatch, MaxConcurrency: cn.MaxConcurrency,
 		Retries: sources.DefaultRetries, StaleFor: sources.DefaultStaleFor,

@@ -104,7 +104,7 @@ func (g *Gateway) buildSources(ctx context.Context, cfg *config.Config) ([]*sour
 			}
 			hooks = append(hooks, ep)
 		}
-		list = append(list, sources.New(cn.Name, cn.Kind, conn, g.withCache(cn, sourceOptions(cn)), g.metrics, g.log))
+		list = append(list, sources.New(cn.Name, cn.Kind, conn, g.withCache(cn, SourceOptions(cn)), g.metrics, g.log))
 	}
 	return list, hooks, nil
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/harmonyhq/harmony/internal/app"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/harmonyhq/harmony/bench/internal/memstore"
@@ -161,7 +163,7 @@ func buildSources(ctx context.Context, cfg *config.Config, client *http.Client, 
 			closeAll()
 			return nil, cfg.ConnectorError(i, err)
 		}
-		list = append(list, sources.New(cn.Name, cn.Kind, conn, sourceOptions(cn), m, log))
+		list = append(list, sources.New(cn.Name, cn.Kind, conn, app.SourceOptions(cn), m, log))
 	}
 	set, err := sources.NewSet(list...)
 	if err != nil {
@@ -169,22 +171,4 @@ func buildSources(ctx context.Context, cfg *config.Config, client *http.Client, 
 		return nil, err
 	}
 	return set, nil
-}
-
-// sourceOptions is internal/app's sourceOptions: the guard's options for
-// connector cn.
-func sourceOptions(cn config.Connector) sources.Options {
-	o := sources.Options{
-		Timeout: cn.Timeout, MaxBatch: cn.MaxBatch, MaxConcurrency: cn.MaxConcurrency,
-		Retries: sources.DefaultRetries, StaleFor: sources.DefaultStaleFor,
-		BreakerFailures: cn.Breaker.Failures, BreakerCoolDown: cn.Breaker.CoolDown,
-		MaxInFlight: cn.MaxInFlight,
-	}
-	if cn.Retries != nil {
-		o.Retries = *cn.Retries
-	}
-	if cn.StaleFor != nil {
-		o.StaleFor = *cn.StaleFor
-	}
-	return o
 }

@@ -28,6 +28,8 @@ type Factory struct {
 	Wait time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
+	// Metrics records how long batches wait; nil records nothing.
+	Metrics *Metrics
 }
 
 // New makes a fresh set of loaders for one operation.
@@ -52,7 +54,7 @@ func (f *Factory) New() *Loaders {
 		store:        f.Store,
 		wait:         wait,
 		now:          now,
-		gate:         &gate{},
+		gate:         &gate{metrics: f.Metrics},
 		profiles:     map[string]*batcher[string, ProfileRecord]{},
 		orders:       map[string]*batcher[WindowKey, []connectors.Order]{},
 		interactions: map[string]*batcher[WindowKey, []connectors.Interaction]{},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/sources"
@@ -128,5 +129,58 @@ func TestHoldKeepsBatchesOpenAcrossPauses(t *testing.T) {
 	}
 	if got := conn.calls.Load(); got != 1 {
 		t.Fatalf("upstream calls = %d, want 1", got)
+	}
+}
+
+// Loading a key already loaded opens no batch and starts no timer; a
+// released hold closes its batches with no wait, and each batch is counted
+// once, by what closed it.
+func TestBatchWaitsAreCountedByWhatClosedThem(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	g := &gate{metrics: NewMetrics(reg)}
+	b := newBatcher(g, func(_ context.Context, keys []int) []*dataloader.Result[int] {
+		out := make([]*dataloader.Result[int], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[int]{Data: k}
+		}
+		return out
+	}, time.Millisecond, time.Second)
+	ctx := context.Background()
+	count := func(closedBy string) uint64 {
+		t.Helper()
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			for _, m := range f.GetMetric() {
+				if m.GetLabel()[0].GetValue() == closedBy {
+					return m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+		return 0
+	}
+
+	if _, err := b.Load(ctx, 1)(); err != nil { // closed by the idle timer
+		t.Fatal(err)
+	}
+	release := g.hold()
+	th := b.Load(ctx, 2)
+	release() // closed by the release
+	if _, err := th(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // known keys: no batch
+		if _, err := b.Load(ctx, 1)(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Load(ctx, 2)(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(5 * time.Millisecond) // a stray timer would have fired by now
+	if idle, hold := count(ClosedByIdle), count(ClosedByHold); idle != 1 || hold != 1 {
+		t.Fatalf("batches closed by idle %d, by hold %d; want 1 and 1", idle, hold)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/store"
 )
@@ -149,4 +150,63 @@ func filterArg(args map[string]any) (timelineFilter, error) {
 		return timelineFilter{}, fmt.Errorf("timeline filter: %w", err)
 	}
 	return parseTimelineFilter(&f)
+}
+
+// customer reads one customer for a root field (customer, node,
+// customerByIdentifier). When that field is the operation's only root
+// field, it reads the customer and its identities in one store level and
+// then issues every read the selected fields will make (see prefetch), with
+// the batches closed the moment they are issued: no level of the customer
+// 360 waits for a batch timer. With more root fields the batches stay open
+// on their timers, so that the roots' keys share them.
+func (r *Resolver) customer(ctx context.Context, id string) (*model.Customer, error) {
+	l := loaders.From(ctx)
+	var fields []graphql.CollectedField
+	release := func() {}
+	if soleRoot(ctx) {
+		fields = graphql.CollectFieldsCtx(ctx, []string{"Customer", "Node"})
+		release = l.Hold()
+	}
+	read := l.Customer(ctx, id)
+	if readsSources(fields) {
+		l.Identities(ctx, id)
+	}
+	release()
+	c, err := read()
+	if err != nil {
+		return nil, apperr.Store(err)
+	}
+	if c != nil && fields != nil {
+		r.prefetch(ctx, []string{id}, fields)
+	}
+	return toCustomer(c), nil
+}
+
+// holdIfSole holds the operation's batches open while a root field that
+// is the operation's only one issues its loads; the release sends them at
+// once rather than after the idle wait. With more root fields it holds
+// nothing, so the roots' keys can share batches on the timers.
+func holdIfSole(ctx context.Context) (release func()) {
+	if !soleRoot(ctx) {
+		return func() {}
+	}
+	return loaders.From(ctx).Hold()
+}
+
+// soleRoot reports whether the field being resolved is the operation's
+// only root field (__typename aside).
+func soleRoot(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	// A root field's parent is the Query object's context, which has none.
+	if fc == nil || fc.Parent == nil || fc.Parent.Parent != nil {
+		return false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	n := 0
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, nil) {
+		if f.Name != "__typename" {
+			n++
+		}
+	}
+	return n == 1
 }

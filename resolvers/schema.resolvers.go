@@ -18,11 +18,7 @@ import (
 
 // Customer is the resolver for the customer field.
 func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Customer, error) {
-	c, err := loaders.From(ctx).Customer(ctx, id)()
-	if err != nil {
-		return nil, apperr.Store(err)
-	}
-	return toCustomer(c), nil
+	return r.customer(ctx, id)
 }
 
 // CustomerByIdentifier is the resolver for the customerByIdentifier field.
@@ -35,9 +31,11 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.Ide
 	ids := id.lookups()
 	owners := make([]*store.Identity, len(ids))
 	thunks := make([]func() (*store.Identity, error), len(ids))
+	release := holdIfSole(ctx)
 	for i, lookup := range ids {
 		thunks[i] = l.Owner(ctx, lookup)
 	}
+	release()
 	for i, th := range thunks {
 		if owners[i], err = th(); err != nil {
 			return nil, apperr.Store(err)

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/simulators/population"
 )
 
 // listQuery asks, for n customers, every field that reads a channel system.
@@ -128,5 +131,65 @@ func TestFiftyCustomersCostOneCallPerConnectorAndCapability(t *testing.T) {
 	// The guard metric is exposed on /metrics too.
 	if n := testutil.CollectAndCount(e.gw.Registry, "harmony_connector_requests_total"); n == 0 {
 		t.Fatal("harmony_connector_requests_total is not registered")
+	}
+}
+
+// batchWaits reads how many batches each cause closed, from the loaders'
+// harmony_loader_batch_wait_seconds histogram.
+func batchWaits(t *testing.T, e *env) map[string]uint64 {
+	t.Helper()
+	families, err := e.gw.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]uint64{}
+	for _, f := range families {
+		if f.GetName() != "harmony_loader_batch_wait_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "closed_by" {
+					out[l.GetValue()] = m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return out
+}
+
+// A customer 360 asked by itself waits on no batch timer: each level's
+// batches leave as soon as the resolver that issued them is done (the
+// identifier lookup, then the customer with its identities, then every
+// system's reads at once).
+func TestCustomer360WaitsOnNoBatchTimer(t *testing.T) {
+	e := boot(t)
+	p := richPerson(t, e.demo.Simulators.Population())
+	vars := map[string]any{"system": "crm", "key": p.Key(population.CRM)}
+	var out struct {
+		C *customerView `json:"customerByIdentifier"`
+	}
+	before := batchWaits(t, e)
+	e.mustQuery(t, customer360, vars, &out)
+	after := batchWaits(t, e)
+	if out.C == nil {
+		t.Fatal("the CRM contact resolves to no customer")
+	}
+	held := after[loaders.ClosedByHold] - before[loaders.ClosedByHold]
+	timed := after[loaders.ClosedByIdle] + after[loaders.ClosedByMax] - before[loaders.ClosedByIdle] - before[loaders.ClosedByMax]
+	if timed != 0 || held < 10 {
+		t.Errorf("batches closed by a timer: %d, on release: %d; want none by a timer and every system's reads on release", timed, held)
+	}
+
+	// Two root fields share their batches on the idle timer instead.
+	const two = `query Two($system: String!, $key: String!) {
+  a: customerByIdentifier(kind: EXTERNAL_ID, system: $system, value: $key) { id profile { sources } }
+  b: customerByIdentifier(kind: EXTERNAL_ID, system: $system, value: $key) { id profile { sources } }
+}`
+	before = batchWaits(t, e)
+	e.mustQuery(t, two, vars, nil)
+	after = batchWaits(t, e)
+	if n := after[loaders.ClosedByHold] - before[loaders.ClosedByHold]; n != 0 {
+		t.Errorf("with two root fields %d batches closed on a release, want none: one root must not cut the other's batches", n)
 	}
 }

@@ -92,7 +92,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	gw := server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
-		Loaders:   &loaders.Factory{Sources: set, Store: mem, Wait: cfg.Loaders.Wait},
+		Loaders:   &loaders.Factory{Sources: set, Store: mem, Wait: cfg.Loaders.Wait, Metrics: loaders.NewMetrics(reg)},
 		Ready:     func(context.Context) (bool, map[string]string) { return true, map[string]string{"store": "memstore"} },
 		Registry:  reg,
 		Log:       log,
@@ -103,7 +103,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	mux.HandleFunc("/_bench/record", rec.serve)
 	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		st := Stats{StoreRoundTrips: mem.RoundTrips(), StoreLatencyNS: int64(mem.Latency())}
+		st := Stats{StoreRoundTrips: mem.RoundTrips(), StoreLatencyNS: int64(mem.Latency()), Batches: batchStats(reg)}
 		for _, src := range set.All() {
 			if src.BreakerState() != sources.BreakerClosed {
 				st.NotClosed = append(st.NotClosed, src.Name())
@@ -145,6 +145,37 @@ type Stats struct {
 	// NotClosed names the connectors whose circuit breaker is open or
 	// half-open.
 	NotClosed []string `json:"not_closed,omitempty"`
+	// Batches are the loaders' batches so far by what closed them (see
+	// loaders.Metrics).
+	Batches map[string]Batches `json:"batches"`
+}
+
+// Batches counts batches and their total wait from last key to dispatch.
+type Batches struct {
+	Count       uint64  `json:"count"`
+	WaitSeconds float64 `json:"wait_seconds"`
+}
+
+// batchStats reads harmony_loader_batch_wait_seconds from reg.
+func batchStats(reg prometheus.Gatherer) map[string]Batches {
+	out := map[string]Batches{}
+	families, err := reg.Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		if f.GetName() != "harmony_loader_batch_wait_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "closed_by" {
+					out[l.GetValue()] = Batches{Count: m.GetHistogram().GetSampleCount(), WaitSeconds: m.GetHistogram().GetSampleSum()}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // buildSources builds and guards every configured connector, with the

@@ -135,6 +135,13 @@ func (b *bench) phase(ctx context.Context, profile string, op Operation, clients
 	}
 	if via == "gateway" {
 		row.StorePerOp = float64(st1.StoreRoundTrips-st0.StoreRoundTrips) / n
+		row.Batches = map[string]BatchWait{}
+		for cause, b1 := range st1.Batches {
+			b0 := st0.Batches[cause]
+			if c := b1.Count - b0.Count; c > 0 {
+				row.Batches[cause] = BatchWait{PerOp: float64(c) / n, MeanWaitMS: (b1.WaitSeconds - b0.WaitSeconds) * 1000 / float64(c)}
+			}
+		}
 		row.CPUPerOp = float64((cpu1 - cpu0).Microseconds()) / n
 		row.PeakRSSMB = rss()
 	}

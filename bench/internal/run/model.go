@@ -58,6 +58,17 @@ type Row struct {
 	OverBare  float64 `json:"p50_over_bare"`
 	CPUPerOp  float64 `json:"gateway_cpu_us_per_op"`
 	PeakRSSMB float64 `json:"gateway_peak_rss_mb"`
+	// Batches are the gateway's loader batches per operation by what
+	// closed them (hold: sent as soon as the resolver that issued the keys
+	// was done; idle, max: a timer), with their mean wait from the last key.
+	Batches map[string]BatchWait `json:"loader_batches_per_op,omitempty"`
+}
+
+// BatchWait is the batches one cause closed, per operation, and their mean
+// wait after the last key.
+type BatchWait struct {
+	PerOp      float64 `json:"per_op"`
+	MeanWaitMS float64 `json:"mean_wait_ms"`
 }
 
 // OpBytes is the upstream calls one run of an operation made and the size

@@ -47,7 +47,16 @@ func printReport(w io.Writer, r *Report) {
 	p("\npeak RSS, customer360 at 50 concurrent clients: %.1f MB\n", r.RSS50MB)
 	p("gateway at rest, before any operation: RSS %.1f MB, CPU %.1f ms per second\n", r.IdleRSSMB, r.IdleCPUMSPerS)
 	lw := r.LoaderWait
-	p("dataloader wait per level (%d samples; idle %.1f ms, cap %.0f ms): p50 %.3f ms, p99 %.3f ms\n", lw.Samples, lw.IdleMS, lw.MaxMS, lw.P50MS, lw.P99MS)
+	p("dataloader wait on the timer path (%d samples; idle %.1f ms, cap %.0f ms): p50 %.3f ms, p99 %.3f ms\n", lw.Samples, lw.IdleMS, lw.MaxMS, lw.P50MS, lw.P99MS)
+	p("\n== loader batches per operation, by what closed them (latency profile, 10 clients; mean wait after the last key)\n")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	_, _ = fmt.Fprintln(tw, "operation\ton release\ton idle timer\ton max timer\t")
+	for _, row := range r.Rows {
+		if row.Profile == "latency" && row.Clients == 10 && row.Via == "gateway" {
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", row.Op, batches(row, "hold"), batches(row, "idle"), batches(row, "max"))
+		}
+	}
+	_ = tw.Flush()
 	p("\n== issue 7 targets\n")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "measure\ttarget\tmeasured\t")
@@ -103,4 +112,14 @@ func writeReport(dir string, r *Report) (string, error) {
 		return "", fmt.Errorf("write results: %w", err)
 	}
 	return path, nil
+}
+
+// batches shows the batches per operation one cause closed, with their
+// mean wait.
+func batches(r Row, cause string) string {
+	b, ok := r.Batches[cause]
+	if !ok {
+		return "0"
+	}
+	return fmt.Sprintf("%.2f (%.3f ms)", b.PerOp, b.MeanWaitMS)
 }

@@ -60,9 +60,19 @@ func targets(r *Report) []Target {
 	}
 	out = append(out, Target{Measure: "peak RSS at 50 concurrent (customer 360)", Target: "≤ 80 MB",
 		Value: fmt.Sprintf("%.1f MB", r.RSS50MB), Met: r.RSS50MB > 0 && r.RSS50MB <= 80})
+	// The customer 360's batches: met when none waited on a timer, every
+	// level sent as soon as the resolver that issued it was done.
+	var timed, held float64
+	var heldWait float64
+	for _, clients := range []int{1, 10} {
+		row, _ := r.row("latency", "customer360", clients, "gateway")
+		timed += row.Batches["idle"].PerOp + row.Batches["max"].PerOp
+		held += row.Batches["hold"].PerOp
+		heldWait = max(heldWait, row.Batches["hold"].MeanWaitMS)
+	}
 	out = append(out, Target{Measure: "dataloader wait per level", Target: "≤ 1 ms, or flushed when the executor is idle",
-		Value: fmt.Sprintf("p50 %.3f ms, p99 %.3f ms (idle timer %.1f ms)", r.LoaderWait.P50MS, r.LoaderWait.P99MS, r.LoaderWait.IdleMS),
-		Met:   r.LoaderWait.P50MS > 0 && r.LoaderWait.P50MS <= 1})
+		Value: fmt.Sprintf("customer 360: %.2f batches/op on release (mean wait ≤ %.3f ms), %.2f on a timer; timer path p50 %.3f ms", held/2, heldWait, timed/2, r.LoaderWait.P50MS),
+		Met:   held > 0 && timed == 0})
 	return out
 }
 

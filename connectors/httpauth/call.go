@@ -57,8 +57,15 @@ func DoResponse(ctx context.Context, client *http.Client, req *http.Request, des
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 		return resp.StatusCode, resp.Header, nil, StatusError(desc, resp)
 	}
-	body, err := ReadBody(ctx, desc, resp.Body, maxBytes)
-	if err != nil {
+	var body []byte
+	if resp.ContentLength > 0 && resp.ContentLength <= maxBytes {
+		// The length is known: one buffer of that size, not ReadAll's
+		// doublings.
+		body = make([]byte, resp.ContentLength)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return resp.StatusCode, resp.Header, nil, TransportError(ctx, desc+": reading the response", err)
+		}
+	} else if body, err = ReadBody(ctx, desc, resp.Body, maxBytes); err != nil {
 		return resp.StatusCode, resp.Header, nil, err
 	}
 	return resp.StatusCode, resp.Header, body, nil

@@ -126,6 +126,9 @@ func TestDo(t *testing.T) {
 			_, _ = w.Write([]byte(`{"ok": true}`))
 		case "/big":
 			_, _ = w.Write([]byte(strings.Repeat("x", 100)))
+		case "/short": // promises more than it sends
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte(`{"email": "bob@example.com"`))
 		case "/slow":
 			<-r.Context().Done()
 		default:
@@ -144,6 +147,9 @@ func TestDo(t *testing.T) {
 	}
 	if _, _, err := get(context.Background(), "/big", 64); connectors.CodeOf(err) != connectors.CodeBadResponse {
 		t.Errorf("big: %v", err)
+	}
+	if _, _, err := get(context.Background(), "/short", 0); connectors.CodeOf(err) != connectors.CodeUnavailable || strings.Contains(err.Error(), "bob") {
+		t.Errorf("short: %v", err)
 	}
 	status, _, err := get(context.Background(), "/limited", 0)
 	var ce *connectors.Error

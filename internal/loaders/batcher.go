@@ -94,9 +94,16 @@ func (b *batcher[K, V]) forget() { b.ld.ClearAll() }
 // expire runs when a timer of batch gen fires: that batch closes, unless
 // the gate is held (its release will close it) or it closed already.
 func (b *batcher[K, V]) expire(gen uint64, closedBy string) {
-	if !b.gate.held() {
-		b.close(gen, closedBy)
+	held, releasing := b.gate.state()
+	if held {
+		return
 	}
+	if releasing {
+		// The last release is closing every batch right now; this timer
+		// only got there first.
+		closedBy = ClosedByHold
+	}
+	b.close(gen, closedBy)
 }
 
 // flush closes the open batch, if any, and sends it.
@@ -157,10 +164,11 @@ func (c *thunks[K, V]) Clear() {
 // the loads of many objects holds it meanwhile (see Loaders.Hold), so their
 // keys form one batch per loader whatever the scheduler does.
 type gate struct {
-	metrics  *Metrics
-	mu       sync.Mutex
-	holds    int
-	batchers []interface{ flush(closedBy string) }
+	metrics   *Metrics
+	mu        sync.Mutex
+	holds     int
+	releasing int // last releases closing the batches
+	batchers  []interface{ flush(closedBy string) }
 }
 
 func (g *gate) add(b interface{ flush(closedBy string) }) {
@@ -169,10 +177,12 @@ func (g *gate) add(b interface{ flush(closedBy string) }) {
 	g.batchers = append(g.batchers, b)
 }
 
-func (g *gate) held() bool {
+// state reports whether the gate is held, and whether a last release is
+// closing the batches.
+func (g *gate) state() (held, releasing bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.holds > 0
+	return g.holds > 0, g.releasing > 0
 }
 
 func (g *gate) hold() (release func()) {
@@ -186,11 +196,17 @@ func (g *gate) hold() (release func()) {
 			g.holds--
 			last := g.holds == 0
 			all := append([]interface{ flush(closedBy string) }(nil), g.batchers...)
+			if last {
+				g.releasing++
+			}
 			g.mu.Unlock()
 			if last {
 				for _, b := range all {
 					b.flush(ClosedByHold)
 				}
+				g.mu.Lock()
+				g.releasing--
+				g.mu.Unlock()
 			}
 		})
 	}

@@ -42,6 +42,10 @@ func CPU(pid int) (time.Duration, error) {
 	return time.Duration(total) * clockTick, nil
 }
 
+// FileRSS returns the part of process pid's resident set mapped from files
+// (RssFile): for a Go program, mostly the pages of its own executable.
+func FileRSS(pid int) (int64, error) { return status(pid, "RssFile") }
+
 // PeakRSS returns process pid's peak resident set size (VmHWM), in bytes.
 func PeakRSS(pid int) (int64, error) { return status(pid, "VmHWM") }
 

@@ -60,6 +60,9 @@ func (b *bench) measure(ctx context.Context) error {
 		b.logf("customer360 at 50 concurrent: %d of %d failed, first: %v", r.Errors, r.Done(), r.FirstError)
 	}
 	b.rep.RSS50MB = rss()
+	if n, err := procstat.FileRSS(b.gw.pid()); err == nil {
+		b.rep.RSS50FileMB = float64(n) / (1 << 20)
+	}
 	return nil
 }
 

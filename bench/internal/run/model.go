@@ -20,6 +20,9 @@ type Report struct {
 	Rows       []Row        `json:"rows"`
 	Throughput []Throughput `json:"throughput"`
 	RSS50MB    float64      `json:"peak_rss_50_concurrent_mb"`
+	// RSS50FileMB is the part of the RSS mapped from files (the executable)
+	// at the end of that phase; the rest is heap, stacks and runtime.
+	RSS50FileMB float64 `json:"rss_50_concurrent_file_mb"`
 	// IdleCPUMSPerS is the gateway's CPU time per second while idle: at low
 	// rates it weighs on CPU µs/op.
 	IdleCPUMSPerS float64 `json:"gateway_idle_cpu_ms_per_s"`

@@ -44,7 +44,7 @@ func printReport(w io.Writer, r *Report) {
 		_, _ = fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.3f\t%.0f\t%d\t\n", t.Op, t.Gateway, t.Bare, t.Ratio, t.CPUPerOp, t.Errors)
 	}
 	_ = tw.Flush()
-	p("\npeak RSS, customer360 at 50 concurrent clients: %.1f MB\n", r.RSS50MB)
+	p("\npeak RSS, customer360 at 50 concurrent clients: %.1f MB (%.1f MB of it mapped from the executable at the end)\n", r.RSS50MB, r.RSS50FileMB)
 	p("gateway at rest, before any operation: RSS %.1f MB, CPU %.1f ms per second\n", r.IdleRSSMB, r.IdleCPUMSPerS)
 	lw := r.LoaderWait
 	p("dataloader wait on the timer path (%d samples; idle %.1f ms, cap %.0f ms): p50 %.3f ms, p99 %.3f ms\n", lw.Samples, lw.IdleMS, lw.MaxMS, lw.P50MS, lw.P99MS)

@@ -59,7 +59,7 @@ func targets(r *Report) []Target {
 		}
 	}
 	out = append(out, Target{Measure: "peak RSS at 50 concurrent (customer 360)", Target: "≤ 80 MB",
-		Value: fmt.Sprintf("%.1f MB", r.RSS50MB), Met: r.RSS50MB > 0 && r.RSS50MB <= 80})
+		Value: fmt.Sprintf("%.1f MB (%.1f MB mapped from the executable)", r.RSS50MB, r.RSS50FileMB), Met: r.RSS50MB > 0 && r.RSS50MB <= 80})
 	// The customer 360's batches: met when none waited on a timer, every
 	// level sent as soon as the resolver that issued it was done.
 	var timed, held float64

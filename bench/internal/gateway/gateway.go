@@ -103,7 +103,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	mux.HandleFunc("/_bench/record", rec.serve)
 	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		st := Stats{StoreRoundTrips: mem.RoundTrips(), StoreLatencyNS: int64(mem.Latency()), Batches: batchStats(reg)}
+		st := Stats{StoreRoundTrips: mem.RoundTrips(), StoreLatencyNS: int64(mem.Latency()), StoreWaitedNS: int64(mem.Waited()), Batches: batchStats(reg)}
 		for _, src := range set.All() {
 			if src.BreakerState() != sources.BreakerClosed {
 				st.NotClosed = append(st.NotClosed, src.Name())
@@ -142,6 +142,8 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 type Stats struct {
 	StoreRoundTrips int64 `json:"store_round_trips"`
 	StoreLatencyNS  int64 `json:"store_latency_ns"`
+	// StoreWaitedNS is what the round trips took in all.
+	StoreWaitedNS int64 `json:"store_waited_ns"`
 	// NotClosed names the connectors whose circuit breaker is open or
 	// half-open.
 	NotClosed []string `json:"not_closed,omitempty"`

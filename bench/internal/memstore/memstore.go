@@ -31,6 +31,7 @@ type Store struct {
 	byID       map[string]store.Identity
 	merged     map[string][]string
 	trips      atomic.Int64
+	waited     atomic.Int64 // ns the round trips took
 }
 
 var _ store.Reader = (*Store)(nil)
@@ -75,12 +76,19 @@ func (s *Store) RoundTrips() int64 { return s.trips.Load() }
 // Latency returns the latency of one round trip.
 func (s *Store) Latency() time.Duration { return s.latency }
 
+// Waited returns the time the round trips since New took in all: Go's
+// timers fire late when the process is idle (the poller waits in whole
+// milliseconds), so a round trip can take longer than its latency.
+func (s *Store) Waited() time.Duration { return time.Duration(s.waited.Load()) }
+
 // trip counts one round trip and waits its latency.
 func (s *Store) trip(ctx context.Context) error {
 	s.trips.Add(1)
 	if s.latency == 0 {
 		return ctx.Err()
 	}
+	start := time.Now()
+	defer func() { s.waited.Add(int64(time.Since(start))) }()
 	t := time.NewTimer(s.latency)
 	defer t.Stop()
 	select {

@@ -138,6 +138,9 @@ func (b *bench) phase(ctx context.Context, profile string, op Operation, clients
 	}
 	if via == "gateway" {
 		row.StorePerOp = float64(st1.StoreRoundTrips-st0.StoreRoundTrips) / n
+		if trips := st1.StoreRoundTrips - st0.StoreRoundTrips; trips > 0 {
+			row.StoreTripMS = float64(st1.StoreWaitedNS-st0.StoreWaitedNS) / float64(trips) / 1e6
+		}
 		row.Batches = map[string]BatchWait{}
 		for cause, b1 := range st1.Batches {
 			b0 := st0.Batches[cause]

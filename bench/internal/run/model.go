@@ -53,6 +53,9 @@ type Row struct {
 	MaxPerRoute   float64            `json:"max_calls_per_route_per_op"`
 	Routes        map[string]float64 `json:"calls_per_route_per_op"`
 	StorePerOp    float64            `json:"store_round_trips_per_op"`
+	// StoreTripMS is what one store round trip took on average: more than
+	// its latency when timers fire late.
+	StoreTripMS float64 `json:"store_round_trip_ms,omitempty"`
 	// SlowestMS is the slowest upstream the operation calls, in this
 	// profile; Ratio is P50MS ÷ SlowestMS (0 when SlowestMS is 0).
 	SlowestMS float64 `json:"slowest_upstream_ms"`

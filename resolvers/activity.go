@@ -131,7 +131,11 @@ func newest[T, M any](ctx context.Context, all []fetched[T], n int, at func(T) (
 		item   T
 	}
 	var fails failures
-	var items []tagged
+	total := 0
+	for _, f := range all {
+		total += len(f.items)
+	}
+	items := make([]tagged, 0, total)
 	for _, f := range all {
 		if f.err != nil {
 			fails.add(ctx, f.src.Name(), f.err)

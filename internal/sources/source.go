@@ -321,7 +321,13 @@ func windowed[T any](ctx context.Context, s *Source, c connectors.Capability, ke
 // at most w.Limit. Connectors should already answer so; the guard makes sure,
 // because the timeline's positions depend on it.
 func inWindow[T any](items []T, w connectors.Window, at func(T) (time.Time, string)) []T {
-	kept := items[:0:0]
+	n := 0
+	for _, it := range items {
+		if t, _ := at(it); w.Contains(t) {
+			n++
+		}
+	}
+	kept := make([]T, 0, n)
 	for _, it := range items {
 		if t, _ := at(it); w.Contains(t) {
 			kept = append(kept, it)

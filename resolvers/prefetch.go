@@ -47,7 +47,8 @@ func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []
 	defer l.Hold()()
 	for _, f := range fields {
 		args := f.ArgumentMap(oc.Variables)
-		for i, k := range keys {
+		for i, id := range customerIDs {
+			k := keys[i]
 			switch f.Name {
 			case "profile":
 				r.startProfile(ctx, k)
@@ -64,13 +65,13 @@ func (r *Resolver) prefetch(ctx context.Context, customerIDs []string, fields []
 				tf, ferr := filterArg(args)
 				if err == nil && ferr == nil {
 					if cur, cerr := decodeTimelineCursor(strArg(args, "after"), tf); cerr == nil {
-						r.startTimeline(ctx, customerIDs[i], k, cur, n, tf)
+						r.startTimeline(ctx, id, k, cur, n, tf)
 					}
 				}
 			case "metrics":
 				r.startMetrics(ctx, k)
 			case "conversations":
-				r.startConversations(ctx, customerIDs[i], k)
+				r.startConversations(ctx, id, k)
 			}
 		}
 	}

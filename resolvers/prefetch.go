@@ -178,7 +178,9 @@ func (r *Resolver) customer(ctx context.Context, id string) (*model.Customer, er
 		return nil, apperr.Store(err)
 	}
 	if c != nil && fields != nil {
-		r.prefetch(ctx, []string{id}, fields)
+		// c.ID, not id: the ID of a customer merged into another reads the
+		// survivor, whose fields are the ones resolved.
+		r.prefetch(ctx, []string{c.ID}, fields)
 	}
 	return toCustomer(c), nil
 }

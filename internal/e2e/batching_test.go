@@ -138,22 +138,13 @@ func TestFiftyCustomersCostOneCallPerConnectorAndCapability(t *testing.T) {
 // harmony_loader_batch_wait_seconds histogram.
 func batchWaits(t *testing.T, e *env) map[string]uint64 {
 	t.Helper()
-	families, err := e.gw.Registry.Gather()
+	closed, err := loaders.ClosedBatches(e.gw.Registry)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]uint64{}
-	for _, f := range families {
-		if f.GetName() != "harmony_loader_batch_wait_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "closed_by" {
-					out[l.GetValue()] = m.GetHistogram().GetSampleCount()
-				}
-			}
-		}
+	for cause, c := range closed {
+		out[cause] = c.Batches
 	}
 	return out
 }

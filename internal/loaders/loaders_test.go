@@ -148,18 +148,11 @@ func TestBatchWaitsAreCountedByWhatClosedThem(t *testing.T) {
 	ctx := context.Background()
 	count := func(closedBy string) uint64 {
 		t.Helper()
-		families, err := reg.Gather()
+		closed, err := ClosedBatches(reg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range families {
-			for _, m := range f.GetMetric() {
-				if m.GetLabel()[0].GetValue() == closedBy {
-					return m.GetHistogram().GetSampleCount()
-				}
-			}
-		}
-		return 0
+		return closed[closedBy].Batches
 	}
 
 	if _, err := b.Load(ctx, 1)(); err != nil { // closed by the idle timer

@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,4 +38,33 @@ func (m *Metrics) observe(closedBy string, wait time.Duration) {
 		return
 	}
 	m.wait.WithLabelValues(closedBy).Observe(wait.Seconds())
+}
+
+// Closed is what one cause closed: batches and their total wait.
+type Closed struct {
+	Batches     uint64
+	WaitSeconds float64
+}
+
+// ClosedBatches reads harmony_loader_batch_wait_seconds from g: the batches
+// each cause closed so far.
+func ClosedBatches(g prometheus.Gatherer) (map[string]Closed, error) {
+	families, err := g.Gather()
+	if err != nil {
+		return nil, fmt.Errorf("gather loader metrics: %w", err)
+	}
+	out := map[string]Closed{}
+	for _, f := range families {
+		if f.GetName() != "harmony_loader_batch_wait_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "closed_by" {
+					out[l.GetValue()] = Closed{Batches: m.GetHistogram().GetSampleCount(), WaitSeconds: m.GetHistogram().GetSampleSum()}
+				}
+			}
+		}
+	}
+	return out, nil
 }

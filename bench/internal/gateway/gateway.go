@@ -103,7 +103,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	mux.HandleFunc("/_bench/record", rec.serve)
 	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		st := Stats{StoreRoundTrips: mem.RoundTrips(), StoreLatencyNS: int64(mem.Latency()), StoreWaitedNS: int64(mem.Waited()), Batches: batchStats(reg)}
+		st := Stats{StoreRoundTrips: mem.RoundTrips(), StoreLatencyNS: int64(mem.Latency()), StoreWaitedNS: int64(mem.Waited())}
+		var err error
+		if st.Batches, err = loaders.ClosedBatches(reg); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		for _, src := range set.All() {
 			if src.BreakerState() != sources.BreakerClosed {
 				st.NotClosed = append(st.NotClosed, src.Name())
@@ -149,35 +154,7 @@ type Stats struct {
 	NotClosed []string `json:"not_closed,omitempty"`
 	// Batches are the loaders' batches so far by what closed them (see
 	// loaders.Metrics).
-	Batches map[string]Batches `json:"batches"`
-}
-
-// Batches counts batches and their total wait from last key to dispatch.
-type Batches struct {
-	Count       uint64  `json:"count"`
-	WaitSeconds float64 `json:"wait_seconds"`
-}
-
-// batchStats reads harmony_loader_batch_wait_seconds from reg.
-func batchStats(reg prometheus.Gatherer) map[string]Batches {
-	out := map[string]Batches{}
-	families, err := reg.Gather()
-	if err != nil {
-		return out
-	}
-	for _, f := range families {
-		if f.GetName() != "harmony_loader_batch_wait_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "closed_by" {
-					out[l.GetValue()] = Batches{Count: m.GetHistogram().GetSampleCount(), WaitSeconds: m.GetHistogram().GetSampleSum()}
-				}
-			}
-		}
-	}
-	return out
+	Batches map[string]loaders.Closed `json:"batches"`
 }
 
 // buildSources builds and guards every configured connector, with the

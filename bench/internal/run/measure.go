@@ -144,7 +144,7 @@ func (b *bench) phase(ctx context.Context, profile string, op Operation, clients
 		row.Batches = map[string]BatchWait{}
 		for cause, b1 := range st1.Batches {
 			b0 := st0.Batches[cause]
-			if c := b1.Count - b0.Count; c > 0 {
+			if c := b1.Batches - b0.Batches; c > 0 {
 				row.Batches[cause] = BatchWait{PerOp: float64(c) / n, MeanWaitMS: (b1.WaitSeconds - b0.WaitSeconds) * 1000 / float64(c)}
 			}
 		}

@@ -173,6 +173,43 @@ func TestLocalConcurrentPublishAndCancel(t *testing.T) {
 	<-done
 }
 
+// TestLocalSubscribeWithEndedContext: a subscription whose context has
+// already ended (a client gone before the subscription starts) is closed
+// at once, and cancelling it too is harmless. Under -race this caught the
+// context's callback reading what Subscribe was still writing.
+func TestLocalSubscribeWithEndedContext(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	b := bus.NewLocal(bus.Options{Buffer: 8, Registerer: reg})
+	defer func() { _ = b.Close() }()
+	for range 200 {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		ch, unsubscribe := b.Subscribe(ctx, bus.Filter{})
+		select {
+		case _, ok := <-ch:
+			if ok {
+				t.Fatal("an event on a subscription whose context had ended")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the subscription of an ended context stayed open")
+		}
+		unsubscribe()
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "harmony_bus_subscribers" {
+			if got := mf.GetMetric()[0].GetGauge().GetValue(); got != 0 {
+				t.Fatalf("harmony_bus_subscribers = %v after every subscription ended, want 0", got)
+			}
+			return
+		}
+	}
+	t.Fatal("no metric harmony_bus_subscribers")
+}
+
 func natsURL() string {
 	if u := os.Getenv("HARMONY_TEST_NATS_URL"); u != "" {
 		return u

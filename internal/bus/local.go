@@ -96,18 +96,16 @@ func (l *Local) Subscribe(ctx context.Context, f Filter) (<-chan Event, func()) 
 	l.subs[s] = struct{}{}
 	l.m.subscribers.Inc()
 	l.mu.Unlock()
+	// The context's end and the caller's cancel both end the subscription,
+	// once. AfterFunc may run end at once, on its own goroutine, when ctx is
+	// already done: end shares nothing with this goroutine but the once.
 	var once sync.Once
-	var stop func() bool
-	cancel := func() {
-		once.Do(func() {
-			if stop != nil {
-				stop()
-			}
-			l.remove(s)
-		})
+	end := func() { once.Do(func() { l.remove(s) }) }
+	stop := context.AfterFunc(ctx, end)
+	return s.ch, func() {
+		stop()
+		end()
 	}
-	stop = context.AfterFunc(ctx, cancel)
-	return s.ch, cancel
 }
 
 // remove ends one subscription.

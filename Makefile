@@ -75,7 +75,7 @@ fuzz:
 ## fixed 0.5 ms round trip) against the simulators at fixed latencies and at
 ## 0 ms, an open-model load, the bare Go fan-out baseline, and issue 7's
 ## targets; about 5 minutes on 2 cores. Results in bench/results/ (git-ignored).
-## BENCH_ARGS: e.g. --phase 8s, --cpuprofile bench/results/pprof. Then gobench
+## BENCH_ARGS: e.g. --phase 8s, --cpuprofile bench/results/pprof, --gateway-memlimit 48MiB. Then gobench
 ## with a short BENCHTIME
 BENCH_ARGS ?=
 bench: assets

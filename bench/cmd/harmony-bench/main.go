@@ -39,11 +39,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	storeLatency := fs.Duration("store-latency", memstore.DefaultLatency, "the in-memory profile store's round trip")
 	results := fs.String("results", "bench/results", "directory of the JSON results; empty for none")
 	profiles := fs.String("cpuprofile", "", "directory for the gateway's CPU profile of each throughput phase (<operation>.pprof)")
+	memLimit := fs.String("gateway-memlimit", "", "the gateway child's GOMEMLIMIT (e.g. 48MiB); empty leaves the environment's")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	_, err := run.Run(ctx, run.Options{People: *people, Phase: *phase, StoreLatency: *storeLatency,
-		Results: *results, Profiles: *profiles, Out: stdout, Log: stderr})
+		Results: *results, Profiles: *profiles, GatewayMemLimit: *memLimit, Out: stdout, Log: stderr})
 	return err
 }
 

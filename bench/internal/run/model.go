@@ -27,10 +27,12 @@ type Report struct {
 	// rates it weighs on CPU µs/op.
 	IdleCPUMSPerS float64 `json:"gateway_idle_cpu_ms_per_s"`
 	// IdleRSSMB is the gateway's RSS once started, before any operation.
-	IdleRSSMB  float64    `json:"gateway_idle_rss_mb"`
-	LoaderWait LoaderWait `json:"loader_wait"`
-	Targets    []Target   `json:"targets"`
-	Notes      []string   `json:"notes"`
+	IdleRSSMB float64 `json:"gateway_idle_rss_mb"`
+	// GatewayMemLimit is the gateway's GOMEMLIMIT when the run set one.
+	GatewayMemLimit string     `json:"gateway_gomemlimit,omitempty"`
+	LoaderWait      LoaderWait `json:"loader_wait"`
+	Targets         []Target   `json:"targets"`
+	Notes           []string   `json:"notes"`
 }
 
 // Row is one measured phase: an operation under a latency profile at a

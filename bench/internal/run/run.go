@@ -34,8 +34,12 @@ type Options struct {
 	// Profiles, when set, is where the gateway's CPU profile of each
 	// throughput phase is written (<operation>.pprof).
 	Profiles string
-	Out      io.Writer // the tables
-	Log      io.Writer // progress and the gateway's warnings
+	// GatewayMemLimit, when set, is the gateway child's GOMEMLIMIT (the Go
+	// runtime's soft memory limit, e.g. "48MiB"); the bench process keeps
+	// its own.
+	GatewayMemLimit string
+	Out             io.Writer // the tables
+	Log             io.Writer // progress and the gateway's warnings
 }
 
 // Latency profiles: each system's injected latency.
@@ -78,11 +82,14 @@ type gatewayCall = gateway.Call
 
 // Run runs the benchmark.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	if err := checkMemLimit(o.GatewayMemLimit); err != nil {
+		return nil, err
+	}
 	b := &bench{o: o, calls: map[string][]gatewayCall{}, hosts: map[string]string{}}
 	b.rep = &Report{StartedAt: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), People: o.People,
 		DurationSec: o.Phase.Seconds(), StoreMS: ms(o.StoreLatency), Skipped: gateway.Skipped,
 		Store:     fmt.Sprintf("in-memory (bench/internal/memstore), fixed %s per round trip; not FerretDB, which scans whole collections", o.StoreLatency),
-		Latencies: map[string]map[string]float64{}}
+		Latencies: map[string]map[string]float64{}, GatewayMemLimit: o.GatewayMemLimit}
 	dir, err := os.MkdirTemp("", "harmony-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
@@ -113,7 +120,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	b.logf("starting the gateway (child process, store: %s)", b.rep.Store)
-	if b.gw, err = startChild(ctx, snapPath, o.StoreLatency, b.sims.Vars(), o.Log); err != nil {
+	vars := b.sims.Vars()
+	if o.GatewayMemLimit != "" {
+		vars["GOMEMLIMIT"] = o.GatewayMemLimit
+	}
+	if b.gw, err = startChild(ctx, snapPath, o.StoreLatency, vars, o.Log); err != nil {
 		return nil, err
 	}
 	defer b.gw.stop()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -151,4 +152,17 @@ func (c *child) stop() {
 		_ = c.cmd.Process.Kill()
 		<-c.done
 	}
+}
+
+// memLimitPattern is what the Go runtime accepts as GOMEMLIMIT: bytes, with
+// an optional unit.
+var memLimitPattern = regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`)
+
+// checkMemLimit refuses a GOMEMLIMIT the child's runtime would reject (it
+// would die at start with a runtime error); empty is no limit set.
+func checkMemLimit(v string) error {
+	if v == "" || v == "off" || memLimitPattern.MatchString(v) {
+		return nil
+	}
+	return fmt.Errorf("--gateway-memlimit %q: want bytes with an optional unit (B, KiB, MiB, GiB, TiB), as GOMEMLIMIT takes, e.g. 48MiB", v)
 }

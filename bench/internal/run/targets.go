@@ -85,6 +85,9 @@ func notes(r *Report) []string {
 		"The simulators run in the bench process on the same 2 cores as the gateway; other work on the machine disturbs absolute figures, ratios from one run less so.",
 		fmt.Sprintf("The gateway's p50 includes the profile store's round trips (%.1f ms each, store/op column), which the bare fan-out does not make.", r.StoreMS),
 	}
+	if r.GatewayMemLimit != "" {
+		out = append(out, "The gateway ran with GOMEMLIMIT="+r.GatewayMemLimit+": the Go runtime collects harder as its memory nears the limit, trading CPU µs/op for peak RSS.")
+	}
 	if row, ok := r.row("latency", "customer360", 1, "gateway"); ok && row.StoreTripMS > 0 {
 		out = append(out, fmt.Sprintf("A store round trip of %.1f ms took %.2f ms on average (customer360, 1 client): Go's timers fire late while the process idles, as the poller sleeps in whole milliseconds; a real store's answer wakes it at once.", r.StoreMS, row.StoreTripMS))
 	}

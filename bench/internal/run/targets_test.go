@@ -41,3 +41,24 @@ func TestTargetsJudgeTheMeasuredRows(t *testing.T) {
 		t.Errorf("loader wait met with a batch on the idle timer: %s", got[len(got)-1].Value)
 	}
 }
+
+func TestCheckMemLimit(t *testing.T) {
+	for _, tc := range []struct {
+		v  string
+		ok bool
+	}{
+		{"", true},
+		{"off", true},
+		{"48MiB", true},
+		{"50331648", true},
+		{"1GiB", true},
+		{"48MB", false}, // the runtime takes binary units only
+		{"48 MiB", false},
+		{"-1", false},
+		{"MiB", false},
+	} {
+		if err := checkMemLimit(tc.v); (err == nil) != tc.ok {
+			t.Errorf("checkMemLimit(%q) = %v, want ok %v", tc.v, err, tc.ok)
+		}
+	}
+}

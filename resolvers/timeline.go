@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -303,14 +304,20 @@ func timelinePage(ctx context.Context, cur timeline.Cursor, n int, streams []tim
 		PageInfo: model.PageInfo{HasNextPage: page.HasNext},
 		Gaps:     make([]model.TimelineGap, len(page.Gaps)),
 	}
+	want := cursorsAsked(ctx)
 	for i, e := range page.Entries {
-		out.Edges[i] = model.TimelineEdge{Cursor: e.Cursor.Encode(), Node: toTimelineEntry(e.Source, e.Order, e.Interaction)}
+		out.Edges[i] = model.TimelineEdge{Node: toTimelineEntry(e.Source, e.Order, e.Interaction)}
+		if want.edges || (i == 0 && want.start) {
+			out.Edges[i].Cursor = e.Cursor.Encode()
+		}
 	}
 	if len(out.Edges) > 0 {
 		out.PageInfo.StartCursor = &out.Edges[0].Cursor
 	}
-	end := page.End.Encode()
-	out.PageInfo.EndCursor = &end
+	if want.end {
+		end := page.End.Encode()
+		out.PageInfo.EndCursor = &end
+	}
 	var fails failures
 	for i, g := range page.Gaps {
 		code, err := string(connectors.CodeOf(g.Err)), g.Err
@@ -321,6 +328,35 @@ func timelinePage(ctx context.Context, cur timeline.Cursor, n int, streams []tim
 		fails.add(ctx, g.Source+"/"+string(g.Capability), err)
 	}
 	return out
+}
+
+// askedCursors says which of a timeline page's cursors the operation reads.
+type askedCursors struct{ edges, start, end bool }
+
+// cursorsAsked reads the timeline field's selection: a cursor costs a copy
+// of its positions, JSON and base64, and the customer 360 reads one
+// (pageInfo.endCursor) of a page's n+1. Outside an operation (no field
+// context) every cursor is asked.
+func cursorsAsked(ctx context.Context) askedCursors {
+	if fc := graphql.GetFieldContext(ctx); fc == nil || fc.Field.Field == nil || !graphql.HasOperationContext(ctx) {
+		return askedCursors{edges: true, start: true, end: true}
+	}
+	oc := graphql.GetOperationContext(ctx)
+	var a askedCursors
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{"TimelineConnection"}) {
+		switch f.Name {
+		case "edges":
+			for _, e := range graphql.CollectFields(oc, f.Selections, []string{"TimelineEdge"}) {
+				a.edges = a.edges || e.Name == "cursor"
+			}
+		case "pageInfo":
+			for _, p := range graphql.CollectFields(oc, f.Selections, []string{"PageInfo"}) {
+				a.start = a.start || p.Name == "startCursor"
+				a.end = a.end || p.Name == "endCursor"
+			}
+		}
+	}
+	return a
 }
 
 // timeline answers Customer.timeline.

@@ -426,3 +426,80 @@ func quietChat(t *testing.T, pop *population.Population) (population.Person, pop
 	t.Fatal("no quiet chat conversation in the population")
 	return population.Person{}, population.Conversation{}
 }
+
+// TestJourneyTimelineCursorsWhicheverAreAsked: the gateway encodes only the
+// cursors an operation selects (through fragments and aliases too). Each
+// one it encodes is the one it gives when every cursor is selected, and an
+// edge's cursor resumes the walk right after its entry.
+func TestJourneyTimelineCursorsWhicheverAreAsked(t *testing.T) {
+	e := boot(t)
+	p := journeyPerson(t, e.demo.Simulators.Population())
+	id := externalCustomer(t, e, population.CRM, p.Key(population.CRM))
+	type page struct {
+		C struct {
+			T struct {
+				Edges []struct {
+					Cursor string `json:"cursor"`
+					Node   struct{ ID string }
+				} `json:"edges"`
+				PageInfo struct {
+					Start string `json:"startCursor"`
+					End   string `json:"endCursor"`
+					S     string `json:"s"`
+				} `json:"pageInfo"`
+			} `json:"timeline"`
+		} `json:"customer"`
+	}
+	run := func(selection string, vars map[string]any) page {
+		t.Helper()
+		var out page
+		vars["id"] = id
+		q := `query Cursors($id: ID!, $after: String) { customer(id: $id) {
+		  timeline(first: 5, after: $after) { ` + selection + ` } } }`
+		if strings.Contains(selection, "...EdgeCursor") {
+			q += ` fragment EdgeCursor on TimelineEdge { cursor }`
+		}
+		if strings.Contains(selection, "...Start") {
+			q += ` fragment Start on TimelineConnection { pageInfo { s: startCursor } }`
+		}
+		e.mustQuery(t, q, vars, &out)
+		return out
+	}
+	all := run(`edges { cursor node { id } } pageInfo { startCursor endCursor }`, map[string]any{})
+	edges := all.C.T.Edges
+	if len(edges) != 5 || all.C.T.PageInfo.Start == "" || all.C.T.PageInfo.End == "" {
+		t.Fatalf("first page: %+v, want 5 edges and both page cursors", all.C.T)
+	}
+	if all.C.T.PageInfo.Start != edges[0].Cursor {
+		t.Errorf("startCursor %q is not the first edge's cursor %q", all.C.T.PageInfo.Start, edges[0].Cursor)
+	}
+	for _, tc := range []struct {
+		name, selection string
+		check           func(page) bool
+	}{
+		{"startCursor alone", `pageInfo { startCursor }`, func(p page) bool { return p.C.T.PageInfo.Start == all.C.T.PageInfo.Start }},
+		{"endCursor alone", `pageInfo { endCursor }`, func(p page) bool { return p.C.T.PageInfo.End == all.C.T.PageInfo.End }},
+		{"startCursor through a fragment and an alias", `...Start`, func(p page) bool { return p.C.T.PageInfo.S == all.C.T.PageInfo.Start }},
+		{"edge cursors through a fragment", `edges { ...EdgeCursor }`, func(p page) bool {
+			for i, ed := range p.C.T.Edges {
+				if ed.Cursor != edges[i].Cursor {
+					return false
+				}
+			}
+			return len(p.C.T.Edges) == len(edges)
+		}},
+	} {
+		if got := run(tc.selection, map[string]any{}); !tc.check(got) {
+			t.Errorf("%s: %+v differs from the cursors given when all are selected", tc.name, got.C.T)
+		}
+	}
+	next := run(`edges { node { id } }`, map[string]any{"after": edges[1].Cursor})
+	var got []string
+	for _, ed := range next.C.T.Edges[:3] {
+		got = append(got, ed.Node.ID)
+	}
+	want := []string{edges[2].Node.ID, edges[3].Node.ID, edges[4].Node.ID}
+	if !slices.Equal(got, want) {
+		t.Fatalf("after the second edge's cursor: %v, want %v", got, want)
+	}
+}

@@ -69,6 +69,12 @@ func (p *pendingFetch[T]) wait() []fetched[T] {
 				f.err, f.items = err, nil
 				break
 			}
+			if len(ths) == 1 {
+				// The loader's cache holds this slice too: it is only read
+				// from here on.
+				f.items = items
+				continue
+			}
 			f.items = append(f.items, items...)
 		}
 		if len(ths) > 1 && f.err == nil {

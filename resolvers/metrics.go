@@ -59,7 +59,11 @@ func (p pendingMetrics) wait(ctx context.Context, fails *failures) metricsData {
 
 // tagged is collect with each item tagged with its source's name.
 func tagged[T, U any](ctx context.Context, fails *failures, all []fetched[T], tag func(string, T) U) ([]U, bool) {
-	var items []U
+	n := 0
+	for _, f := range all {
+		n += len(f.items)
+	}
+	items := make([]U, 0, n)
 	whole := true
 	for _, f := range all {
 		if f.err != nil {

@@ -384,7 +384,8 @@ func (r *Resolver) timeline(ctx context.Context, customerID string, first *int, 
 func toStreams[T any](all []fetched[T], c connectors.Capability, item func(*T) timeline.Item) []timeline.Stream {
 	streams := make([]timeline.Stream, len(all))
 	for i, f := range all {
-		s := timeline.Stream{Name: streamName(f.src, c), Source: f.src.Name(), Capability: c, Asked: f.w.Limit, Err: f.err}
+		s := timeline.Stream{Name: streamName(f.src, c), Source: f.src.Name(), Capability: c, Asked: f.w.Limit, Err: f.err,
+			Items: make([]timeline.Item, 0, len(f.items))}
 		for j := range f.items {
 			s.Items = append(s.Items, item(&f.items[j]))
 		}

@@ -3139,7 +3139,7 @@ func (ec *executionContext) marshalNIdentity2githubᚗcomᚋharmonyhqᚋharmony�
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Identity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentity2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentity(ctx, sel, v[i])
@@ -3177,7 +3177,7 @@ func (ec *executionContext) marshalNIdentityEvent2githubᚗcomᚋharmonyhqᚋhar
 }
 
 func (ec *executionContext) marshalNIdentityEvent2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEventᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEvent2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEvent(ctx, sel, v[i])
@@ -3205,7 +3205,7 @@ func (ec *executionContext) marshalNIdentityEventEdge2githubᚗcomᚋharmonyhq�
 }
 
 func (ec *executionContext) marshalNIdentityEventEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityEventEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEventEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEventEdge(ctx, sel, v[i])
@@ -3225,7 +3225,7 @@ func (ec *executionContext) marshalNIdentityRef2githubᚗcomᚋharmonyhqᚋharmo
 }
 
 func (ec *executionContext) marshalNIdentityRef2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityRefᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityRef) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityRef2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityRef(ctx, sel, v[i])
@@ -3270,7 +3270,7 @@ func (ec *executionContext) marshalNMatchEvidence2githubᚗcomᚋharmonyhqᚋhar
 }
 
 func (ec *executionContext) marshalNMatchEvidence2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMatchEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MatchEvidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMatchEvidence2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMatchEvidence(ctx, sel, v[i])

@@ -485,7 +485,7 @@ func (ec *executionContext) unmarshalNChannel2ᚕgithubᚗcomᚋharmonyhqᚋharm
 }
 
 func (ec *executionContext) marshalNChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Channel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
@@ -505,7 +505,7 @@ func (ec *executionContext) marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmo
 }
 
 func (ec *executionContext) marshalNInteraction2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Interaction) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx, sel, v[i])
@@ -559,7 +559,7 @@ func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmon
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
@@ -610,7 +610,7 @@ func (ec *executionContext) marshalOInteraction2ᚕgithubᚗcomᚋharmonyhqᚋha
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx, sel, v[i])
@@ -646,7 +646,7 @@ func (ec *executionContext) marshalOInteractionType2ᚕgithubᚗcomᚋharmonyhq�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx, sel, v[i])

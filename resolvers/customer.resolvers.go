@@ -9,10 +9,13 @@ import (
 	"context"
 	"time"
 
+	dataloader "github.com/graph-gophers/dataloader/v7"
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/store"
 )
 
 // CreatedAt is the resolver for the createdAt field.
@@ -20,7 +23,13 @@ func (r *customerResolver) CreatedAt(ctx context.Context, obj *model.Customer) (
 	if !obj.CreatedAt.IsZero() {
 		return &obj.CreatedAt, nil
 	}
-	c, err := loaders.From(ctx).Customer(ctx, obj.ID)()
+	read, err := perCustomer(ctx, obj, func(id string, _ map[string][]string) dataloader.Thunk[*store.Customer] {
+		return loaders.From(ctx).Customer(ctx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := read()
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
@@ -33,7 +42,13 @@ func (r *customerResolver) CreatedAt(ctx context.Context, obj *model.Customer) (
 
 // Profile is the resolver for the profile field.
 func (r *customerResolver) Profile(ctx context.Context, obj *model.Customer) (*model.Profile, error) {
-	return r.profile(ctx, obj.ID)
+	pending, err := perCustomer(ctx, obj, func(_ string, keys map[string][]string) []pendingProfile {
+		return r.startProfile(ctx, keys)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.profile(ctx, pending), nil
 }
 
 // Identities is the resolver for the identities field.
@@ -55,11 +70,13 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if err != nil {
 		return nil, err
 	}
-	keys, err := nativeKeys(ctx, obj.ID)
+	p, err := perCustomer(ctx, obj, func(_ string, keys map[string][]string) *pendingFetch[connectors.Order] {
+		return r.startOrders(ctx, keys, n)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return newest(ctx, r.startOrders(ctx, keys, n).wait(), n, orderAt, toOrder), nil
+	return newest(ctx, p.wait(), n, orderAt, toOrder), nil
 }
 
 // Interactions is the resolver for the interactions field.
@@ -68,16 +85,18 @@ func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer
 	if err != nil {
 		return nil, err
 	}
-	keys, err := nativeKeys(ctx, obj.ID)
+	p, err := perCustomer(ctx, obj, func(_ string, keys map[string][]string) *pendingFetch[connectors.Interaction] {
+		return r.startInteractions(ctx, keys, n)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return newest(ctx, r.startInteractions(ctx, keys, n).wait(), n, interactionAt, toInteraction), nil
+	return newest(ctx, p.wait(), n, interactionAt, toInteraction), nil
 }
 
 // Timeline is the resolver for the timeline field.
 func (r *customerResolver) Timeline(ctx context.Context, obj *model.Customer, first *int, after *string, filter *model.TimelineFilter) (*model.TimelineConnection, error) {
-	return r.timeline(ctx, obj.ID, first, after, filter)
+	return r.timeline(ctx, obj, first, after, filter)
 }
 
 // TotalCount is the resolver for the totalCount field.

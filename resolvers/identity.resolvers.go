@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
+	dataloader "github.com/graph-gophers/dataloader/v7"
 	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
@@ -21,7 +22,13 @@ import (
 
 // MergedIds is the resolver for the mergedIds field.
 func (r *customerResolver) MergedIds(ctx context.Context, obj *model.Customer) ([]string, error) {
-	ids, err := loaders.From(ctx).MergedIDs(ctx, obj.ID)()
+	read, err := perCustomer(ctx, obj, func(id string, _ map[string][]string) dataloader.Thunk[[]string] {
+		return loaders.From(ctx).MergedIDs(ctx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids, err := read()
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
@@ -43,7 +50,13 @@ func (r *customerResolver) IdentityHistory(ctx context.Context, obj *model.Custo
 			return nil, err
 		}
 	}
-	events, err := r.Store.History(ctx, obj.ID, from, n+1)
+	read, err := perCustomer(ctx, obj, func(id string, _ map[string][]string) dataloader.Thunk[[]store.Event] {
+		return loaders.From(ctx).History(ctx, loaders.NewHistoryKey(id, from, n+1))
+	})
+	if err != nil {
+		return nil, err
+	}
+	events, err := read()
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
@@ -173,7 +186,7 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 		}
 	}
 	if len(unknown) == 0 {
-		return out, nil
+		return r.listLevel(ctx, out)
 	}
 	// Identifiers nobody owns: ask the systems that can search, once for
 	// all of them, then the store again for those only.
@@ -182,7 +195,7 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 		asked[n] = *ids[i]
 	}
 	if !r.lookUp(ctx, asked) {
-		return out, nil
+		return r.listLevel(ctx, out)
 	}
 	var again []string
 	for _, id := range asked {
@@ -200,7 +213,7 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 		}
 		at += k
 	}
-	return out, nil
+	return r.listLevel(ctx, out)
 }
 
 // ExplainMatch is the resolver for the explainMatch field.

@@ -76,7 +76,7 @@ func (p *pendingConversations) wait(ctx context.Context) []journey.Item {
 const conversationCursorPrefix = "conversation:"
 
 // conversations answers Customer.conversations.
-func (r *Resolver) conversations(ctx context.Context, customerID string, first *int, after *string) (*model.ConversationConnection, error) {
+func (r *Resolver) conversations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ConversationConnection, error) {
 	n, err := pageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -89,11 +89,13 @@ func (r *Resolver) conversations(ctx context.Context, customerID string, first *
 		}
 		afterID = strings.TrimPrefix(string(b), conversationCursorPrefix)
 	}
-	keys, err := nativeKeys(ctx, customerID)
+	p, err := perCustomer(ctx, obj, func(id string, keys map[string][]string) *pendingConversations {
+		return r.startConversations(ctx, id, keys)
+	})
 	if err != nil {
 		return nil, err
 	}
-	threads := journey.Threads(r.startConversations(ctx, customerID, keys).wait(ctx), r.ConversationWindow, r.now())
+	threads := journey.Threads(p.wait(ctx), r.ConversationWindow, r.now())
 	start := 0
 	if afterID != "" {
 		start = -1

@@ -13,7 +13,7 @@ import (
 
 // Conversations is the resolver for the conversations field.
 func (r *customerResolver) Conversations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ConversationConnection, error) {
-	return r.conversations(ctx, obj.ID, first, after)
+	return r.conversations(ctx, obj, first, after)
 }
 
 // RecordInteraction is the resolver for the recordInteraction field.

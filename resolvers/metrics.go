@@ -80,17 +80,19 @@ func tagged[T, U any](ctx context.Context, fails *failures, all []fetched[T], ta
 }
 
 // customerMetrics computes one customer's figures.
-func (r *Resolver) customerMetrics(ctx context.Context, customerID string, windowDays *int) (*model.CustomerMetrics, error) {
+func (r *Resolver) customerMetrics(ctx context.Context, obj *model.Customer, windowDays *int) (*model.CustomerMetrics, error) {
 	days, err := conversionDays(windowDays)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := nativeKeys(ctx, customerID)
+	p, err := perCustomer(ctx, obj, func(_ string, keys map[string][]string) pendingMetrics {
+		return r.startMetrics(ctx, keys)
+	})
 	if err != nil {
 		return nil, err
 	}
 	var fails failures
-	d := r.startMetrics(ctx, keys).wait(ctx, &fails)
+	d := p.wait(ctx, &fails)
 	now := r.now()
 	m := kpi.Calculate(d.in, kpi.Options{Now: now, ConversionWindow: time.Duration(days) * 24 * time.Hour})
 	return toCustomerMetrics(&m, d, now, days), nil
@@ -98,8 +100,8 @@ func (r *Resolver) customerMetrics(ctx context.Context, customerID string, windo
 
 // segmentMetrics aggregates the figures of a segment's first members by ID:
 // their identities in one store batch, then their orders and interactions
-// in one batch per source and capability (the loaders' gate is held while
-// every read is issued).
+// in one batch per source and capability (every read is issued before the
+// first wait sends them).
 func (r *Resolver) segmentMetrics(ctx context.Context, seg *model.Segment, maxMembers, windowDays *int) (*model.SegmentMetrics, error) {
 	limit := defaultSegmentMembers
 	if maxMembers != nil {
@@ -128,12 +130,10 @@ func (r *Resolver) segmentMetrics(ctx context.Context, seg *model.Segment, maxMe
 	list = list[:min(limit, len(list))]
 
 	l := loaders.From(ctx)
-	release := l.Hold()
 	ids := make([]func() ([]store.Identity, error), len(list))
 	for i := range list {
 		ids[i] = l.Identities(ctx, list[i].ID)
 	}
-	release()
 	keys := make([]map[string][]string, len(list))
 	for i, wait := range ids {
 		found, err := wait()
@@ -143,12 +143,10 @@ func (r *Resolver) segmentMetrics(ctx context.Context, seg *model.Segment, maxMe
 		keys[i] = keysOf(found)
 	}
 
-	release = l.Hold()
 	pending := make([]pendingMetrics, len(list))
 	for i, k := range keys {
 		pending[i] = r.startMetrics(ctx, k)
 	}
-	release()
 
 	now := r.now()
 	opts := kpi.Options{Now: now, ConversionWindow: time.Duration(days) * 24 * time.Hour}

@@ -13,7 +13,7 @@ import (
 
 // Metrics is the resolver for the metrics field.
 func (r *customerResolver) Metrics(ctx context.Context, obj *model.Customer, conversionWindowDays *int) (*model.CustomerMetrics, error) {
-	return r.customerMetrics(ctx, obj.ID, conversionWindowDays)
+	return r.customerMetrics(ctx, obj, conversionWindowDays)
 }
 
 // Metrics is the resolver for the metrics field.

@@ -3,7 +3,6 @@ package resolvers
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -207,22 +206,8 @@ func emailEvents(all []model.Interaction) []model.Interaction {
 	return out
 }
 
-// prefetchConsents starts, for a list of customers, the consent reads of
-// the fields that need them (consents, fields under @consent), in one held
-// batch: one store query for the whole list however the field resolvers
-// are scheduled.
-func prefetchConsents(ctx context.Context, customerIDs []string, fields []graphql.CollectedField) {
-	if len(customerIDs) == 0 || !slices.ContainsFunc(fields, needsConsents) {
-		return
-	}
-	l := loaders.From(ctx)
-	release := l.Hold()
-	defer release()
-	for _, id := range customerIDs {
-		l.Consents(ctx, id)
-	}
-}
-
+// needsConsents reports whether a selected field reads consents: the
+// consents themselves, or a field gated on consent.
 func needsConsents(f graphql.CollectedField) bool {
 	return f.Name == "consents" || (f.Definition != nil && f.Definition.Directives.ForName("consent") != nil)
 }

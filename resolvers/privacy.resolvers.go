@@ -9,6 +9,8 @@ import (
 	"context"
 	"time"
 
+	dataloader "github.com/graph-gophers/dataloader/v7"
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/loaders"
@@ -17,7 +19,13 @@ import (
 
 // Consents is the resolver for the consents field.
 func (r *customerResolver) Consents(ctx context.Context, obj *model.Customer, history *bool) ([]model.Consent, error) {
-	records, err := loaders.From(ctx).Consents(ctx, obj.ID)()
+	read, err := perCustomer(ctx, obj, func(id string, _ map[string][]string) dataloader.Thunk[[]store.Consent] {
+		return loaders.From(ctx).Consents(ctx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	records, err := read()
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
@@ -26,7 +34,13 @@ func (r *customerResolver) Consents(ctx context.Context, obj *model.Customer, hi
 
 // ErasedAt is the resolver for the erasedAt field.
 func (r *customerResolver) ErasedAt(ctx context.Context, obj *model.Customer) (*time.Time, error) {
-	c, err := loaders.From(ctx).Customer(ctx, obj.ID)()
+	read, err := perCustomer(ctx, obj, func(id string, _ map[string][]string) dataloader.Thunk[*store.Customer] {
+		return loaders.From(ctx).Customer(ctx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := read()
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
@@ -43,11 +57,13 @@ func (r *customerResolver) EmailEngagement(ctx context.Context, obj *model.Custo
 	if err != nil {
 		return nil, err
 	}
-	keys, err := nativeKeys(ctx, obj.ID)
+	p, err := perCustomer(ctx, obj, func(_ string, keys map[string][]string) *pendingFetch[connectors.Interaction] {
+		return r.startInteractions(ctx, keys, n)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return emailEvents(newest(ctx, r.startInteractions(ctx, keys, n).wait(), n, interactionAt, toInteraction)), nil
+	return emailEvents(newest(ctx, p.wait(), n, interactionAt, toInteraction)), nil
 }
 
 // RecordConsent is the resolver for the recordConsent field.

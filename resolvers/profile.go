@@ -64,16 +64,13 @@ func (r *Resolver) startProfile(ctx context.Context, keys map[string][]string) [
 	return all
 }
 
-// profile assembles the golden profile: every source's record is loaded at
-// once, then each field takes its value by its survivorship rule.
-func (r *Resolver) profile(ctx context.Context, customerID string) (*model.Profile, error) {
-	keys, err := nativeKeys(ctx, customerID)
-	if err != nil {
-		return nil, err
-	}
+// profile assembles the golden profile from every source's record, issued
+// at once (startProfile): each field takes its value by its survivorship
+// rule.
+func (r *Resolver) profile(ctx context.Context, pending []pendingProfile) *model.Profile {
 	var fails failures
 	var records []sourced
-	for _, p := range r.startProfile(ctx, keys) {
+	for _, p := range pending {
 		rec, err := p.thunk()
 		if err != nil {
 			fails.add(ctx, p.src.Name(), err)
@@ -91,7 +88,7 @@ func (r *Resolver) profile(ctx context.Context, customerID string) (*model.Profi
 		}
 		records = append(records, sourced{p.src.Name(), rec})
 	}
-	return golden(records, r.survivorship()), nil
+	return golden(records, r.survivorship())
 }
 
 // golden picks every canonical field by its rule from records, which are in

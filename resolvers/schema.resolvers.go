@@ -31,11 +31,9 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.Ide
 	ids := id.lookups()
 	owners := make([]*store.Identity, len(ids))
 	thunks := make([]func() (*store.Identity, error), len(ids))
-	release := holdIfSole(ctx)
 	for i, lookup := range ids {
 		thunks[i] = l.Owner(ctx, lookup)
 	}
-	release()
 	for i, th := range thunks {
 		if owners[i], err = th(); err != nil {
 			return nil, apperr.Store(err)
@@ -81,13 +79,17 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	conn := &model.CustomerConnection{Edges: make([]model.CustomerEdge, 0, min(n, len(list)))}
 	conn.PageInfo.HasNextPage = len(list) > n
 	l := loaders.From(ctx)
-	ids := make([]string, 0, len(conn.Edges))
 	for i := range list[:min(n, len(list))] {
 		l.PrimeCustomer(ctx, &list[i])
 		conn.Edges = append(conn.Edges, model.CustomerEdge{Cursor: encodeCustomerCursor(list[i].ID), Node: *toCustomer(&list[i])})
-		ids = append(ids, list[i].ID)
 	}
-	r.prefetch(ctx, ids, customerFields(ctx))
+	nodes := make([]*model.Customer, len(conn.Edges))
+	for i := range conn.Edges {
+		nodes[i] = &conn.Edges[i].Node
+	}
+	if err := r.newLevel(ctx, nodes, customerFields(ctx)); err != nil {
+		return nil, err
+	}
 	if len(conn.Edges) > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor

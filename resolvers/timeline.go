@@ -360,7 +360,7 @@ func cursorsAsked(ctx context.Context) askedCursors {
 }
 
 // timeline answers Customer.timeline.
-func (r *Resolver) timeline(ctx context.Context, customerID string, first *int, after *string, filter *model.TimelineFilter) (*model.TimelineConnection, error) {
+func (r *Resolver) timeline(ctx context.Context, obj *model.Customer, first *int, after *string, filter *model.TimelineFilter) (*model.TimelineConnection, error) {
 	n, err := pageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -373,11 +373,13 @@ func (r *Resolver) timeline(ctx context.Context, customerID string, first *int, 
 	if err != nil {
 		return nil, err
 	}
-	keys, err := nativeKeys(ctx, customerID)
+	p, err := perCustomer(ctx, obj, func(id string, keys map[string][]string) *pendingTimeline {
+		return r.startTimeline(ctx, id, keys, cur, n, f)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return timelinePage(ctx, cur, n, r.startTimeline(ctx, customerID, keys, cur, n, f).wait(f)), nil
+	return timelinePage(ctx, cur, n, p.wait(f)), nil
 }
 
 // toStreams makes one timeline stream of each source's answer.

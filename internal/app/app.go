@@ -159,7 +159,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	g.server = server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
-		Loaders:   &loaders.Factory{Sources: g.Sources, Store: g.Store, Wait: cfg.Loaders.Wait, Metrics: loaders.NewMetrics(g.Registry)},
+		Loaders:   &loaders.Factory{Sources: g.Sources, Store: g.Store, Metrics: loaders.NewMetrics(g.Registry)},
 		Ready:     g.ready,
 		Registry:  g.Registry,
 		Log:       log,

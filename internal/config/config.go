@@ -22,7 +22,6 @@ type Config struct {
 	Store    Store    `yaml:"store"`
 	Identity Identity `yaml:"identity"`
 	Profile  Profile  `yaml:"profile"`
-	Loaders  Loaders  `yaml:"loaders"`
 	// Connectors are the channel systems, in priority order where a rule
 	// needs one.
 	Connectors []Connector `yaml:"connectors"`
@@ -167,12 +166,6 @@ type Profile struct {
 	// StaleAfter marks a field stale when its value was fetched longer ago
 	// than this (a cached or fallback value). Default 15m.
 	StaleAfter time.Duration `yaml:"stale_after"`
-}
-
-// Loaders configures the per-operation dataloaders.
-type Loaders struct {
-	// Wait is how long a batch collects keys.
-	Wait time.Duration `yaml:"wait"`
 }
 
 // Connector is one connector instance.
@@ -487,9 +480,6 @@ func (c *Config) validate() error {
 	}
 	if err := c.validateTracing(bad); err != nil {
 		return err
-	}
-	if c.Loaders.Wait < 0 || c.Loaders.Wait > 50*time.Millisecond {
-		return bad(0, "loaders.wait", "must be between 0 and 50ms")
 	}
 	if c.Identity.SyncInterval < 0 || (c.Identity.SyncInterval > 0 && c.Identity.SyncInterval < time.Minute) {
 		return bad(0, "identity.sync_interval", "must be 0 (off) or at least 1m")

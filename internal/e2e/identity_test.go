@@ -197,13 +197,13 @@ func TestMergeExplainSplit(t *testing.T) {
 	if got := e.customerOf(t, population.CRM, crm[4].Key(population.CRM)); got != a {
 		t.Errorf("merged record resolves to %s, want %s", got, a)
 	}
-	// Asked by the merged ID, the survivor's reads are the ones issued at
-	// once: none is left for a batch timer.
+	// Asked by the merged ID, the survivor's level is the one its fields
+	// read through: none of their reads is left for the safety timer.
 	waits := batchWaits(t, e)
 	e.mustQuery(t, `query($id: ID!) { customer(id: $id) { id profile { sources } orders(first: 3) { id } } }`, map[string]any{"id": b}, nil)
 	after := batchWaits(t, e)
-	if n := after[loaders.ClosedByIdle] + after[loaders.ClosedByMax] - waits[loaders.ClosedByIdle] - waits[loaders.ClosedByMax]; n != 0 {
-		t.Errorf("reading by the merged ID left %d batches to a timer", n)
+	if n := after[loaders.ClosedBySafety] - waits[loaders.ClosedBySafety]; n != 0 {
+		t.Errorf("reading by the merged ID left %d batches to the safety timer", n)
 	}
 	// Asking again changes nothing and names the same event.
 	var again mergeOut

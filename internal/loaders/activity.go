@@ -52,7 +52,7 @@ func (l *Loaders) activityLoader() *batcher[ActivityKey, []store.Activity] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.activities == nil {
-		l.activities = newBatcher(l.gate, l.loadActivities, l.wait, MaxWait)
+		l.activities = newBatcher(l, l.loadActivities)
 	}
 	return l.activities
 }

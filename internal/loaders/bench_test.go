@@ -52,10 +52,10 @@ func benchFactory(b *testing.B) (*Factory, *sources.Source, *answering) {
 	return &Factory{Sources: set}, src, conn
 }
 
-// BenchmarkLevel is one level of an operation: n resolvers each load one
-// profile key from a fresh operation's loader, and the batch closes on its
-// own. The time per operation includes the batch's idle wait; the
-// wait-µs/level metric is how long the batch waited after its last key.
+// BenchmarkLevel is one resolver outside any level loading n profile keys
+// from a fresh operation's loader, then waiting on them: the first wait
+// sends the batch, with no timer. The wait-µs/level metric is how long the
+// batch took from its last key to the connector.
 func BenchmarkLevel(b *testing.B) {
 	f, src, conn := benchFactory(b)
 	ctx := context.Background()
@@ -84,38 +84,6 @@ func BenchmarkLevel(b *testing.B) {
 				l.Done()
 			}
 			b.ReportMetric(float64(waited.Microseconds())/float64(b.N), "wait-µs/level")
-		})
-	}
-}
-
-// BenchmarkHeldLevel is the same level with the loads held and released
-// together (Loaders.Hold, as a list resolver does): the batch is sent at
-// the release, without a timer, so the figure is the loaders' own cost.
-func BenchmarkHeldLevel(b *testing.B) {
-	f, src, _ := benchFactory(b)
-	ctx := context.Background()
-	for _, n := range []int{1, 50} {
-		keys := make([]string, n)
-		for i := range keys {
-			keys[i] = fmt.Sprintf("c%03d", i)
-		}
-		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			thunks := make([]dataloader.Thunk[ProfileRecord], n)
-			for b.Loop() {
-				l := f.New()
-				release := l.Hold()
-				for i, k := range keys {
-					thunks[i] = l.Profile(ctx, src, k)
-				}
-				release()
-				for _, th := range thunks {
-					if _, err := th(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				l.Done()
-			}
 		})
 	}
 }

@@ -26,10 +26,10 @@ func (l *Loaders) consentLoader() *batcher[string, []store.Consent] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.consents == nil {
-		l.consents = newBatcher(l.gate, func(ctx context.Context, ids []string) []*dataloader.Result[[]store.Consent] {
+		l.consents = newBatcher(l, func(ctx context.Context, ids []string) []*dataloader.Result[[]store.Consent] {
 			found, err := l.store.ConsentsFor(ctx, ids)
 			return aligned(len(ids), err, func(i int) []store.Consent { return found[i] })
-		}, l.wait, MaxWait)
+		})
 	}
 	return l.consents
 }

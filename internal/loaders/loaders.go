@@ -3,41 +3,33 @@ package loaders
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/level"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 )
-
-// DefaultWait is how long a batch waits for another key before it closes
-// (see batcher). dataloader's own default, a fixed 16 ms, would be added at
-// every level of a query.
-const DefaultWait = time.Millisecond
 
 // Factory makes the loaders of each operation.
 type Factory struct {
 	Sources *sources.Set
 	// Store is the profile store's read path: a *store.Store.
 	Store store.Reader
-	// Wait is how long a batch waits for another key before it closes;
-	// DefaultWait when zero.
-	Wait time.Duration
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
-	// Metrics records how long batches wait; nil records nothing.
+	// Metrics records how batches were sent; nil records nothing.
 	Metrics *Metrics
 }
 
 // New makes a fresh set of loaders for one operation.
 func (f *Factory) New() *Loaders {
-	wait := f.Wait
-	if wait <= 0 {
-		wait = DefaultWait
-	}
 	now := f.Now
 	if now == nil {
 		now = time.Now
@@ -52,29 +44,32 @@ func (f *Factory) New() *Loaders {
 		release:      release,
 		sources:      view,
 		store:        f.Store,
-		wait:         wait,
 		now:          now,
-		gate:         &gate{metrics: f.Metrics},
+		metrics:      f.Metrics,
 		profiles:     map[string]*batcher[string, ProfileRecord]{},
 		orders:       map[string]*batcher[WindowKey, []connectors.Order]{},
 		interactions: map[string]*batcher[WindowKey, []connectors.Interaction]{},
 	}
-	l.customers = newBatcher(l.gate, l.loadCustomers, wait, MaxWait)
-	l.identities = newBatcher(l.gate, l.loadIdentities, wait, MaxWait)
-	l.owners = newBatcher(l.gate, l.loadOwners, wait, MaxWait)
-	l.merged = newBatcher(l.gate, l.loadMerged, wait, MaxWait)
+	l.customers = newBatcher(l, l.loadCustomers)
+	l.identities = newBatcher(l, l.loadIdentities)
+	l.owners = newBatcher(l, l.loadOwners)
+	l.merged = newBatcher(l, l.loadMerged)
 	return l
 }
 
 // Loaders is one operation's set of dataloaders. Loaders for sources are made
 // on first use.
+//
+// No batch is sent on a timer. A batch is sent when someone waits on one of
+// its keys and nobody else can still add keys to it: the caller belongs to
+// no level (a root field, a mutation), or it is the last selected field of
+// its level to have issued its reads (see package level and blocked).
 type Loaders struct {
 	sources *sources.Set
 	store   store.Reader
 	release func() // ends the pin on the sources
-	wait    time.Duration
 	now     func() time.Time
-	gate    *gate
+	metrics *Metrics
 
 	customers  *batcher[string, *store.Customer]
 	identities *batcher[string, []store.Identity]
@@ -82,11 +77,82 @@ type Loaders struct {
 	merged     *batcher[string, []string]
 	consents   *batcher[string, []store.Consent]       // made on first use (consent.go)
 	activities *batcher[ActivityKey, []store.Activity] // made on first use (activity.go)
+	histories  *batcher[HistoryKey, []store.Event]     // made on first use (history.go)
 
 	mu           sync.Mutex
+	all          []sender // every batcher, to send them all
 	profiles     map[string]*batcher[string, ProfileRecord]
 	orders       map[string]*batcher[WindowKey, []connectors.Order]
 	interactions map[string]*batcher[WindowKey, []connectors.Interaction]
+}
+
+// sender is a batcher of any key and value type.
+type sender interface{ send(closedBy string) }
+
+func (l *Loaders) add(s sender) {
+	// Called from newBatcher: with l.mu held by loaderOf and the
+	// first-use loaders, or from New before l is shared.
+	l.all = append(l.all, s)
+}
+
+// send sends every open batch of the operation.
+func (l *Loaders) send(closedBy string) {
+	l.mu.Lock()
+	all := slices.Clone(l.all)
+	l.mu.Unlock()
+	for _, s := range all {
+		s.send(closedBy)
+	}
+}
+
+// blocked is called by a caller about to wait on a key whose batch is not
+// sent. If the caller is a field of a level whose other selected fields
+// are still issuing reads, it only arrives: the last to arrive sends.
+// Otherwise nobody can add to the batches any more that the caller needs:
+// they are sent now.
+func (l *Loaders) blocked(ctx context.Context) {
+	lv, field := levelOf(ctx)
+	if lv == nil {
+		l.send(ClosedByWait)
+		return
+	}
+	if lv.Arrive(field) {
+		l.send(ClosedByLevel)
+	}
+}
+
+// FieldDone is the executor's field middleware (AroundFields): a field of
+// a level that ends without having waited on an unsent batch (it read
+// nothing, read only what was loaded, or was refused by a directive)
+// arrives as it ends, so that the level does not wait for it.
+func FieldDone(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Parent == nil {
+		return res, err
+	}
+	if m, ok := fc.Parent.Result.(level.Member); ok {
+		if lv := m.OfLevel(); lv != nil && !lv.Complete() && lv.Arrive(fc.Field.Field) {
+			if l, ok := ctx.Value(ctxKey{}).(*Loaders); ok {
+				l.send(ClosedByLevel)
+			}
+		}
+	}
+	return res, err
+}
+
+// levelOf finds the level of the field ctx belongs to, and the field of the
+// level's object it is under; nil when there is none.
+func levelOf(ctx context.Context) (*level.Level, *ast.Field) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil && fc.Parent != nil; fc = fc.Parent {
+		if m, ok := fc.Parent.Result.(level.Member); ok {
+			if lv := m.OfLevel(); lv != nil {
+				return lv, fc.Field.Field
+			}
+			return nil, nil
+		}
+	}
+	return nil, nil
 }
 
 type ctxKey struct{}
@@ -141,18 +207,12 @@ func (l *Loaders) ForgetStore() {
 	l.merged.forget()
 }
 
-// Hold keeps every batch of the operation open until release is called;
-// the last release sends them all. A resolver that issues the loads of a
-// whole list holds the batches meanwhile, so that each loader gets all the
-// list's keys in one batch, however the goroutines are scheduled.
-func (l *Loaders) Hold() (release func()) { return l.gate.hold() }
-
 // Done ends the operation: a reload may now close the sources it used.
 func (l *Loaders) Done() { l.release() }
 
 // PrimeCustomer records a customer read by other means (a list page).
 func (l *Loaders) PrimeCustomer(ctx context.Context, c *store.Customer) {
-	l.customers.Prime(ctx, c.ID, c)
+	l.customers.Prime(c.ID, c)
 }
 
 // ProfileRecord is one system's profile record and when it was read.
@@ -193,7 +253,7 @@ func loaderOf[K comparable, V any](l *Loaders, byName map[string]*batcher[K, V],
 	defer l.mu.Unlock()
 	ld, ok := byName[src.Name()]
 	if !ok {
-		ld = newBatcher(l.gate, traced(src.Name(), c, fn()), l.wait, MaxWait)
+		ld = newBatcher(l, traced(src.Name(), c, fn()))
 		byName[src.Name()] = ld
 	}
 	return ld

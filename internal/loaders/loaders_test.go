@@ -6,18 +6,23 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/level"
 	"github.com/harmonyhq/harmony/internal/sources"
 )
 
 // counting is a Go connector that counts its calls and answers every key.
 type counting struct {
 	calls  atomic.Int64
+	keys   atomic.Int64
 	limits sync.Map // window limit asked → true
 }
 
@@ -25,6 +30,7 @@ func (c *counting) Close() error { return nil }
 
 func (c *counting) Orders(_ context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
 	c.calls.Add(1)
+	c.keys.Add(int64(len(keys)))
 	c.limits.Store(w.Limit, true)
 	out := make([][]connectors.Order, len(keys))
 	for i, k := range keys {
@@ -37,43 +43,6 @@ func (c *counting) Orders(_ context.Context, keys []string, w connectors.Window)
 		}
 	}
 	return out, nil
-}
-
-func TestBatchClosesOnIdleNotOnFirstKey(t *testing.T) {
-	var calls [][]int
-	var mu sync.Mutex
-	b := newBatcher(&gate{}, func(_ context.Context, keys []int) []*dataloader.Result[int] {
-		mu.Lock()
-		calls = append(calls, keys)
-		mu.Unlock()
-		out := make([]*dataloader.Result[int], len(keys))
-		for i, k := range keys {
-			out[i] = &dataloader.Result[int]{Data: k}
-		}
-		return out
-	}, 20*time.Millisecond, time.Second)
-	ctx := context.Background()
-	// Ten keys 2 ms apart (far inside the 20 ms idle gap) form one batch,
-	// though they span more than any fixed window as short as the gap.
-	var thunks []dataloader.Thunk[int]
-	for i := range 10 {
-		thunks = append(thunks, b.Load(ctx, i))
-		time.Sleep(2 * time.Millisecond)
-	}
-	for _, th := range thunks {
-		if _, err := th(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// After the batch closed, a new key starts a new batch.
-	if _, err := b.Load(ctx, 99)(); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(calls) != 2 || len(calls[0]) != 10 || len(calls[1]) != 1 {
-		t.Fatalf("batches = %v, want ten keys then one", calls)
-	}
 }
 
 func TestWindowsWithTheSameBoundsShareOneCall(t *testing.T) {
@@ -104,76 +73,166 @@ func TestWindowsWithTheSameBoundsShareOneCall(t *testing.T) {
 	}
 }
 
-func TestHoldKeepsBatchesOpenAcrossPauses(t *testing.T) {
-	conn := &counting{}
-	src := sources.New("shop", "go", conn, sources.Options{}, nil, nil)
-	l := (&Factory{Wait: time.Millisecond}).New()
-	ctx := context.Background()
-	release := l.Hold()
-	var thunks []dataloader.Thunk[[]connectors.Order]
-	for i := range 5 {
-		thunks = append(thunks, l.Orders(ctx, src, fmt.Sprintf("k%d", i), connectors.Window{Limit: 1}))
-		// A pause far longer than the idle gap, as when the goroutine issuing
-		// a list's loads is descheduled on a busy machine.
-		time.Sleep(5 * time.Millisecond)
-	}
-	if got := conn.calls.Load(); got != 0 {
-		t.Fatalf("%d calls while held, want none", got)
-	}
-	release()
-	release() // idempotent
-	for _, th := range thunks {
-		if _, err := th(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := conn.calls.Load(); got != 1 {
-		t.Fatalf("upstream calls = %d, want 1", got)
-	}
-}
-
-// Loading a key already loaded opens no batch and starts no timer; a
-// released hold closes its batches with no wait, and each batch is counted
-// once, by what closed it.
-func TestBatchWaitsAreCountedByWhatClosedThem(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	g := &gate{metrics: NewMetrics(reg)}
-	b := newBatcher(g, func(_ context.Context, keys []int) []*dataloader.Result[int] {
+// countingLoader is a batcher of ints whose batches are recorded.
+func countingLoader(t *testing.T, l *Loaders) (*batcher[int, int], func() [][]int) {
+	t.Helper()
+	var mu sync.Mutex
+	var batches [][]int
+	b := newBatcher(l, func(_ context.Context, keys []int) []*dataloader.Result[int] {
+		mu.Lock()
+		batches = append(batches, append([]int(nil), keys...))
+		mu.Unlock()
 		out := make([]*dataloader.Result[int], len(keys))
 		for i, k := range keys {
 			out[i] = &dataloader.Result[int]{Data: k}
 		}
 		return out
-	}, time.Millisecond, time.Second)
+	})
+	return b, func() [][]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([][]int(nil), batches...)
+	}
+}
+
+func closedBy(t *testing.T, reg prometheus.Gatherer, by string) uint64 {
+	t.Helper()
+	closed, err := ClosedBatches(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return closed[by].Batches
+}
+
+// Outside any level, the first wait sends what was issued: no timer, and
+// a key loaded before opens no batch.
+func TestAWaitSendsTheBatch(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	l := (&Factory{Metrics: NewMetrics(reg)}).New()
+	b, batches := countingLoader(t, l)
 	ctx := context.Background()
-	count := func(closedBy string) uint64 {
-		t.Helper()
-		closed, err := ClosedBatches(reg)
-		if err != nil {
+	var thunks []dataloader.Thunk[int]
+	for i := range 5 {
+		thunks = append(thunks, b.Load(ctx, i))
+		// A pause longer than any timer the loaders ever had: nothing is
+		// sent until someone waits.
+		time.Sleep(2 * time.Millisecond)
+	}
+	if got := batches(); len(got) != 0 {
+		t.Fatalf("batches before any wait: %v", got)
+	}
+	for _, th := range thunks {
+		if _, err := th(); err != nil {
 			t.Fatal(err)
 		}
-		return closed[closedBy].Batches
-	}
-
-	if _, err := b.Load(ctx, 1)(); err != nil { // closed by the idle timer
-		t.Fatal(err)
-	}
-	release := g.hold()
-	th := b.Load(ctx, 2)
-	release() // closed by the release
-	if _, err := th(); err != nil {
-		t.Fatal(err)
 	}
 	for range 3 { // known keys: no batch
+		if v, err := b.Load(ctx, 3)(); err != nil || v != 3 {
+			t.Fatalf("known key: %d, %v", v, err)
+		}
+	}
+	if _, err := b.Load(ctx, 9)(); err != nil {
+		t.Fatal(err)
+	}
+	got := batches()
+	if len(got) != 2 || len(got[0]) != 5 || len(got[1]) != 1 {
+		t.Fatalf("batches = %v, want the five keys, then the new one", got)
+	}
+	if n := closedBy(t, reg, ClosedByWait); n != 2 {
+		t.Fatalf("batches sent by a wait = %d, want 2", n)
+	}
+}
+
+// member is an object of a level, as a model.Customer is.
+type member struct{ lv *level.Level }
+
+func (m member) OfLevel() *level.Level { return m.lv }
+
+// fieldCtx returns the context of field f of an object of lv, as the
+// executor makes it: the object's field context holds it as its result.
+func fieldCtx(ctx context.Context, lv *level.Level, f *ast.Field) context.Context {
+	obj := &graphql.FieldContext{Object: "Query", Result: member{lv}}
+	ctx = graphql.WithFieldContext(ctx, obj)
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Customer", Field: graphql.CollectedField{Field: f}})
+}
+
+// A level's batch is sent when its last selected field has issued its
+// reads: fields that wait first keep it open, however long the others
+// take, and a field that ends without reading (refused, or with nothing
+// to read) counts as arrived through the field middleware.
+func TestALevelSendsWhenEveryFieldHasIssued(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ops := (&Factory{Metrics: NewMetrics(reg)}).New()
+	b, batches := countingLoader(t, ops)
+	orders, profile, refused := &ast.Field{Alias: "orders"}, &ast.Field{Alias: "profile"}, &ast.Field{Alias: "refused"}
+	lv := level.New([]string{"c1", "c2"}, nil, []*ast.Field{orders, profile, refused})
+	base := With(context.Background(), ops)
+
+	var wg sync.WaitGroup
+	results := make(chan int, 4)
+	for i, f := range []*ast.Field{orders, profile} {
+		ctx := fieldCtx(base, lv, f)
+		ths := []dataloader.Thunk[int]{b.Load(ctx, 10*i), b.Load(ctx, 10*i+1)}
+		wg.Go(func() {
+			for _, th := range ths {
+				v, err := th()
+				if err != nil {
+					t.Error(err)
+				}
+				results <- v
+			}
+		})
+	}
+	time.Sleep(5 * time.Millisecond) // both fields are waiting by now
+	if got := batches(); len(got) != 0 {
+		t.Fatalf("sent %v before the last field arrived", got)
+	}
+	// The third field is refused (a directive): it ends without loading.
+	if _, err := FieldDone(fieldCtx(base, lv, refused), func(context.Context) (any, error) {
+		return nil, fmt.Errorf("forbidden")
+	}); err == nil {
+		t.Fatal("the field's error was lost")
+	}
+	wg.Wait()
+	close(results)
+	if got := batches(); len(got) != 1 || len(got[0]) != 4 {
+		t.Fatalf("batches = %v, want one of the four keys", got)
+	}
+	if n := closedBy(t, reg, ClosedByLevel); n != 1 {
+		t.Fatalf("batches sent by the level = %d, want 1", n)
+	}
+	// Once complete, a field's late read is sent at its wait.
+	if _, err := b.Load(fieldCtx(base, lv, orders), 99)(); err != nil {
+		t.Fatal(err)
+	}
+	if got := batches(); len(got) != 2 {
+		t.Fatalf("a read after the level completed was not sent at its wait: %v", got)
+	}
+}
+
+// A field that was counted on and never arrives is a bug; the batch still
+// leaves, after dataloader's safety wait, and is counted as such.
+func TestASafetySendIsCounted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		ops := (&Factory{Metrics: NewMetrics(reg)}).New()
+		b, batches := countingLoader(t, ops)
+		waits, never := &ast.Field{Alias: "a"}, &ast.Field{Alias: "b"}
+		lv := level.New([]string{"c1"}, nil, []*ast.Field{waits, never})
+		ctx := fieldCtx(With(context.Background(), ops), lv, waits)
+		start := time.Now()
 		if _, err := b.Load(ctx, 1)(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.Load(ctx, 2)(); err != nil {
-			t.Fatal(err)
+		if waited := time.Since(start); waited != safetyWait {
+			t.Fatalf("waited %v, want the safety wait %v", waited, safetyWait)
 		}
-	}
-	time.Sleep(5 * time.Millisecond) // a stray timer would have fired by now
-	if idle, hold := count(ClosedByIdle), count(ClosedByHold); idle != 1 || hold != 1 {
-		t.Fatalf("batches closed by idle %d, by hold %d; want 1 and 1", idle, hold)
-	}
+		if got := batches(); len(got) != 1 {
+			t.Fatalf("batches = %v", got)
+		}
+		if n := closedBy(t, reg, ClosedBySafety); n != 1 {
+			t.Fatalf("batches sent by the safety timer = %d, want 1", n)
+		}
+		ops.Done()
+	})
 }

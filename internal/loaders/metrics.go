@@ -7,13 +7,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// How a batch came to close: the last hold on the operation's gate was
-// released (the resolver that issued the keys knew it was done: no wait at
-// all), no key came for the idle wait, or the batch reached MaxWait.
+// How a batch came to be sent: the last selected field of a level issued
+// its reads (level), a caller outside any level waited on it (wait), or
+// dataloader's safety timer fired because a field never arrived (safety: a
+// bug, see safetyWait).
 const (
-	ClosedByHold = "hold"
-	ClosedByIdle = "idle"
-	ClosedByMax  = "max"
+	ClosedByLevel  = "level"
+	ClosedByWait   = "wait"
+	ClosedBySafety = "safety"
 )
 
 // Metrics are the loaders' series: how long each batch stayed open after
@@ -26,7 +27,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "harmony_loader_batch_wait_seconds",
-		Help:    "Time from a batch's last key to its dispatch to the connector or store, by what closed the batch (hold: flushed as soon as the resolver that issued the keys was done; idle: no key came for loaders.wait; max: the batch reached its cap).",
+		Help:    "Time from a batch's last key to its dispatch to the connector or store, by what sent the batch (level: the last selected field of a level issued its reads; wait: a resolver outside any level waited on it; safety: dataloader's one-second net fired, a bug).",
 		Buckets: []float64{0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.005, 0.01, 0.025},
 	}, []string{"closed_by"})}
 	reg.MustRegister(m.wait)

@@ -4,7 +4,7 @@ import "context"
 
 // Reader is what an operation's read path asks of the profile store: the
 // loaders (customers, identities, owners, merges, consents, stored
-// activity) and the customer list. *Store is the implementation the
+// activity, identity history) and the customer list. *Store is the implementation the
 // gateway runs; the benchmark (bench/) plugs in an in-memory one with a
 // fixed latency, because the embedded FerretDB scans whole collections and
 // would make every figure about the store.
@@ -16,6 +16,7 @@ type Reader interface {
 	ConsentsFor(ctx context.Context, customerIDs []string) ([][]Consent, error)
 	ActivityPage(ctx context.Context, customerIDs []string, q ActivityQuery) ([][]Activity, error)
 	SearchCustomers(ctx context.Context, f Filter, after string, limit int) ([]Customer, error)
+	Histories(ctx context.Context, qs []HistoryQuery) ([][]Event, error)
 }
 
 var _ Reader = (*Store)(nil)

@@ -92,7 +92,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	gw := server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
-		Loaders:   &loaders.Factory{Sources: set, Store: mem, Wait: cfg.Loaders.Wait, Metrics: loaders.NewMetrics(reg)},
+		Loaders:   &loaders.Factory{Sources: set, Store: mem, Metrics: loaders.NewMetrics(reg)},
 		Ready:     func(context.Context) (bool, map[string]string) { return true, map[string]string{"store": "memstore"} },
 		Registry:  reg,
 		Log:       log,

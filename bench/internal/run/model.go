@@ -102,8 +102,6 @@ type Throughput struct {
 // sent, measured on the real loaders in process.
 type LoaderWait struct {
 	Samples  int     `json:"samples"`
-	IdleMS   float64 `json:"configured_idle_ms"`
-	MaxMS    float64 `json:"max_wait_ms"`
 	P50MS    float64 `json:"p50_ms"`
 	P99MS    float64 `json:"p99_ms"`
 	LevelsOf string  `json:"levels"`

@@ -3,6 +3,8 @@ package run
 import (
 	"fmt"
 	"strings"
+
+	"github.com/harmonyhq/harmony/internal/loaders"
 )
 
 func (r *Report) row(profile, op string, clients int, via string) (Row, bool) {
@@ -61,18 +63,19 @@ func targets(r *Report) []Target {
 	out = append(out, Target{Measure: "peak RSS at 50 concurrent (customer 360)", Target: "≤ 80 MB",
 		Value: fmt.Sprintf("%.1f MB (%.1f MB mapped from the executable)", r.RSS50MB, r.RSS50FileMB), Met: r.RSS50MB > 0 && r.RSS50MB <= 80})
 	// The customer 360's batches: met when none waited on a timer, every
-	// level sent as soon as the resolver that issued it was done.
-	var timed, held float64
-	var heldWait float64
+	// batch sent when its level (or its lone resolver) had issued its keys.
+	var safety, sent, meanWait float64
 	for _, clients := range []int{1, 10} {
 		row, _ := r.row("latency", "customer360", clients, "gateway")
-		timed += row.Batches["idle"].PerOp + row.Batches["max"].PerOp
-		held += row.Batches["hold"].PerOp
-		heldWait = max(heldWait, row.Batches["hold"].MeanWaitMS)
+		safety += row.Batches[loaders.ClosedBySafety].PerOp
+		for _, by := range []string{loaders.ClosedByLevel, loaders.ClosedByWait} {
+			sent += row.Batches[by].PerOp
+			meanWait = max(meanWait, row.Batches[by].MeanWaitMS)
+		}
 	}
-	out = append(out, Target{Measure: "dataloader wait per level", Target: "≤ 1 ms, or flushed when the executor is idle",
-		Value: fmt.Sprintf("customer 360: %.2f batches/op on release (mean wait ≤ %.3f ms), %.2f on a timer; timer path p50 %.3f ms", held/2, heldWait, timed/2, r.LoaderWait.P50MS),
-		Met:   held > 0 && timed == 0})
+	out = append(out, Target{Measure: "dataloader wait per level", Target: "no timer: sent when the level has issued its reads",
+		Value: fmt.Sprintf("customer 360: %.2f batches/op sent by their level or resolver (mean wait ≤ %.3f ms), %.2f by the safety timer; lone resolver p50 %.3f ms", sent/2, meanWait, safety/2, r.LoaderWait.P50MS),
+		Met:   sent > 0 && safety == 0})
 	return out
 }
 

@@ -7,9 +7,9 @@ func TestTargetsJudgeTheMeasuredRows(t *testing.T) {
 		Rows: []Row{
 			{Profile: "latency", Op: "customer360", Clients: 1, Via: "gateway", P50MS: 21, SlowestMS: 20, Ratio: 1.05,
 				Routes:  map[string]float64{"crm contacts.batch_read": 1, "shop orders": 1},
-				Batches: map[string]BatchWait{"hold": {PerOp: 16, MeanWaitMS: 0.1}}},
+				Batches: map[string]BatchWait{"level": {PerOp: 16, MeanWaitMS: 0.1}}},
 			{Profile: "latency", Op: "customer360", Clients: 10, Via: "gateway", P50MS: 26, SlowestMS: 20, Ratio: 1.3,
-				Batches: map[string]BatchWait{"hold": {PerOp: 16, MeanWaitMS: 0.1}}},
+				Batches: map[string]BatchWait{"level": {PerOp: 16, MeanWaitMS: 0.1}}},
 			{Profile: "latency", Op: "list50", Clients: 1, Via: "gateway", Routes: map[string]float64{"shop orders": 2}},
 			{Profile: "zero", Op: "customer360", Clients: 10, Via: "gateway", CPUPerOp: 250},
 		},
@@ -24,7 +24,7 @@ func TestTargetsJudgeTheMeasuredRows(t *testing.T) {
 		true,  // 280 µs ≤ 300 µs
 		true,  // 0.6 ≥ 0.5
 		false, // 90 MB > 80 MB
-		true,  // every batch of the 360 sent on release
+		true,  // every batch of the 360 sent by its level
 	}
 	got := targets(r)
 	if len(got) != len(want) {
@@ -35,10 +35,10 @@ func TestTargetsJudgeTheMeasuredRows(t *testing.T) {
 			t.Errorf("%s: met = %v, want %v (value %s)", tg.Measure, tg.Met, want[i], tg.Value)
 		}
 	}
-	// One batch on a timer per operation fails the loader target.
-	r.Rows[1].Batches["idle"] = BatchWait{PerOp: 1, MeanWaitMS: 1.1}
+	// One batch on the safety timer per operation fails the loader target.
+	r.Rows[1].Batches["safety"] = BatchWait{PerOp: 1, MeanWaitMS: 1000}
 	if got := targets(r); got[len(got)-1].Met {
-		t.Errorf("loader wait met with a batch on the idle timer: %s", got[len(got)-1].Value)
+		t.Errorf("loader wait met with a batch on the safety timer: %s", got[len(got)-1].Value)
 	}
 }
 

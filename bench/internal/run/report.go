@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/harmonyhq/harmony/internal/loaders"
 )
 
 // printReport prints the tables: one per latency profile, then throughput,
@@ -50,10 +52,10 @@ func printReport(w io.Writer, r *Report) {
 	p("dataloader wait, last key to the connector (%d samples, no timer): p50 %.3f ms, p99 %.3f ms\n", lw.Samples, lw.P50MS, lw.P99MS)
 	p("\n== loader batches per operation, by what closed them (latency profile, 10 clients; mean wait after the last key)\n")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	_, _ = fmt.Fprintln(tw, "operation\ton release\ton idle timer\ton max timer\t")
+	_, _ = fmt.Fprintln(tw, "operation\tby its level\tby a wait\tby the safety timer\t")
 	for _, row := range r.Rows {
 		if row.Profile == "latency" && row.Clients == 10 && row.Via == "gateway" {
-			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", row.Op, batches(row, "hold"), batches(row, "idle"), batches(row, "max"))
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", row.Op, batches(row, loaders.ClosedByLevel), batches(row, loaders.ClosedByWait), batches(row, loaders.ClosedBySafety))
 		}
 	}
 	_ = tw.Flush()

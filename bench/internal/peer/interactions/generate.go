@@ -1,0 +1,3 @@
+package interactions
+
+//go:generate go tool gqlgen generate --config gqlgen.yml

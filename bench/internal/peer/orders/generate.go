@@ -1,0 +1,3 @@
+package orders
+
+//go:generate go tool gqlgen generate --config gqlgen.yml

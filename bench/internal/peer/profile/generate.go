@@ -1,0 +1,3 @@
+package profile
+
+//go:generate go tool gqlgen generate --config gqlgen.yml

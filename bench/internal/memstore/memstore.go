@@ -30,6 +30,7 @@ type Store struct {
 	identities map[string][]store.Identity
 	byID       map[string]store.Identity
 	merged     map[string][]string
+	consents   map[string][]store.Consent
 	trips      atomic.Int64
 	waited     atomic.Int64 // ns the round trips took
 }
@@ -44,6 +45,10 @@ func New(snap *Snapshot, latency time.Duration) *Store {
 		identities: map[string][]store.Identity{},
 		byID:       make(map[string]store.Identity, len(snap.Identities)),
 		merged:     map[string][]string{},
+		consents:   map[string][]store.Consent{},
+	}
+	for _, c := range snap.Consents {
+		s.consents[c.CustomerID] = append(s.consents[c.CustomerID], c)
 	}
 	for _, c := range snap.Customers {
 		s.customers[c.ID] = c
@@ -162,15 +167,28 @@ func (s *Store) Owners(ctx context.Context, identityIDs []string) ([]*store.Iden
 }
 
 // ConsentsFor is store.Store.ConsentsFor: two round trips (the merged
-// customers, then the consents). The snapshot holds no consents.
+// customers, then the consents); a customer's own records and those of the
+// customers merged into it, newest first.
 func (s *Store) ConsentsFor(ctx context.Context, customerIDs []string) ([][]store.Consent, error) {
-	if _, err := s.MergedIDs(ctx, customerIDs); err != nil {
+	merged, err := s.MergedIDs(ctx, customerIDs)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.trip(ctx); err != nil {
 		return nil, err
 	}
-	return make([][]store.Consent, len(customerIDs)), nil
+	out := make([][]store.Consent, len(customerIDs))
+	for i, id := range customerIDs {
+		list := slices.Clone(s.consents[id])
+		for _, m := range merged[i] {
+			list = append(list, s.consents[m]...)
+		}
+		slices.SortStableFunc(list, func(a, b store.Consent) int {
+			return cmp.Or(b.RecordedAt.Compare(a.RecordedAt), cmp.Compare(b.ID, a.ID))
+		})
+		out[i] = list
+	}
+	return out, nil
 }
 
 // ActivityPage is store.Store.ActivityPage: one round trip. The snapshot

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/harmonyhq/harmony/internal/store"
 )
@@ -20,6 +21,30 @@ func snapshot() *Snapshot {
 			{ID: "idn_1", CustomerID: "cus_a", Kind: store.KindEmail, Value: "a@example.org"},
 			{ID: "idn_3", CustomerID: "cus_a", Kind: store.KindExternalID, System: "crm", Value: "c1"},
 		},
+		Consents: []store.Consent{
+			{ID: "cns_1", CustomerID: "cus_c", Purpose: "marketing", Granted: true, RecordedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{ID: "cns_2", CustomerID: "cus_b", Purpose: "service", Granted: true, RecordedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)},
+			{ID: "cns_3", CustomerID: "cus_a", Purpose: "marketing", Granted: false, RecordedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		},
+	}
+}
+
+func TestConsentsSpeakForTheSurvivor(t *testing.T) {
+	s := New(snapshot(), 0)
+	got, err := s.ConsentsFor(context.Background(), []string{"cus_c", "cus_d", "cus_a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(list []store.Consent) []string {
+		var out []string
+		for _, c := range list {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	// cus_b was merged into cus_c: its record speaks for cus_c, newest first.
+	if !slices.Equal(ids(got[0]), []string{"cns_2", "cns_1"}) || len(got[1]) != 0 || !slices.Equal(ids(got[2]), []string{"cns_3"}) {
+		t.Errorf("ConsentsFor = %v %v %v", ids(got[0]), ids(got[1]), ids(got[2]))
 	}
 }
 
@@ -117,7 +142,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Customers) != 4 || len(got.Identities) != 3 || got.Customers[1].MergedInto != "cus_c" {
+	if len(got.Customers) != 4 || len(got.Identities) != 3 || len(got.Consents) != 3 || got.Customers[1].MergedInto != "cus_c" {
 		t.Errorf("loaded %+v", got)
 	}
 }

@@ -9,15 +9,17 @@ import (
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
-// Snapshot is the identity graph a real sync wrote: customers and their
-// identities. It holds customer data: it lives in a temporary directory for
-// the length of one benchmark run, never in results.
+// Snapshot is the identity graph a real sync wrote: customers, their
+// identities and their consents. It holds customer data: it lives in a
+// temporary directory for the length of one benchmark run, never in
+// results.
 type Snapshot struct {
 	Customers  []store.Customer `json:"customers"`
 	Identities []store.Identity `json:"identities"`
+	Consents   []store.Consent  `json:"consents"`
 }
 
-// Dump reads every customer and identity of s.
+// Dump reads every customer, identity and consent record of s.
 func Dump(ctx context.Context, s *store.Store) (*Snapshot, error) {
 	snap := &Snapshot{}
 	after := ""
@@ -37,9 +39,16 @@ func Dump(ctx context.Context, s *store.Store) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dump identities: %w", err)
 		}
+		consents, err := s.ConsentsOf(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("dump consents: %w", err)
+		}
 		snap.Customers = append(snap.Customers, page...)
 		for _, list := range idents {
 			snap.Identities = append(snap.Identities, list...)
+		}
+		for _, list := range consents {
+			snap.Consents = append(snap.Consents, list...)
 		}
 		after = page[len(page)-1].ID
 	}

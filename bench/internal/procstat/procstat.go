@@ -85,3 +85,37 @@ func ResetPeakRSS(pid int) error {
 	}
 	return nil
 }
+
+// Machine returns the machine's busy and total CPU time over all cores
+// since boot, from the first line of /proc/stat (idle and iowait are not
+// busy).
+func Machine() (busy, total time.Duration, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, fmt.Errorf("read /proc/stat: %w", err)
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return machine(string(line))
+}
+
+func machine(line string) (busy, total time.Duration, err error) {
+	fields := strings.Fields(line)
+	if len(fields) < 5 || fields[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line")
+	}
+	var idle int64
+	var sum int64
+	// user nice system idle iowait irq softirq steal (guest time is already
+	// in user).
+	for i, f := range fields[1:min(len(fields), 9)] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		sum += n
+		if i == 3 || i == 4 {
+			idle += n
+		}
+	}
+	return time.Duration(sum-idle) * clockTick, time.Duration(sum) * clockTick, nil
+}

@@ -116,3 +116,7 @@ func (d *Demo) Close() { _ = d.Simulators.Close() }
 // YAML is demo.yaml as embedded, with its ${NAME} references unexpanded:
 // for tests that serve it from a file (see Simulators.Vars for the values).
 func YAML() []byte { return append([]byte(nil), demoYAML...) }
+
+// POSPostgresYAML is pos-postgres.yaml as embedded: the point of sale's
+// connector block on PostgreSQL, its ${POS_DSN} unexpanded.
+func POSPostgresYAML() []byte { return append([]byte(nil), posPostgresYAML...) }

@@ -71,16 +71,20 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	done
 
-## bench: the gateway (a child process, over an in-memory profile store with a
-## fixed 0.5 ms round trip) against the simulators at fixed latencies and at
-## 0 ms, an open-model load, the bare Go fan-out baseline, and issue 7's
-## targets; about 5 minutes on 2 cores. Results in bench/results/ (git-ignored).
-## BENCH_ARGS: e.g. --phase 8s, --cpuprofile bench/results/pprof, --gateway-memlimit 48MiB. Then gobench
-## with a short BENCHTIME
+## bench: the upstreams (the demo's systems, the point of sale on PostgreSQL,
+## three peer subgraphs) in a process of their own; the instrument's scaling
+## check; the gateway child (in-memory store) beside a bare Go fan-out, closed
+## loop and open model; `harmony serve` (bin/harmony, embedded store); the
+## peer comparison, with movio/bramble when BRAMBLE names its binary; one table
+## of every target. About 6 minutes on 2 cores; needs PostgreSQL on
+## 127.0.0.1:5432. Results in bench/results/ (git-ignored). BENCH_ARGS: e.g.
+## --phase 8s --peer-rounds 5 --peer-phase 5s, --cpuprofile bench/results/pprof,
+## --gateway-memlimit 48MiB. Then gobench with a short BENCHTIME
 BENCH_ARGS ?=
 bench: assets
+	$(GO) build -o bin/harmony ./cmd/harmony
 	$(GO) build -o bin/harmony-bench ./bench/cmd/harmony-bench
-	./bin/harmony-bench $(BENCH_ARGS)
+	./bin/harmony-bench --harmony bin/harmony $(BENCH_ARGS)
 	$(MAKE) --no-print-directory gobench BENCHTIME=200ms
 
 ## gobench: the Go benchmarks of the guard, the loaders, timeline merging and

@@ -1,7 +1,7 @@
-// Package fanout is the benchmark's baseline: the upstream HTTP calls one
-// gateway operation made, replayed all at once from plain Go with no
-// GraphQL, no loaders and no profile store. Its latency is the physical
-// limit the gateway is compared with.
+// Package fanout is the benchmark's baseline: the upstream HTTP calls and
+// SQL reads one gateway operation made, replayed all at once from plain Go
+// with no GraphQL, no loaders and no profile store. Its latency is the
+// physical limit the gateway is compared with.
 package fanout
 
 import (
@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/harmonyhq/harmony/bench/internal/gateway"
 )
 
@@ -20,18 +22,49 @@ import (
 type Fanout struct {
 	Client *http.Client
 	Calls  []gateway.Call
+	// DB runs SQL, the reads of the operation's sql connectors.
+	DB  *pgxpool.Pool
+	SQL []Statement
 }
 
-// Do sends every call concurrently, reads every answer to the end and
-// fails if any call fails or answers other than 2xx.
+// Statement is one SQL read: a query in the driver's placeholders and its
+// arguments.
+type Statement struct {
+	Query string
+	Args  []any
+}
+
+// Do sends every call and runs every statement concurrently, reads every
+// answer to the end and fails if any fails or answers other than 2xx.
 func (f *Fanout) Do(ctx context.Context) error {
-	errs := make([]error, len(f.Calls))
+	errs := make([]error, len(f.Calls)+len(f.SQL))
 	var wg sync.WaitGroup
 	for i, c := range f.Calls {
 		wg.Go(func() { errs[i] = f.one(ctx, c) })
 	}
+	for i, st := range f.SQL {
+		wg.Go(func() { errs[len(f.Calls)+i] = f.query(ctx, st) })
+	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// query runs st and reads every row's values.
+func (f *Fanout) query(ctx context.Context, st Statement) error {
+	rows, err := f.DB.Query(ctx, st.Query, st.Args...)
+	if err != nil {
+		return fmt.Errorf("fan-out query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if _, err := rows.Values(); err != nil {
+			return fmt.Errorf("fan-out row: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("fan-out rows: %w", err)
+	}
+	return nil
 }
 
 func (f *Fanout) one(ctx context.Context, c gateway.Call) error {

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"slices"
 	"time"
 
 	"github.com/harmonyhq/harmony/internal/app"
@@ -20,7 +19,6 @@ import (
 	"github.com/harmonyhq/harmony/bench/internal/memstore"
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/config"
-	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/server"
@@ -33,26 +31,17 @@ import (
 
 // Options configure Run.
 type Options struct {
+	// Config is the path of the configuration file: its connectors are
+	// served, its store settings ignored.
+	Config string
 	// Snapshot is the path of the identity graph memstore serves.
 	Snapshot string
 	// StoreLatency is memstore's round trip.
 	StoreLatency time.Duration
-	// Env gives the simulators' URLs and credentials (simulators.Set.Vars).
+	// Env gives the upstreams' URLs and credentials the configuration
+	// refers to.
 	Env config.Lookup
 	Log *slog.Logger
-}
-
-// Skipped are the demo connectors the benchmark leaves out.
-var Skipped = []string{"pos"}
-
-// Config is the demo configuration without the Skipped connectors.
-func Config(env config.Lookup) (*config.Config, error) {
-	cfg, err := config.Parse("demo.yaml", demo.YAML(), env)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Connectors = slices.DeleteFunc(cfg.Connectors, func(c config.Connector) bool { return slices.Contains(Skipped, c.Name) })
-	return cfg, nil
 }
 
 // Run builds the gateway, listens on 127.0.0.1:0, writes "listening ADDR"
@@ -62,7 +51,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg, err := Config(o.Env)
+	cfg, err := config.Load(o.Config, o.Env)
 	if err != nil {
 		return err
 	}
@@ -77,7 +66,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		IdleConnTimeout:     90 * time.Second,
 	}}
 	reg := prometheus.NewRegistry()
-	set, err := buildSources(ctx, cfg, &http.Client{Transport: rec}, sources.NewMetrics(reg), log)
+	set, err := buildSources(ctx, cfg, rec, sources.NewMetrics(reg), log)
 	if err != nil {
 		return err
 	}
@@ -158,8 +147,10 @@ type Stats struct {
 }
 
 // buildSources builds and guards every configured connector, with the
-// options the gateway gives them (internal/app).
-func buildSources(ctx context.Context, cfg *config.Config, client *http.Client, m *sources.Metrics, log *slog.Logger) (*sources.Set, error) {
+// options the gateway gives them (internal/app); HTTP connectors call
+// through rec, sql ones are wrapped so that rec notes their reads.
+func buildSources(ctx context.Context, cfg *config.Config, rec *recorder, m *sources.Metrics, log *slog.Logger) (*sources.Set, error) {
+	client := &http.Client{Transport: rec}
 	var list []*sources.Source
 	closeAll := func() {
 		for _, s := range list {
@@ -172,6 +163,9 @@ func buildSources(ctx context.Context, cfg *config.Config, client *http.Client, 
 		if err != nil {
 			closeAll()
 			return nil, cfg.ConnectorError(i, err)
+		}
+		if cn.Kind == "sql" {
+			conn = &sqlRecording{name: cn.Name, conn: conn, rec: rec}
 		}
 		list = append(list, sources.New(cn.Name, cn.Kind, conn, app.SourceOptions(cn), m, log))
 	}

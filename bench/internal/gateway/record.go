@@ -28,6 +28,23 @@ type recorder struct {
 	mu    sync.Mutex
 	on    bool
 	calls []Call
+	sql   []SQLCall
+}
+
+// Recording is the body of GET /_bench/record: the upstream HTTP requests
+// and the sql connectors' reads, in the order they left.
+type Recording struct {
+	HTTP []Call    `json:"http"`
+	SQL  []SQLCall `json:"sql"`
+}
+
+// noteSQL keeps c while the recorder is on.
+func (r *recorder) noteSQL(c SQLCall) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.on {
+		r.sql = append(r.sql, c)
+	}
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -84,19 +101,19 @@ func (c *counting) Read(p []byte) (int, error) {
 }
 
 // serve answers POST /_bench/record (start a fresh recording) and GET
-// /_bench/record (stop, and answer the calls recorded).
+// /_bench/record (stop, and answer the Recording).
 func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch req.Method {
 	case http.MethodPost:
-		r.on, r.calls = true, nil
+		r.on, r.calls, r.sql = true, nil, nil
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodGet:
 		r.on = false
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(r.calls)
-		r.calls = nil
+		_ = json.NewEncoder(w).Encode(Recording{HTTP: r.calls, SQL: r.sql})
+		r.calls, r.sql = nil, nil
 	default:
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	}

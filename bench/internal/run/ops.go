@@ -4,18 +4,19 @@ package run
 type Operation struct {
 	Name  string
 	Query string
-	// List operations take no customer ID.
-	List bool
-	// PeriodMS is how often one client issues it: "N clients" issue it N
-	// times per period, on a fixed schedule. Periods keep 10 clients below
+	// Vars are its variables for one customer; nil for an operation about
+	// no customer in particular (a list).
+	Vars func(t target) map[string]any
+	// PeriodMS is how often one client of the open-model rows issues it:
+	// "N/s" rows issue it N times per period, on a fixed schedule, below
 	// what the gateway sustains on 2 cores, so that latencies are not those
-	// of an ever-growing queue (the throughput runs measure saturation).
+	// of an ever-growing queue.
 	PeriodMS int
-	// SoloMS is the period of the one-client runs: shorter, for enough
-	// samples, but longer than the operation takes, so that one client
-	// has one operation in flight at most.
-	SoloMS int
 }
+
+func byID(t target) map[string]any    { return map[string]any{"id": t.ID} }
+func byEmail(t target) map[string]any { return map[string]any{"email": t.Email} }
+func byKey(t target) map[string]any   { return map[string]any{"id": t.Key} }
 
 const profileQuery = `query Profile($id: ID!) {
   customer(id: $id) {
@@ -29,8 +30,12 @@ const profileQuery = `query Profile($id: ID!) {
   }
 }`
 
-const customer360Query = `query Customer360($id: ID!) {
-  customer(id: $id) {
+// customer360Query is the customer 360 as an application asks it: found
+// by an identifier (customerByIdentifier), with the golden profile,
+// identities, orders online and in store (the point of sale), interactions,
+// conversations across channels, consents, a timeline page and metrics.
+const customer360Query = `query Customer360($email: String!) {
+  customerByIdentifier(kind: EMAIL, value: $email) {
     id
     createdAt
     profile {
@@ -51,6 +56,11 @@ const customer360Query = `query Customer360($id: ID!) {
     interactions(first: 5) {
       id source channel type occurredAt summary status threadRef
     }
+    conversations(first: 5) {
+      edges { node { id channels startedAt lastActivityAt status threadRef messages { id source channel type occurredAt } } }
+      pageInfo { hasNextPage endCursor }
+    }
+    consents { purpose channel status source recordedAt }
     timeline(first: 10) {
       edges { node { occurredAt channel source kind summary } }
       gaps { source capability code }
@@ -120,12 +130,31 @@ fragment CustomerAll on Customer {
   metrics { orderCount totalSpent { ...Money } lastContactChannel lastContactAt averageFirstResponseSeconds complete }
 }`
 
-// Operations are the operations the benchmark drives, in order.
+// The operations' names.
+const (
+	OpProfile = "profile"
+	Op360     = "customer360"
+	OpList    = "list50"
+	OpDeep    = "deep"
+)
+
+// Operations are the operations the benchmark drives on the demo's
+// upstreams, in order.
 func Operations() []Operation {
 	return []Operation{
-		{Name: "profile", Query: profileQuery, PeriodMS: 100, SoloMS: 50},
-		{Name: "customer360", Query: customer360Query, PeriodMS: 200, SoloMS: 50},
-		{Name: "list50", Query: listQuery, List: true, PeriodMS: 2000, SoloMS: 250},
-		{Name: "deep", Query: deepQuery, PeriodMS: 200, SoloMS: 50},
+		{Name: OpProfile, Query: profileQuery, Vars: byID, PeriodMS: 100},
+		{Name: Op360, Query: customer360Query, Vars: byEmail, PeriodMS: 200},
+		{Name: OpList, Query: listQuery, PeriodMS: 2000},
+		{Name: OpDeep, Query: deepQuery, Vars: byID, PeriodMS: 200},
 	}
+}
+
+// operation returns the operation named name (one of the Op constants).
+func operation(name string) Operation {
+	for _, op := range Operations() {
+		if op.Name == name {
+			return op
+		}
+	}
+	return Operation{Name: name}
 }

@@ -26,7 +26,7 @@ func (b *bench) fetchProfile(ctx context.Context, secs int, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("profiles directory: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", b.cl.base, secs), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", b.child.cl.base, secs), nil)
 	if err != nil {
 		return fmt.Errorf("cpu profile: %w", err)
 	}

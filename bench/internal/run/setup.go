@@ -1,32 +1,22 @@
 package run
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/harmonyhq/harmony/bench/internal/memstore"
+	"github.com/harmonyhq/harmony/bench/internal/upstreams"
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/config"
-	"github.com/harmonyhq/harmony/internal/demo"
-	"github.com/harmonyhq/harmony/internal/simulators"
 	"github.com/harmonyhq/harmony/internal/store"
 )
-
-// startSimulators starts the channel simulators, the point of sale on a
-// SQLite file in dir.
-func startSimulators(ctx context.Context, dir string, people int) (*simulators.Set, error) {
-	return simulators.Start(ctx, simulators.Options{People: people, POSSQLitePath: filepath.Join(dir, "pos.sqlite")})
-}
 
 // lookupIn looks names up in vars only: nothing of the environment (a
 // HARMONY_MONGODB_URI, say) leaks into the run.
@@ -37,16 +27,45 @@ func lookupIn(vars map[string]string) config.Lookup {
 	}
 }
 
-// syncIdentities runs the gateway's real identity sync, with the whole demo
-// configuration, against a temporary embedded store under dir, and returns
-// the identity graph it wrote. The embedded store is closed before any
+// startUpstreams runs `harmony-bench upstreams` and returns it with a
+// client of its control API.
+func startUpstreams(ctx context.Context, o Options) (*proc, *upstreams.Client, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("find the bench binary: %w", err)
+	}
+	p, err := startProc(ctx, procSpec{name: "upstreams", path: self,
+		args:   []string{"upstreams", "--people", fmt.Sprint(o.People), "--pos-dsn", o.POSDSN},
+		stderr: o.Log, ready: listeningLine, within: 2 * time.Minute})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, &upstreams.Client{Base: "http://" + p.addr, HTTP: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// synced is what the bench's identity sync left: the embedded store's
+// directory (closed, for `harmony serve` to open) and the same identity
+// graph as a snapshot for the in-memory store.
+type synced struct {
+	dataDir  string
+	snapshot string
+	snap     *memstore.Snapshot
+}
+
+// syncIdentities runs the gateway's real identity sync for the
+// configuration at cfgPath against a fresh embedded store in dataDir,
+// records consents for the customers consent picks, and saves the
+// identity graph as a snapshot. The embedded store is closed before any
 // figure is taken.
-func syncIdentities(ctx context.Context, dir string, sims *simulators.Set) (*memstore.Snapshot, error) {
-	cfg, err := config.Parse("demo.yaml", demo.YAML(), lookupIn(sims.Vars()))
+func syncIdentities(ctx context.Context, cfgPath, dataDir string, vars map[string]string, consent func(*memstore.Snapshot) []string) (*synced, error) {
+	env := map[string]string{DataDirVar: dataDir}
+	for k, v := range vars {
+		env[k] = v
+	}
+	cfg, err := config.Load(cfgPath, lookupIn(env))
 	if err != nil {
 		return nil, err
 	}
-	cfg.Store.DataDir = filepath.Join(dir, "store")
 	g, err := app.Build(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return nil, fmt.Errorf("build the sync gateway: %w", err)
@@ -55,114 +74,126 @@ func syncIdentities(ctx context.Context, dir string, sims *simulators.Set) (*mem
 	if _, err := g.Linker.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("identity sync: %w", err)
 	}
-	return memstore.Dump(ctx, g.Store)
-}
-
-// benchCustomers picks up to n active customers with a record in each of
-// systems, in ID order: every customer operation fans out to all of them.
-func benchCustomers(snap *memstore.Snapshot, systems []string, n int) []string {
-	has := map[string]map[string]bool{}
-	for _, id := range snap.Identities {
-		if id.Kind == store.KindExternalID {
-			if has[id.CustomerID] == nil {
-				has[id.CustomerID] = map[string]bool{}
-			}
-			has[id.CustomerID][id.System] = true
+	snap, err := memstore.Dump(ctx, g.Store)
+	if err != nil {
+		return nil, err
+	}
+	if consent != nil {
+		if err := recordConsents(ctx, g.Store, consent(snap)); err != nil {
+			return nil, err
+		}
+		if snap, err = memstore.Dump(ctx, g.Store); err != nil {
+			return nil, err
 		}
 	}
-	var out []string
+	path := filepath.Join(filepath.Dir(dataDir), filepath.Base(dataDir)+"-snapshot.json")
+	if err := snap.Save(path); err != nil {
+		return nil, err
+	}
+	return &synced{dataDir: dataDir, snapshot: path, snap: snap}, nil
+}
+
+// recordConsents gives each customer the consents a customer 360 shows:
+// e-mail marketing granted, then service on every channel, and analytics
+// withdrawn.
+func recordConsents(ctx context.Context, st *store.Store, customers []string) error {
+	at := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	for _, id := range customers {
+		for i, c := range []store.Consent{
+			{Purpose: "marketing", Channel: "email", Granted: true},
+			{Purpose: "service", Granted: true},
+			{Purpose: "analytics", Granted: false},
+		} {
+			c.CustomerID, c.Source, c.Actor, c.RecordedAt = id, "harmony-bench", "harmony-bench", at.Add(time.Duration(i)*time.Hour)
+			if _, err := st.AddConsent(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// target is one customer an operation is asked about: its Harmony ID, an
+// e-mail address that identifies it and its key in the system named when
+// it was picked.
+type target struct {
+	ID    string
+	Email string
+	Key   string
+}
+
+// pickTargets picks up to n active customers with a record in each of
+// systems and an e-mail that identifies them, in ID order: every customer
+// operation fans out to all of those systems. keyOf names the system whose
+// native key Key carries ("" for none).
+func pickTargets(snap *memstore.Snapshot, systems []string, keyOf string, n int) []target {
+	has := map[string]map[string]string{}
+	email := map[string]string{}
+	for _, id := range snap.Identities {
+		if id.Status != store.StatusMatch {
+			continue
+		}
+		switch id.Kind {
+		case store.KindExternalID:
+			if has[id.CustomerID] == nil {
+				has[id.CustomerID] = map[string]string{}
+			}
+			has[id.CustomerID][id.System] = id.Value
+		case store.KindEmail:
+			if email[id.CustomerID] == "" {
+				email[id.CustomerID] = id.Value
+			}
+		}
+	}
+	var out []target
 	for _, c := range snap.Customers {
-		if c.MergedInto != "" || c.ErasedAt != nil {
+		if c.MergedInto != "" || c.ErasedAt != nil || email[c.ID] == "" {
 			continue
 		}
 		ok := true
 		for _, s := range systems {
-			ok = ok && has[c.ID][s]
+			_, in := has[c.ID][s]
+			ok = ok && in
 		}
 		if ok {
-			out = append(out, c.ID)
+			out = append(out, target{ID: c.ID, Email: email[c.ID], Key: has[c.ID][keyOf]})
 		}
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b target) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
 	return out[:min(n, len(out))]
 }
 
-// child is the gateway running as a child process.
-type child struct {
-	cmd  *exec.Cmd
-	addr string
-	done chan struct{} // closed when the child has ended; how does not matter
+func targetIDs(ts []target) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
 }
 
-// startChild runs this program's gateway command with the simulators'
-// variables in its environment and waits until it listens.
-func startChild(ctx context.Context, snapshot string, storeLatency time.Duration, vars map[string]string, stderr io.Writer) (*child, error) {
-	self, err := os.Executable()
+// writeFile writes b to dir/name for the processes the bench starts.
+func writeFile(dir, name string, b []byte) (string, error) {
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", name, err)
+	}
+	return path, nil
+}
+
+// logTo returns a file in dir for a process's logs (a gateway's JSON logs
+// would drown the bench's own), and a function closing it.
+func logTo(dir, name string) (io.Writer, func(), error) {
+	f, err := os.Create(filepath.Join(dir, name+".log")) //nolint:gosec // G304: under the bench's temporary directory
 	if err != nil {
-		return nil, fmt.Errorf("find the bench binary: %w", err)
+		return nil, nil, fmt.Errorf("log file: %w", err)
 	}
-	// G204: the bench binary itself, with its own flags.
-	cmd := exec.CommandContext(ctx, self, "gateway", "--snapshot", snapshot, "--store-latency", storeLatency.String()) //nolint:gosec
-	cmd.Env = os.Environ()
-	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Stderr = stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("gateway stdout: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the gateway: %w", err)
-	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
-	line := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			line <- sc.Text()
-		}
-		close(line)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	go func() { _ = cmd.Wait(); close(c.done) }()
-	select {
-	case l, ok := <-line:
-		addr, found := strings.CutPrefix(l, "listening ")
-		if !ok || !found {
-			c.stop()
-			return nil, fmt.Errorf("the gateway did not start")
-		}
-		c.addr = addr
-		return c, nil
-	case <-time.After(60 * time.Second):
-		c.stop()
-		return nil, fmt.Errorf("the gateway did not listen within a minute")
-	}
-}
-
-func (c *child) pid() int { return c.cmd.Process.Pid }
-
-// stop ends the child (SIGINT, then kill after 10 s).
-func (c *child) stop() {
-	_ = c.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-c.done:
-	case <-time.After(10 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	}
-}
-
-// memLimitPattern is what the Go runtime accepts as GOMEMLIMIT: bytes, with
-// an optional unit.
-var memLimitPattern = regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`)
-
-// checkMemLimit refuses a GOMEMLIMIT the child's runtime would reject (it
-// would die at start with a runtime error); empty is no limit set.
-func checkMemLimit(v string) error {
-	if v == "" || v == "off" || memLimitPattern.MatchString(v) {
-		return nil
-	}
-	return fmt.Errorf("--gateway-memlimit %q: want bytes with an optional unit (B, KiB, MiB, GiB, TiB), as GOMEMLIMIT takes, e.g. 48MiB", v)
+	return f, func() { _ = f.Close() }, nil
 }

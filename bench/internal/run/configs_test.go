@@ -1,0 +1,45 @@
+package run
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/harmonyhq/harmony/internal/config"
+)
+
+// The bench's demo configuration is demo.yaml with the point of sale on
+// PostgreSQL, the store in the bench's directory and no sync on start.
+func TestDemoConfig(t *testing.T) {
+	b, err := demoConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{DataDirVar: "/bench/store", "POS_DSN": "postgres://127.0.0.1:1/x"}
+	for _, v := range []string{"CRM_URL", "CRM_TOKEN", "SHOP_URL", "SHOP_TOKEN", "HELPDESK_URL", "HELPDESK_USER", "HELPDESK_TOKEN",
+		"HELPDESK_WEBHOOK_SECRET", "MAILING_URL", "MAILING_KEY", "CALLS_URL", "CALLS_KEY"} {
+		env[v] = "http://" + strings.ToLower(v)
+	}
+	cfg, err := config.Parse("bench-demo.yaml", b, lookupIn(env))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if cfg.Store.DataDir != "/bench/store" || cfg.Store.URI.Reveal() != "" || *cfg.Identity.SyncOnStart {
+		t.Errorf("store %+v, sync on start %v", cfg.Store, *cfg.Identity.SyncOnStart)
+	}
+	var names []string
+	for _, cn := range cfg.Connectors {
+		names = append(names, cn.Name+":"+cn.Kind)
+		if cn.Name == "pos" {
+			var c struct{ Driver string }
+			if err := cn.Config.Decode(&c); err != nil || c.Driver != "postgres" {
+				t.Errorf("pos is on %q, not PostgreSQL (%v)", c.Driver, err)
+			}
+		}
+	}
+	if got := strings.Join(names, " "); got != "crm:rest shop:graphql pos:sql helpdesk:rest mailing:rest calls:rest" {
+		t.Errorf("connectors %s", got)
+	}
+	if !strings.Contains(string(b), "*crm_fields") {
+		t.Error("the anchors of demo.yaml were not kept")
+	}
+}

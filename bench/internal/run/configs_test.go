@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/harmonyhq/harmony/bench/internal/memstore"
 	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/store"
 )
 
 // The bench's demo configuration is demo.yaml with the point of sale on
@@ -41,5 +43,24 @@ func TestDemoConfig(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "*crm_fields") {
 		t.Error("the anchors of demo.yaml were not kept")
+	}
+}
+
+func TestPickTargetsInEverySystemWithAnEmail(t *testing.T) {
+	ext := func(c, system, key string) store.Identity {
+		return store.Identity{CustomerID: c, Kind: store.KindExternalID, System: system, Value: key}
+	}
+	snap := &memstore.Snapshot{
+		Customers: []store.Customer{{ID: "cus_c"}, {ID: "cus_a"}, {ID: "cus_b"}, {ID: "cus_m", MergedInto: "cus_a"}},
+		Identities: []store.Identity{
+			ext("cus_a", "crm", "1"), ext("cus_a", "shop", "s1"), {CustomerID: "cus_a", Kind: store.KindEmail, Value: "a@example.org"},
+			ext("cus_b", "crm", "2"), {CustomerID: "cus_b", Kind: store.KindEmail, Value: "b@example.org"}, // no shop record
+			ext("cus_c", "crm", "3"), ext("cus_c", "shop", "s3"), {CustomerID: "cus_c", Kind: store.KindEmail, Value: "c@example.org", Status: store.StatusShared},
+			ext("cus_m", "crm", "4"), ext("cus_m", "shop", "s4"), {CustomerID: "cus_m", Kind: store.KindEmail, Value: "m@example.org"},
+		},
+	}
+	got := pickTargets(snap, []string{"crm", "shop"}, "shop", 10)
+	if len(got) != 1 || got[0] != (target{ID: "cus_a", Email: "a@example.org", Key: "s1"}) {
+		t.Errorf("pickTargets = %+v, want cus_a alone (cus_b lacks shop, cus_c's e-mail is shared, cus_m is merged)", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/harmonyhq/harmony/bench/internal/memstore"
@@ -159,15 +160,7 @@ func pickTargets(snap *memstore.Snapshot, systems []string, keyOf string, n int)
 			out = append(out, target{ID: c.ID, Email: email[c.ID], Key: has[c.ID][keyOf]})
 		}
 	}
-	slices.SortFunc(out, func(a, b target) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b target) int { return strings.Compare(a.ID, b.ID) })
 	return out[:min(n, len(out))]
 }
 

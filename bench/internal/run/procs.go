@@ -45,6 +45,11 @@ func startProc(ctx context.Context, s procSpec) (*proc, error) {
 	// G204: the bench's own binary, the harmony binary it built, or the
 	// bramble binary the operator named in BRAMBLE, with the bench's flags.
 	cmd := exec.CommandContext(ctx, s.path, s.args...) //nolint:gosec
+	// An interrupted bench interrupts its children, so that they clean up
+	// (the upstreams drop the point of sale's schema), and kills them if
+	// they linger.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
 	cmd.Env = os.Environ()
 	for k, v := range s.env {
 		cmd.Env = append(cmd.Env, k+"="+v)

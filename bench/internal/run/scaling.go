@@ -68,8 +68,12 @@ func judgeScaling(s Scaling) (bool, string) {
 		case growth >= minEfficiency*ideal:
 		case saturated && growth >= 1-maxFall:
 		default:
-			why = append(why, fmt.Sprintf("%d→%d workers: ×%.2f (ideal ×%.0f), the bench and upstreams using %.2f of %d cores, the machine %.0f%% busy",
-				w0, w1, growth, ideal, s.OwnCores[i], s.Cores, 100*s.MachineBusy[i]))
+			step := fmt.Sprintf("%d→%d workers: ×%.2f (ideal ×%.0f), the bench and upstreams using %.2f of %d cores, the machine %.0f%% busy",
+				w0, w1, growth, ideal, s.OwnCores[i], s.Cores, 100*s.MachineBusy[i])
+			if !saturated && s.MachineBusy[i] >= saturatedShare {
+				step += " (other work held the cores: run on a quiet machine)"
+			}
+			why = append(why, step)
 		}
 	}
 	if len(why) > 0 {

@@ -21,7 +21,7 @@ func TestJudgeScaling(t *testing.T) {
 		// Saturated but throughput collapsed: something queues.
 		{"collapse", []float64{600, 1400, 700}, []float64{1, 1.8, 1.9}, false, "10→50 workers: ×0.50"},
 		// Flat with the cores taken by other work: not the bench's saturation.
-		{"busy machine", []float64{600, 700, 690}, []float64{0.9, 1.0, 1.0}, false, "1→10 workers: ×1.17"},
+		{"busy machine", []float64{600, 700, 690}, []float64{0.9, 1.0, 1.0}, false, "1→10 workers: ×1.17 (ideal ×10), the bench and upstreams using 1.00 of 2 cores, the machine 100% busy (other work held the cores"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, why := judgeScaling(Scaling{Workers: []int{1, 10, 50}, RPS: tc.rps, OwnCores: tc.own, MachineBusy: []float64{1, 1, 1}, Cores: 2})

@@ -76,6 +76,11 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 	srv.Use(auditExtension(o))
 
 	srv.SetErrorPresenter(presenter(o.Log))
+	// Last added, so outermost: it sees every error of an answer,
+	// validation errors included.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return capErrors(next(ctx))
+	})
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		o.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return &apperr.Error{Code: apperr.CodeInternal, Public: "internal error"}
@@ -95,7 +100,9 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 			subscription = oc.Operation.Operation == ast.Subscription
 		}
 		return func(ctx context.Context) *graphql.Response {
-			resp := handle(ctx)
+			// Errors raised before the response middleware runs reach
+			// here only: capped too.
+			resp := capErrors(handle(ctx))
 			// A query's one response ends it; a subscription ends with nil.
 			if resp == nil || !subscription {
 				lds.Done()

@@ -58,6 +58,7 @@ FUZZTIME ?= 30s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS ?= \
 	./internal/server:FuzzQueryPath \
+	./internal/server:FuzzFragments \
 	./internal/config:FuzzConfigParse \
 	./internal/webhook:FuzzWebhookParse \
 	./connectors/jsonmap:FuzzDecode \

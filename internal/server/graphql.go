@@ -70,7 +70,7 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(operationLimits{depth: o.Config.MaxDepth, aliases: o.Config.MaxAliases, rootFields: o.Config.MaxRootFields})
-	srv.Use(extension.FixedComplexityLimit(o.Config.MaxComplexity))
+	srv.Use(&complexityLimit{limit: o.Config.MaxComplexity})
 	srv.Use(traceOperations{})
 	srv.Use(&cacheHints{})
 	srv.Use(auditExtension(o))
@@ -128,7 +128,10 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 }
 
 // setComplexity counts list fields by the number of items they may return,
-// so a query over 100 customers costs 100 times one customer.
+// so a query over 100 customers costs 100 times one customer. Every
+// function here costs a field at least its children (complexityLimit stops
+// early on that), and saturates instead of overflowing: a product that
+// wrapped around would let a huge query through as a cheap one.
 func setComplexity(c *graph.ComplexityRoot) {
 	size := func(first *int, def int) int {
 		if first == nil {
@@ -136,16 +139,17 @@ func setComplexity(c *graph.ComplexityRoot) {
 		}
 		return max(*first, 1)
 	}
+	list := func(n, child int) int { return safeAdd(1, safeMul(n, child)) }
 	c.Query.Customers = func(child int, first *int, _ *string, _ *model.CustomerFilter, _ *string) int {
-		return 1 + size(first, 20)*child
+		return list(size(first, 20), child)
 	}
-	c.Customer.Orders = func(child int, first *int) int { return 1 + size(first, 20)*child }
-	c.Customer.Interactions = func(child int, first *int) int { return 1 + size(first, 20)*child }
+	c.Customer.Orders = func(child int, first *int) int { return list(size(first, 20), child) }
+	c.Customer.Interactions = func(child int, first *int) int { return list(size(first, 20), child) }
 	c.Customer.Timeline = func(child int, first *int, _ *string, _ *model.TimelineFilter) int {
-		return 1 + size(first, 20)*child
+		return list(size(first, 20), child)
 	}
-	c.Customer.Conversations = func(child int, first *int, _ *string) int { return 1 + size(first, 20)*child }
+	c.Customer.Conversations = func(child int, first *int, _ *string) int { return list(size(first, 20), child) }
 	// A segment's metrics read every sampled member's orders and
 	// interactions: each member costs what its figures cost.
-	c.Segment.Metrics = func(child int, maxMembers *int, _ *int) int { return 1 + size(maxMembers, 200)*child }
+	c.Segment.Metrics = func(child int, maxMembers *int, _ *int) int { return list(size(maxMembers, 200), child) }
 }

@@ -1,14 +1,17 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/harmonyhq/harmony/docs/queries"
 	"github.com/harmonyhq/harmony/internal/config"
@@ -295,5 +298,54 @@ func TestLoadSafelist(t *testing.T) {
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("%s: error %v, want %q", tt.path, err, tt.wantErr)
 		}
+	}
+}
+
+// hostileFragments is the query of issue 15: fragment Fi spreads F(i-1)
+// twice, so { sources { ...F39 } } expands to 2^39 names. gqlgen's
+// complexity walk took 18.7 s at 25 fragments and days at 39.
+func hostileFragments(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{ sources { ...F%d } } fragment F0 on Source { name } ", n)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "fragment F%d on Source { ...F%d ...F%d } ", i, i-1, i-1)
+	}
+	return b.String()
+}
+
+// TestFragmentBombIsRefusedQuickly sends the fragment bomb alone and as a
+// batch of ten: each is refused with COMPLEXITY_LIMIT_EXCEEDED, and the
+// whole answer comes back within a bound that a 2^39 walk cannot meet (a
+// generous one: the refusal takes milliseconds).
+func TestFragmentBombIsRefusedQuickly(t *testing.T) {
+	ts := newServer(t, func(c *config.Server) { c.MaxBodyBytes = 1 << 20 })
+	one := gqlBody(t, hostileFragments(39), nil)
+	batch := "[" + strings.Repeat(one+",", 9) + one + "]"
+	for _, tt := range []struct{ name, body string }{{"alone", one}, {"batch of ten", batch}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/graphql", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("no answer within 30 s: %v", err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			var answers []json.RawMessage
+			if tt.body[0] == '[' {
+				if err := json.Unmarshal(raw, &answers); err != nil || len(answers) != 10 {
+					t.Fatalf("batch answer %.300s: %v", raw, err)
+				}
+			} else {
+				answers = []json.RawMessage{raw}
+			}
+			for _, a := range answers {
+				if cs := codes(t, string(a)); len(cs) != 1 || cs[0] != "COMPLEXITY_LIMIT_EXCEEDED" {
+					t.Errorf("answer %.300s: codes %v, want COMPLEXITY_LIMIT_EXCEEDED", a, cs)
+				}
+			}
+		})
 	}
 }

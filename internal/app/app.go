@@ -324,7 +324,7 @@ func (g *Gateway) Serve(ctx context.Context, addr string, ready func(net.Addr)) 
 			_ = ln.Close()
 			return err
 		}
-		g.log.Info("auth: none configured; open to every local caller (loopback only)", "addr", ln.Addr().String())
+		g.log.Warn("auth: none configured; "+server.OpenWarning, "addr", ln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler:           g.Handler,

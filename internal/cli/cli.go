@@ -213,7 +213,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			}
 		}()
 	}
-	_, _ = fmt.Fprintf(stdout, "%s is ready.\n  playground: http://%s/\n  console:    http://%s/console\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound, bound)
+	readyBanner(stdout, what, bound, !cfg.Auth.Enabled())
 	if banner != nil {
 		banner(stdout, bound)
 	}
@@ -301,4 +301,23 @@ func runQueries(args []string, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "%s\n", out)
 	return err
+}
+
+// readyBanner prints where the gateway answers and, when no auth is
+// configured, says plainly that it is open.
+func readyBanner(w io.Writer, what string, bound net.Addr, open bool) {
+	_, _ = fmt.Fprintf(w, "%s is ready.\n  playground: http://%s/\n  console:    http://%s/console\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound, bound)
+	if !open {
+		return
+	}
+	_, _ = fmt.Fprint(w, "\n")
+	line := "  WARNING:"
+	for _, word := range strings.Fields(server.OpenWarning) {
+		if len(line)+1+len(word) > 78 {
+			_, _ = fmt.Fprintln(w, line)
+			line = "   "
+		}
+		line += " " + word
+	}
+	_, _ = fmt.Fprintf(w, "%s\n\n", line)
 }

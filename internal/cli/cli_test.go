@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,4 +57,23 @@ func TestCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadyBannerSaysOpen: without auth the start-up banner says, in plain
+// words, that the gateway is open; with auth it does not.
+func TestReadyBannerSaysOpen(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	var open, closed strings.Builder
+	readyBanner(&open, "Harmony demo", addr, true)
+	readyBanner(&closed, "Harmony", addr, false)
+	flat := strings.Join(strings.Fields(open.String()), " ")
+	for _, want := range []string{"WARNING: the gateway is OPEN: no auth is configured", "can read and change all customer data, as admin", "localhost, 127.0.0.1 or [::1]"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("open banner lacks %q:\n%s", want, open.String())
+		}
+	}
+	if strings.Contains(closed.String(), "OPEN") {
+		t.Errorf("banner with auth says open:\n%s", closed.String())
+	}
+	t.Log("\n" + open.String())
 }

@@ -36,7 +36,9 @@ type Options struct {
 	Examples []playground.Example
 	// Authenticate says who makes a request to /graphql. An error is the
 	// client's fault and answers 401 without details. Nil serves every
-	// request as an open caller with every scope: the loopback demo only.
+	// request as an open caller with every scope: the loopback demo only,
+	// and then every request must name a loopback host and browsers must
+	// be on the gateway's own origin (see openMode).
 	//
 	// A websocket upgrade without credentials is let through: browsers
 	// cannot set headers on a websocket, so its connection_init payload
@@ -103,7 +105,11 @@ func New(o Options) *Server {
 	}
 	// The Customer 360 console: a static page that reads /graphql like any client.
 	console.Mount(mux)
-	return &Server{handler: traceHTTP(m.http(mux)), graphql: gql, limiter: own, drain: d, sockets: sockets}
+	var h http.Handler = mux
+	if o.Authenticate == nil {
+		h = openMode(o.Config.CORS.AllowedOrigins, mux)
+	}
+	return &Server{handler: traceHTTP(m.http(h)), graphql: gql, limiter: own, drain: d, sockets: sockets}
 }
 
 // authenticate puts the caller in the request's context, or answers 401

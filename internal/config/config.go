@@ -177,7 +177,8 @@ type Connector struct {
 	// Kind is the connector kind: rest, graphql, sql, mongodb, or a Go
 	// connector's.
 	Kind string `yaml:"kind"`
-	// Timeout bounds each upstream call. Default 5s.
+	// Timeout bounds each upstream call, all its attempts and the waits
+	// between them included: a retry spends what is left. Default 5s.
 	Timeout time.Duration `yaml:"timeout"`
 	// MaxBatch is the most keys in one upstream call; bigger batches are
 	// split. Default 100.

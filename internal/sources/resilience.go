@@ -116,12 +116,22 @@ func (s *Source) BreakerState() string {
 
 // call runs one guarded upstream call: through the breaker, retried with
 // exponential backoff and full jitter while the failure is retryable, the
-// capability is a read, attempts remain and ctx has time left. Each attempt
-// is an invoke: a slot of the in-flight cap, bounded by Timeout.
+// capability is a read, attempts remain and time is left. Each attempt is
+// an invoke: a slot of the in-flight cap.
+//
+// Timeout bounds the whole call, attempts, waits for a slot and backoffs
+// included (and the caller's deadline, when sooner): a retry spends what
+// is left of it, never more. A system that hangs costs one Timeout, not
+// one per attempt, and that timeout counts against its breaker like any
+// other failure of the system, even when the caller leaves during a later
+// attempt.
 func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, fn func(context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return s.classify(c, err)
 	}
+	caller := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
 	done, err := s.breaker.Allow()
 	if err != nil {
 		s.metrics.errors.WithLabelValues(s.name, string(c), string(connectors.CodeCircuitOpen)).Inc()
@@ -135,8 +145,13 @@ func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, f
 	if retryable[c] {
 		attempts += s.opts.Retries
 	}
-	var ce *connectors.Error
-	noSlot := false
+	var (
+		ce     *connectors.Error
+		noSlot bool
+		// own is the last failure of an attempt that reached the system
+		// and ended on its own, not because the caller left.
+		own *connectors.Error
+	)
 	for attempt := range attempts {
 		if attempt > 0 {
 			s.metrics.retries.WithLabelValues(s.name, string(c)).Inc()
@@ -145,6 +160,9 @@ func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, f
 		if err := s.invoke(ctx, c, nkeys, attempt+1, fn); err != nil {
 			ce = connectors.Classify(err)
 			noSlot = errors.Is(err, errNoSlot)
+			if !noSlot && !errors.Is(caller.Err(), context.Canceled) {
+				own = ce
+			}
 		}
 		if ce == nil || noSlot || attempt == attempts-1 || !retryableCode(ce.Code) || ctx.Err() != nil {
 			break
@@ -164,11 +182,16 @@ func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, f
 	case ce == nil:
 		done(nil)
 		return nil
-	case noSlot || errors.Is(ctx.Err(), context.Canceled):
+	case !noSlot && !errors.Is(caller.Err(), context.Canceled):
+		done(ce)
+	case own != nil:
+		// The caller gave up, or the last attempt found no slot, after an
+		// attempt the system failed by itself (a timeout, say): that
+		// failure counts.
+		done(own)
+	default:
 		// The caller gave up, or the call never reached the system.
 		done(errExcluded)
-	default:
-		done(ce)
 	}
 	return ce
 }

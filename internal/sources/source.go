@@ -38,8 +38,8 @@ const (
 
 // Options bound how the guard calls one connector instance.
 type Options struct {
-	// Timeout bounds each upstream call (each attempt when retried),
-	// waiting for an in-flight slot included.
+	// Timeout bounds each upstream call: all its attempts when retried,
+	// the waits between them and for an in-flight slot included.
 	Timeout time.Duration
 	// MaxBatch is the most keys in one upstream call; bigger batches are
 	// split into chunks.

@@ -64,6 +64,16 @@ type Server struct {
 	// MaxBatchOperations bounds the operations of a batched POST (a JSON
 	// array of operations). Default 10.
 	MaxBatchOperations int `yaml:"max_batch_operations"`
+	// RequestTimeout bounds a request to /graphql (one operation, or a
+	// whole batch), from its headers to its answer: its reads of the
+	// channel systems and of the store stop then, and what is not read is
+	// reported as an error. Websockets and SSE subscriptions have none.
+	// Default 30s.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// BodyTimeout bounds how long a client may take to send a request's
+	// body once its headers arrived; a slower one gets 408 and the
+	// connection is closed. Default 10s.
+	BodyTimeout time.Duration `yaml:"body_timeout"`
 	// PersistedQueries chooses how operations may be sent by hash, and
 	// whether only registered ones run.
 	PersistedQueries PersistedQueries `yaml:"persisted_queries"`

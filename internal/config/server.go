@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -17,6 +18,8 @@ const (
 	DefaultMaxRootFields      = 20
 	DefaultMaxTokens          = 5000
 	DefaultMaxBatchOperations = 10
+	DefaultRequestTimeout     = 30 * time.Second
+	DefaultBodyTimeout        = 10 * time.Second
 )
 
 // Persisted query modes.
@@ -72,8 +75,8 @@ type CORS struct {
 	AllowCredentials bool `yaml:"allow_credentials"`
 }
 
-// defaults fills the server's operation limits, persisted query mode and
-// rate-limit burst.
+// defaults fills the server's operation limits, timeouts, persisted query
+// mode and rate-limit burst.
 func (s *Server) defaults() {
 	if s.MaxAliases == 0 {
 		s.MaxAliases = DefaultMaxAliases
@@ -89,6 +92,12 @@ func (s *Server) defaults() {
 	}
 	if s.PersistedQueries.Mode == "" {
 		s.PersistedQueries.Mode = PersistedAPQ
+	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = DefaultRequestTimeout
+	}
+	if s.BodyTimeout == 0 {
+		s.BodyTimeout = DefaultBodyTimeout
 	}
 	if r := &s.RateLimit; r.Enabled() && r.Burst == 0 && r.RequestsPerSecond < 1e6 {
 		r.Burst = max(int(math.Ceil(2*r.RequestsPerSecond)), s.MaxBatchOperations)
@@ -117,6 +126,13 @@ func (c *Config) validateServer(bad func(int, string, string, ...any) error) err
 		if err := between(l.key, l.v, l.lo, l.hi); err != nil {
 			return err
 		}
+	}
+
+	if s.RequestTimeout < time.Second || s.RequestTimeout > 10*time.Minute {
+		return bad(at("server.request_timeout"), "server.request_timeout", "must be between 1s and 10m")
+	}
+	if s.BodyTimeout < 100*time.Millisecond || s.BodyTimeout > 5*time.Minute {
+		return bad(at("server.body_timeout"), "server.body_timeout", "must be between 100ms and 5m")
 	}
 
 	pq := s.PersistedQueries

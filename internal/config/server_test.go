@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const oneConnector = "connectors:\n  - name: crm\n    kind: configtest\n    config:\n      url: http://x\n"
@@ -15,7 +16,8 @@ func TestServerDefaults(t *testing.T) {
 	s := c.Server
 	if s.MaxAliases != DefaultMaxAliases || s.MaxRootFields != DefaultMaxRootFields || s.MaxTokens != DefaultMaxTokens ||
 		s.MaxBatchOperations != DefaultMaxBatchOperations || s.PersistedQueries.Mode != PersistedAPQ ||
-		s.RateLimit.Enabled() || len(s.CORS.AllowedOrigins) != 0 {
+		s.RateLimit.Enabled() || len(s.CORS.AllowedOrigins) != 0 ||
+		s.RequestTimeout != DefaultRequestTimeout || s.BodyTimeout != DefaultBodyTimeout {
 		t.Errorf("defaults: %+v", s)
 	}
 }
@@ -26,6 +28,8 @@ func TestServerKeys(t *testing.T) {
   max_root_fields: 3
   max_tokens: 800
   max_batch_operations: 4
+  request_timeout: 12s
+  body_timeout: 2s
   persisted_queries: {mode: safelist, file: queries.json}
   rate_limit:
     requests_per_second: 2.5
@@ -40,6 +44,7 @@ func TestServerKeys(t *testing.T) {
 	}
 	s := c.Server
 	if s.MaxAliases != 5 || s.MaxRootFields != 3 || s.MaxTokens != 800 || s.MaxBatchOperations != 4 ||
+		s.RequestTimeout != 12*time.Second || s.BodyTimeout != 2*time.Second ||
 		s.PersistedQueries != (PersistedQueries{Mode: PersistedSafelist, File: "queries.json"}) ||
 		s.RateLimit.RequestsPerSecond != 2.5 || s.RateLimit.Burst != 5 || s.RateLimit.RedisURL.Reveal() != "rediss://:hunter2@redis.internal:6380/0" ||
 		len(s.CORS.AllowedOrigins) != 3 || !s.CORS.AllowCredentials {
@@ -59,6 +64,8 @@ func TestServerErrors(t *testing.T) {
 		{"root fields", srv("  max_root_fields: 5000\n"), `cfg.yaml:2: server.max_root_fields: must be between 1 and 1000`},
 		{"tokens", srv("  addr: 127.0.0.1:1\n  max_tokens: 10\n"), `cfg.yaml:3: server.max_tokens: must be between 100 and 1000000`},
 		{"batch", srv("  max_batch_operations: 101\n"), `cfg.yaml:2: server.max_batch_operations: must be between 1 and 100`},
+		{"request timeout", srv("  request_timeout: 500ms\n"), `cfg.yaml:2: server.request_timeout: must be between 1s and 10m`},
+		{"body timeout", srv("  body_timeout: 1h\n"), `cfg.yaml:2: server.body_timeout: must be between 100ms and 5m`},
 		{"mode", srv("  persisted_queries:\n    mode: strict\n"), `cfg.yaml:3: server.persisted_queries.mode: unknown mode "strict"`},
 		{"safelist without file", srv("  persisted_queries:\n    mode: safelist\n"), `cfg.yaml:2: server.persisted_queries.file: is required in safelist mode`},
 		{"negative rate", srv("  rate_limit:\n    requests_per_second: -1\n"), `cfg.yaml:3: server.rate_limit.requests_per_second: must be between 0 (off) and 1000000`},

@@ -5,14 +5,19 @@
 // the Customer 360 console at /console (internal/console);
 // /healthz, /readyz and /metrics.
 //
-// Safe defaults from the first request: a body limit (413); token, depth,
-// alias, root-field and complexity limits, each refused with its own
-// extensions.code; a bound on batch size; automatic persisted queries, or a
-// safelist of registered operations; per-caller rate limits (in memory or
-// shared in Redis, 429 with Retry-After); CORS for listed origins only; an
-// error presenter that never echoes input; switchable introspection; and a
-// fresh set of dataloaders per operation (not per HTTP request: a websocket
-// or a batch carries many operations).
+// Safe defaults from the first request: a body limit (413) and a time to
+// send the body in (408); a deadline per request, shared by a batch's
+// operations; token, depth, alias, root-field and complexity limits, each
+// refused with its own extensions.code and computed with work bounded by
+// the document's size, whatever its fragments expand to; a bound on batch
+// size; automatic persisted queries, or a safelist of registered
+// operations; per-caller rate limits (in memory or shared in Redis, 429
+// with Retry-After); CORS for listed origins only; without auth, loopback
+// Host names and the gateway's own origin only (no DNS rebinding); an
+// error presenter that never echoes input, and at most 100 errors an
+// answer; switchable introspection; and a fresh set of dataloaders per
+// operation (not per HTTP request: a websocket or a batch carries many
+// operations).
 //
 // Every request gets an ID (X-Request-Id, valid or generated) that its log
 // lines carry; every operation a span, and each field with a resolver a

@@ -49,6 +49,12 @@ func withDefaults(c config.Server) config.Server {
 	if c.PersistedQueries.Mode == "" {
 		c.PersistedQueries.Mode = config.PersistedAPQ
 	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = config.DefaultRequestTimeout
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = config.DefaultBodyTimeout
+	}
 	return c
 }
 

@@ -275,8 +275,9 @@ func batchFrom(ctx context.Context) []json.RawMessage {
 }
 
 // guardRequests protects /graphql before gqlgen sees a request:
-//   - a POST body larger than maxBody gets 413, and a body that is not JSON
-//     gets 400, both without repeating the body;
+//   - a POST body larger than maxBody gets 413, a body that is not JSON
+//     gets 400, and one not received in time (see bodyDeadline) 408, all
+//     without repeating the body;
 //   - a JSON array of operations (a batch) of more than maxBatch, or of
 //     none, gets 400; a smaller one is carried in the context for
 //     serveBatch;
@@ -296,6 +297,11 @@ func guardRequests(maxBody int64, maxBatch int, next http.Handler) http.Handler 
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
 					writeError(w, http.StatusRequestEntityTooLarge, "", "request body too large")
+					return
+				}
+				if isReadTimeout(err) {
+					w.Header().Set("Connection", "close")
+					writeError(w, http.StatusRequestTimeout, "", "request body not received in time")
 					return
 				}
 				writeError(w, http.StatusBadRequest, "", "could not read the request body")

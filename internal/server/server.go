@@ -91,8 +91,8 @@ func New(o Options) *Server {
 	d, sockets := drain.New(), newSocketSet()
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withDrain(d, sockets, withCORS(o.Config.CORS, authenticate(o.Authenticate, o.Log,
-		guardRequests(o.Config.MaxBodyBytes, o.Config.MaxBatchOperations,
-			limitRate(o.RateLimiter, withCacheControl(serveBatch(gql))))))))
+		withDeadline(o.Config.RequestTimeout, guardRequests(o.Config.MaxBodyBytes, o.Config.MaxBatchOperations,
+			limitRate(o.RateLimiter, withCacheControl(serveBatch(gql)))))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -109,6 +109,7 @@ func New(o Options) *Server {
 	if o.Authenticate == nil {
 		h = openMode(o.Config.CORS.AllowedOrigins, mux)
 	}
+	h = bodyDeadline(o.Config.BodyTimeout, h)
 	return &Server{handler: traceHTTP(m.http(h)), graphql: gql, limiter: own, drain: d, sockets: sockets}
 }
 

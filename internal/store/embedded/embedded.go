@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -23,20 +24,23 @@ import (
 // Server is a running embedded FerretDB.
 type Server struct {
 	uri    string
+	dir    string
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
 }
 
 // Start runs FerretDB with its SQLite files in dir (created if missing) on
-// 127.0.0.1 with a free port. FerretDB's own log lines go to logger with
+// 127.0.0.1 with a free port. dir is made 0700 and its files 0600, those it
+// holds and those the store creates. FerretDB's own log lines go to logger with
 // their attributes dropped, as they may carry query fragments.
 func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("embedded store directory: %w", err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	mode, err := private(abs)
+	if err != nil {
 		return nil, fmt.Errorf("embedded store directory: %w", err)
 	}
 	if logger == nil {
@@ -46,13 +50,13 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    slog.New(quietHandler{next: logger.Handler()}),
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: sqliteURL(abs, mode),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{cancel: cancel, done: make(chan struct{})}
+	s := &Server{cancel: cancel, done: make(chan struct{}), dir: abs}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(runCtx)
@@ -73,7 +77,63 @@ func (s *Server) Close() {
 	s.once.Do(func() {
 		s.cancel()
 		<-s.done
+		if s.dir != "" {
+			_, _ = private(s.dir) // anything created meanwhile
+		}
 	})
+}
+
+// sqliteURL is FerretDB's SQLite URI for dir. SQLite creates a database
+// file with the permissions of the modeof file (else 0644 less the umask),
+// and its WAL and shared memory with the database's. FerretDB re-encodes
+// the query (a space becomes "+", which SQLite does not decode), so modeof
+// is left out for paths with other characters than letters, digits and
+// "/._-": the files created then get their 0600 when the store closes or
+// starts, and the 0700 directory keeps others out meanwhile.
+func sqliteURL(dir, mode string) string {
+	u := "file:" + dir + "/"
+	if plainPath.MatchString(mode) {
+		u += "?modeof=" + mode
+	}
+	return u
+}
+
+var plainPath = regexp.MustCompile(`^[A-Za-z0-9/._-]+$`)
+
+// modeFile is a file of the data directory whose permissions (0600) SQLite
+// gives the files it creates.
+const modeFile = ".permissions"
+
+// private makes dir (created if missing) 0700 and every file in it 0600,
+// whatever they were: the store holds personal data. It returns the path
+// of the mode file.
+func private(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", err
+	}
+	mode := filepath.Join(dir, modeFile)
+	f, err := os.OpenFile(mode, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			if err := os.Chmod(filepath.Join(dir, e.Name()), 0o600); err != nil {
+				return "", err
+			}
+		}
+	}
+	return mode, nil
 }
 
 // quietHandler passes on the first line of FerretDB's warnings and errors,

@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 func TestQuietHandlerKeepsCustomerDataOut(t *testing.T) {
@@ -42,4 +48,70 @@ func TestStartAndClose(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Close does not return")
 	}
+}
+
+// TestStoreFilesArePrivate: whatever the data directory held and however
+// open it was, the store's directory is 0700 and its files 0600, those it
+// finds and those it creates (databases, WAL and shared memory). Before, a
+// directory that already existed kept its permissions, and SQLite created
+// files readable by everyone (0644).
+func TestStoreFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := syscall.Umask(0o022) // the usual umask, whatever the test runner's
+	defer syscall.Umask(old)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Start(t.Context(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(context.WithoutCancel(t.Context())) }()
+	if _, err := client.Database("harmony_perm").Collection("customers").InsertOne(t.Context(), map[string]string{"_id": "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		fi, err := os.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o700 {
+			t.Errorf("%s: directory %o, want 700", when, perm)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		databases := 0
+		for _, e := range entries {
+			info, err := e.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o600 {
+				t.Errorf("%s: %s is %o, want 600", when, e.Name(), perm)
+			}
+			if strings.HasPrefix(e.Name(), "harmony_perm.sqlite") {
+				databases++
+			}
+		}
+		if databases == 0 {
+			t.Errorf("%s: no database file in %v", when, entries)
+		}
+	}
+	check("running")
+	srv.Close()
+	check("closed")
 }

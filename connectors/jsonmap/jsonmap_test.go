@@ -239,6 +239,68 @@ func TestRecords(t *testing.T) {
 	}
 }
 
+// TestUnexpectedShapes: a response without its records where the mapping
+// expects them is UPSTREAM_BAD_RESPONSE, naming the path and never a value,
+// rather than an answer without records (issue 15: a system answering 200
+// with another shape silently lost its profile data). Nulls stay "none".
+func TestUnexpectedShapes(t *testing.T) {
+	data, _ := jsonmap.ProfileMapping{Records: "$.data", Key: "$.id"}.Compile("")
+	nested, _ := jsonmap.ProfileMapping{Records: "$.data.customer.items", Key: "$.id"}.Compile("")
+	indexed, _ := jsonmap.ProfileMapping{Records: "$.pages[0].items", Key: "$.id"}.Compile("")
+	wildcard, _ := jsonmap.ProfileMapping{Records: "$.data[*]", Key: "$.id"}.Compile("")
+	whole, _ := jsonmap.ProfileMapping{Key: "$.id"}.Compile("")
+	orders, _ := jsonmap.OrderMapping{Records: "$.orders", CustomerKey: "$.c", ID: "$.id", PlacedAt: "$.at"}.Compile("")
+	interactions, _ := jsonmap.InteractionMapping{Records: "$.events", CustomerKey: "$.c", ID: "$.id", OccurredAt: "$.at", Channel: "chat", Type: "chat"}.Compile("")
+	mapOrders := func(d any) (int, error) { l, err := orders.Map(d); return len(l), err }
+	mapInteractions := func(d any) (int, error) { l, err := interactions.Map(d); return len(l), err }
+	profiles := func(m *jsonmap.Profiles) func(any) (int, error) {
+		return func(d any) (int, error) { l, err := m.Map(d); return len(l), err }
+	}
+	for _, tc := range []struct {
+		name   string
+		m      func(any) (int, error)
+		doc    string
+		want   int    // records, when no error
+		errSub string // "" for no error
+	}{
+		{"the records", profiles(data), `{"data": [{"id": "a"}]}`, 1, ""},
+		{"one record object", profiles(data), `{"data": {"id": "a"}}`, 1, ""},
+		{"an empty list", profiles(data), `{"data": []}`, 0, ""},
+		{"null records", profiles(data), `{"data": null}`, 0, ""},
+		{"a null response", profiles(data), `null`, 0, ""},
+		{"null on the way", profiles(nested), `{"data": {"customer": null}}`, 0, ""},
+		{"an index past the end", profiles(indexed), `{"pages": []}`, 0, ""},
+		{"a wildcard over nothing", profiles(wildcard), `{"data": []}`, 0, ""},
+		{"the path is missing", profiles(data), `{"error": "maintenance 33612345678"}`, 0, `records ($.data) finds no member "data"`},
+		{"a member is missing on the way", profiles(nested), `{"data": {"client": {}}}`, 0, `finds no member "customer"`},
+		{"a string for the records", profiles(data), `{"data": "33612345678"}`, 0, "selects a string, not a list or an object"},
+		{"a number for the records", profiles(data), `{"data": 33612345678}`, 0, "selects a number"},
+		{"a list of strings", profiles(data), `{"data": ["33612345678"]}`, 0, "entry 0 is a string, not a record"},
+		{"a list of lists", profiles(data), `{"data": [[{"id": "a"}]]}`, 0, "entry 0 is a list"},
+		{"a member of a list", profiles(nested), `{"data": [{"customer": {}}]}`, 0, `finds a list where it names the member "customer"`},
+		{"a member of a string", profiles(nested), `{"data": "x"}`, 0, "finds a string where it names a member"},
+		{"a whole response that is a string", profiles(whole), `"ok"`, 0, "records (the whole response) selects a string"},
+		{"orders missing", mapOrders, `{"results": []}`, 0, `records ($.orders) finds no member "orders"`},
+		{"interactions missing", mapInteractions, `{}`, 0, `records ($.events) finds no member "events"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := tc.m(doc(t, tc.doc))
+			if tc.errSub == "" {
+				if err != nil || n != tc.want {
+					t.Fatalf("%d records, %v; want %d", n, err, tc.want)
+				}
+				return
+			}
+			if connectors.CodeOf(err) != connectors.CodeBadResponse || !strings.Contains(err.Error(), tc.errSub) {
+				t.Fatalf("err = %v, want UPSTREAM_BAD_RESPONSE saying %q", err, tc.errSub)
+			}
+			if strings.Contains(err.Error(), "33612345678") || strings.Contains(err.Error(), "maintenance") {
+				t.Errorf("the error repeats the response: %v", err)
+			}
+		})
+	}
+}
+
 func TestOrders(t *testing.T) {
 	m, err := jsonmap.OrderMapping{
 		Records: "$.orders", CustomerKey: "$.customer.id", ID: "$.id", PlacedAt: "$.created",

@@ -241,6 +241,130 @@ func records(path Value, doc any) []any {
 	return out
 }
 
+// recordsOf is records for a response that must hold records, checked for
+// shape. A response of an unexpected shape is an UPSTREAM_BAD_RESPONSE
+// error, never an answer without records (which would silently drop a
+// system's data):
+//
+//   - a records path of member names and indexes only ($.data, $.a[0].b)
+//     whose member is missing from an object, or that names a member of a
+//     list or a scalar; a null on the way or at the end is no records
+//     ({"data": {"customer": null}}: nobody), and so is an index past the
+//     end of a list;
+//   - the selected node, or the whole document without a records path, is
+//     a string, number or boolean rather than a list or an object;
+//   - an entry of the list is not an object (nulls are skipped).
+//
+// A null document is no records. A path with wildcards or filters
+// ($.data[*], $..items) may select nothing: that is no records.
+func recordsOf(path Value, doc any) ([]any, error) {
+	if doc == nil {
+		return nil, nil
+	}
+	nodes := []any{doc}
+	if path.IsSet() {
+		if path.fast {
+			if missing := missingStep(path.steps, doc); missing != "" {
+				return nil, badShape(path, "%s", missing)
+			}
+		}
+		nodes = path.All(doc)
+		if len(nodes) == 0 {
+			return nil, nil
+		}
+	}
+	single := len(nodes) == 1
+	if single {
+		switch n := nodes[0].(type) {
+		case nil:
+			return nil, nil
+		case []any:
+			nodes, single = n, false
+		}
+	}
+	out := make([]any, 0, len(nodes))
+	for i, n := range nodes {
+		switch {
+		case n == nil:
+		case scalar(n):
+			if single {
+				return nil, badShape(path, "selects %s, not a list or an object of records", scalarKind(n))
+			}
+			return nil, badShape(path, "entry %d is %s, not a record (an object)", i, scalarKind(n))
+		default:
+			if _, isList := n.([]any); isList {
+				return nil, badShape(path, "entry %d is a list, not a record (an object)", i)
+			}
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// missingStep walks steps in doc and says where the document lacks what
+// they name, or "" when it has it (or a null, or a list too short, cuts the
+// walk short).
+func missingStep(steps []step, doc any) string {
+	cur := doc
+	for _, s := range steps {
+		switch t := cur.(type) {
+		case nil:
+			return ""
+		case map[string]any:
+			if s.isIdx {
+				return fmt.Sprintf("indexes an object at [%d]", s.index)
+			}
+			next, ok := t[s.name]
+			if !ok {
+				return fmt.Sprintf("finds no member %q", s.name)
+			}
+			cur = next
+		case []any:
+			if !s.isIdx {
+				return fmt.Sprintf("finds a list where it names the member %q", s.name)
+			}
+			i := s.index
+			if i < 0 {
+				i += len(t)
+			}
+			if i < 0 || i >= len(t) {
+				return ""
+			}
+			cur = t[i]
+		default:
+			if scalar(cur) {
+				return fmt.Sprintf("finds %s where it names a member", scalarKind(cur))
+			}
+			return "" // a node walk does not know: ojg decides
+		}
+	}
+	return ""
+}
+
+// badShape is the error for a response without the records where the
+// mapping expects them. It names the path, never a value.
+func badShape(path Value, format string, args ...any) *connectors.Error {
+	where := "records"
+	if path.IsSet() {
+		where += " (" + path.Source() + ")"
+	} else {
+		where += " (the whole response)"
+	}
+	return connectors.NewError(connectors.CodeBadResponse, fmt.Errorf("unexpected response shape: %s %s", where, fmt.Sprintf(format, args...)))
+}
+
+// scalarKind names the JSON kind of a scalar node.
+func scalarKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}
+
 // badField is the error for a field of a record that cannot be read. It
 // names the field and its path, never the value.
 func badField(field string, v Value, format string, args ...any) *connectors.Error {
@@ -332,7 +456,10 @@ func (p *Profiles) Profile(rec any) (connectors.Profile, error) {
 
 // Map maps every record of doc. Errors name the record's position.
 func (p *Profiles) Map(doc any) ([]connectors.Profile, error) {
-	recs := p.Records(doc)
+	recs, err := recordsOf(p.records, doc)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]connectors.Profile, 0, len(recs))
 	for i, r := range recs {
 		pr, err := p.Profile(r)
@@ -508,7 +635,10 @@ func (it *items) item(rec any, orderCurrency string) (connectors.OrderItem, erro
 
 // Map maps every record of doc.
 func (o *Orders) Map(doc any) ([]connectors.Order, error) {
-	recs := o.Records(doc)
+	recs, err := recordsOf(o.records, doc)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]connectors.Order, 0, len(recs))
 	for i, r := range recs {
 		or, err := o.Order(r)
@@ -643,7 +773,10 @@ func (m *Interactions) Interaction(rec any) (connectors.Interaction, error) {
 
 // Map maps every record of doc.
 func (m *Interactions) Map(doc any) ([]connectors.Interaction, error) {
-	recs := m.Records(doc)
+	recs, err := recordsOf(m.records, doc)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]connectors.Interaction, 0, len(recs))
 	for i, r := range recs {
 		it, err := m.Interaction(r)

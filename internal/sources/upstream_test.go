@@ -2,6 +2,7 @@ package sources_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -182,5 +183,26 @@ func TestAFailureBeforeTheCallerLeftCounts(t *testing.T) {
 	}
 	if got := src.BreakerState(); got != sources.BreakerOpen {
 		t.Errorf("breaker %s, want open", got)
+	}
+}
+
+// TestAnUnexpectedShapeIsABadResponse: a system that answers 200 with
+// another shape than its mapping expects fails the read with
+// UPSTREAM_BAD_RESPONSE naming the connector, instead of answering every
+// key "not found" (issue 15: the profile data silently went missing).
+func TestAnUnexpectedShapeIsABadResponse(t *testing.T) {
+	for _, body := range []string{`{"error": "maintenance"}`, `{"data": "none"}`, `"ok"`, `{"data": [1, 2]}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(body))
+		}))
+		sys := &slowSystem{srv: srv}
+		src := sys.source(t, sources.Options{Retries: 2})
+		out, err := src.Profiles(t.Context(), []string{"a", "b"})
+		srv.Close()
+		var ce *connectors.Error
+		if !errors.As(err, &ce) || ce.Code != connectors.CodeBadResponse || ce.Connector != "callcenter" {
+			t.Errorf("%s: %v, %v; want UPSTREAM_BAD_RESPONSE from callcenter", body, out, err)
+		}
 	}
 }

@@ -166,6 +166,11 @@ func argumentName(ctx context.Context, out *gqlerror.Error) string {
 	if !ok || fc.Field.Arguments.ForName(string(name)) == nil {
 		return ""
 	}
+	for _, sel := range fc.Field.Selections {
+		if f, ok := sel.(*ast.Field); ok && f.Alias == string(name) {
+			return "" // a child's error, whose key happens to be an argument's name
+		}
+	}
 	// The input fields and list positions inside the argument: names of
 	// the schema and numbers, never values.
 	arg := string(name)

@@ -252,8 +252,11 @@ func TestComplexityOverflowCannotBypass(t *testing.T) {
 		t.Fatalf("invalid query: %v", errs)
 	}
 	op := doc.Operations.ForName("Attack")
-	cost, _ := operationCost(context.Background(), es, op, nil, 50_000)
-	if cost <= 50_000 {
-		t.Errorf("cost = %d: a list of 2^31 items of cost 2^62 passes the limit", cost)
+	// With the limit, the walk stops once the children pass it; without
+	// one, it multiplies, and the product must not wrap around.
+	for _, limit := range []int{50_000, math.MaxInt} {
+		if cost, _ := operationCost(context.Background(), es, op, nil, limit); cost <= 50_000 {
+			t.Errorf("limit %d: cost = %d: a list of 2^31 items of cost 2^62 passes the limit", limit, cost)
+		}
 	}
 }

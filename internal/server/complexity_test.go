@@ -30,7 +30,7 @@ func executableSchema() graphql.ExecutableSchema {
 // gqlgen does.
 func loadOperation(t testing.TB, es graphql.ExecutableSchema, query, vars string) (*ast.QueryDocument, *ast.OperationDefinition, map[string]any) {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil) // nil: the default rules
 	if errs != nil {
 		t.Fatalf("invalid query: %v", errs)
 	}
@@ -184,7 +184,7 @@ func TestComplexityFunctionsSaturate(t *testing.T) {
 		"Segment.metrics":        func(ch int, f *int) int { return c.Segment.Metrics(ch, f, nil) },
 	}
 	for name, fn := range funcs {
-		for _, child := range []int{0, 1, 7, 1 << 40, int(inv), maxInt - 1, maxInt} {
+		for _, child := range []int{0, 1, 7, 1 << 40, int(inv), maxInt - 1, maxInt} { //nolint:gosec // G115: crafted checks inv < 2^63
 			for _, f := range []*int{nil, &one, &first} {
 				got := fn(child, f)
 				if got < 1 || got < child {
@@ -247,7 +247,7 @@ func TestComplexityOverflowCannotBypass(t *testing.T) {
 		fmt.Fprintf(&b, "...C%d ", i)
 	}
 	b.WriteString("} }\n")
-	doc, errs := gqlparser.LoadQuery(es.Schema(), b.String())
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), b.String(), nil)
 	if errs != nil {
 		t.Fatalf("invalid query: %v", errs)
 	}

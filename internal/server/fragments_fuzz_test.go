@@ -146,7 +146,7 @@ func FuzzFragments(f *testing.F) {
 	es := executableSchema()
 	f.Fuzz(func(t *testing.T, program []byte) {
 		query := fragmentDocument(program)
-		if doc, errs := gqlparser.LoadQuery(es.Schema(), query); errs == nil {
+		if doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil); errs == nil {
 			op := doc.Operations.ForName("Fuzz")
 			if _, steps := operationCost(t.Context(), es, op, nil, 50_000); steps > selections(doc) {
 				t.Fatalf("complexity took %d steps for %d selections", steps, selections(doc))

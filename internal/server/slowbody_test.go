@@ -43,7 +43,7 @@ func TestSlowSendersAreCutOff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer conn.Close()
+			defer func() { _ = conn.Close() }()
 			// The bound: the body timeout, plus room for a busy machine; the
 			// old server never answered.
 			_ = conn.SetDeadline(time.Now().Add(bodyTimeout + 5*time.Second))

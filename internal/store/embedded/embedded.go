@@ -111,11 +111,11 @@ func private(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	if err := os.Chmod(dir, 0o700); err != nil { //nolint:gosec // G302: a directory needs x to be entered, by its owner only
 		return "", err
 	}
 	mode := filepath.Join(dir, modeFile)
-	f, err := os.OpenFile(mode, os.O_CREATE|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(mode, os.O_CREATE|os.O_WRONLY, 0o600) //nolint:gosec // G304: the operator names the data directory
 	if err != nil {
 		return "", err
 	}

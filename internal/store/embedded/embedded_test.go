@@ -62,10 +62,10 @@ func TestStoreFilesArePrivate(t *testing.T) {
 	}
 	old := syscall.Umask(0o022) // the usual umask, whatever the test runner's
 	defer syscall.Umask(old)
-	if err := os.Chmod(dir, 0o777); err != nil {
+	if err := os.Chmod(dir, 0o777); err != nil { //nolint:gosec // G302: the open directory under test
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644); err != nil { //nolint:gosec // G306: the open file under test
 		t.Fatal(err)
 	}
 	srv, err := Start(t.Context(), dir, slog.New(slog.DiscardHandler))

@@ -71,7 +71,7 @@ func (l *Loaders) loadActivities(ctx context.Context, keys []ActivityKey) []*dat
 	var wg sync.WaitGroup
 	for _, g := range order {
 		idx := groups[g]
-		wg.Go(func() {
+		goOrInline(&wg, len(order), func() {
 			q := store.ActivityQuery{Since: fromNanos(g.since), Until: fromNanos(g.until),
 				Channels: split(g.channels), Types: split(g.types)}
 			var ids []string

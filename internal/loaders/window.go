@@ -61,7 +61,7 @@ func windowed[T any](read func(context.Context, []string, connectors.Window) ([]
 		var wg sync.WaitGroup
 		for _, b := range order {
 			idx := groups[b]
-			wg.Go(func() {
+			goOrInline(&wg, len(order), func() {
 				limit := 0
 				var native []string
 				seen := map[string]bool{}
@@ -105,4 +105,15 @@ func windowed[T any](read func(context.Context, []string, connectors.Window) ([]
 		wg.Wait()
 		return out
 	}
+}
+
+// goOrInline runs fn on a goroutine of wg when it is one of n reads to
+// make at once, and on the caller's when it is the only one: a new
+// goroutine would only grow a stack the caller has already grown.
+func goOrInline(wg *sync.WaitGroup, n int, fn func()) {
+	if n == 1 {
+		fn()
+		return
+	}
+	wg.Go(fn)
 }

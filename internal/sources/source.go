@@ -396,43 +396,52 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 
 	chunks := chunk(fetch, s.opts.MaxBatch)
 	errs := make([]error, len(chunks))
-	sem := make(chan struct{}, s.opts.MaxConcurrency)
-	var wg sync.WaitGroup
-	for ci, ch := range chunks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs[ci] = s.call(ctx, c, len(ch.keys), func(ctx context.Context) error {
-				out, err := fn(ctx, ch.keys)
-				if err != nil {
-					return err
+	read := func(ci int, ch keyChunk) {
+		errs[ci] = s.call(ctx, c, len(ch.keys), func(ctx context.Context) error {
+			out, err := fn(ctx, ch.keys)
+			if err != nil {
+				return err
+			}
+			if len(out) != len(ch.keys) {
+				return connectors.Errorf(connectors.CodeBadResponse, "%d results for %d keys", len(out), len(ch.keys))
+			}
+			if sh.size != nil {
+				n := 0
+				for _, v := range out {
+					n += sh.size(v)
 				}
-				if len(out) != len(ch.keys) {
-					return connectors.Errorf(connectors.CodeBadResponse, "%d results for %d keys", len(out), len(ch.keys))
+				s.metrics.items.WithLabelValues(s.name, string(c)).Add(float64(n))
+			}
+			for i, k := range ch.keys {
+				if err := sh.check(k, out[i]); err != nil {
+					return connectors.NewError(connectors.CodeBadResponse, fmt.Errorf("result %d: %w", i, err))
 				}
-				if sh.size != nil {
-					n := 0
-					for _, v := range out {
-						n += sh.size(v)
-					}
-					s.metrics.items.WithLabelValues(s.name, string(c)).Add(float64(n))
+				if sh.trim != nil {
+					out[i] = sh.trim(out[i], *sh.window)
 				}
-				for i, k := range ch.keys {
-					if err := sh.check(k, out[i]); err != nil {
-						return connectors.NewError(connectors.CodeBadResponse, fmt.Errorf("result %d: %w", i, err))
-					}
-					if sh.trim != nil {
-						out[i] = sh.trim(out[i], *sh.window)
-					}
-				}
-				copy(results[ch.start:], out)
-				return nil
-			})
-		}()
+			}
+			copy(results[ch.start:], out)
+			return nil
+		})
 	}
-	wg.Wait()
+	if len(chunks) == 1 {
+		// Most batches fit one call: read it on this goroutine, which
+		// has its stack grown already, rather than a new one.
+		read(0, chunks[0])
+	} else {
+		sem := make(chan struct{}, s.opts.MaxConcurrency)
+		var wg sync.WaitGroup
+		for ci, ch := range chunks {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				read(ci, ch)
+			}()
+		}
+		wg.Wait()
+	}
 
 	var first error
 	failed := make([]bool, len(fetch))

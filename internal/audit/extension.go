@@ -25,7 +25,6 @@ type Extension struct {
 var (
 	_ graphql.HandlerExtension     = Extension{}
 	_ graphql.OperationInterceptor = Extension{}
-	_ graphql.FieldInterceptor     = Extension{}
 )
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -79,25 +78,26 @@ func (x Extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 	}
 }
 
-// InterceptField implements graphql.FieldInterceptor: in a mutation, every
-// customer a field answers counts as touched.
-func (x Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if c := From(ctx); c != nil && err == nil && c.isMutation() {
-		switch cu := res.(type) {
-		case *model.Customer:
-			if cu != nil {
-				NoteCustomer(ctx, cu.ID)
-			}
-		case model.Customer:
+// NoteAnswer records what a field answered: in a mutation, every customer
+// a field answers counts as touched. The server's field interceptor calls
+// it after each field.
+func NoteAnswer(ctx context.Context, res any, err error) {
+	c := From(ctx)
+	if c == nil || err != nil || !c.isMutation() {
+		return
+	}
+	switch cu := res.(type) {
+	case *model.Customer:
+		if cu != nil {
 			NoteCustomer(ctx, cu.ID)
-		case []model.Customer:
-			for _, c := range cu {
-				NoteCustomer(ctx, c.ID)
-			}
+		}
+	case model.Customer:
+		NoteCustomer(ctx, cu.ID)
+	case []model.Customer:
+		for _, c := range cu {
+			NoteCustomer(ctx, c.ID)
 		}
 	}
-	return res, err
 }
 
 // rootFields names the root fields of a selection set as Type.field.

@@ -121,24 +121,25 @@ func (l *Loaders) blocked(ctx context.Context) {
 	}
 }
 
-// FieldDone is the executor's field middleware (AroundFields): a field of
-// a level that ends without having waited on an unsent batch (it read
-// nothing, read only what was loaded, or was refused by a directive)
-// arrives as it ends, so that the level does not wait for it.
-func FieldDone(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
+// FieldEnded is called by the executor's field interceptor when a field
+// has ended: a field of a level that ends without having waited on an
+// unsent batch (it read nothing, read only what was loaded, or was refused
+// by a directive) arrives as it ends, so that the level does not wait for
+// it.
+func FieldEnded(ctx context.Context) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Parent == nil {
-		return res, err
+		return
 	}
-	if m, ok := fc.Parent.Result.(level.Member); ok {
-		if lv := m.OfLevel(); lv != nil && !lv.Complete() && lv.Arrive(fc.Field.Field) {
-			if l, ok := ctx.Value(ctxKey{}).(*Loaders); ok {
-				l.send(ClosedByLevel)
-			}
+	m, ok := fc.Parent.Result.(level.Member)
+	if !ok {
+		return
+	}
+	if lv := m.OfLevel(); lv != nil && !lv.Complete() && lv.Arrive(fc.Field.Field) {
+		if l, ok := ctx.Value(ctxKey{}).(*Loaders); ok {
+			l.send(ClosedByLevel)
 		}
 	}
-	return res, err
 }
 
 // levelOf finds the level of the field ctx belongs to, and the field of the

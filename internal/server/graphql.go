@@ -85,9 +85,7 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 		o.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return &apperr.Error{Code: apperr.CodeInternal, Public: "internal error"}
 	})
-	// A field of a level that ends without waiting on a batch counts as
-	// having issued its reads (docs/batching.md).
-	srv.AroundFields(loaders.FieldDone)
+	srv.AroundFields(fieldHooks)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		lds := o.Loaders.New()
 		ctx = loaders.With(ctx, lds)

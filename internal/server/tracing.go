@@ -44,7 +44,6 @@ type traceOperations struct{}
 var (
 	_ graphql.HandlerExtension     = traceOperations{}
 	_ graphql.OperationInterceptor = traceOperations{}
-	_ graphql.FieldInterceptor     = traceOperations{}
 )
 
 func (traceOperations) ExtensionName() string                   { return "Tracing" }
@@ -101,19 +100,21 @@ func (traceOperations) InterceptOperation(ctx context.Context, next graphql.Oper
 	}
 }
 
-func (traceOperations) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+// traceField starts the span of a resolver field when the operation's
+// span is recorded; end ends it with the field's error, if any.
+func traceField(ctx context.Context) (_ context.Context, end func(error)) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !fc.IsResolver || !trace.SpanFromContext(ctx).IsRecording() {
-		return next(ctx)
+		return ctx, func(error) {}
 	}
 	field := fc.Object + "." + fc.Field.Name
 	ctx, span := tracing.Tracer().Start(ctx, "resolve "+field, trace.WithAttributes(tracing.AttrField.String(field)))
-	defer span.End()
-	res, err := next(ctx)
-	if err != nil {
-		span.SetStatus(codes.Error, "error")
+	return ctx, func(err error) {
+		if err != nil {
+			span.SetStatus(codes.Error, "error")
+		}
+		span.End()
 	}
-	return res, err
 }
 
 // wantsTrace reports whether the operation asks for extensions.trace.

@@ -3,6 +3,7 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -114,4 +116,85 @@ func TestStoreFilesArePrivate(t *testing.T) {
 	check("running")
 	srv.Close()
 	check("closed")
+}
+
+// TestIndexIDs: after IndexIDs, SQLite answers FerretDB's _id lookups
+// from an index instead of reading every row, for every collection, and a
+// second call changes nothing.
+func TestIndexIDs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv, err := Start(ctx, dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(ctx) }()
+	for _, coll := range []string{"customers", "identities"} {
+		if _, err := client.Database("harmony").Collection(coll).InsertOne(ctx, bson.D{{Key: "_id", Value: "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := func() []string {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "harmony.sqlite"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = db.Close() }()
+		rows, err := db.QueryContext(ctx, "SELECT table_name FROM "+metadataTable+" ORDER BY name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables []string
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Fatal(err)
+			}
+			tables = append(tables, name)
+		}
+		_ = rows.Close()
+		var out []string
+		for _, table := range tables {
+			var id, parent, unused int
+			var detail string
+			q := "EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM " + quoteIdent(table) + " WHERE _ferretdb_sjson->'$._id' = ?"
+			if err := db.QueryRowContext(ctx, q, `"x"`).Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, detail)
+		}
+		return out
+	}
+	for _, p := range plan() {
+		if !strings.HasPrefix(p, "SCAN") {
+			t.Fatalf("before IndexIDs the lookup is %q, want a scan (the test is no longer needed?)", p)
+		}
+	}
+	for range 2 {
+		if err := srv.IndexIDs(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := plan()
+	if len(got) != 2 {
+		t.Fatalf("plans = %q, want one per collection", got)
+	}
+	for _, p := range got {
+		if !strings.Contains(p, "USING INDEX") || !strings.Contains(p, "_harmony_id") {
+			t.Errorf("after IndexIDs the lookup is %q, want a search of the _harmony_id index", p)
+		}
+	}
+	// FerretDB still finds, and still refuses a duplicate _id.
+	coll := client.Database("harmony").Collection("customers")
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: "x"}}).Err(); err != nil {
+		t.Errorf("find by _id: %v", err)
+	}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: "x"}}); !mongo.IsDuplicateKeyError(err) {
+		t.Errorf("duplicate insert: %v, want E11000", err)
+	}
 }

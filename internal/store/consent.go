@@ -54,9 +54,13 @@ func (s *Store) AddConsent(ctx context.Context, c Consent) (Consent, error) {
 		c.ID = NewConsentID()
 	}
 	c.RecordedAt = c.RecordedAt.UTC().Truncate(time.Millisecond)
+	if err := s.mark(ctx, markConsents, []string{c.CustomerID}); err != nil {
+		return c, err
+	}
 	if _, err := s.consents().InsertOne(ctx, c); err != nil {
 		return c, fmt.Errorf("record consent: %w", err)
 	}
+	s.changed(ctx, []string{c.CustomerID})
 	return c, nil
 }
 
@@ -88,6 +92,10 @@ func (s *Store) ConsentsOf(ctx context.Context, customerIDs []string) ([][]Conse
 // tombstone per customer saying when they were erased. The tombstone's ID
 // derives from the customer, so a re-run writes it once.
 func (s *Store) eraseConsents(ctx context.Context, customerIDs []string, at time.Time) error {
+	// The tombstones are consent records.
+	if err := s.mark(ctx, markConsents, customerIDs); err != nil {
+		return err
+	}
 	if _, err := s.consents().DeleteMany(ctx, bson.D{
 		{Key: "customer_id", Value: bson.D{{Key: "$in", Value: customerIDs}}},
 		{Key: "erased", Value: bson.D{{Key: "$ne", Value: true}}},
@@ -107,7 +115,9 @@ func (s *Store) eraseConsents(ctx context.Context, customerIDs []string, at time
 
 // ConsentsFor returns out[i], the consent records that speak for
 // customerIDs[i]: its own and those of the customers merged directly into
-// it, newest first. Two queries whatever the number of customers.
+// it, newest first. The merged customers come from the keys documents
+// (by _id); the records from one query on the consents collection, for
+// the customers whose consents mark is set: none when no customer has one.
 func (s *Store) ConsentsFor(ctx context.Context, customerIDs []string) ([][]Consent, error) {
 	merged, err := s.MergedIDs(ctx, customerIDs)
 	if err != nil {
@@ -117,13 +127,21 @@ func (s *Store) ConsentsFor(ctx context.Context, customerIDs []string) ([][]Cons
 	for _, list := range merged {
 		all = append(all, list...)
 	}
-	found, err := s.ConsentsOf(ctx, all)
+	all = sortedUnique(all)
+	marked, _, err := s.marked(ctx, all)
 	if err != nil {
 		return nil, err
 	}
+	all = slices.DeleteFunc(all, func(id string) bool { return !marked[id] })
 	by := make(map[string][]Consent, len(all))
-	for i, id := range all {
-		by[id] = found[i]
+	if len(all) > 0 {
+		found, err := s.ConsentsOf(ctx, all)
+		if err != nil {
+			return nil, err
+		}
+		for i, id := range all {
+			by[id] = found[i]
+		}
 	}
 	out := make([][]Consent, len(customerIDs))
 	for i, id := range customerIDs {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -69,37 +68,30 @@ func ActivityID(connector, eventID string) string {
 	return "act_" + hex.EncodeToString(h[:])
 }
 
-// maxActivityBatch bounds one insert command.
-const maxActivityBatch = 500
-
 // AddActivities stores events in one unordered insert per 500 and reports,
 // for each, whether it was new: stored[i] is false when an event with
 // as[i].ID was already stored (a duplicate). On error, some events may be
 // stored and others not; adding them again is safe.
 func (s *Store) AddActivities(ctx context.Context, as []Activity) (stored []bool, err error) {
-	stored = make([]bool, len(as))
-	for start := 0; start < len(as); start += maxActivityBatch {
-		chunk := as[start:min(start+maxActivityBatch, len(as))]
-		docs := make([]any, len(chunk))
-		for i := range chunk {
-			docs[i] = chunk[i]
-			stored[start+i] = true
-		}
-		_, err := s.events.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		if err == nil {
-			continue
-		}
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || !onlyDuplicates(err) {
-			return nil, fmt.Errorf("store events: %w", err)
-		}
-		for _, we := range bwe.WriteErrors {
-			if we.Index < 0 || we.Index >= len(chunk) {
-				return nil, fmt.Errorf("store events: duplicate reported at index %d of %d", we.Index, len(chunk))
-			}
-			stored[start+we.Index] = false
-		}
+	var customers []string
+	for _, a := range as {
+		customers = append(customers, a.CustomerID)
 	}
+	customers = sortedUnique(customers)
+	// The mark first: a customer without one has no stored activity, and
+	// its reads ask nothing of the events collection.
+	if err := s.mark(ctx, markActivity, customers); err != nil {
+		return nil, err
+	}
+	docs := make([]any, len(as))
+	for i := range as {
+		docs[i] = as[i]
+	}
+	stored, err = insertEach(ctx, s.events, docs)
+	if err != nil {
+		return nil, fmt.Errorf("store events: %w", err)
+	}
+	s.changed(ctx, customers)
 	return stored, nil
 }
 

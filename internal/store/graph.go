@@ -82,25 +82,18 @@ func (s *Store) Resolve(ctx context.Context, ids []string) ([]*Customer, error) 
 	return out, nil
 }
 
-// MergedIDs returns out[i], the customers merged directly into ids[i]. One
-// query.
+// MergedIDs returns out[i], the customers merged directly into ids[i],
+// ordered. It reads the customers' keys documents (keys.go) by _id.
 func (s *Store) MergedIDs(ctx context.Context, ids []string) ([][]string, error) {
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "merged_into", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, _, err := s.readKeys(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("find merged customers: %w", err)
-	}
-	var found []Customer
-	if err := cur.All(ctx, &found); err != nil {
-		return nil, fmt.Errorf("read merged customers: %w", err)
-	}
-	by := map[string][]string{}
-	for _, c := range found {
-		by[c.MergedInto] = append(by[c.MergedInto], c.ID)
+		return nil, err
 	}
 	out := make([][]string, len(ids))
 	for i, id := range ids {
-		out[i] = by[id]
-		slices.Sort(out[i])
+		if k := docs[id]; k != nil && len(k.Merged) > 0 {
+			out[i] = slices.Clone(k.Merged)
+		}
 	}
 	return out, nil
 }
@@ -115,9 +108,16 @@ const lockLease = 30 * time.Second
 // apply a conditional update atomically, but it enforces unique _id). A
 // lock older than its lease, left by a crashed request, is removed.
 func (s *Store) lock(ctx context.Context, ids []string) (release func(), err error) {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	return s.lockWithin(ctx, ids, lockWait)
+}
+
+// lockWait bounds how long lock waits for each customer.
+const lockWait = 5 * time.Second
+
+// lockWithin is lock, waiting at most wait for each customer: ErrBusy
+// after that.
+func (s *Store) lockWithin(ctx context.Context, ids []string, wait time.Duration) (release func(), err error) {
+	ids = sortedUnique(ids)
 	owner := newEventID()
 	var held []string
 	release = func() {
@@ -127,7 +127,7 @@ func (s *Store) lock(ctx context.Context, ids []string) (release func(), err err
 	}
 	for _, id := range ids {
 		key := "lock:" + id
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(wait)
 		for wait := time.Millisecond; ; wait = min(wait*2, 50*time.Millisecond) {
 			now := time.Now().UTC()
 			_, err := s.locks.InsertOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "owner", Value: owner}, {Key: "until", Value: now.Add(lockLease)}})
@@ -174,6 +174,9 @@ func (s *Store) Link(ctx context.Context, customerID string, id Identity, actor,
 	}
 	defer release()
 	ch := Change{Customer: c.ID}
+	if err := s.stillActive(ctx, c.ID); err != nil {
+		return ch, err
+	}
 	existing, err := s.owner(ctx, id.ID)
 	if err != nil {
 		return ch, err
@@ -184,11 +187,11 @@ func (s *Store) Link(ctx context.Context, customerID string, id Identity, actor,
 	case existing != nil && existing.CustomerID != "":
 		return ch, ErrConflict
 	}
-	n, err := s.identities.CountDocuments(ctx, bson.D{{Key: "customer_id", Value: c.ID}})
+	keys, err := s.lockedKeys(ctx, []string{c.ID})
 	if err != nil {
-		return ch, fmt.Errorf("count identities: %w", err)
+		return ch, err
 	}
-	if int(n) >= maxIdentities {
+	if len(keys[c.ID].Identities) >= maxIdentities {
 		return ch, ErrLimit
 	}
 	id.CustomerID = c.ID
@@ -199,24 +202,29 @@ func (s *Store) Link(ctx context.Context, customerID string, id Identity, actor,
 	if err := s.putEvent(ctx, ev); err != nil {
 		return ch, err
 	}
-	if existing != nil {
-		res, err := s.identities.UpdateOne(ctx, bson.D{{Key: "_id", Value: id.ID}, {Key: "customer_id", Value: ""}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: id.CustomerID}, {Key: "rule", Value: id.Rule},
-				{Key: "source", Value: id.Source}, {Key: "confidence", Value: id.Confidence}, {Key: "linked_at", Value: id.LinkedAt},
-				{Key: "status", Value: id.Status}}}})
-		if err == nil && res.MatchedCount == 0 {
-			err = ErrConflict // linked by someone else meanwhile
+	err = s.rekeying(ctx, []string{c.ID}, func() error {
+		if existing != nil {
+			// Owned by nobody (checked under the identity's lock).
+			_, err := s.identities.UpdateOne(ctx, idFilter(id.ID),
+				bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: id.CustomerID}, {Key: "rule", Value: id.Rule},
+					{Key: "source", Value: id.Source}, {Key: "confidence", Value: id.Confidence}, {Key: "linked_at", Value: id.LinkedAt},
+					{Key: "status", Value: id.Status}}}})
+			if err != nil {
+				return wrapStore("relink identity", err)
+			}
+			return nil
 		}
-		if err != nil {
-			_ = s.dropEvent(ctx, ev.ID)
-			return ch, wrapStore("relink identity", err)
+		if _, err := s.identities.InsertOne(ctx, id); err != nil {
+			if mongo.IsDuplicateKeyError(err) {
+				return ErrConflict
+			}
+			return fmt.Errorf("link identity: %w", err)
 		}
-	} else if _, err := s.identities.InsertOne(ctx, id); err != nil {
+		return nil
+	})
+	if err != nil {
 		_ = s.dropEvent(ctx, ev.ID)
-		if mongo.IsDuplicateKeyError(err) {
-			return ch, ErrConflict
-		}
-		return ch, fmt.Errorf("link identity: %w", err)
+		return ch, err
 	}
 	if err := s.doneEvent(ctx, ev.ID); err != nil {
 		return ch, err
@@ -226,34 +234,70 @@ func (s *Store) Link(ctx context.Context, customerID string, id Identity, actor,
 	return ch, nil
 }
 
+// stillActive checks, under the customer's lock, that it was not merged
+// away since it was resolved: ErrBusy (ask again) when it was.
+func (s *Store) stillActive(ctx context.Context, id string) error {
+	found, err := s.customersByID(ctx, []string{id})
+	if err != nil {
+		return err
+	}
+	if c := found[id]; c == nil || c.MergedInto != "" {
+		return ErrBusy
+	}
+	return nil
+}
+
 // Unlink removes an identity from a customer. An identifier stays in the
 // store, owned by nobody, so the linker never links it back by itself. A
 // system's key (KindExternalID) moves to a customer of its own, whose ID is
 // derived from the key and the customer it left, so a re-run finds it.
 func (s *Store) Unlink(ctx context.Context, customerID, identityID, actor, reason string, at time.Time) (Change, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		ch, retry, err := s.unlinkOnce(ctx, customerID, identityID, actor, reason, at)
+		if !retry {
+			return ch, err
+		}
+	}
+	return Change{}, ErrBusy
+}
+
+func (s *Store) unlinkOnce(ctx context.Context, customerID, identityID, actor, reason string, at time.Time) (Change, bool, error) {
 	c, err := s.resolveOne(ctx, customerID)
 	if err != nil {
-		return Change{}, err
+		return Change{}, false, err
 	}
-	release, err := s.lock(ctx, []string{c.ID})
+	// Read before locking, to learn whose keys change besides c's: the
+	// customer a system's key detaches to and, when that customer was
+	// merged back into another, that survivor, which loses it.
+	involved, err := s.unlinkInvolves(ctx, c.ID, identityID)
 	if err != nil {
-		return Change{}, err
+		return Change{}, false, err
+	}
+	release, err := s.lock(ctx, involved)
+	if err != nil {
+		return Change{}, false, err
 	}
 	defer release()
+	if again, err := s.unlinkInvolves(ctx, c.ID, identityID); err != nil || !slices.Equal(again, involved) {
+		return Change{}, err == nil, err
+	}
+	if err := s.stillActive(ctx, c.ID); err != nil {
+		return Change{}, true, nil
+	}
 	ch := Change{Customer: c.ID}
 	existing, err := s.owner(ctx, identityID)
 	if err != nil {
-		return ch, err
+		return ch, false, err
 	}
 	if existing == nil || existing.CustomerID != c.ID {
 		if existing != nil && existing.Status == StatusUnlinked {
-			return ch, nil
+			return ch, false, nil
 		}
 		if existing != nil && existing.Kind == KindExternalID && existing.CustomerID == detachedID(*existing, c.ID) {
 			ch.Detached = existing.CustomerID
-			return ch, nil
+			return ch, false, nil
 		}
-		return ch, ErrNotLinked
+		return ch, false, ErrNotLinked
 	}
 	ev := Event{ID: newEventID(), Action: ActionUnlink, At: at, Actor: actor,
 		CustomerIDs: []string{c.ID}, Identities: refsOf([]Identity{*existing}), Reason: reason, State: StatePending}
@@ -265,28 +309,58 @@ func (s *Store) Unlink(ctx context.Context, customerID, identityID, actor, reaso
 			{Key: "source", Value: RuleManual}, {Key: "linked_at", Value: at}}
 	}
 	if err := s.putEvent(ctx, ev); err != nil {
-		return ch, err
+		return ch, false, err
 	}
-	if ch.Detached != "" {
-		if _, err := s.AddCustomers(ctx, []Customer{{ID: ch.Detached, CreatedAt: at}}); err != nil {
-			return ch, err
+	err = s.rekeying(ctx, involved, func() error {
+		if ch.Detached != "" {
+			if _, err := insertNew(ctx, s.customers, []any{Customer{ID: ch.Detached, CreatedAt: at}}); err != nil {
+				return fmt.Errorf("add detached customer: %w", err)
+			}
+			// A key detached, merged back and detached again reuses its customer.
+			if _, err := s.customers.UpdateOne(ctx, idFilter(ch.Detached),
+				bson.D{{Key: "$unset", Value: bson.D{{Key: "merged_into", Value: ""}}}}); err != nil {
+				return fmt.Errorf("reactivate detached customer: %w", err)
+			}
 		}
-		// A key detached, merged back and detached again reuses its customer.
-		if _, err := s.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: ch.Detached}},
-			bson.D{{Key: "$unset", Value: bson.D{{Key: "merged_into", Value: ""}}}}); err != nil {
-			return ch, fmt.Errorf("reactivate detached customer: %w", err)
+		// Linked to c: checked under c's lock.
+		if _, err := s.identities.UpdateOne(ctx, idFilter(identityID),
+			bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "merged_from", Value: ""}, {Key: "merge_ids", Value: ""}}}}); err != nil {
+			return fmt.Errorf("unlink identity: %w", err)
 		}
-	}
-	if _, err := s.identities.UpdateOne(ctx, bson.D{{Key: "_id", Value: identityID}, {Key: "customer_id", Value: c.ID}},
-		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "merged_from", Value: ""}, {Key: "merge_ids", Value: ""}}}}); err != nil {
-		return ch, fmt.Errorf("unlink identity: %w", err)
+		return nil
+	})
+	if err != nil {
+		return ch, false, err
 	}
 	if err := s.doneEvent(ctx, ev.ID); err != nil {
-		return ch, err
+		return ch, false, err
 	}
 	ev.State = StateDone
 	ch.Changed, ch.Event = true, &ev
-	return ch, nil
+	return ch, false, nil
+}
+
+// unlinkInvolves returns, sorted, the customers whose keys an unlink of
+// identityID from customerID changes: customerID, and for a system's key
+// the customer it detaches to and that customer's survivor, if any.
+func (s *Store) unlinkInvolves(ctx context.Context, customerID, identityID string) ([]string, error) {
+	ids := []string{customerID}
+	existing, err := s.owner(ctx, identityID)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil && existing.Kind == KindExternalID {
+		d := detachedID(*existing, customerID)
+		ids = append(ids, d)
+		found, err := s.customersByID(ctx, []string{d})
+		if err != nil {
+			return nil, err
+		}
+		if dc := found[d]; dc != nil && dc.MergedInto != "" {
+			ids = append(ids, dc.MergedInto)
+		}
+	}
+	return sortedUnique(ids), nil
 }
 
 // detachedID is the customer a system's key gets when unlinked from from.
@@ -296,18 +370,19 @@ func detachedID(key Identity, from string) string {
 }
 
 // Merge merges mergedID into survivorID. The steps, each a single-document
-// write that can be re-run:
+// write that can be re-run, with both customers locked and their keys
+// documents dropped (keys.go):
 //
-//  1. with both customers locked and still active, the merged customer is
-//     marked merged_into the survivor with a new merge event ID (the
-//     commit point);
+//  1. with both customers still active, the merged customer is marked
+//     merged_into the survivor with a new merge event ID (the commit
+//     point);
 //  2. the event is recorded with the identities being moved;
 //  3. every identity of the merged customer moves to the survivor,
 //     remembering where it came from;
-//  4. the event is marked done.
+//  4. the event is marked done;
 //
-// Asking again, after success or a crash after step 1, re-runs steps 2 to 4
-// and reports no change.
+// then both keys documents are written again. Asking again, after success
+// or a crash after step 1, re-runs steps 2 to 4 and reports no change.
 func (s *Store) Merge(ctx context.Context, survivorID, mergedID, actor, reason string, at time.Time, maxIdentities int) (Change, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		ch, retry, err := s.mergeOnce(ctx, survivorID, mergedID, actor, reason, at, maxIdentities)
@@ -346,26 +421,31 @@ func (s *Store) mergeOnce(ctx context.Context, survivorID, mergedID, actor, reas
 	if cur[0] == nil || cur[1] == nil || cur[0].MergedInto != "" || cur[1].MergedInto != "" {
 		return Change{}, true, nil // merged meanwhile: resolve again
 	}
-	counts, err := s.countIdentities(ctx, []string{sv.ID, mg.ID})
+	keys, err := s.lockedKeys(ctx, []string{sv.ID, mg.ID})
 	if err != nil {
 		return Change{}, false, err
 	}
-	if counts[0]+counts[1] > maxIdentities {
+	if len(keys[sv.ID].Identities)+len(keys[mg.ID].Identities) > maxIdentities {
 		return Change{}, false, ErrLimit
 	}
 	eventID := newEventID()
-	upd, err := s.customers.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: mg.ID}, {Key: "merged_into", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "merged_into", Value: sv.ID}, {Key: "merge_id", Value: eventID}}},
-			{Key: "$unset", Value: bson.D{{Key: "split_id", Value: ""}}}})
-	if err != nil {
-		return Change{}, false, fmt.Errorf("mark merged customer: %w", err)
-	}
-	if upd.MatchedCount == 0 {
-		return Change{}, true, nil
-	}
-	mg.MergedInto, mg.MergeID = sv.ID, eventID
-	ev, err := s.finishMerge(ctx, *mg, actor, reason, at)
+	var ev *Event
+	err = s.rekeying(ctx, []string{sv.ID, mg.ID}, func() error {
+		// Active: checked under both locks.
+		if _, err := s.customers.UpdateOne(ctx, idFilter(mg.ID),
+			bson.D{{Key: "$set", Value: bson.D{{Key: "merged_into", Value: sv.ID}, {Key: "merge_id", Value: eventID}}},
+				{Key: "$unset", Value: bson.D{{Key: "split_id", Value: ""}}}}); err != nil {
+			return fmt.Errorf("mark merged customer: %w", err)
+		}
+		mg.MergedInto, mg.MergeID = sv.ID, eventID
+		// A merged customer leaves the search index (a split re-indexes it).
+		if err := s.dropSearch(ctx, []string{mg.ID}); err != nil {
+			return fmt.Errorf("drop merged customer's search projection: %w", err)
+		}
+		var err error
+		ev, err = s.finishMerge(ctx, *mg, keys[mg.ID].Identities, actor, reason, at)
+		return err
+	})
 	if err != nil {
 		return Change{}, false, err
 	}
@@ -384,7 +464,7 @@ func (s *Store) finishMerges(ctx context.Context, id, actor, reason string, at t
 		if docs[0] == nil || docs[0].MergedInto == "" {
 			return first, nil
 		}
-		ev, err := s.finishMerge(ctx, *docs[0], actor, reason, at)
+		ev, err := s.refinishMerge(ctx, *docs[0], actor, reason, at)
 		if err != nil {
 			return nil, err
 		}
@@ -396,21 +476,53 @@ func (s *Store) finishMerges(ctx context.Context, id, actor, reason string, at t
 	return first, nil
 }
 
-// finishMerge runs steps 2 to 4 of Merge for a customer marked merged.
-func (s *Store) finishMerge(ctx context.Context, mg Customer, actor, reason string, at time.Time) (*Event, error) {
-	moving, err := s.IdentitiesOf(ctx, []string{mg.ID})
+// refinishMerge re-runs steps 2 to 4 of a merge, holding both customers'
+// locks: the identities still on the merged customer move.
+func (s *Store) refinishMerge(ctx context.Context, mg Customer, actor, reason string, at time.Time) (*Event, error) {
+	release, err := s.lock(ctx, []string{mg.ID, mg.MergedInto})
 	if err != nil {
 		return nil, err
 	}
+	defer release()
+	found, err := s.customersByID(ctx, []string{mg.ID})
+	if err != nil {
+		return nil, err
+	}
+	if now := found[mg.ID]; now == nil || now.MergedInto != mg.MergedInto || now.MergeID != mg.MergeID {
+		return nil, ErrBusy // changed meanwhile: ask again
+	}
+	keys, err := s.lockedKeys(ctx, []string{mg.ID})
+	if err != nil {
+		return nil, err
+	}
+	var ev *Event
+	err = s.rekeying(ctx, []string{mg.ID, mg.MergedInto}, func() error {
+		var err error
+		ev, err = s.finishMerge(ctx, mg, keys[mg.ID].Identities, actor, reason, at)
+		return err
+	})
+	return ev, err
+}
+
+// finishMerge runs steps 2 to 4 of Merge for a customer marked merged,
+// whose identities are moving (read under the lock). Each identity moves
+// by one write of its _id that sets its whole merge trail, so a re-run
+// writes the same thing again.
+func (s *Store) finishMerge(ctx context.Context, mg Customer, moving []Identity, actor, reason string, at time.Time) (*Event, error) {
 	ev := Event{ID: mg.MergeID, Action: ActionMerge, At: at, Actor: actor, CustomerIDs: []string{mg.MergedInto, mg.ID},
-		Identities: refsOf(moving[0]), Reason: reason, State: StatePending}
+		Identities: refsOf(moving), Reason: reason, State: StatePending}
 	if err := s.putEvent(ctx, ev); err != nil {
 		return nil, err
 	}
-	if _, err := s.identities.UpdateMany(ctx, bson.D{{Key: "customer_id", Value: mg.ID}}, bson.D{
-		{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.MergedInto}}},
-		{Key: "$push", Value: bson.D{{Key: "merged_from", Value: mg.ID}, {Key: "merge_ids", Value: mg.MergeID}}},
-	}); err != nil {
+	models := make([]mongo.WriteModel, 0, len(moving))
+	for _, idn := range moving {
+		from := append(slices.Clone(idn.MergedFrom), mg.ID)
+		ids := append(slices.Clone(idn.MergeIDs), mg.MergeID)
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(idFilter(idn.ID)).SetUpdate(bson.D{
+			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.MergedInto}, {Key: "merged_from", Value: from}, {Key: "merge_ids", Value: ids}}},
+		}))
+	}
+	if err := bulkByID(ctx, s.identities, models); err != nil {
 		return nil, fmt.Errorf("move identities: %w", err)
 	}
 	if err := s.doneEvent(ctx, ev.ID); err != nil {
@@ -439,7 +551,7 @@ func (s *Store) Split(ctx context.Context, survivorID, mergedID, actor, reason s
 			return ch, ErrNotMerged
 		}
 		// Already split: finish an interrupted split, report no change.
-		ev, err := s.finishSplit(ctx, sv.ID, *mg, actor, reason, at)
+		ev, err := s.lockedSplit(ctx, sv.ID, *mg, actor, reason, at, nil)
 		ch.Event = ev
 		return ch, err
 	}
@@ -449,23 +561,15 @@ func (s *Store) Split(ctx context.Context, survivorID, mergedID, actor, reason s
 	if sv.MergedInto != "" {
 		return ch, ErrInactive
 	}
-	release, err := s.lock(ctx, []string{sv.ID, mg.ID})
-	if err != nil {
-		return ch, err
-	}
-	defer release()
 	splitID := splitEventID(mg.MergeID)
-	upd, err := s.customers.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: mg.ID}, {Key: "merged_into", Value: sv.ID}, {Key: "merge_id", Value: mg.MergeID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "merged_into", Value: ""}}}, {Key: "$set", Value: bson.D{{Key: "split_id", Value: splitID}}}})
-	if err != nil {
-		return ch, fmt.Errorf("mark split customer: %w", err)
-	}
-	if upd.MatchedCount == 0 {
-		return ch, ErrBusy
-	}
-	mg.MergedInto, mg.SplitID = "", splitID
-	ev, err := s.finishSplit(ctx, sv.ID, *mg, actor, reason, at)
+	ev, err := s.lockedSplit(ctx, sv.ID, *mg, actor, reason, at, func() error {
+		if _, err := s.customers.UpdateOne(ctx, idFilter(mg.ID),
+			bson.D{{Key: "$unset", Value: bson.D{{Key: "merged_into", Value: ""}}}, {Key: "$set", Value: bson.D{{Key: "split_id", Value: splitID}}}}); err != nil {
+			return fmt.Errorf("mark split customer: %w", err)
+		}
+		mg.MergedInto, mg.SplitID = "", splitID
+		return nil
+	})
 	if err != nil {
 		return ch, err
 	}
@@ -473,30 +577,71 @@ func (s *Store) Split(ctx context.Context, survivorID, mergedID, actor, reason s
 	return ch, nil
 }
 
+// lockedSplit holds both customers' locks, checks that they are as the
+// caller read them (mg as passed), and runs mark (nil for a re-run) and
+// the rest of the split inside rekeying.
+func (s *Store) lockedSplit(ctx context.Context, survivorID string, mg Customer, actor, reason string, at time.Time, mark func() error) (*Event, error) {
+	release, err := s.lock(ctx, []string{survivorID, mg.ID})
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	found, err := s.customersByID(ctx, []string{survivorID, mg.ID})
+	if err != nil {
+		return nil, err
+	}
+	now, sv := found[mg.ID], found[survivorID]
+	if now == nil || sv == nil || sv.MergedInto != "" || now.MergedInto != mg.MergedInto || now.MergeID != mg.MergeID {
+		return nil, ErrBusy // changed meanwhile: ask again
+	}
+	keys, err := s.lockedKeys(ctx, []string{survivorID})
+	if err != nil {
+		return nil, err
+	}
+	var back []Identity
+	for _, idn := range keys[survivorID].Identities {
+		if slices.Contains(idn.MergeIDs, mg.MergeID) {
+			back = append(back, idn)
+		}
+	}
+	var ev *Event
+	err = s.rekeying(ctx, []string{survivorID, mg.ID}, func() error {
+		if mark != nil {
+			if err := mark(); err != nil {
+				return err
+			}
+			mg.MergedInto, mg.SplitID = "", splitEventID(mg.MergeID)
+		}
+		var err error
+		ev, err = s.finishSplit(ctx, survivorID, mg, back, actor, reason, at)
+		return err
+	})
+	return ev, err
+}
+
 func splitEventID(mergeID string) string {
 	h := sha256.Sum256([]byte("split\x00" + mergeID))
 	return "evt_" + hex.EncodeToString(h[:12])
 }
 
-func (s *Store) finishSplit(ctx context.Context, survivorID string, mg Customer, actor, reason string, at time.Time) (*Event, error) {
-	cur, err := s.identities.Find(ctx, bson.D{{Key: "merge_ids", Value: mg.MergeID}})
-	if err != nil {
-		return nil, fmt.Errorf("find merged identities: %w", err)
-	}
-	var back []Identity
-	if err := cur.All(ctx, &back); err != nil {
-		return nil, fmt.Errorf("read merged identities: %w", err)
-	}
+// finishSplit records the split and moves back the identities its merge
+// brought (back, read under the locks), each by one write of its _id.
+func (s *Store) finishSplit(ctx context.Context, survivorID string, mg Customer, back []Identity, actor, reason string, at time.Time) (*Event, error) {
 	ev := Event{ID: mg.SplitID, Action: ActionSplit, At: at, Actor: actor, CustomerIDs: []string{survivorID, mg.ID},
 		Identities: refsOf(back), Reason: reason, State: StatePending}
 	if err := s.putEvent(ctx, ev); err != nil {
 		return nil, err
 	}
-	if _, err := s.identities.UpdateMany(ctx,
-		bson.D{{Key: "customer_id", Value: survivorID}, {Key: "merge_ids", Value: mg.MergeID}}, bson.D{
-			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.ID}}},
-			{Key: "$pull", Value: bson.D{{Key: "merged_from", Value: mg.ID}, {Key: "merge_ids", Value: mg.MergeID}}},
-		}); err != nil {
+	models := make([]mongo.WriteModel, 0, len(back))
+	for _, idn := range back {
+		// As $pull would: every occurrence goes, an empty list stays.
+		from := slices.DeleteFunc(append([]string{}, idn.MergedFrom...), func(v string) bool { return v == mg.ID })
+		ids := slices.DeleteFunc(append([]string{}, idn.MergeIDs...), func(v string) bool { return v == mg.MergeID })
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(idFilter(idn.ID)).SetUpdate(bson.D{
+			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.ID}, {Key: "merged_from", Value: from}, {Key: "merge_ids", Value: ids}}},
+		}))
+	}
+	if err := bulkByID(ctx, s.identities, models); err != nil {
 		return nil, fmt.Errorf("move identities back: %w", err)
 	}
 	if err := s.doneEvent(ctx, ev.ID); err != nil {
@@ -522,19 +667,6 @@ func (s *Store) owner(ctx context.Context, identityID string) (*Identity, error)
 		return nil, err
 	}
 	return found[0], nil
-}
-
-// countIdentities returns the number of identities of each customer.
-func (s *Store) countIdentities(ctx context.Context, ids []string) ([]int, error) {
-	all, err := s.IdentitiesOf(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, len(ids))
-	for i := range all {
-		out[i] = len(all[i])
-	}
-	return out, nil
 }
 
 func wrapStore(what string, err error) error {

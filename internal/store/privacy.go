@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -255,45 +256,80 @@ func (s *Store) absorbed(ctx context.Context, id string) ([]string, error) {
 // IDs keep resolving, to "erased". Every step is idempotent; a re-run
 // finishes an interrupted erasure. It returns the customer erased.
 func (s *Store) EraseCustomer(ctx context.Context, id string, at time.Time) (string, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		erased, retry, err := s.eraseOnce(ctx, id, at)
+		if !retry {
+			return erased, err
+		}
+	}
+	return "", ErrBusy
+}
+
+func (s *Store) eraseOnce(ctx context.Context, id string, at time.Time) (string, bool, error) {
 	c, err := s.resolveOne(ctx, id)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	release, err := s.lock(ctx, []string{c.ID})
-	if err != nil {
-		return "", err
-	}
-	defer release()
+	// Every customer merged into c has its keys change too: all are locked.
 	ids, err := s.absorbed(ctx, c.ID)
 	if err != nil {
-		return "", err
+		return "", false, err
+	}
+	release, err := s.lock(ctx, ids)
+	if err != nil {
+		return "", false, err
+	}
+	defer release()
+	if now, err := s.resolveOne(ctx, id); err != nil || now.ID != c.ID {
+		return "", err == nil, err
+	}
+	if again, err := s.absorbed(ctx, c.ID); err != nil || !slices.Equal(sortedUnique(again), sortedUnique(ids)) {
+		return "", err == nil, err
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	in := bson.D{{Key: "$in", Value: ids}}
-	// The tombstone first: from here on the customer reads as erased and
-	// leaves every list, even if a later step has to be re-run.
-	if _, err := s.customers.UpdateMany(ctx, bson.D{{Key: "_id", Value: in}, {Key: "erased_at", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "erased_at", Value: at}}}}); err != nil {
-		return "", fmt.Errorf("mark customer erased: %w", err)
+	err = s.rekeying(ctx, ids, func() error {
+		// The tombstone first: from here on the customer reads as erased
+		// and leaves every list, even if a later step has to be re-run.
+		// One write per _id (see byid.go).
+		already, err := s.customersByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		marks := make([]mongo.WriteModel, 0, len(ids))
+		for _, cid := range ids {
+			if c := already[cid]; c != nil && c.ErasedAt == nil {
+				marks = append(marks, mongo.NewUpdateOneModel().SetFilter(idFilter(cid)).
+					SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "erased_at", Value: at}}}}))
+			}
+		}
+		if err := bulkByID(ctx, s.customers, marks); err != nil {
+			return fmt.Errorf("mark customer erased: %w", err)
+		}
+		if err := s.dropSearch(ctx, ids); err != nil {
+			return fmt.Errorf("erase search projection: %w", err)
+		}
+		// A privacy request is thorough: the identities are deleted by
+		// customer, whatever the keys documents say.
+		if _, err := s.identities.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
+			return fmt.Errorf("erase identities: %w", err)
+		}
+		if _, err := s.history.UpdateMany(ctx, bson.D{{Key: "customer_ids", Value: in}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: bson.A{}}}}, {Key: "$unset", Value: bson.D{{Key: "reason", Value: ""}}}}); err != nil {
+			return fmt.Errorf("erase identity history values: %w", err)
+		}
+		// Interactions systems reported by webhook (events.go) hold message
+		// previews and the like: they go too, then their mark.
+		if _, err := s.events.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
+			return fmt.Errorf("erase webhook events: %w", err)
+		}
+		if err := s.unmark(ctx, markActivity, ids); err != nil {
+			return err
+		}
+		return s.eraseConsents(ctx, ids, at)
+	})
+	if err != nil {
+		return "", false, err
 	}
-	if _, err := s.customers.UpdateMany(ctx, bson.D{{Key: "_id", Value: in}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "search", Value: ""}}}}); err != nil {
-		return "", fmt.Errorf("erase search projection: %w", err)
-	}
-	if _, err := s.identities.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
-		return "", fmt.Errorf("erase identities: %w", err)
-	}
-	if _, err := s.history.UpdateMany(ctx, bson.D{{Key: "customer_ids", Value: in}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: bson.A{}}}}, {Key: "$unset", Value: bson.D{{Key: "reason", Value: ""}}}}); err != nil {
-		return "", fmt.Errorf("erase identity history values: %w", err)
-	}
-	// Interactions systems reported by webhook (events.go) hold message
-	// previews and the like: they go too.
-	if _, err := s.customers.Database().Collection(eventsCollection).DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
-		return "", fmt.Errorf("erase webhook events: %w", err)
-	}
-	if err := s.eraseConsents(ctx, ids, at); err != nil {
-		return "", err
-	}
-	return c.ID, nil
+	return c.ID, false, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,31 @@ type Store struct {
 	locks      *mongo.Collection
 	events     *mongo.Collection
 
+	// ferret is set when the server is FerretDB: reads by many IDs are
+	// then one find per ID (see byid.go).
+	ferret bool
+	// onChange hears which customers change (OnChange).
+	onChange atomic.Pointer[func(context.Context, []string)]
+	repairs  atomic.Int64
+
 	commands sync.Map // "command collection" -> *atomic.Int64
+}
+
+// OnChange sets fn to hear, for every change of the store that a read of a
+// customer depends on, the IDs of the customers concerned: identities,
+// merges, splits, erasure, consents and stored activity. A change of the
+// identity graph is heard twice, when it starts and when it is done. fn
+// must not block; it is how caches of the store's reads (Cached) learn
+// what to drop. Set it before the store serves.
+func (s *Store) OnChange(fn func(ctx context.Context, customerIDs []string)) {
+	s.onChange.Store(&fn)
+}
+
+// changed tells the change hook about ids.
+func (s *Store) changed(ctx context.Context, ids []string) {
+	if fn := s.onChange.Load(); fn != nil && *fn != nil && len(ids) > 0 {
+		(*fn)(ctx, ids)
+	}
 }
 
 // count records one command sent to the server.
@@ -85,12 +110,50 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	if s.ferret, err = isFerretDB(ctx, db); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	if err := s.ensureIndexes(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if err := s.backfillKeys(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	return s, nil
 }
+
+// collections are every collection the store uses. Open creates them all,
+// so that they exist before anything is written (the embedded store
+// indexes what exists: embedded.Server.IndexIDs).
+var collections = []string{customersCollection, identitiesCollection, historyCollection, locksCollection,
+	eventsCollection, consentsCollection, auditCollection, privacyCollection, segmentsCollection,
+	keysCollection, marksCollection, searchCollection}
+
+// ensureCollections creates the collections that do not exist yet.
+func (s *Store) ensureCollections(ctx context.Context) error {
+	db := s.customers.Database()
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, name := range collections {
+		if slices.Contains(names, name) {
+			continue
+		}
+		err := db.CreateCollection(ctx, name)
+		var ce mongo.CommandError
+		if err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // NamespaceExists: created meanwhile
+			return fmt.Errorf("create collection %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// IsFerretDB reports whether the store's server is FerretDB.
+func (s *Store) IsFerretDB() bool { return s.ferret }
 
 // Close disconnects.
 func (s *Store) Close(ctx context.Context) error {
@@ -106,6 +169,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) ensureIndexes(ctx context.Context) error {
+	if err := s.ensureCollections(ctx); err != nil {
+		return err
+	}
 	indexes := []struct {
 		coll *mongo.Collection
 		name string
@@ -134,19 +200,11 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 }
 
 // CustomersByID returns out[i] for ids[i], nil when no customer has that ID.
-// One query.
+// One query on MongoDB, one _id lookup per ID on FerretDB.
 func (s *Store) CustomersByID(ctx context.Context, ids []string) ([]*Customer, error) {
-	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	byID, err := s.customersByID(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("find customers: %w", err)
-	}
-	var found []Customer
-	if err := cur.All(ctx, &found); err != nil {
-		return nil, fmt.Errorf("read customers: %w", err)
-	}
-	byID := make(map[string]*Customer, len(found))
-	for i := range found {
-		byID[found[i].ID] = &found[i]
+		return nil, err
 	}
 	out := make([]*Customer, len(ids))
 	for i, id := range ids {
@@ -155,44 +213,42 @@ func (s *Store) CustomersByID(ctx context.Context, ids []string) ([]*Customer, e
 	return out, nil
 }
 
-// IdentitiesOf returns out[i], the identities of customerIDs[i], ordered by
-// kind, system and value. One query.
-func (s *Store) IdentitiesOf(ctx context.Context, customerIDs []string) ([][]Identity, error) {
-	cur, err := s.identities.Find(ctx,
-		bson.D{{Key: "customer_id", Value: bson.D{{Key: "$in", Value: customerIDs}}}},
-		options.Find().SetSort(bson.D{{Key: "kind", Value: 1}, {Key: "system", Value: 1}, {Key: "value", Value: 1}}))
+func customerID(c *Customer) string { return c.ID }
+
+// customersByID returns the customers among ids, by ID.
+func (s *Store) customersByID(ctx context.Context, ids []string) (map[string]*Customer, error) {
+	byID, err := findByIDs(ctx, s, s.customers, ids, nil, customerID)
 	if err != nil {
-		return nil, fmt.Errorf("find identities: %w", err)
+		return nil, fmt.Errorf("find customers: %w", err)
 	}
-	var found []Identity
-	if err := cur.All(ctx, &found); err != nil {
-		return nil, fmt.Errorf("read identities: %w", err)
-	}
-	byCustomer := make(map[string][]Identity, len(customerIDs))
-	for _, id := range found {
-		byCustomer[id.CustomerID] = append(byCustomer[id.CustomerID], id)
+	return byID, nil
+}
+
+// IdentitiesOf returns out[i], the identities of customerIDs[i], ordered by
+// kind, system and value. It reads each customer's keys document by _id
+// (see keys.go), rebuilding the missing ones.
+func (s *Store) IdentitiesOf(ctx context.Context, customerIDs []string) ([][]Identity, error) {
+	docs, _, err := s.readKeys(ctx, customerIDs)
+	if err != nil {
+		return nil, err
 	}
 	out := make([][]Identity, len(customerIDs))
 	for i, c := range customerIDs {
-		out[i] = byCustomer[c]
+		if k := docs[c]; k != nil && len(k.Identities) > 0 {
+			out[i] = slices.Clone(k.Identities)
+		}
 	}
 	return out, nil
 }
 
+func identityID(i *Identity) string { return i.ID }
+
 // Owners returns out[i], the identity whose ID is identityIDs[i], nil when
-// nobody owns it. One query.
+// nobody owns it. One query on MongoDB, one _id lookup per ID on FerretDB.
 func (s *Store) Owners(ctx context.Context, identityIDs []string) ([]*Identity, error) {
-	cur, err := s.identities.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: identityIDs}}}})
+	byID, err := findByIDs(ctx, s, s.identities, identityIDs, nil, identityID)
 	if err != nil {
 		return nil, fmt.Errorf("find identity owners: %w", err)
-	}
-	var found []Identity
-	if err := cur.All(ctx, &found); err != nil {
-		return nil, fmt.Errorf("read identity owners: %w", err)
-	}
-	byID := make(map[string]*Identity, len(found))
-	for i := range found {
-		byID[found[i].ID] = &found[i]
 	}
 	out := make([]*Identity, len(identityIDs))
 	for i, id := range identityIDs {
@@ -225,35 +281,6 @@ func (s *Store) CountCustomers(ctx context.Context) (int64, error) {
 	n, err := s.customers.CountDocuments(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("count customers: %w", err)
-	}
-	return n, nil
-}
-
-// AddCustomers inserts customers that do not exist yet and returns how many
-// were new. Existing ones are left untouched.
-func (s *Store) AddCustomers(ctx context.Context, cs []Customer) (int, error) {
-	docs := make([]any, len(cs))
-	for i := range cs {
-		docs[i] = cs[i]
-	}
-	n, err := insertNew(ctx, s.customers, docs)
-	if err != nil {
-		return n, fmt.Errorf("add customers: %w", err)
-	}
-	return n, nil
-}
-
-// AddIdentities inserts identities nobody owns yet and returns how many were
-// new. An identity already owned, by this customer or another, is left as
-// it is: a link never moves silently.
-func (s *Store) AddIdentities(ctx context.Context, ids []Identity) (int, error) {
-	docs := make([]any, len(ids))
-	for i := range ids {
-		docs[i] = ids[i]
-	}
-	n, err := insertNew(ctx, s.identities, docs)
-	if err != nil {
-		return n, fmt.Errorf("add identities: %w", err)
 	}
 	return n, nil
 }
@@ -295,6 +322,35 @@ func onlyDuplicates(err error) bool {
 		}
 	}
 	return true
+}
+
+// insertEach inserts docs unordered, insertBatch at a time, and reports
+// for each whether it was inserted: inserted[i] is false when a document
+// with its _id was there already. On error, some documents may be
+// inserted and others not; inserting them again is safe.
+func insertEach(ctx context.Context, coll *mongo.Collection, docs []any) (inserted []bool, err error) {
+	inserted = make([]bool, len(docs))
+	for start := 0; start < len(docs); start += insertBatch {
+		chunk := docs[start:min(start+insertBatch, len(docs))]
+		for i := range chunk {
+			inserted[start+i] = true
+		}
+		_, err := coll.InsertMany(ctx, chunk, options.InsertMany().SetOrdered(false))
+		if err == nil {
+			continue
+		}
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || !onlyDuplicates(err) {
+			return nil, err
+		}
+		for _, we := range bwe.WriteErrors {
+			if we.Index < 0 || we.Index >= len(chunk) {
+				return nil, fmt.Errorf("duplicate reported at index %d of %d", we.Index, len(chunk))
+			}
+			inserted[start+we.Index] = false
+		}
+	}
+	return inserted, nil
 }
 
 func duplicateCount(err error) int {

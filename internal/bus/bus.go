@@ -61,6 +61,26 @@ type Bus interface {
 	Subscribe(ctx context.Context, f Filter) (events <-chan Event, cancel func())
 	// Close ends every subscription and releases the bus.
 	Close() error
+
+	// Invalidate tells the invalidation handlers of every replica on a
+	// shared bus, this one's included (before it returns), that the
+	// profile store changed for some customers.
+	Invalidate(ctx context.Context, inv Invalidation) error
+	// OnInvalidate adds a handler of invalidations. It must not block.
+	// On NATS it also hears Invalidation{All: true} when the connection was
+	// cut, since invalidations sent meanwhile were lost to this replica.
+	OnInvalidate(fn func(Invalidation))
+}
+
+// Invalidation says that the profile store changed for some customers: the
+// caches of its reads (store.Cached) drop them. It carries customer IDs
+// only, which are pseudonymous.
+type Invalidation struct {
+	CustomerIDs []string `json:"customer_ids,omitempty"`
+	// All asks to drop everything.
+	All bool `json:"all,omitempty"`
+	// Remote is set on an invalidation another replica sent.
+	Remote bool `json:"-"`
 }
 
 // Options tune a bus.

@@ -279,3 +279,105 @@ func TestOpenRefusesBadPrefix(t *testing.T) {
 		t.Fatalf("got %v, want an error without the URL's password", err)
 	}
 }
+
+// invalidations collects what an invalidation handler hears.
+type invalidations struct {
+	ch chan bus.Invalidation
+}
+
+func listen(b bus.Bus) *invalidations {
+	l := &invalidations{ch: make(chan bus.Invalidation, 16)}
+	b.OnInvalidate(func(inv bus.Invalidation) { l.ch <- inv })
+	return l
+}
+
+func (l *invalidations) next(t *testing.T) bus.Invalidation {
+	t.Helper()
+	select {
+	case inv := <-l.ch:
+		return inv
+	case <-time.After(5 * time.Second):
+		t.Fatal("no invalidation")
+	}
+	return bus.Invalidation{}
+}
+
+func (l *invalidations) none(t *testing.T) {
+	t.Helper()
+	select {
+	case inv := <-l.ch:
+		t.Fatalf("unexpected invalidation %+v", inv)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// TestLocalInvalidate: the handlers hear an invalidation before Invalidate
+// returns.
+func TestLocalInvalidate(t *testing.T) {
+	b := bus.NewLocal(bus.Options{})
+	defer func() { _ = b.Close() }()
+	l := listen(b)
+	if err := b.Invalidate(t.Context(), bus.Invalidation{CustomerIDs: []string{"cus_1"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case inv := <-l.ch:
+		if len(inv.CustomerIDs) != 1 || inv.CustomerIDs[0] != "cus_1" {
+			t.Errorf("heard %+v", inv)
+		}
+	default:
+		t.Fatal("the handler had not run when Invalidate returned")
+	}
+}
+
+// TestNATSInvalidateAcrossInstances: an invalidation one gateway sends
+// reaches the other's handlers once, and its own handlers once, at once;
+// a big one arrives whole, in several messages.
+func TestNATSInvalidateAcrossInstances(t *testing.T) {
+	prefix := fmt.Sprintf("harmony_test_%d", time.Now().UnixNano())
+	cfg := config.Bus{NATSURL: connectors.Secret(natsURL()), SubjectPrefix: prefix}
+	a, err := bus.Open(t.Context(), cfg, bus.Options{})
+	if err != nil {
+		if os.Getenv("HARMONY_TEST_NO_NATS") != "" {
+			t.Skipf("no NATS at %s: %v", natsURL(), err)
+		}
+		t.Fatalf("NATS at %s (set HARMONY_TEST_NO_NATS=1 to skip): %v", natsURL(), err)
+	}
+	defer func() { _ = a.Close() }()
+	b, err := bus.Open(t.Context(), cfg, bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	onA, onB := listen(a), listen(b)
+	if err := a.Invalidate(t.Context(), bus.Invalidation{CustomerIDs: []string{"cus_1", "cus_2"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case inv := <-onA.ch:
+		if len(inv.CustomerIDs) != 2 {
+			t.Errorf("a heard %+v", inv)
+		}
+	default:
+		t.Fatal("a's own handler had not run when Invalidate returned")
+	}
+	if inv := onB.next(t); len(inv.CustomerIDs) != 2 || inv.CustomerIDs[1] != "cus_2" {
+		t.Errorf("b heard %+v", inv)
+	}
+	onA.none(t)
+
+	many := make([]string, 4500)
+	for i := range many {
+		many[i] = fmt.Sprintf("cus_%016d", i)
+	}
+	if err := b.Invalidate(t.Context(), bus.Invalidation{CustomerIDs: many}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < len(many) {
+		got = append(got, onA.next(t).CustomerIDs...)
+	}
+	if len(got) != len(many) || got[0] != many[0] || got[len(got)-1] != many[len(many)-1] {
+		t.Errorf("a heard %d customers, want %d in order", len(got), len(many))
+	}
+}

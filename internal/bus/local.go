@@ -19,6 +19,9 @@ type Local struct {
 	mu     sync.RWMutex
 	subs   map[*subscriber]struct{}
 	closed bool
+
+	hmu      sync.RWMutex
+	handlers []func(Invalidation)
 }
 
 var _ Bus = (*Local)(nil)
@@ -124,6 +127,29 @@ func (l *Local) remove(s *subscriber) {
 	s.mu.Unlock()
 }
 
+// Invalidate implements Bus: the handlers run before it returns.
+func (l *Local) Invalidate(_ context.Context, inv Invalidation) error {
+	l.m.invalidations.WithLabelValues("sent").Inc()
+	l.invalidate(inv)
+	return nil
+}
+
+// invalidate runs the handlers.
+func (l *Local) invalidate(inv Invalidation) {
+	l.hmu.RLock()
+	defer l.hmu.RUnlock()
+	for _, fn := range l.handlers {
+		fn(inv)
+	}
+}
+
+// OnInvalidate implements Bus.
+func (l *Local) OnInvalidate(fn func(Invalidation)) {
+	l.hmu.Lock()
+	defer l.hmu.Unlock()
+	l.handlers = append(l.handlers, fn)
+}
+
 // Dropped returns how many events the bus dropped for slow subscribers.
 func (l *Local) Dropped() int64 { return int64(counterValue(l.m.dropped)) }
 
@@ -149,6 +175,8 @@ type metrics struct {
 	dropped     prometheus.Counter
 	malformed   prometheus.Counter
 	subscribers prometheus.Gauge
+	// invalidations counts invalidation messages sent and received.
+	invalidations *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -163,9 +191,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "NATS messages on the bus subject that were not events."}),
 		subscribers: prometheus.NewGauge(prometheus.GaugeOpts{Name: "harmony_bus_subscribers",
 			Help: "Open event bus subscriptions."}),
+		invalidations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "harmony_bus_invalidations_total",
+			Help: "Profile store cache invalidations this gateway sent on the bus, and received from other replicas (NATS)."},
+			[]string{"direction"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.published, m.received, m.dropped, m.malformed, m.subscribers)
+		reg.MustRegister(m.published, m.received, m.dropped, m.malformed, m.subscribers, m.invalidations)
 	}
 	return m
 }

@@ -35,13 +35,49 @@ type ActivityQuery struct {
 // customer still has fewer (others hold more than their share) is that
 // customer asked again on its own, so a customer's list is never cut short
 // of what it holds: callers rely on "fewer than Limit" meaning "no more".
+//
+// Only customers with an activity mark (marks.go) are read: when none of
+// them has one, it costs one _id lookup per customer and no query on the
+// events collection.
 func (s *Store) ActivityPage(ctx context.Context, customerIDs []string, q ActivityQuery) ([][]Activity, error) {
 	out := make([][]Activity, len(customerIDs))
 	if len(customerIDs) == 0 {
 		return out, nil
 	}
 	if q.Limit <= 0 {
-		return nil, errors.New("activity page: limit must be positive")
+		return nil, errActivityLimit
+	}
+	_, marked, err := s.marked(ctx, sortedUnique(customerIDs))
+	if err != nil {
+		return nil, err
+	}
+	var read []string
+	for _, id := range sortedUnique(customerIDs) {
+		if marked[id] {
+			read = append(read, id)
+		}
+	}
+	lists, err := s.activityPage(ctx, read, q)
+	if err != nil {
+		return nil, err
+	}
+	by := make(map[string][]Activity, len(read))
+	for i, id := range read {
+		by[id] = lists[i]
+	}
+	for i, id := range customerIDs {
+		out[i] = by[id]
+	}
+	return out, nil
+}
+
+var errActivityLimit = errors.New("activity page: limit must be positive")
+
+// activityPage is ActivityPage for customers that all have a mark.
+func (s *Store) activityPage(ctx context.Context, customerIDs []string, q ActivityQuery) ([][]Activity, error) {
+	out := make([][]Activity, len(customerIDs))
+	if len(customerIDs) == 0 {
+		return out, nil
 	}
 	by, capped, err := s.activityQuery(ctx, customerIDs, q)
 	if err != nil {

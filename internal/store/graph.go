@@ -33,6 +33,8 @@ const (
 // maxHops bounds how many merges Resolve follows.
 const maxHops = 8
 
+var errTooDeep = fmt.Errorf("resolve customers: more than %d merges deep", maxHops)
+
 // Change is the outcome of an identity graph change.
 type Change struct {
 	// Changed is false when the graph already was as asked.
@@ -54,7 +56,7 @@ func (s *Store) Resolve(ctx context.Context, ids []string) ([]*Customer, error) 
 	want := slices.Clone(ids)
 	for hop := 0; len(want) > 0; hop++ {
 		if hop > maxHops {
-			return nil, fmt.Errorf("resolve customers: more than %d merges deep", maxHops)
+			return nil, errTooDeep
 		}
 		found, err := s.CustomersByID(ctx, want)
 		if err != nil {

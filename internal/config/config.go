@@ -100,7 +100,38 @@ type Store struct {
 	// DataDir holds the embedded store's files, relative to the working
 	// directory.
 	DataDir string `yaml:"data_dir"`
+	// Cache is the in-process cache of what a read of a customer needs
+	// from the store (its identities, merges, consents and stored
+	// activity), which the store's writes invalidate through the bus.
+	Cache StoreCache `yaml:"cache"`
+	// MaxInFlight bounds the profile store reads the request path runs at
+	// once. Default 4 on the embedded store, 32 on MongoDB.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// MaxQueue bounds the reads waiting for one of those places; a request
+	// whose read finds the queue full is answered 503 with Retry-After.
+	// Default 64 on the embedded store, 512 on MongoDB.
+	MaxQueue int `yaml:"max_queue"`
+	// QueueTimeout is the longest a read waits for a place before its
+	// request is answered 503 with Retry-After. Default 1s on the embedded
+	// store, 2s on MongoDB.
+	QueueTimeout time.Duration `yaml:"queue_timeout"`
 }
+
+// StoreCache configures the profile store's read cache.
+type StoreCache struct {
+	// MaxCustomers bounds the customers held (least recently used go
+	// first). Default 10000.
+	MaxCustomers int `yaml:"max_customers"`
+	// TTL bounds how long a customer is served from the cache without an
+	// invalidation: the most a replica that missed one (cut from the bus)
+	// can lag. Default 5m; 30s when the store is a MongoDB URI and the bus
+	// is in-process, since replicas sharing that store would hear nothing
+	// of each other's changes.
+	TTL time.Duration `yaml:"ttl"`
+}
+
+// Embedded reports whether the store is the embedded one (no URI).
+func (s Store) Embedded() bool { return s.URI.Reveal() == "" }
 
 // Identity configures identity resolution.
 type Identity struct {
@@ -247,7 +278,21 @@ const (
 	DefaultMaxComplexity = 50_000
 	DefaultDatabase      = "harmony"
 	DefaultDataDir       = "harmony-data"
-	DefaultRegion        = "FR"
+
+	DefaultStoreCacheCustomers = 10_000
+	DefaultStoreCacheTTL       = 5 * time.Minute
+	// DefaultStoreCacheTTLUnshared is the ttl when replicas could share a
+	// MongoDB store without a bus to tell each other of changes.
+	DefaultStoreCacheTTLUnshared = 30 * time.Second
+	// The embedded store answers about 3,000 _id lookups a second on two
+	// cores; reads beyond a few at once only queue inside it.
+	DefaultEmbeddedStoreInFlight = 4
+	DefaultEmbeddedStoreQueue    = 64
+	DefaultEmbeddedStoreTimeout  = time.Second
+	DefaultStoreInFlight         = 32
+	DefaultStoreQueue            = 512
+	DefaultStoreTimeout          = 2 * time.Second
+	DefaultRegion                = "FR"
 
 	DefaultMaxIdentitiesPerCustomer    = 50
 	DefaultAlertCustomersPerIdentifier = 3
@@ -429,6 +474,7 @@ func (c *Config) defaults() {
 	if c.Store.DataDir == "" {
 		c.Store.DataDir = DefaultDataDir
 	}
+	c.storeDefaults()
 	if c.Identity.DefaultRegion == "" {
 		c.Identity.DefaultRegion = DefaultRegion
 	}
@@ -490,6 +536,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.validateTracing(bad); err != nil {
+		return err
+	}
+	if err := c.validateStore(bad); err != nil {
 		return err
 	}
 	if c.Identity.SyncInterval < 0 || (c.Identity.SyncInterval > 0 && c.Identity.SyncInterval < time.Minute) {

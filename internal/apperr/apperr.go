@@ -3,7 +3,12 @@
 // carry input values or customer data; the cause stays for logs.
 package apperr
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/harmonyhq/harmony/internal/overload"
+)
 
 // Code is sent to clients as extensions.code.
 type Code string
@@ -32,6 +37,11 @@ const (
 	CodeConsentRequired Code = "CONSENT_REQUIRED"
 	// CodeErased: the customer's data was erased by a privacy request.
 	CodeErased Code = "CUSTOMER_ERASED"
+	// CodeOverloaded: the gateway shed the work (the profile store's
+	// queue was full); retry later. Over HTTP the whole request is
+	// answered 503 with Retry-After; over a websocket or SSE the error
+	// stands in the answer.
+	CodeOverloaded Code = "OVERLOADED"
 )
 
 // Error is a classified gateway error.
@@ -64,7 +74,10 @@ func Coded(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Public: fmt.Sprintf(format, args...)}
 }
 
-// Store reports a profile store failure.
+// Store reports a profile store failure, or its overload.
 func Store(err error) *Error {
+	if errors.Is(err, overload.ErrShed) {
+		return &Error{Code: CodeOverloaded, Public: "the gateway is overloaded: retry later", Err: err}
+	}
 	return &Error{Code: CodeStoreUnavailable, Public: "the profile store is unavailable", Err: err}
 }

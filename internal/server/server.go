@@ -92,7 +92,7 @@ func New(o Options) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withDrain(d, sockets, withCORS(o.Config.CORS, authenticate(o.Authenticate, o.Log,
 		withDeadline(o.Config.RequestTimeout, guardRequests(o.Config.MaxBodyBytes, o.Config.MaxBatchOperations,
-			limitRate(o.RateLimiter, withCacheControl(serveBatch(gql)))))))))
+			limitRate(o.RateLimiter, withCacheControl(shedOverloaded(serveBatch(gql))))))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -45,12 +45,14 @@ type Options struct {
 
 // Gateway is a built gateway, ready to serve.
 type Gateway struct {
-	Config   *config.Config
-	Handler  http.Handler
-	Store    *store.Store
-	Sources  *sources.Set
-	Linker   *identity.Linker
-	Indexer  *search.Indexer
+	Config  *config.Config
+	Handler http.Handler
+	Store   *store.Store
+	Sources *sources.Set
+	Linker  *identity.Linker
+	Indexer *search.Indexer
+	// Reads is the request path's reader of the store: cached, gated.
+	Reads    *store.Cached
 	Registry *prometheus.Registry
 	// Bus carries stored webhook events to subscribers.
 	Bus bus.Bus
@@ -101,6 +103,13 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	if g.Store, err = store.Open(ctx, uri, cfg.Store.Database); err != nil {
 		return err
 	}
+	if g.embedded != nil {
+		// Every collection exists now (Open creates them): index the
+		// expression FerretDB's _id lookups use.
+		if err := g.embedded.IndexIDs(ctx); err != nil {
+			return fmt.Errorf("profile store: %w", err)
+		}
+	}
 
 	client := o.HTTPClient
 	if client == nil {
@@ -143,10 +152,20 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	if g.Bus, err = bus.Open(ctx, cfg.Bus, bus.Options{Registerer: g.Registry}); err != nil {
 		return &config.Error{File: cfg.File, Key: "bus.nats_url", Reason: err.Error()}
 	}
+	g.Reads = store.NewCached(g.Store, store.CacheOptions{
+		MaxCustomers: cfg.Store.Cache.MaxCustomers, TTL: cfg.Store.Cache.TTL, Registerer: g.Registry,
+		Gate: store.NewGate(store.GateOptions{MaxInFlight: cfg.Store.MaxInFlight, MaxQueue: cfg.Store.MaxQueue,
+			QueueTimeout: cfg.Store.QueueTimeout, Registerer: g.Registry}),
+	})
+	ConnectCache(g.Store, g.Reads, g.Bus, log)
+	if !cfg.Store.Embedded() && cfg.Bus.NATSURL.Reveal() == "" {
+		log.Info("profile store cache: replicas sharing this store hear of each other's changes only through bus.nats_url; without it, up to store.cache.ttl late",
+			"ttl", cfg.Store.Cache.TTL.String())
+	}
 	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
 		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache})
 	g.startPrivacy(cfg)
-	res := &resolvers.Resolver{Store: g.Store, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
+	res := &resolvers.Resolver{Store: g.Store, Reader: g.Reads, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
 		Privacy: g.privacy.Privacy, Audit: g.privacy.Audit,
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
@@ -159,7 +178,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	g.server = server.New(server.Options{
 		Config:    cfg.Server,
 		Resolvers: res,
-		Loaders:   &loaders.Factory{Sources: g.Sources, Store: g.Store, Metrics: loaders.NewMetrics(g.Registry)},
+		Loaders:   &loaders.Factory{Sources: g.Sources, Store: g.Reads, Metrics: loaders.NewMetrics(g.Registry)},
 		Ready:     g.ready,
 		Registry:  g.Registry,
 		Log:       log,
@@ -171,6 +190,30 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	})
 	g.Handler = g.server
 	return nil
+}
+
+// ConnectCache wires a replica's read cache: the store's changes go on
+// the bus, whose handlers run on this replica before Invalidate returns
+// and on the others when the bus delivers; what the bus delivers drops
+// the customers named, or everything when the bus may have lost some.
+func ConnectCache(s *store.Store, c *store.Cached, b bus.Bus, log *slog.Logger) {
+	s.OnChange(func(ctx context.Context, ids []string) {
+		if err := b.Invalidate(ctx, bus.Invalidation{CustomerIDs: ids}); err != nil {
+			// This replica's entries are dropped already; the others'
+			// expire with store.cache.ttl.
+			log.WarnContext(ctx, "profile store cache: invalidation not sent to other replicas", "customers", len(ids), "error", err.Error())
+		}
+	})
+	b.OnInvalidate(func(inv bus.Invalidation) {
+		switch {
+		case inv.All:
+			c.Purge()
+		case inv.Remote:
+			c.Invalidate(store.OriginBus, inv.CustomerIDs)
+		default:
+			c.Invalidate(store.OriginStore, inv.CustomerIDs)
+		}
+	})
 }
 
 // SourceOptions are the guard's options for connector cn. Settings the

@@ -158,7 +158,8 @@ func TestConsentGuardsEmailEngagement(t *testing.T) {
 	}
 }
 
-// The consents of a list of customers are read in one store query.
+// The consents of a list of customers are read in one store query at most:
+// none when no customer of the list has ever had one recorded.
 func TestConsentsOfFiftyCustomersInOneQuery(t *testing.T) {
 	e := boot(t)
 	before := e.gw.Store.Commands("find", "consents")
@@ -176,8 +177,8 @@ func TestConsentsOfFiftyCustomersInOneQuery(t *testing.T) {
 			t.Errorf("unexpected error %+v", err)
 		}
 	}
-	if n := e.gw.Store.Commands("find", "consents") - before; n != 1 {
-		t.Errorf("consents read in %d store queries, want 1", n)
+	if n := e.gw.Store.Commands("find", "consents") - before; n > 1 {
+		t.Errorf("consents read in %d store queries, want at most 1", n)
 	}
 }
 

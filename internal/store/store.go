@@ -59,16 +59,80 @@ func (s *Store) changed(ctx context.Context, ids []string) {
 	}
 }
 
-// count records one command sent to the server.
+// count records one command sent to the server, and how many of its
+// statements filter on something else than _id alone.
 func (s *Store) count(_ context.Context, e *event.CommandStartedEvent) {
 	coll, _ := e.Command.Lookup(e.CommandName).StringValueOK()
-	key := e.CommandName + " " + coll
+	s.add(e.CommandName+" "+coll, 1)
+	if n := scans(e.CommandName, e.Command); n > 0 {
+		s.add("scan "+coll, int64(n))
+	}
+}
+
+func (s *Store) add(key string, delta int64) {
 	n, ok := s.commands.Load(key)
 	if !ok {
 		n, _ = s.commands.LoadOrStore(key, new(atomic.Int64))
 	}
-	n.(*atomic.Int64).Add(1)
+	n.(*atomic.Int64).Add(delta)
 }
+
+// scans counts the statements of a command whose filter is not an _id
+// equality (FerretDB reads the whole collection for those; MongoDB may
+// use an index).
+func scans(name string, cmd bson.Raw) int {
+	byID := func(filter bson.RawValue) bool {
+		doc, ok := filter.DocumentOK()
+		if !ok {
+			return false
+		}
+		elems, err := doc.Elements()
+		if err != nil || len(elems) != 1 || elems[0].Key() != "_id" {
+			return false
+		}
+		_, isString := elems[0].Value().StringValueOK()
+		return isString
+	}
+	statements := func(field, filter string) int {
+		arr, ok := cmd.Lookup(field).ArrayOK()
+		if !ok {
+			return 0
+		}
+		vals, err := arr.Values()
+		if err != nil {
+			return 0
+		}
+		n := 0
+		for _, v := range vals {
+			if d, ok := v.DocumentOK(); ok && !byID(d.Lookup(filter)) {
+				n++
+			}
+		}
+		return n
+	}
+	switch name {
+	case "find":
+		if !byID(cmd.Lookup("filter")) {
+			return 1
+		}
+	case "count":
+		if !byID(cmd.Lookup("query")) {
+			return 1
+		}
+	case "aggregate":
+		return 1
+	case "update":
+		return statements("updates", "q")
+	case "delete":
+		return statements("deletes", "q")
+	}
+	return 0
+}
+
+// Scans returns how many statements the store sent for a collection since
+// it opened whose filter was not an _id equality: on FerretDB, each read
+// the whole collection.
+func (s *Store) Scans(collection string) int64 { return s.Commands("scan", collection) }
 
 // Commands returns how many commands of a kind ("find", "insert",
 // "update"...) the store sent for a collection since it opened: the

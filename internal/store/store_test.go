@@ -121,3 +121,38 @@ func TestIdentityIDHidesValue(t *testing.T) {
 		}
 	}
 }
+
+// TestScansCounted: Scans counts the statements FerretDB answers by reading
+// the whole collection: every filter but an _id equality.
+func TestScansCounted(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.AddCustomers(ctx, []store.Customer{{ID: "cus_a", CreatedAt: now}, {ID: "cus_b", CreatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name  string
+		do    func() error
+		scans int64
+	}{
+		{"customers by ID", func() error { _, err := s.CustomersByID(ctx, []string{"cus_a", "cus_b"}); return err }, 0},
+		{"resolve", func() error { _, err := s.Resolve(ctx, []string{"cus_a"}); return err }, 0},
+		{"merge", func() error { _, err := s.Merge(ctx, "cus_a", "cus_b", "t", "", now, 50); return err }, -1},
+		{"list", func() error { _, err := s.ListCustomers(ctx, "", 10); return err }, 1},
+		{"count", func() error { _, err := s.CountCustomers(ctx); return err }, 1},
+	}
+	for _, st := range steps {
+		before := s.Scans("customers")
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		got := s.Scans("customers") - before
+		if st.scans >= 0 && got != st.scans {
+			t.Errorf("%s: %d scans of customers, want %d", st.name, got, st.scans)
+		}
+		if st.scans < 0 && got == 0 {
+			t.Errorf("%s: no scan counted (it reads merged_into to rebuild the keys)", st.name)
+		}
+	}
+}

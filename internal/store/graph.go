@@ -204,7 +204,8 @@ func (s *Store) Link(ctx context.Context, customerID string, id Identity, actor,
 	if err := s.putEvent(ctx, ev); err != nil {
 		return ch, err
 	}
-	err = s.rekeying(ctx, []string{c.ID}, func() error {
+	err = s.rekeying(ctx, []string{c.ID}, func() (map[string]*keysDoc, error) {
+		linked := id
 		if existing != nil {
 			// Owned by nobody (checked under the identity's lock).
 			_, err := s.identities.UpdateOne(ctx, idFilter(id.ID),
@@ -212,17 +213,18 @@ func (s *Store) Link(ctx context.Context, customerID string, id Identity, actor,
 					{Key: "source", Value: id.Source}, {Key: "confidence", Value: id.Confidence}, {Key: "linked_at", Value: id.LinkedAt},
 					{Key: "status", Value: id.Status}}}})
 			if err != nil {
-				return wrapStore("relink identity", err)
+				return nil, wrapStore("relink identity", err)
 			}
-			return nil
-		}
-		if _, err := s.identities.InsertOne(ctx, id); err != nil {
+			linked = *existing
+			linked.CustomerID, linked.Rule, linked.Source, linked.Confidence = id.CustomerID, id.Rule, id.Source, id.Confidence
+			linked.LinkedAt, linked.Status = id.LinkedAt, id.Status
+		} else if _, err := s.identities.InsertOne(ctx, id); err != nil {
 			if mongo.IsDuplicateKeyError(err) {
-				return ErrConflict
+				return nil, ErrConflict
 			}
-			return fmt.Errorf("link identity: %w", err)
+			return nil, fmt.Errorf("link identity: %w", err)
 		}
-		return nil
+		return map[string]*keysDoc{c.ID: keys[c.ID].clone().with(linked)}, nil
 	})
 	if err != nil {
 		_ = s.dropEvent(ctx, ev.ID)
@@ -310,26 +312,48 @@ func (s *Store) unlinkOnce(ctx context.Context, customerID, identityID, actor, r
 		set = bson.D{{Key: "customer_id", Value: ch.Detached}, {Key: "rule", Value: RuleDetached},
 			{Key: "source", Value: RuleManual}, {Key: "linked_at", Value: at}}
 	}
+	keys, err := s.lockedKeys(ctx, involved)
+	if err != nil {
+		return ch, false, err
+	}
 	if err := s.putEvent(ctx, ev); err != nil {
 		return ch, false, err
 	}
-	err = s.rekeying(ctx, involved, func() error {
+	err = s.rekeying(ctx, involved, func() (map[string]*keysDoc, error) {
+		next := map[string]*keysDoc{c.ID: keys[c.ID].clone().without(identityID)}
 		if ch.Detached != "" {
-			if _, err := insertNew(ctx, s.customers, []any{Customer{ID: ch.Detached, CreatedAt: at}}); err != nil {
-				return fmt.Errorf("add detached customer: %w", err)
+			d, err := s.customersByID(ctx, []string{ch.Detached})
+			if err != nil {
+				return nil, err
 			}
-			// A key detached, merged back and detached again reuses its customer.
+			if _, err := insertNew(ctx, s.customers, []any{Customer{ID: ch.Detached, CreatedAt: at}}); err != nil {
+				return nil, fmt.Errorf("add detached customer: %w", err)
+			}
+			// A key detached, merged back and detached again reuses its
+			// customer, which leaves the one it was merged into.
 			if _, err := s.customers.UpdateOne(ctx, idFilter(ch.Detached),
 				bson.D{{Key: "$unset", Value: bson.D{{Key: "merged_into", Value: ""}}}}); err != nil {
-				return fmt.Errorf("reactivate detached customer: %w", err)
+				return nil, fmt.Errorf("reactivate detached customer: %w", err)
 			}
+			if dc := d[ch.Detached]; dc != nil && dc.MergedInto != "" {
+				sv := keys[dc.MergedInto].clone()
+				sv.Merged = slices.DeleteFunc(sv.Merged, func(m string) bool { return m == ch.Detached })
+				next[dc.MergedInto] = sv
+			}
+			moved := *existing
+			moved.CustomerID, moved.Rule, moved.Source, moved.LinkedAt = ch.Detached, RuleDetached, RuleManual, at
+			moved.MergedFrom, moved.MergeIDs = nil, nil
+			if next[ch.Detached] == nil {
+				next[ch.Detached] = keys[ch.Detached].clone()
+			}
+			next[ch.Detached].with(moved)
 		}
 		// Linked to c: checked under c's lock.
 		if _, err := s.identities.UpdateOne(ctx, idFilter(identityID),
 			bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "merged_from", Value: ""}, {Key: "merge_ids", Value: ""}}}}); err != nil {
-			return fmt.Errorf("unlink identity: %w", err)
+			return nil, fmt.Errorf("unlink identity: %w", err)
 		}
-		return nil
+		return next, nil
 	})
 	if err != nil {
 		return ch, false, err
@@ -432,21 +456,25 @@ func (s *Store) mergeOnce(ctx context.Context, survivorID, mergedID, actor, reas
 	}
 	eventID := newEventID()
 	var ev *Event
-	err = s.rekeying(ctx, []string{sv.ID, mg.ID}, func() error {
+	err = s.rekeying(ctx, []string{sv.ID, mg.ID}, func() (map[string]*keysDoc, error) {
 		// Active: checked under both locks.
 		if _, err := s.customers.UpdateOne(ctx, idFilter(mg.ID),
 			bson.D{{Key: "$set", Value: bson.D{{Key: "merged_into", Value: sv.ID}, {Key: "merge_id", Value: eventID}}},
 				{Key: "$unset", Value: bson.D{{Key: "split_id", Value: ""}}}}); err != nil {
-			return fmt.Errorf("mark merged customer: %w", err)
+			return nil, fmt.Errorf("mark merged customer: %w", err)
 		}
 		mg.MergedInto, mg.MergeID = sv.ID, eventID
 		// A merged customer leaves the search index (a split re-indexes it).
 		if err := s.dropSearch(ctx, []string{mg.ID}); err != nil {
-			return fmt.Errorf("drop merged customer's search projection: %w", err)
+			return nil, fmt.Errorf("drop merged customer's search projection: %w", err)
 		}
 		var err error
-		ev, err = s.finishMerge(ctx, *mg, keys[mg.ID].Identities, actor, reason, at)
-		return err
+		var moved []Identity
+		ev, moved, err = s.finishMerge(ctx, *mg, keys[mg.ID].Identities, actor, reason, at)
+		if err != nil {
+			return nil, err
+		}
+		return mergedKeys(keys[sv.ID], keys[mg.ID], moved), nil
 	})
 	if err != nil {
 		return Change{}, false, err
@@ -493,44 +521,63 @@ func (s *Store) refinishMerge(ctx context.Context, mg Customer, actor, reason st
 	if now := found[mg.ID]; now == nil || now.MergedInto != mg.MergedInto || now.MergeID != mg.MergeID {
 		return nil, ErrBusy // changed meanwhile: ask again
 	}
-	keys, err := s.lockedKeys(ctx, []string{mg.ID})
+	keys, err := s.lockedKeys(ctx, []string{mg.ID, mg.MergedInto})
 	if err != nil {
 		return nil, err
 	}
 	var ev *Event
-	err = s.rekeying(ctx, []string{mg.ID, mg.MergedInto}, func() error {
+	err = s.rekeying(ctx, []string{mg.ID, mg.MergedInto}, func() (map[string]*keysDoc, error) {
 		var err error
-		ev, err = s.finishMerge(ctx, mg, keys[mg.ID].Identities, actor, reason, at)
-		return err
+		var moved []Identity
+		ev, moved, err = s.finishMerge(ctx, mg, keys[mg.ID].Identities, actor, reason, at)
+		if err != nil {
+			return nil, err
+		}
+		return mergedKeys(keys[mg.MergedInto], keys[mg.ID], moved), nil
 	})
 	return ev, err
+}
+
+// mergedKeys are the keys of a survivor and of the customer merged into it
+// once moved (as written) have moved.
+func mergedKeys(sv, mg *keysDoc, moved []Identity) map[string]*keysDoc {
+	next, gone := sv.clone().with(moved...), mg.clone()
+	next.Merged = append(next.Merged, mg.ID)
+	for _, idn := range moved {
+		gone.without(idn.ID)
+	}
+	return map[string]*keysDoc{sv.ID: next, mg.ID: gone}
 }
 
 // finishMerge runs steps 2 to 4 of Merge for a customer marked merged,
 // whose identities are moving (read under the lock). Each identity moves
 // by one write of its _id that sets its whole merge trail, so a re-run
 // writes the same thing again.
-func (s *Store) finishMerge(ctx context.Context, mg Customer, moving []Identity, actor, reason string, at time.Time) (*Event, error) {
+func (s *Store) finishMerge(ctx context.Context, mg Customer, moving []Identity, actor, reason string, at time.Time) (*Event, []Identity, error) {
 	ev := Event{ID: mg.MergeID, Action: ActionMerge, At: at, Actor: actor, CustomerIDs: []string{mg.MergedInto, mg.ID},
 		Identities: refsOf(moving), Reason: reason, State: StatePending}
 	if err := s.putEvent(ctx, ev); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	moved := make([]Identity, len(moving))
 	models := make([]mongo.WriteModel, 0, len(moving))
-	for _, idn := range moving {
-		from := append(slices.Clone(idn.MergedFrom), mg.ID)
-		ids := append(slices.Clone(idn.MergeIDs), mg.MergeID)
+	for i, idn := range moving {
+		idn.CustomerID = mg.MergedInto
+		idn.MergedFrom = append(slices.Clone(idn.MergedFrom), mg.ID)
+		idn.MergeIDs = append(slices.Clone(idn.MergeIDs), mg.MergeID)
+		moved[i] = idn
 		models = append(models, mongo.NewUpdateOneModel().SetFilter(idFilter(idn.ID)).SetUpdate(bson.D{
-			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.MergedInto}, {Key: "merged_from", Value: from}, {Key: "merge_ids", Value: ids}}},
+			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: idn.CustomerID}, {Key: "merged_from", Value: idn.MergedFrom}, {Key: "merge_ids", Value: idn.MergeIDs}}},
 		}))
 	}
 	if err := bulkByID(ctx, s.identities, models); err != nil {
-		return nil, fmt.Errorf("move identities: %w", err)
+		return nil, nil, fmt.Errorf("move identities: %w", err)
 	}
 	if err := s.doneEvent(ctx, ev.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.EventByID(ctx, ev.ID)
+	done, err := s.EventByID(ctx, ev.ID)
+	return done, moved, err
 }
 
 // Split undoes the merge of mergedID into survivorID: the merged customer
@@ -596,7 +643,7 @@ func (s *Store) lockedSplit(ctx context.Context, survivorID string, mg Customer,
 	if now == nil || sv == nil || sv.MergedInto != "" || now.MergedInto != mg.MergedInto || now.MergeID != mg.MergeID {
 		return nil, ErrBusy // changed meanwhile: ask again
 	}
-	keys, err := s.lockedKeys(ctx, []string{survivorID})
+	keys, err := s.lockedKeys(ctx, []string{survivorID, mg.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -607,16 +654,25 @@ func (s *Store) lockedSplit(ctx context.Context, survivorID string, mg Customer,
 		}
 	}
 	var ev *Event
-	err = s.rekeying(ctx, []string{survivorID, mg.ID}, func() error {
+	err = s.rekeying(ctx, []string{survivorID, mg.ID}, func() (map[string]*keysDoc, error) {
 		if mark != nil {
 			if err := mark(); err != nil {
-				return err
+				return nil, err
 			}
 			mg.MergedInto, mg.SplitID = "", splitEventID(mg.MergeID)
 		}
 		var err error
-		ev, err = s.finishSplit(ctx, survivorID, mg, back, actor, reason, at)
-		return err
+		var moved []Identity
+		ev, moved, err = s.finishSplit(ctx, survivorID, mg, back, actor, reason, at)
+		if err != nil {
+			return nil, err
+		}
+		sv, restored := keys[survivorID].clone(), keys[mg.ID].clone().with(moved...)
+		for _, idn := range moved {
+			sv.without(idn.ID)
+		}
+		sv.Merged = slices.DeleteFunc(sv.Merged, func(m string) bool { return m == mg.ID })
+		return map[string]*keysDoc{survivorID: sv, mg.ID: restored}, nil
 	})
 	return ev, err
 }
@@ -628,28 +684,32 @@ func splitEventID(mergeID string) string {
 
 // finishSplit records the split and moves back the identities its merge
 // brought (back, read under the locks), each by one write of its _id.
-func (s *Store) finishSplit(ctx context.Context, survivorID string, mg Customer, back []Identity, actor, reason string, at time.Time) (*Event, error) {
+func (s *Store) finishSplit(ctx context.Context, survivorID string, mg Customer, back []Identity, actor, reason string, at time.Time) (*Event, []Identity, error) {
 	ev := Event{ID: mg.SplitID, Action: ActionSplit, At: at, Actor: actor, CustomerIDs: []string{survivorID, mg.ID},
 		Identities: refsOf(back), Reason: reason, State: StatePending}
 	if err := s.putEvent(ctx, ev); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	moved := make([]Identity, len(back))
 	models := make([]mongo.WriteModel, 0, len(back))
-	for _, idn := range back {
+	for i, idn := range back {
 		// As $pull would: every occurrence goes, an empty list stays.
-		from := slices.DeleteFunc(append([]string{}, idn.MergedFrom...), func(v string) bool { return v == mg.ID })
-		ids := slices.DeleteFunc(append([]string{}, idn.MergeIDs...), func(v string) bool { return v == mg.MergeID })
+		idn.CustomerID = mg.ID
+		idn.MergedFrom = slices.DeleteFunc(append([]string{}, idn.MergedFrom...), func(v string) bool { return v == mg.ID })
+		idn.MergeIDs = slices.DeleteFunc(append([]string{}, idn.MergeIDs...), func(v string) bool { return v == mg.MergeID })
+		moved[i] = idn
 		models = append(models, mongo.NewUpdateOneModel().SetFilter(idFilter(idn.ID)).SetUpdate(bson.D{
-			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.ID}, {Key: "merged_from", Value: from}, {Key: "merge_ids", Value: ids}}},
+			{Key: "$set", Value: bson.D{{Key: "customer_id", Value: mg.ID}, {Key: "merged_from", Value: idn.MergedFrom}, {Key: "merge_ids", Value: idn.MergeIDs}}},
 		}))
 	}
 	if err := bulkByID(ctx, s.identities, models); err != nil {
-		return nil, fmt.Errorf("move identities back: %w", err)
+		return nil, nil, fmt.Errorf("move identities back: %w", err)
 	}
 	if err := s.doneEvent(ctx, ev.ID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.EventByID(ctx, ev.ID)
+	done, err := s.EventByID(ctx, ev.ID)
+	return done, moved, err
 }
 
 func (s *Store) resolveOne(ctx context.Context, id string) (*Customer, error) {

@@ -132,29 +132,47 @@ func (s *Store) dropKeys(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// rekeyTimeout bounds the rebuild of keys documents after a change, which
+// rekeyTimeout bounds the writing of keys documents after a change, which
 // runs even when the request that made the change is gone: the change is
 // done, its keys must follow.
 const rekeyTimeout = 30 * time.Second
 
 // rekeying frames a change of the identity graph touching customers ids,
 // whose locks the caller holds: the change hook hears of it, the keys
-// documents of ids are dropped, change runs, the keys documents are
-// rebuilt from the collections and the hook hears of it again. The
-// documents are rebuilt even when change fails half way: they say what the
-// collections say.
-func (s *Store) rekeying(ctx context.Context, ids []string, change func() error) error {
+// documents of ids are dropped, change runs and returns the new keys
+// documents (computed from the old ones, read under the locks, and what it
+// did), they are written and the hook hears of it again. A document
+// change leaves out (nil), and every document when change fails half way,
+// is rebuilt from the collections instead: it says what they say.
+func (s *Store) rekeying(ctx context.Context, ids []string, change func() (map[string]*keysDoc, error)) error {
 	ids = sortedUnique(ids)
 	s.changed(ctx, ids)
 	if err := s.dropKeys(ctx, ids); err != nil {
 		return err
 	}
-	err := change()
+	next, err := change()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rekeyTimeout)
 	defer cancel()
-	docs, kerr := s.buildKeys(rctx, ids)
+	var put []*keysDoc
+	var rebuild []string
+	for _, id := range ids {
+		if k := next[id]; err == nil && k != nil {
+			k.ID = id
+			k.normalize()
+			put = append(put, k)
+		} else {
+			rebuild = append(rebuild, id)
+		}
+	}
+	var kerr error
+	if len(rebuild) > 0 {
+		var built map[string]*keysDoc
+		if built, kerr = s.buildKeys(rctx, rebuild); kerr == nil {
+			put = append(put, mapValues(built, rebuild)...)
+		}
+	}
 	if kerr == nil {
-		kerr = s.putKeys(rctx, mapValues(docs, ids))
+		kerr = s.putKeys(rctx, put)
 	}
 	s.changed(rctx, ids)
 	if err != nil {
@@ -163,8 +181,48 @@ func (s *Store) rekeying(ctx context.Context, ids []string, change func() error)
 	return kerr
 }
 
+// clone returns a copy of k that shares nothing with it.
+func (k *keysDoc) clone() *keysDoc {
+	out := &keysDoc{ID: k.ID, Identities: make([]Identity, len(k.Identities)), Merged: slices.Clone(k.Merged)}
+	for i, idn := range k.Identities {
+		idn.MergedFrom, idn.MergeIDs = slices.Clone(idn.MergedFrom), slices.Clone(idn.MergeIDs)
+		out.Identities[i] = idn
+	}
+	return out
+}
+
+// without drops the identities with the given IDs.
+func (k *keysDoc) without(ids ...string) *keysDoc {
+	k.Identities = slices.DeleteFunc(k.Identities, func(idn Identity) bool { return slices.Contains(ids, idn.ID) })
+	return k
+}
+
+// with adds identities, replacing those with the same IDs.
+func (k *keysDoc) with(idents ...Identity) *keysDoc {
+	for _, idn := range idents {
+		k.without(idn.ID)
+		k.Identities = append(k.Identities, idn)
+	}
+	return k
+}
+
+// normalize orders identities and merged customers as they are stored,
+// with empty lists rather than none.
+func (k *keysDoc) normalize() {
+	if k.Identities == nil {
+		k.Identities = []Identity{}
+	}
+	sortIdentities(k.Identities)
+	k.Merged = sortedUnique(k.Merged)
+	if k.Merged == nil {
+		k.Merged = []string{}
+	}
+}
+
 // lockedKeys returns the keys documents of ids, whose locks the caller
-// holds, rebuilding and writing the missing ones.
+// holds: an existing customer's missing document is rebuilt from the
+// collections and written; a customer that does not exist (yet) gets an
+// empty one, not written.
 func (s *Store) lockedKeys(ctx context.Context, ids []string) (map[string]*keysDoc, error) {
 	found, err := findByIDs(ctx, s, s.keys(), ids, nil, keysID)
 	if err != nil {
@@ -179,11 +237,26 @@ func (s *Store) lockedKeys(ctx context.Context, ids []string) (map[string]*keysD
 	if len(missing) == 0 {
 		return found, nil
 	}
-	built, err := s.buildKeys(ctx, missing)
+	exist, err := s.customersByID(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.putKeys(ctx, mapValues(built, missing)); err != nil {
+	var build []string
+	for _, id := range missing {
+		if exist[id] == nil {
+			found[id] = &keysDoc{ID: id, Identities: []Identity{}, Merged: []string{}}
+		} else {
+			build = append(build, id)
+		}
+	}
+	if len(build) == 0 {
+		return found, nil
+	}
+	built, err := s.buildKeys(ctx, build)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.putKeys(ctx, mapValues(built, build)); err != nil {
 		return nil, err
 	}
 	for id, k := range built {

@@ -64,10 +64,14 @@ func checkKeys(t *testing.T, s *Store, step string, ids ...string) {
 	}
 }
 
+// summary is every field of a keys document that a read shows.
 func summary(k *keysDoc) string {
 	var ids []string
 	for _, idn := range k.Identities {
-		ids = append(ids, fmt.Sprintf("%s=%s%v", idn.Value, idn.CustomerID, idn.MergeIDs != nil && len(idn.MergeIDs) > 0))
+		ids = append(ids, fmt.Sprintf("{%s %s %s/%s/%s rule=%s source=%s conf=%g at=%d status=%q from=%v merges=%v}",
+			idn.ID, idn.CustomerID, idn.Kind, idn.System, idn.Value, idn.Rule, idn.Source, idn.Confidence,
+			idn.LinkedAt.UnixMilli(), idn.Status, slices.Clip(append([]string{}, idn.MergedFrom...)),
+			slices.Clip(append([]string{}, idn.MergeIDs...))))
 	}
 	return fmt.Sprintf("%v merged %v", ids, k.Merged)
 }

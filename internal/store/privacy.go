@@ -288,48 +288,55 @@ func (s *Store) eraseOnce(ctx context.Context, id string, at time.Time) (string,
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	in := bson.D{{Key: "$in", Value: ids}}
-	err = s.rekeying(ctx, ids, func() error {
-		// The tombstone first: from here on the customer reads as erased
-		// and leaves every list, even if a later step has to be re-run.
-		// One write per _id (see byid.go).
-		already, err := s.customersByID(ctx, ids)
-		if err != nil {
-			return err
-		}
-		marks := make([]mongo.WriteModel, 0, len(ids))
-		for _, cid := range ids {
-			if c := already[cid]; c != nil && c.ErasedAt == nil {
-				marks = append(marks, mongo.NewUpdateOneModel().SetFilter(idFilter(cid)).
-					SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "erased_at", Value: at}}}}))
-			}
-		}
-		if err := bulkByID(ctx, s.customers, marks); err != nil {
-			return fmt.Errorf("mark customer erased: %w", err)
-		}
-		if err := s.dropSearch(ctx, ids); err != nil {
-			return fmt.Errorf("erase search projection: %w", err)
-		}
-		// A privacy request is thorough: the identities are deleted by
-		// customer, whatever the keys documents say.
-		if _, err := s.identities.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
-			return fmt.Errorf("erase identities: %w", err)
-		}
-		if _, err := s.history.UpdateMany(ctx, bson.D{{Key: "customer_ids", Value: in}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: bson.A{}}}}, {Key: "$unset", Value: bson.D{{Key: "reason", Value: ""}}}}); err != nil {
-			return fmt.Errorf("erase identity history values: %w", err)
-		}
-		// Interactions systems reported by webhook (events.go) hold message
-		// previews and the like: they go too, then their mark.
-		if _, err := s.events.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
-			return fmt.Errorf("erase webhook events: %w", err)
-		}
-		if err := s.unmark(ctx, markActivity, ids); err != nil {
-			return err
-		}
-		return s.eraseConsents(ctx, ids, at)
+	// The keys are rebuilt from the collections (change returns none).
+	err = s.rekeying(ctx, ids, func() (map[string]*keysDoc, error) {
+		return nil, s.erase(ctx, ids, in, at)
 	})
 	if err != nil {
 		return "", false, err
 	}
 	return c.ID, false, nil
+}
+
+// erase runs the steps of an erasure of ids (in: their $in), holding their
+// locks.
+func (s *Store) erase(ctx context.Context, ids []string, in bson.D, at time.Time) error {
+	// The tombstone first: from here on the customer reads as erased
+	// and leaves every list, even if a later step has to be re-run.
+	// One write per _id (see byid.go).
+	already, err := s.customersByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	marks := make([]mongo.WriteModel, 0, len(ids))
+	for _, cid := range ids {
+		if c := already[cid]; c != nil && c.ErasedAt == nil {
+			marks = append(marks, mongo.NewUpdateOneModel().SetFilter(idFilter(cid)).
+				SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "erased_at", Value: at}}}}))
+		}
+	}
+	if err := bulkByID(ctx, s.customers, marks); err != nil {
+		return fmt.Errorf("mark customer erased: %w", err)
+	}
+	if err := s.dropSearch(ctx, ids); err != nil {
+		return fmt.Errorf("erase search projection: %w", err)
+	}
+	// A privacy request is thorough: the identities are deleted by
+	// customer, whatever the keys documents say.
+	if _, err := s.identities.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
+		return fmt.Errorf("erase identities: %w", err)
+	}
+	if _, err := s.history.UpdateMany(ctx, bson.D{{Key: "customer_ids", Value: in}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "identities", Value: bson.A{}}}}, {Key: "$unset", Value: bson.D{{Key: "reason", Value: ""}}}}); err != nil {
+		return fmt.Errorf("erase identity history values: %w", err)
+	}
+	// Interactions systems reported by webhook (events.go) hold message
+	// previews and the like: they go too, then their mark.
+	if _, err := s.events.DeleteMany(ctx, bson.D{{Key: "customer_id", Value: in}}); err != nil {
+		return fmt.Errorf("erase webhook events: %w", err)
+	}
+	if err := s.unmark(ctx, markActivity, ids); err != nil {
+		return err
+	}
+	return s.eraseConsents(ctx, ids, at)
 }

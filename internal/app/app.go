@@ -158,6 +158,15 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 			QueueTimeout: cfg.Store.QueueTimeout, Registerer: g.Registry}),
 	})
 	ConnectCache(g.Store, g.Reads, g.Bus, log)
+	// The search index reads again, at its next run, the customers that
+	// changed (every customer when invalidations may have been lost).
+	g.Bus.OnInvalidate(func(inv bus.Invalidation) {
+		if inv.All {
+			g.Indexer.Forget()
+			return
+		}
+		g.Indexer.Changed(inv.CustomerIDs)
+	})
 	if !cfg.Store.Embedded() && cfg.Bus.NATSURL.Reveal() == "" {
 		log.Info("profile store cache: replicas sharing this store hear of each other's changes only through bus.nats_url; without it, up to store.cache.ttl late",
 			"ttl", cfg.Store.Cache.TTL.String())

@@ -162,6 +162,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.ix = &search.Indexer{Store: f.store, Sources: set, Now: func() time.Time { return t0 }, PageSize: 2,
 		Log: slog.New(slog.NewJSONHandler(testlog.Tee(f.logs), nil))}
+	// As the gateway wires it (through the bus).
+	f.store.OnChange(func(_ context.Context, ids []string) { f.ix.Changed(ids) })
 	return f
 }
 
@@ -328,8 +330,12 @@ func TestFailingSourceKeepsItsFields(t *testing.T) {
 	if !slices.Equal(after["cus_1"].Systems, []string{"crm", "shop"}) {
 		t.Errorf("cus_1 systems = %v: systems come from the identity graph, not the sources", after["cus_1"].Systems)
 	}
-	if !after["cus_3"].IndexedAt.Equal(later) {
-		t.Errorf("indexed at %v, want %v", after["cus_3"].IndexedAt, later)
+	// Frozen whole, cus_3's projection is as it was: not written again.
+	if !after["cus_3"].IndexedAt.Equal(t0) {
+		t.Errorf("indexed at %v, want %v (unchanged)", after["cus_3"].IndexedAt, t0)
+	}
+	if !after["cus_2"].IndexedAt.Equal(later) {
+		t.Errorf("cus_2 indexed at %v, want %v (changed)", after["cus_2"].IndexedAt, later)
 	}
 	// The log names the connector and the code, never a person.
 	logs := f.logs.String()
@@ -353,6 +359,91 @@ func TestFailingSourceKeepsItsFields(t *testing.T) {
 	}
 	if p := recovered["cus_4"]; !slices.Contains(p.Names, "hans") || !slices.Contains(p.Names, "jurgen") {
 		t.Errorf("cus_4 after recovery = %v, want the CRM's Hans and the shop's Jurgen", p.Names)
+	}
+}
+
+// TestIndexAllWritesWhatChanged: a run over systems that did not change
+// writes nothing; one that finds a change writes that customer only; a
+// projection of a customer no longer active goes.
+func TestIndexAllWritesWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	steps := []struct {
+		name    string
+		change  func()
+		written int
+	}{
+		{"first run", func() {}, 5},
+		{"nothing changed", func() {}, 0},
+		{"one name changed", func() { f.crm.set(func(s *system) { s.profiles["c2"] = profile("c2", "Zoé", "Dupont") }) }, 1},
+		{"one order placed", func() {
+			f.shop.set(func(s *system) { s.orders["s4"] = []connectors.Order{order("s4", "o9", 1, 100, "EUR", "paid")} })
+		}, 1},
+		{"a customer merged away", func() {
+			if _, err := f.store.Merge(ctx, "cus_1", "cus_5", "t", "", t0, 50); err != nil {
+				t.Fatal(err)
+			}
+		}, 0},
+		{"a projection left over, found by a run that reads everything", func() {
+			if err := f.store.SetSearchProjections(ctx, map[string]store.SearchProjection{"cus_9": {Names: []string{"x"}}}); err != nil {
+				t.Fatal(err)
+			}
+			f.ix.Forget()
+		}, 0},
+	}
+	for _, st := range steps {
+		st.change()
+		rep, err := f.ix.IndexAll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Written != st.written {
+			t.Errorf("%s: wrote %d projections, want %d (report %+v)", st.name, rep.Written, st.written, rep)
+		}
+	}
+	if got := f.projections(t); got["cus_5"] != nil || got["cus_9"] != nil || !slices.Contains(got["cus_2"].Names, "zoe") || got["cus_4"].OrderCount != 1 {
+		t.Errorf("projections = cus_5 %+v, cus_9 %+v, cus_2 %+v, cus_4 %+v", got["cus_5"], got["cus_9"], got["cus_2"], got["cus_4"])
+	}
+}
+
+// TestIndexAllReadsOnlyWhatChanged: after the first run, a run reads the
+// store again only for the customers the change hook named.
+func TestIndexAllReadsOnlyWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	finds := func() int64 {
+		var n int64
+		for _, c := range []string{"customers", "customer_keys", "customer_search", "identities"} {
+			n += f.store.Commands("find", c)
+		}
+		return n
+	}
+	if _, err := f.ix.IndexAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := finds()
+	if _, err := f.ix.IndexAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := finds() - before; n != 0 {
+		t.Errorf("a run with nothing changed made %d finds, want 0", n)
+	}
+	// A new identity: its customer is read again, and only it.
+	if _, err := f.store.AddIdentities(ctx, []store.Identity{{ID: store.IdentityID(store.KindExternalID, "crm", "c5"),
+		CustomerID: "cus_5", Kind: store.KindExternalID, System: "crm", Value: "c5", LinkedAt: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	f.crm.set(func(s *system) { s.profiles["c5"] = profile("c5", "Nina", "Nowak") })
+	before = finds()
+	rep, err := f.ix.IndexAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := finds() - before; n == 0 || n > 4 {
+		t.Errorf("a run after one change made %d finds, want a few _id lookups", n)
+	}
+	if rep.Written != 1 || !slices.Contains(f.projections(t)["cus_5"].Names, "nina") {
+		t.Errorf("report %+v, cus_5 = %+v", rep, f.projections(t)["cus_5"])
 	}
 }
 

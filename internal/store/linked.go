@@ -212,7 +212,9 @@ func (s *Store) addLinkedChunk(ctx context.Context, chunk []string, cs map[strin
 	if err := s.putKeys(ctx, rewrite); err != nil {
 		return customers, identities, err
 	}
-	s.changed(ctx, gaining)
+	// New customers too: nobody cached them, but the search index learns
+	// of them from this.
+	s.changed(ctx, append(gaining, freshIDs...))
 	return customers, identities, nil
 }
 

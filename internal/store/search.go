@@ -77,35 +77,33 @@ func (s *Store) SearchProjections(ctx context.Context, customerIDs []string) ([]
 // byCustomer, replacing the one there, one _id write each. A customer that
 // does not exist gets none.
 func (s *Store) SetSearchProjections(ctx context.Context, byCustomer map[string]SearchProjection) error {
-	return s.WriteSearchProjections(ctx, nil, byCustomer)
-}
-
-// WriteSearchProjections writes projections: fresh are those of customers
-// that had none (inserted in bulk, a few thousand a second on FerretDB),
-// changed replace the ones there (one _id write each). A customer that
-// does not exist gets none; a fresh one found there already is replaced.
-func (s *Store) WriteSearchProjections(ctx context.Context, fresh, changed map[string]SearchProjection) error {
-	if len(fresh)+len(changed) == 0 {
-		return nil
-	}
-	ids := make([]string, 0, len(fresh)+len(changed))
-	for id := range fresh {
-		ids = append(ids, id)
-	}
-	for id := range changed {
-		ids = append(ids, id)
-	}
+	ids := slices.Collect(maps.Keys(byCustomer))
 	exist, err := s.customersByID(ctx, ids)
 	if err != nil {
 		return err
 	}
+	known := make(map[string]SearchProjection, len(byCustomer))
+	for id, p := range byCustomer {
+		if exist[id] != nil {
+			known[id] = p
+		}
+	}
+	return s.WriteSearchProjections(ctx, nil, known)
+}
+
+// WriteSearchProjections writes projections of customers the caller knows
+// exist: fresh are those of customers that had none (inserted in bulk,
+// thousands a second on FerretDB), changed replace the ones there (one _id
+// write each). A fresh one found there already is replaced.
+func (s *Store) WriteSearchProjections(ctx context.Context, fresh, changed map[string]SearchProjection) error {
+	if len(fresh)+len(changed) == 0 {
+		return nil
+	}
 	var docs []any
 	var docIDs []string
 	for _, id := range slices.Sorted(maps.Keys(fresh)) {
-		if exist[id] != nil {
-			docs = append(docs, searchDoc{ID: id, SearchProjection: fresh[id]})
-			docIDs = append(docIDs, id)
-		}
+		docs = append(docs, searchDoc{ID: id, SearchProjection: fresh[id]})
+		docIDs = append(docIDs, id)
 	}
 	replace := map[string]SearchProjection{}
 	maps.Copy(replace, changed)
@@ -122,10 +120,8 @@ func (s *Store) WriteSearchProjections(ctx context.Context, fresh, changed map[s
 	}
 	var models []mongo.WriteModel
 	for _, id := range slices.Sorted(maps.Keys(replace)) {
-		if exist[id] != nil {
-			models = append(models, mongo.NewReplaceOneModel().SetFilter(idFilter(id)).
-				SetReplacement(searchDoc{ID: id, SearchProjection: replace[id]}).SetUpsert(true))
-		}
+		models = append(models, mongo.NewReplaceOneModel().SetFilter(idFilter(id)).
+			SetReplacement(searchDoc{ID: id, SearchProjection: replace[id]}).SetUpsert(true))
 	}
 	if err := bulkByID(ctx, s.search(), models); err != nil {
 		return fmt.Errorf("write search projections: %w", err)
@@ -443,6 +439,65 @@ func (s *Store) ensureSearchIndexes(ctx context.Context) error {
 		Options: options.Index().SetName("name"),
 	}); err != nil {
 		return fmt.Errorf("create segments index: %w", err)
+	}
+	return nil
+}
+
+// ActiveCustomerIDs returns the IDs of every active (not merged-away, not
+// erased) customer, in ID order: one read of the customers collection.
+func (s *Store) ActiveCustomerIDs(ctx context.Context) ([]string, error) {
+	cur, err := s.customers.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{
+		{Key: "_id", Value: 1}, {Key: "merged_into", Value: 1}, {Key: "erased_at", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("list customers: %w", err)
+	}
+	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
+	var out []string
+	for cur.Next(ctx) {
+		var c Customer
+		if err := cur.Decode(&c); err != nil {
+			return nil, fmt.Errorf("read customers: %w", err)
+		}
+		if c.MergedInto == "" && c.ErasedAt == nil {
+			out = append(out, c.ID)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("read customers: %w", err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// KeysScan reads every keys document once, in no particular order, and
+// calls fn with each customer's identities (kind, system and value only).
+func (s *Store) KeysScan(ctx context.Context, fn func(customerID string, identities []Identity) error) error {
+	cur, err := s.keys().Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{
+		{Key: "identities.kind", Value: 1}, {Key: "identities.system", Value: 1}, {Key: "identities.value", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("read customer keys: %w", err)
+	}
+	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
+	for cur.Next(ctx) {
+		var k keysDoc
+		if err := cur.Decode(&k); err != nil {
+			return fmt.Errorf("read customer keys: %w", err)
+		}
+		if err := fn(k.ID, k.Identities); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read customer keys: %w", err)
+	}
+	return nil
+}
+
+// DropSearchProjections deletes the projections of customers, one _id
+// write each.
+func (s *Store) DropSearchProjections(ctx context.Context, customerIDs []string) error {
+	if err := s.dropSearch(ctx, customerIDs); err != nil {
+		return fmt.Errorf("drop search projections: %w", err)
 	}
 	return nil
 }

@@ -269,12 +269,11 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 		newCustomers[i].CreatedAt = at
 	}
 	links := linksOf(c, records, owners, existing, at)
-	// Customers first: a crash between the two steps leaves customers
-	// without links, which the next run completes (IDs are deterministic).
-	if rep.Customers, err = l.Store.AddCustomers(ctx, newCustomers); err != nil {
-		return err
-	}
-	if rep.Identities, err = l.Store.AddIdentities(ctx, links); err != nil {
+	// Customers first, then their links, a chunk of customers at a time: a
+	// crash between the two steps leaves customers without links, which
+	// the next run completes (IDs are deterministic). One call, so that a
+	// new customer's keys document is written with its links at once.
+	if rep.Customers, rep.Identities, err = l.Store.AddLinked(ctx, newCustomers, links); err != nil {
 		return err
 	}
 	return nil

@@ -4,10 +4,10 @@ import "context"
 
 // Reader is what an operation's read path asks of the profile store: the
 // loaders (customers, identities, owners, merges, consents, stored
-// activity, identity history) and the customer list. *Store is the implementation the
-// gateway runs; the benchmark (bench/) plugs in an in-memory one with a
-// fixed latency, because the embedded FerretDB scans whole collections and
-// would make every figure about the store.
+// activity, identity history) and the customer list. The gateway runs
+// *Cached, the cached and gated reader of a *Store (which implements it
+// too, uncached); the benchmark (bench/) plugs in an in-memory one with a
+// fixed latency.
 type Reader interface {
 	Resolve(ctx context.Context, ids []string) ([]*Customer, error)
 	MergedIDs(ctx context.Context, ids []string) ([][]string, error)

@@ -109,7 +109,7 @@ type Store struct {
 	MaxInFlight int `yaml:"max_in_flight"`
 	// MaxQueue bounds the reads waiting for one of those places; a request
 	// whose read finds the queue full is answered 503 with Retry-After.
-	// Default 64 on the embedded store, 512 on MongoDB.
+	// Default 256 on the embedded store, 512 on MongoDB.
 	MaxQueue int `yaml:"max_queue"`
 	// QueueTimeout is the longest a read waits for a place before its
 	// request is answered 503 with Retry-After. Default 1s on the embedded
@@ -287,7 +287,7 @@ const (
 	// The embedded store answers about 3,000 _id lookups a second on two
 	// cores; reads beyond a few at once only queue inside it.
 	DefaultEmbeddedStoreInFlight = 4
-	DefaultEmbeddedStoreQueue    = 64
+	DefaultEmbeddedStoreQueue    = 256
 	DefaultEmbeddedStoreTimeout  = time.Second
 	DefaultStoreInFlight         = 32
 	DefaultStoreQueue            = 512

@@ -13,7 +13,7 @@ func TestStoreDefaults(t *testing.T) {
 		want       Store
 	}{
 		{"embedded", conns, Store{Cache: StoreCache{MaxCustomers: 10_000, TTL: 5 * time.Minute},
-			MaxInFlight: 4, MaxQueue: 64, QueueTimeout: time.Second}},
+			MaxInFlight: 4, MaxQueue: 256, QueueTimeout: time.Second}},
 		{"mongodb without a bus: replicas would not hear each other", "store:\n  uri: mongodb://db:27017\n" + conns,
 			Store{Cache: StoreCache{MaxCustomers: 10_000, TTL: 30 * time.Second}, MaxInFlight: 32, MaxQueue: 512, QueueTimeout: 2 * time.Second}},
 		{"mongodb with nats", "store:\n  uri: mongodb://db:27017\nbus:\n  nats_url: nats://n:4222\n" + conns,

@@ -360,6 +360,17 @@ func (c *Cached) Owners(ctx context.Context, identityIDs []string) ([]*Identity,
 	return c.s.Owners(ctx, identityIDs)
 }
 
+// Histories implements Reader: not cached (identity history is read
+// rarely, by people looking at one customer's links).
+func (c *Cached) Histories(ctx context.Context, qs []HistoryQuery) ([][]Event, error) {
+	release, err := c.gate.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return c.s.Histories(ctx, qs)
+}
+
 // SearchCustomers implements Reader: not cached (see Store.SearchCustomers).
 func (c *Cached) SearchCustomers(ctx context.Context, f Filter, after string, limit int) ([]Customer, error) {
 	release, err := c.gate.Acquire(ctx)

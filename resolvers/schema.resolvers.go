@@ -80,7 +80,7 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	conn.PageInfo.HasNextPage = len(list) > n
 	l := loaders.From(ctx)
 	for i := range list[:min(n, len(list))] {
-		l.PrimeCustomer(ctx, &list[i])
+		l.PrimeCustomer(&list[i])
 		conn.Edges = append(conn.Edges, model.CustomerEdge{Cursor: encodeCustomerCursor(list[i].ID), Node: *toCustomer(&list[i])})
 	}
 	nodes := make([]*model.Customer, len(conn.Edges))

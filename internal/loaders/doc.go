@@ -3,4 +3,9 @@
 // GraphQL operation and carried in its context, so a query over N customers
 // costs one upstream call per source and capability, and nothing is shared
 // between operations or callers.
+//
+// No batch is sent on a timer: a batch leaves when a caller waits on it
+// and nobody can still add keys to it, that is when the caller belongs to
+// no level, or is the last selected field of its level to have issued its
+// reads (package level, docs/batching.md).
 package loaders

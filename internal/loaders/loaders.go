@@ -212,7 +212,7 @@ func (l *Loaders) ForgetStore() {
 func (l *Loaders) Done() { l.release() }
 
 // PrimeCustomer records a customer read by other means (a list page).
-func (l *Loaders) PrimeCustomer(ctx context.Context, c *store.Customer) {
+func (l *Loaders) PrimeCustomer(c *store.Customer) {
 	l.customers.Prime(c.ID, c)
 }
 

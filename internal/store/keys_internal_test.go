@@ -247,3 +247,30 @@ func TestBackfillKeys(t *testing.T) {
 		t.Error("the backfill ran twice (a missing document is the reader's to rebuild)")
 	}
 }
+
+// TestCustomersInsertedMergedCountOnTheirSurvivor: customers inserted as
+// already merged (an import, a test fixture) appear in their survivor's
+// merged IDs, whether the survivor is inserted with them or existed.
+func TestCustomersInsertedMergedCountOnTheirSurvivor(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openInternal(t)
+	at := time.Now()
+	if _, err := s.AddCustomers(ctx, []Customer{{ID: "cus_s", CreatedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.MergedIDs(ctx, []string{"cus_s"}); err != nil || len(got[0]) != 0 {
+		t.Fatalf("before: %v, %v", got, err)
+	}
+	if _, err := s.AddCustomers(ctx, []Customer{
+		{ID: "cus_m1", CreatedAt: at, MergedInto: "cus_s"},
+		{ID: "cus_t", CreatedAt: at},
+		{ID: "cus_m2", CreatedAt: at, MergedInto: "cus_t"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.MergedIDs(ctx, []string{"cus_s", "cus_t"})
+	if err != nil || !slices.Equal(got[0], []string{"cus_m1"}) || !slices.Equal(got[1], []string{"cus_m2"}) {
+		t.Fatalf("merged IDs = %v, %v; want [cus_m1] and [cus_m2]", got, err)
+	}
+	checkKeys(t, s, "after the import", "cus_s", "cus_t")
+}

@@ -71,6 +71,9 @@ func (s *Store) AddLinked(ctx context.Context, cs []Customer, ids []Identity) (c
 			return customers, identities, err
 		}
 	}
+	if err := s.dropSurvivorsKeys(ctx, cs); err != nil {
+		return customers, identities, err
+	}
 	if len(unowned) > 0 {
 		docs := make([]any, len(unowned))
 		for i := range unowned {
@@ -83,6 +86,29 @@ func (s *Store) AddLinked(ctx context.Context, cs []Customer, ids []Identity) (c
 		}
 	}
 	return customers, identities, nil
+}
+
+// dropSurvivorsKeys drops, under their locks, the keys documents of the
+// customers that customers inserted as already merged (an import or a
+// test; the sync never inserts one) were merged into: their merged lists
+// changed, and readers rebuild them from the collections.
+func (s *Store) dropSurvivorsKeys(ctx context.Context, cs []Customer) error {
+	var survivors []string
+	for _, c := range cs {
+		if c.MergedInto != "" {
+			survivors = append(survivors, c.MergedInto)
+		}
+	}
+	if len(survivors) == 0 {
+		return nil
+	}
+	release, err := s.lockMany(ctx, survivors)
+	if err != nil {
+		return err
+	}
+	defer release()
+	s.changed(ctx, survivors)
+	return s.dropKeys(ctx, survivors)
 }
 
 func (s *Store) addLinkedChunk(ctx context.Context, chunk []string, cs map[string]Customer, byCustomer map[string][]Identity) (customers, identities int, err error) {

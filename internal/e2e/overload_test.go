@@ -19,7 +19,7 @@ import (
 )
 
 // TestOverloadedStoreAnswers503NeverNull: a gateway whose profile store
-// reads are bounded to one at a time, one waiting, 10 ms of wait, is asked
+// reads are bounded to one at a time, one waiting, 250 ms of wait, is asked
 // for many customers at once. Every answer is either the customer, whole,
 // or 503 with Retry-After and code OVERLOADED: never a customer that
 // exists read as null.
@@ -32,7 +32,10 @@ func TestOverloadedStoreAnswers503NeverNull(t *testing.T) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	cfg.Store.Database = "overload_" + hex.EncodeToString(b[:])
-	cfg.Store.MaxInFlight, cfg.Store.MaxQueue, cfg.Store.QueueTimeout = 1, 1, 10*time.Millisecond
+	// The queue is what sheds the burst; its wait is long enough for one
+	// request's own reads (two at once: the customer and its identities)
+	// to follow each other on a slow machine under -race.
+	cfg.Store.MaxInFlight, cfg.Store.MaxQueue, cfg.Store.QueueTimeout = 1, 1, 250*time.Millisecond
 	cfg.Store.Cache.MaxCustomers = 1 // nearly every read misses
 	gw, err := app.Build(ctx, &cfg, app.Options{Log: testlog.Logger(&syncBuffer{})})
 	if err != nil {

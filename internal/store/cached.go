@@ -37,7 +37,8 @@ type Cached struct {
 	mu         sync.Mutex // orders fills against invalidations
 	seq        uint64
 	tombstones map[string]tombstone
-	purgedAt   uint64 // fills that began before it are refused
+	inflight   map[string]*fill // customers being read
+	purgedAt   uint64           // fills that began before it are refused
 
 	entries *lru.Cache[string, *entry]
 
@@ -121,7 +122,7 @@ type activityKey struct {
 
 // NewCached makes the cached reader of s.
 func NewCached(s *Store, o CacheOptions) *Cached {
-	c := &Cached{s: s, gate: o.Gate, ttl: o.TTL, now: o.Now, tombstones: map[string]tombstone{},
+	c := &Cached{s: s, gate: o.Gate, ttl: o.TTL, now: o.Now, tombstones: map[string]tombstone{}, inflight: map[string]*fill{},
 		actBudget: o.MaxActivityItems, actIndex: map[string]map[activityKey]struct{}{}}
 	if c.now == nil {
 		c.now = time.Now
@@ -162,6 +163,9 @@ func (c *Cached) Invalidate(origin string, customerIDs []string) {
 	for _, id := range customerIDs {
 		c.tombstones[id] = tombstone{seq: c.seq, at: now}
 		c.entries.Remove(id)
+		// A read under way began before the change: later readers read
+		// again rather than wait for it.
+		delete(c.inflight, id)
 	}
 	for id, t := range c.tombstones {
 		if now.Sub(t.at) > fillHorizon {
@@ -182,6 +186,7 @@ func (c *Cached) Purge() {
 	c.seq++
 	c.purgedAt = c.seq
 	c.entries.Purge()
+	clear(c.inflight)
 	c.mu.Unlock()
 	c.acts.Purge()
 	c.m.purges.Inc()
@@ -221,21 +226,81 @@ func (c *Cached) get(id string) *entry {
 
 // load returns the entries of the existing customers among ids, reading
 // the missing ones from the store: the customer, keys and marks documents,
-// by _id, in parallel.
+// by _id, in parallel. A customer another read is already fetching is
+// waited for, not read again: a customer 360 asks for the customer and its
+// identities at once, and both miss together.
 func (c *Cached) load(ctx context.Context, ids []string) (map[string]*entry, error) {
 	out := make(map[string]*entry, len(ids))
 	var miss []string
+	var mine, theirs map[string]*fill
+	c.mu.Lock()
 	for _, id := range sortedUnique(ids) {
 		if e := c.get(id); e != nil {
 			out[id] = e
-		} else {
-			miss = append(miss, id)
+			continue
+		}
+		if f := c.inflight[id]; f != nil {
+			if theirs == nil {
+				theirs = map[string]*fill{}
+			}
+			theirs[id] = f
+			continue
+		}
+		if mine == nil {
+			mine = map[string]*fill{}
+		}
+		f := &fill{done: make(chan struct{})}
+		c.inflight[id] = f
+		mine[id] = f
+		miss = append(miss, id)
+	}
+	c.mu.Unlock()
+	c.m.hit(partCustomer, len(out), len(miss)+len(theirs))
+	if len(miss) > 0 {
+		read, err := c.read(ctx, miss)
+		c.mu.Lock()
+		for id, f := range mine {
+			f.e, f.err = read[id], err
+			if c.inflight[id] == f {
+				delete(c.inflight, id)
+			}
+			close(f.done)
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		for id, e := range read {
+			out[id] = e
 		}
 	}
-	c.m.hit(partCustomer, len(out), len(miss))
-	if len(miss) == 0 {
-		return out, nil
+	for id, f := range theirs {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		if f.e != nil {
+			out[id] = f.e
+		}
 	}
+	return out, nil
+}
+
+// fill is a read of one customer under way: readers that miss the same
+// customer meanwhile wait for it.
+type fill struct {
+	done chan struct{}
+	e    *entry // nil: no such customer
+	err  error
+}
+
+// read reads the customers ids from the store, through the gate, and
+// caches what may be cached; a customer that does not exist is absent.
+func (c *Cached) read(ctx context.Context, miss []string) (map[string]*entry, error) {
 	t := c.begin()
 	release, err := c.gate.Acquire(ctx)
 	if err != nil {
@@ -259,6 +324,7 @@ func (c *Cached) load(ctx context.Context, ids []string) (map[string]*entry, err
 			return nil, err
 		}
 	}
+	out := make(map[string]*entry, len(miss))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range miss {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -410,4 +411,45 @@ func mustCounter(t *testing.T, reg *prometheus.Registry, name string, labels ...
 	}
 	t.Fatalf("no series %s%v", name, labels)
 	return nil
+}
+
+// TestCacheReadsAMissOnce: readers that miss a customer another read is
+// fetching wait for it rather than read the store again. A customer 360
+// asks for the customer and its identities at once; both miss together.
+func TestCacheReadsAMissOnce(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	seedShared(t, s)
+	gate := store.NewGate(store.GateOptions{MaxInFlight: 1, MaxQueue: 8, QueueTimeout: time.Minute})
+	c := store.NewCached(s, store.CacheOptions{MaxCustomers: 10, TTL: time.Hour, Gate: gate})
+	// The store is busy: the first reader waits at the gate, and the
+	// others find its read under way.
+	busy, err := gate.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finds := s.Commands("find", "customers")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			got, err := c.Resolve(ctx, []string{"cus_a"})
+			if err != nil || got[0] == nil || got[0].ID != "cus_a" {
+				t.Errorf("Resolve = %v, %v", got, err)
+			}
+		})
+		wg.Go(func() {
+			got, err := c.IdentitiesOf(ctx, []string{"cus_a"})
+			if err != nil || len(got[0]) == 0 {
+				t.Errorf("IdentitiesOf = %v, %v", got, err)
+			}
+		})
+	}
+	for gate.Waiting() == 0 {
+		time.Sleep(time.Millisecond) // until the first reader is at the gate
+	}
+	busy()
+	wg.Wait()
+	if n := s.Commands("find", "customers") - finds; n != 1 {
+		t.Errorf("%d finds of the customer for 8 readers of it, want 1", n)
+	}
 }

@@ -227,9 +227,9 @@ func TestEveryCustomerFieldIsOneCallPerLevel(t *testing.T) {
 	}
 	// run runs op and returns the upstream calls per connector and
 	// capability, and the store's finds per collection, it cost.
-	run := func(t *testing.T, op string, vars map[string]any) (map[string]float64, map[string]int64) {
+	query := func(t *testing.T, op string, vars map[string]any) {
 		t.Helper()
-		calls, waits, finds := guardCounts(t, e), batchWaits(t, e), storeFinds(e)
+		waits := batchWaits(t, e)
 		// Nobody consented to marketing e-mail: emailEngagement is refused
 		// by its directive, which is one more way for a field of a level to
 		// end.
@@ -241,12 +241,24 @@ func TestEveryCustomerFieldIsOneCallPerLevel(t *testing.T) {
 		if d := batchWaits(t, e)[loaders.ClosedBySafety] - waits[loaders.ClosedBySafety]; d != 0 {
 			t.Errorf("%d batches waited on the safety timer: a selected field never arrived", d)
 		}
+	}
+	// run runs op twice and returns the upstream calls per connector and
+	// capability of the first run, and the store's finds per collection of
+	// the second: once the store cache holds the customers, what is left
+	// is what a level reads. (On a miss the embedded store reads each
+	// customer by _id, one find per customer, by design: docs/operations.md.)
+	run := func(t *testing.T, op string, vars map[string]any) (map[string]float64, map[string]int64) {
+		t.Helper()
+		calls := guardCounts(t, e)
+		query(t, op, vars)
 		dc := map[string]float64{}
 		for k, n := range guardCounts(t, e) {
 			if d := n - calls[k]; d > 0 {
 				dc[k] = d
 			}
 		}
+		finds := storeFinds(e)
+		query(t, op, vars)
 		df := map[string]int64{}
 		for c, n := range storeFinds(e) {
 			df[c] = n - finds[c]

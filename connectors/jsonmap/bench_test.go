@@ -65,6 +65,61 @@ func crmBody(n int) []byte {
 	return b
 }
 
+// shopBody is a shop-like orders response: n orders spread over keys
+// customers, each with three line items and amounts written as decimal
+// strings, the way Shopify writes them.
+func shopBody(n, keys int) []byte {
+	orders := make([]map[string]any, n)
+	for i := range orders {
+		items := make([]map[string]any, 3)
+		for j := range items {
+			items[j] = map[string]any{
+				"sku":       fmt.Sprintf("SKU-%04d", (i*3+j)%500),
+				"title":     fmt.Sprintf("Chemise en lin n°%d", j),
+				"quantity":  1 + j,
+				"price":     fmt.Sprintf("%d.%02d", 10+j*7, (i+j)%100),
+				"tax_lines": []map[string]any{{"rate": 0.2, "title": "TVA"}},
+			}
+		}
+		orders[i] = map[string]any{
+			"id":               5000 + i,
+			"customer":         map[string]any{"id": fmt.Sprintf("%d", 1000+i%keys), "email": "a@example.com"},
+			"created_at":       fmt.Sprintf("2024-05-%02dT10:%02d:00+02:00", 1+i%28, i%60),
+			"financial_status": []string{"paid", "refunded", "pending"}[i%3],
+			"source_name":      []string{"web", "pos"}[i%2],
+			"total_price":      fmt.Sprintf("%d.%02d", 50+i, i%100),
+			"currency":         "EUR",
+			"line_items":       items,
+			"shipping_address": map[string]any{"city": "Lyon", "zip": "69001"},
+			"note":             nil,
+		}
+	}
+	b, err := json.Marshal(map[string]any{"orders": orders})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var shopMapping = jsonmap.OrderMapping{
+	Records:       "$.orders",
+	CustomerKey:   "$.customer.id",
+	ID:            "$.id",
+	PlacedAt:      "$.created_at",
+	Status:        "$.financial_status",
+	Channel:       "$.source_name",
+	ChannelValues: jsonmap.ValueMap{"web": "online", "pos": "store"},
+	Total:         "$.total_price",
+	Currency:      "$.currency",
+	Items: &jsonmap.ItemMapping{
+		Records:   "$.line_items",
+		SKU:       "$.sku",
+		Name:      "$.title",
+		Quantity:  "$.quantity",
+		UnitPrice: "$.price",
+	},
+}
+
 var helpdeskMapping = jsonmap.InteractionMapping{
 	Records:         "$.conversations",
 	CustomerKey:     "$.user_id",
@@ -191,6 +246,23 @@ func BenchmarkDecodeAndMap(b *testing.B) {
 			}
 			if _, err := pm.Map(doc); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	om, err := shopMapping.Compile("orders")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("orders100_items3", func(b *testing.B) {
+		body := shopBody(100, 50)
+		b.ReportAllocs()
+		for b.Loop() {
+			doc, err := jsonmap.DecodeBytes(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if list, err := om.Map(doc); err != nil || len(list) != 100 {
+				b.Fatalf("map: %d, %v", len(list), err)
 			}
 		}
 	})

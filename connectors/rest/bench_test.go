@@ -91,6 +91,66 @@ func benchContacts(keys []string) []byte {
 	return b
 }
 
+// benchOrders is a shop-like orders response: n orders spread over the
+// keys, three line items each, amounts as decimal strings.
+func benchOrders(n int, keys []string) []byte {
+	orders := make([]map[string]any, n)
+	for i := range orders {
+		items := make([]map[string]any, 3)
+		for j := range items {
+			items[j] = map[string]any{
+				"sku": fmt.Sprintf("SKU-%04d", (i*3+j)%500), "title": fmt.Sprintf("Chemise en lin n°%d", j),
+				"quantity": 1 + j, "price": fmt.Sprintf("%d.%02d", 10+j*7, (i+j)%100),
+				"tax_lines": []map[string]any{{"rate": 0.2, "title": "TVA"}},
+			}
+		}
+		orders[i] = map[string]any{
+			"id":               5000 + i,
+			"customer":         map[string]any{"id": keys[i%len(keys)], "email": "a@example.com"},
+			"created_at":       fmt.Sprintf("2024-05-%02dT10:%02d:00+02:00", 1+i%28, i%60),
+			"financial_status": []string{"paid", "refunded", "pending"}[i%3],
+			"source_name":      []string{"web", "pos"}[i%2],
+			"total_price":      fmt.Sprintf("%d.%02d", 50+i, i%100),
+			"currency":         "EUR",
+			"line_items":       items,
+			"shipping_address": map[string]any{"city": "Lyon", "zip": "69001"},
+			"note":             nil,
+		}
+	}
+	b, err := json.Marshal(map[string]any{"orders": orders})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+const benchShopConfig = `
+base_url: https://shop.example.com
+auth: {type: bearer, token: "t-123"}
+orders:
+  method: GET
+  path: /admin/api/2024-04/orders.json
+  query:
+    customer_ids: '{{join .Keys ","}}'
+    created_at_min: "{{rfc3339 .Since}}"
+    status: any
+  records: $.orders
+  customer_key: $.customer.id
+  id: $.id
+  placed_at: $.created_at
+  status: $.financial_status
+  channel: $.source_name
+  channel_values: {web: online, pos: store}
+  total: $.total_price
+  currency: $.currency
+  items:
+    records: $.line_items
+    sku: $.sku
+    name: $.title
+    quantity: $.quantity
+    unit_price: $.price
+`
+
 const benchHelpdeskConfig = `
 base_url: https://desk.example.com
 auth: {type: bearer, token: "t-123"}
@@ -167,6 +227,30 @@ func BenchmarkInteractions(b *testing.B) {
 				out, err := c.Interactions(ctx, keys, w)
 				if err != nil || len(out) != len(keys) {
 					b.Fatalf("interactions: %d, %v", len(out), err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkOrders(b *testing.B) {
+	w := connectors.Window{Since: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Limit: 20}
+	for _, tc := range []struct {
+		name         string
+		keys, orders int
+	}{
+		{"keys1_orders5_items3", 1, 5},
+		{"keys50_orders100_items3", 50, 100},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			keys := benchKeys(tc.keys)
+			c := benchConnector(b, benchShopConfig, benchOrders(tc.orders, keys))
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := c.Orders(ctx, keys, w)
+				if err != nil || len(out) != len(keys) || len(out[0]) == 0 {
+					b.Fatalf("orders: %d, %v", len(out), err)
 				}
 			}
 		})

@@ -64,6 +64,7 @@ FUZZ_TARGETS ?= \
 	./connectors/jsonmap:FuzzDecode \
 	./connectors/jsonmap:FuzzPathFastPath \
 	./connectors/jsonmap:FuzzNumberValue \
+	./connectors/jsonmap:FuzzReader \
 	./connectors/rest:FuzzTemplateFastPath
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -285,3 +285,46 @@ func BenchmarkValueGet(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRead is BenchmarkDecodeAndMap's responses read by the one-pass
+// reader, as the connectors read them.
+func BenchmarkRead(b *testing.B) {
+	im, err := helpdeskMapping.Compile("interactions")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pm, err := crmMapping.Compile("profiles")
+	if err != nil {
+		b.Fatal(err)
+	}
+	om, err := shopMapping.Compile("orders")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		n    int
+		read func([]byte) (int, error)
+	}{
+		{"interactions200", helpdeskBody(200), 200, readCount(im.Reader())},
+		{"profiles50", crmBody(50), 50, readCount(pm.Reader())},
+		{"orders100_items3", shopBody(100, 50), 100, readCount(om.Reader())},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if n, err := tc.read(tc.body); err != nil || n != tc.n {
+					b.Fatalf("read: %d, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
+func readCount[T any](r *jsonmap.Reader[T]) func([]byte) (int, error) {
+	return func(b []byte) (int, error) {
+		_, list, err := r.Read(b)
+		return len(list), err
+	}
+}

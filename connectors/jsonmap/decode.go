@@ -258,42 +258,26 @@ func unquote(lit []byte) (string, error) {
 
 // number reads a number literal of JSON's grammar and gives its value.
 func (p *parser) number() (any, error) {
-	start := p.pos
-	i := p.pos
-	if i < len(p.data) && p.data[i] == '-' {
-		i++
+	lit, err := p.scanNumber()
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case i < len(p.data) && p.data[i] == '0':
-		i++
-	case i < len(p.data) && p.data[i] >= '1' && p.data[i] <= '9':
-		i += digitsIn(p.data, i)
-	default:
-		return nil, errSlow
+	return numberLiteral(lit), nil
+}
+
+// numberLiteral is the value Decode gives the number literal lit.
+func numberLiteral(lit []byte) any {
+	if n, ok := smallInt(lit); ok {
+		return n
 	}
-	if i < len(p.data) && p.data[i] == '.' {
-		n := digitsIn(p.data, i+1)
-		if n == 0 {
-			return nil, errSlow
-		}
-		i += 1 + n
-	}
-	if i < len(p.data) && (p.data[i] == 'e' || p.data[i] == 'E') {
-		i++
-		if i < len(p.data) && (p.data[i] == '+' || p.data[i] == '-') {
-			i++
-		}
-		n := digitsIn(p.data, i)
-		if n == 0 {
-			return nil, errSlow
-		}
-		i += n
-	}
-	p.pos = i
-	if n, ok := smallInt(p.data[start:i]); ok {
-		return n, nil
-	}
-	return numberValue(json.Number(p.data[start:i])), nil
+	return numberValue(json.Number(lit))
+}
+
+// isPlainInt reports whether the number literal lit is an integer that
+// Text writes as lit itself: at most 18 digits, and not "-0".
+func isPlainInt(lit []byte) bool {
+	_, ok := smallInt(lit)
+	return ok && string(lit) != "-0"
 }
 
 // smallInt reads an integer literal of at most 18 digits, which int64

@@ -85,17 +85,19 @@ func (e *Events) Records(doc any) []any { return records(e.records, doc) }
 func (e *Events) Event(rec any) (connectors.Event, error) {
 	var out connectors.Event
 	var err error
-	if out.ID, err = text(rec, "id", e.id, true); err != nil {
+	r := &recValues{rec: rec}
+	if out.ID, err = text(r, "id", &e.id, true); err != nil {
 		return out, err
 	}
-	if out.Type, err = text(rec, "type", e.typ, false); err != nil {
+	if out.Type, err = text(r, "type", &e.typ, false); err != nil {
 		return out, err
 	}
-	if out.CustomerKey, err = text(rec, "customer_key", e.customerKey, false); err != nil {
+	if out.CustomerKey, err = text(r, "customer_key", &e.customerKey, false); err != nil {
 		return out, err
 	}
-	for _, iv := range e.identifiers {
-		s, err := text(rec, iv.kind, iv.v, false)
+	for i := range e.identifiers {
+		iv := &e.identifiers[i]
+		s, err := text(r, iv.kind, &iv.v, false)
 		if err != nil {
 			return out, err
 		}

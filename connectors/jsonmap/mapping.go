@@ -2,9 +2,7 @@ package jsonmap
 
 import (
 	"fmt"
-	"math/big"
 	"slices"
-	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -372,32 +370,11 @@ func badField(field string, v Value, format string, args ...any) *connectors.Err
 		fmt.Errorf("%s (%s): %s", field, v.Source(), fmt.Sprintf(format, args...)))
 }
 
-func text(rec any, field string, v Value, required bool) (string, error) {
-	s, ok, err := v.Text(rec)
-	if err != nil {
-		return "", badField(field, v, "%v", err)
-	}
-	if required && !ok {
-		return "", badField(field, v, "missing")
-	}
-	return s, nil
-}
-
-func timeAt(rec any, field string, v Value, required bool) (time.Time, error) {
-	t, err := v.Time(rec)
-	if err != nil {
-		return time.Time{}, badField(field, v, "%v", err)
-	}
-	if required && t.IsZero() {
-		return time.Time{}, badField(field, v, "missing")
-	}
-	return t, nil
-}
-
 // Profiles is a compiled ProfileMapping.
 type Profiles struct {
 	records, key, updatedAt Value
 	fields                  []namedValue
+	plan                    *recordPlan // for the one-pass reader; nil when it cannot read the mapping
 }
 
 // Compile compiles m; prefix is the dotted config key of the mapping block
@@ -413,6 +390,11 @@ func (m ProfileMapping) Compile(prefix string) (*Profiles, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	vals := []*Value{&p.key, &p.updatedAt}
+	for i := range p.fields {
+		vals = append(vals, &p.fields[i].v)
+	}
+	p.plan = planRecord(vals, nil, nil)
 	return p, nil
 }
 
@@ -424,24 +406,25 @@ func (p *Profiles) Records(doc any) []any { return records(p.records, doc) }
 
 // Profile maps one record. Its Key is "" when the mapping has no key.
 func (p *Profiles) Profile(rec any) (connectors.Profile, error) {
+	return p.profile(&recValues{rec: rec})
+}
+
+func (p *Profiles) profile(r *recValues) (connectors.Profile, error) {
 	var out connectors.Profile
 	var err error
 	if p.key.IsSet() {
-		if out.Key, err = text(rec, "key", p.key, true); err != nil {
+		if out.Key, err = text(r, "key", &p.key, true); err != nil {
 			return out, err
 		}
 	}
-	if out.UpdatedAt, err = timeAt(rec, "updated_at", p.updatedAt, false); err != nil {
+	if out.UpdatedAt, err = timeAt(r, "updated_at", &p.updatedAt, false); err != nil {
 		return out, err
 	}
-	for _, f := range p.fields {
-		raw, ok := f.v.Get(rec)
-		if !ok || raw == nil {
-			continue
-		}
-		s, err := textOrJSON(raw)
+	for i := range p.fields {
+		f := &p.fields[i]
+		s, err := freeText(r, "fields.", f.name, &f.v)
 		if err != nil {
-			return out, badField("fields."+f.name, f.v, "%v", err)
+			return out, err
 		}
 		if s == "" {
 			continue
@@ -482,6 +465,7 @@ type Orders struct {
 	totalUnit                                                                      string
 	items                                                                          *items
 	statusValues, channelValues                                                    ValueMap
+	plan                                                                           *recordPlan // see Profiles.plan
 }
 
 type items struct {
@@ -539,6 +523,12 @@ func (m OrderMapping) Compile(prefix string) (*Orders, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	vals := []*Value{&o.customerKey, &o.id, &o.placedAt, &o.status, &o.channel, &o.location, &o.total, &o.currency}
+	if it := o.items; it != nil {
+		o.plan = planRecord(vals, &it.records, planRecord([]*Value{&it.sku, &it.name, &it.quantity, &it.unitPrice, &it.currency}, nil, nil))
+	} else {
+		o.plan = planRecord(vals, nil, nil)
+	}
 	return o, nil
 }
 
@@ -550,85 +540,102 @@ func (o *Orders) Records(doc any) []any { return records(o.records, doc) }
 
 // Order maps one record. CustomerKey is "" when the mapping has none.
 func (o *Orders) Order(rec any) (connectors.Order, error) {
+	return o.order(&recValues{rec: rec})
+}
+
+func (o *Orders) order(r *recValues) (connectors.Order, error) {
 	var out connectors.Order
 	var err error
 	if o.customerKey.IsSet() {
-		if out.CustomerKey, err = text(rec, "customer_key", o.customerKey, true); err != nil {
+		if out.CustomerKey, err = text(r, "customer_key", &o.customerKey, true); err != nil {
 			return out, err
 		}
 	}
-	if out.ID, err = text(rec, "id", o.id, true); err != nil {
+	if out.ID, err = text(r, "id", &o.id, true); err != nil {
 		return out, err
 	}
-	if out.PlacedAt, err = timeAt(rec, "placed_at", o.placedAt, true); err != nil {
+	if out.PlacedAt, err = timeAt(r, "placed_at", &o.placedAt, true); err != nil {
 		return out, err
 	}
-	if out.Status, err = text(rec, "status", o.status, false); err != nil {
+	if out.Status, err = text(r, "status", &o.status, false); err != nil {
 		return out, err
 	}
 	out.Status = o.statusValues.Apply(out.Status)
-	if out.Channel, err = text(rec, "channel", o.channel, false); err != nil {
+	if out.Channel, err = text(r, "channel", &o.channel, false); err != nil {
 		return out, err
 	}
 	out.Channel = o.channelValues.Apply(out.Channel)
-	if out.Location, err = text(rec, "location", o.location, false); err != nil {
+	if out.Location, err = text(r, "location", &o.location, false); err != nil {
 		return out, err
 	}
-	currency, err := text(rec, "currency", o.currency, false)
+	currency, err := text(r, "currency", &o.currency, false)
 	if err != nil {
 		return out, err
 	}
-	if raw, ok := o.total.Get(rec); ok && raw != nil && raw != "" {
-		if currency == "" {
-			return out, badField("currency", o.currency, "missing")
-		}
-		if out.Total, err = ParseAmount(raw, o.totalUnit, currency); err != nil {
-			return out, badField("total", o.total, "%v", err)
-		}
+	if out.Total, err = amount(r, "total", &o.total, o.totalUnit, currency, "currency", &o.currency); err != nil {
+		return out, err
 	}
-	if o.items != nil {
-		for i, ir := range records(o.items.records, rec) {
-			item, err := o.items.item(ir, currency)
-			if err != nil {
-				ce := connectors.Classify(err)
-				return out, connectors.NewError(ce.Code, fmt.Errorf("item %d: %w", i, ce.Err))
+	if o.items == nil {
+		return out, nil
+	}
+	if r.direct { // the reader found the items
+		if len(r.items) > 0 {
+			out.Items = make([]connectors.OrderItem, 0, len(r.items))
+		}
+		for i := range r.items {
+			if out.Items, err = o.items.add(out.Items, i, &r.items[i], currency); err != nil {
+				return out, err
 			}
-			out.Items = append(out.Items, item)
+		}
+		return out, nil
+	}
+	recs := records(o.items.records, r.rec)
+	if len(recs) > 0 {
+		out.Items = make([]connectors.OrderItem, 0, len(recs))
+	}
+	for i, ir := range recs {
+		if out.Items, err = o.items.add(out.Items, i, &recValues{rec: ir}, currency); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
 }
 
-func (it *items) item(rec any, orderCurrency string) (connectors.OrderItem, error) {
+// add maps item i and appends it to list.
+func (it *items) add(list []connectors.OrderItem, i int, r *recValues, orderCurrency string) ([]connectors.OrderItem, error) {
+	item, err := it.item(r, orderCurrency)
+	if err != nil {
+		ce := connectors.Classify(err)
+		return list, connectors.NewError(ce.Code, fmt.Errorf("item %d: %w", i, ce.Err))
+	}
+	return append(list, item), nil
+}
+
+func (it *items) item(r *recValues, orderCurrency string) (connectors.OrderItem, error) {
 	var out connectors.OrderItem
 	var err error
-	if out.SKU, err = text(rec, "items.sku", it.sku, false); err != nil {
+	if out.SKU, err = text(r, "items.sku", &it.sku, false); err != nil {
 		return out, err
 	}
-	if out.Name, err = text(rec, "items.name", it.name, false); err != nil {
+	if out.Name, err = text(r, "items.name", &it.name, false); err != nil {
 		return out, err
 	}
-	if raw, ok := it.quantity.Get(rec); ok && raw != nil {
-		q, err := Int(raw)
-		if err != nil {
-			return out, badField("items.quantity", it.quantity, "%v", err)
-		}
+	q, set, err := quantity(r, "items.quantity", &it.quantity)
+	if err != nil {
+		return out, err
+	}
+	if set {
 		out.Quantity = int(q)
 	}
-	currency, err := text(rec, "items.currency", it.currency, false)
+	currency, err := text(r, "items.currency", &it.currency, false)
 	if err != nil {
 		return out, err
 	}
 	if currency == "" {
 		currency = orderCurrency
 	}
-	if raw, ok := it.unitPrice.Get(rec); ok && raw != nil && raw != "" {
-		if currency == "" {
-			return out, badField("items.currency", it.currency, "missing")
-		}
-		if out.UnitPrice, err = ParseAmount(raw, it.unit, currency); err != nil {
-			return out, badField("items.unit_price", it.unitPrice, "%v", err)
-		}
+	if out.UnitPrice, err = amount(r, "items.unit_price", &it.unitPrice, it.unit, currency, "items.currency", &it.currency); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -656,6 +663,7 @@ type Interactions struct {
 	threadRef, duration, firstResponseAt, resolvedAt Value
 	attributes                                               []namedValue
 	channelValues, typeValues, directionValues, statusValues ValueMap
+	plan                                                     *recordPlan // see Profiles.plan
 }
 
 // Compile compiles m; prefix is the dotted config key of the mapping block.
@@ -691,6 +699,12 @@ func (m InteractionMapping) Compile(prefix string) (*Interactions, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	vals := []*Value{&in.customerKey, &in.id, &in.occurredAt, &in.channel, &in.typ, &in.direction, &in.summary,
+		&in.status, &in.threadRef, &in.duration, &in.firstResponseAt, &in.resolvedAt}
+	for i := range in.attributes {
+		vals = append(vals, &in.attributes[i].v)
+	}
+	in.plan = planRecord(vals, nil, nil)
 	return in, nil
 }
 
@@ -702,63 +716,59 @@ func (m *Interactions) Records(doc any) []any { return records(m.records, doc) }
 
 // Interaction maps one record. CustomerKey is "" when the mapping has none.
 func (m *Interactions) Interaction(rec any) (connectors.Interaction, error) {
+	return m.interaction(&recValues{rec: rec})
+}
+
+func (m *Interactions) interaction(r *recValues) (connectors.Interaction, error) {
 	var out connectors.Interaction
 	var err error
 	if m.customerKey.IsSet() {
-		if out.CustomerKey, err = text(rec, "customer_key", m.customerKey, true); err != nil {
+		if out.CustomerKey, err = text(r, "customer_key", &m.customerKey, true); err != nil {
 			return out, err
 		}
 	}
-	if out.ID, err = text(rec, "id", m.id, true); err != nil {
+	if out.ID, err = text(r, "id", &m.id, true); err != nil {
 		return out, err
 	}
-	if out.OccurredAt, err = timeAt(rec, "occurred_at", m.occurredAt, true); err != nil {
+	if out.OccurredAt, err = timeAt(r, "occurred_at", &m.occurredAt, true); err != nil {
 		return out, err
 	}
-	for _, f := range []struct {
-		name string
-		v    Value
-		dst  *string
-		vm   ValueMap
-	}{
-		{"channel", m.channel, &out.Channel, m.channelValues},
-		{"type", m.typ, &out.Type, m.typeValues},
-		{"direction", m.direction, &out.Direction, m.directionValues},
-		{"summary", m.summary, &out.Summary, nil},
-		{"status", m.status, &out.Status, m.statusValues},
-		{"thread_ref", m.threadRef, &out.ThreadRef, nil},
-	} {
-		if *f.dst, err = text(rec, f.name, f.v, false); err != nil {
+	if out.Channel, err = text(r, "channel", &m.channel, false); err != nil {
+		return out, err
+	}
+	out.Channel = m.channelValues.Apply(out.Channel)
+	if out.Type, err = text(r, "type", &m.typ, false); err != nil {
+		return out, err
+	}
+	out.Type = m.typeValues.Apply(out.Type)
+	if out.Direction, err = text(r, "direction", &m.direction, false); err != nil {
+		return out, err
+	}
+	out.Direction = m.directionValues.Apply(out.Direction)
+	if out.Summary, err = text(r, "summary", &m.summary, false); err != nil {
+		return out, err
+	}
+	if out.Status, err = text(r, "status", &m.status, false); err != nil {
+		return out, err
+	}
+	out.Status = m.statusValues.Apply(out.Status)
+	if out.ThreadRef, err = text(r, "thread_ref", &m.threadRef, false); err != nil {
+		return out, err
+	}
+	if out.Duration, err = duration(r, "duration_seconds", &m.duration); err != nil {
+		return out, err
+	}
+	if out.FirstResponseAt, err = timeAt(r, "first_response_at", &m.firstResponseAt, false); err != nil {
+		return out, err
+	}
+	if out.ResolvedAt, err = timeAt(r, "resolved_at", &m.resolvedAt, false); err != nil {
+		return out, err
+	}
+	for i := range m.attributes {
+		a := &m.attributes[i]
+		s, err := freeText(r, "attributes.", a.name, &a.v)
+		if err != nil {
 			return out, err
-		}
-		*f.dst = f.vm.Apply(*f.dst)
-	}
-	if raw, ok := m.duration.Get(rec); ok && raw != nil && raw != "" {
-		r, err := number(raw)
-		if err != nil {
-			return out, badField("duration_seconds", m.duration, "%v", err)
-		}
-		ns := new(big.Rat).Mul(r, big.NewRat(int64(time.Second), 1))
-		n := new(big.Int).Quo(ns.Num(), ns.Denom())
-		if !n.IsInt64() || n.Sign() < 0 {
-			return out, badField("duration_seconds", m.duration, "out of range")
-		}
-		out.Duration = time.Duration(n.Int64())
-	}
-	if out.FirstResponseAt, err = timeAt(rec, "first_response_at", m.firstResponseAt, false); err != nil {
-		return out, err
-	}
-	if out.ResolvedAt, err = timeAt(rec, "resolved_at", m.resolvedAt, false); err != nil {
-		return out, err
-	}
-	for _, a := range m.attributes {
-		raw, ok := a.v.Get(rec)
-		if !ok || raw == nil {
-			continue
-		}
-		s, err := textOrJSON(raw)
-		if err != nil {
-			return out, badField("attributes."+a.name, a.v, "%v", err)
 		}
 		if s == "" {
 			continue

@@ -12,7 +12,9 @@
 //
 // Mappings are compiled once, at Provision, into mappers that are safe for
 // concurrent use. Documents are the `any` values of encoding/json (decode
-// with UseNumber, see Decode) or of ojg's parser.
+// with UseNumber, see Decode) or of ojg's parser. A Reader (reader.go)
+// maps a response's bytes in one pass, building only the values the
+// mapping reads, with the same results as Decode followed by Map.
 package jsonmap
 
 import (
@@ -39,6 +41,7 @@ type Value struct {
 	fast  bool   // path is simple: evaluated by walk
 	lit   string
 	set   bool
+	slot  int // where the one-pass reader keeps the value, in a compiled mapping
 }
 
 // Compile compiles src, the mapping value configured at key (a dotted key
@@ -166,14 +169,7 @@ func (v Value) All(doc any) []any {
 // error.
 func (v Value) Text(doc any) (s string, ok bool, err error) {
 	raw, found := v.Get(doc)
-	if !found || raw == nil {
-		return "", false, nil
-	}
-	s, err = Text(raw)
-	if err != nil {
-		return "", false, err
-	}
-	return s, s != "", nil
+	return textOf(val{v: raw}, found)
 }
 
 // Time evaluates the value as a time (see ParseTime). A missing or null node

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -40,6 +42,61 @@ func Do(ctx context.Context, client *http.Client, req *http.Request, desc string
 // DoResponse is Do that also returns the response's headers (for Link
 // pagination); they are nil when no response arrived.
 func DoResponse(ctx context.Context, client *http.Client, req *http.Request, desc string, maxBytes int64) (int, http.Header, []byte, error) {
+	status, hdr, body, err := doInto(ctx, client, req, desc, maxBytes, nil)
+	if err != nil {
+		return status, hdr, nil, err
+	}
+	return status, hdr, body, nil
+}
+
+// Buffer is a response body read into pooled memory by DoBuffered.
+type Buffer struct{ b []byte }
+
+// Bytes returns the body. It is valid until Release.
+func (b *Buffer) Bytes() []byte { return b.b }
+
+// Release zeroes the buffer and returns it to the pool. The body must not be
+// used afterwards, nor anything that shares its memory (decode it into
+// copies first). A nil Buffer is released as nothing.
+func (b *Buffer) Release() {
+	if b == nil {
+		return
+	}
+	// The whole capacity, not only the body: a reader may use all of the
+	// slice it is given as scratch. A pooled buffer so holds no byte of a
+	// response, and the next response's body is only what its own reads
+	// wrote (the body is always the buffer's first len bytes).
+	clear(b.b[:cap(b.b)])
+	b.b = b.b[:0]
+	if cap(b.b) > maxPooledBody {
+		b.b = nil
+	}
+	bodies.Put(b)
+}
+
+// maxPooledBody is the largest buffer the pool keeps.
+const maxPooledBody = 4 << 20
+
+var bodies = sync.Pool{New: func() any { return new(Buffer) }}
+
+// DoBuffered is DoResponse reading the body into a pooled Buffer, which
+// the caller releases once done with the body.
+func DoBuffered(ctx context.Context, client *http.Client, req *http.Request, desc string, maxBytes int64) (int, http.Header, *Buffer, error) {
+	buf, _ := bodies.Get().(*Buffer)
+	status, hdr, body, err := doInto(ctx, client, req, desc, maxBytes, buf.b[:0])
+	if body != nil {
+		buf.b = body
+	}
+	if err != nil {
+		buf.Release()
+		return status, hdr, nil, err
+	}
+	return status, hdr, buf, nil
+}
+
+// doInto is DoResponse reading the body into dst's memory when it has room
+// (into new memory when dst is nil).
+func doInto(ctx context.Context, client *http.Client, req *http.Request, desc string, maxBytes int64, dst []byte) (int, http.Header, []byte, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxResponseBytes
 	}
@@ -49,39 +106,62 @@ func DoResponse(ctx context.Context, client *http.Client, req *http.Request, des
 	defer cancel()
 	resp, err := client.Do(req.WithContext(ctx)) //nolint:gosec // G704: requests go to the upstream the operator configured; the connectors keep its host fixed
 	if err != nil {
-		return 0, nil, nil, TransportError(ctx, desc, err)
+		return 0, nil, dst, TransportError(ctx, desc, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-		return resp.StatusCode, resp.Header, nil, StatusError(desc, resp)
+		return resp.StatusCode, resp.Header, dst, StatusError(desc, resp)
 	}
-	var body []byte
 	if resp.ContentLength > 0 && resp.ContentLength <= maxBytes {
 		// The length is known: one buffer of that size, not ReadAll's
 		// doublings.
-		body = make([]byte, resp.ContentLength)
-		if _, err := io.ReadFull(resp.Body, body); err != nil {
-			return resp.StatusCode, resp.Header, nil, TransportError(ctx, desc+": reading the response", err)
+		n := int(resp.ContentLength)
+		body := dst[:0]
+		if cap(body) < n {
+			body = make([]byte, n)
 		}
-	} else if body, err = ReadBody(ctx, desc, resp.Body, maxBytes); err != nil {
-		return resp.StatusCode, resp.Header, nil, err
+		body = body[:n]
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return resp.StatusCode, resp.Header, body, TransportError(ctx, desc+": reading the response", err)
+		}
+		return resp.StatusCode, resp.Header, body, nil
 	}
-	return resp.StatusCode, resp.Header, body, nil
+	body, err := readInto(ctx, desc, resp.Body, dst, maxBytes)
+	return resp.StatusCode, resp.Header, body, err
 }
 
 // ReadBody reads at most maxBytes of r. A longer body is CodeBadResponse; a
 // failed read is classified like a transport error.
 func ReadBody(ctx context.Context, desc string, r io.Reader, maxBytes int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
+	body, err := readInto(ctx, desc, r, nil, maxBytes)
 	if err != nil {
-		return nil, TransportError(ctx, desc+": reading the response", err)
-	}
-	if int64(len(body)) > maxBytes {
-		return nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response larger than %d bytes", desc, maxBytes)
+		return nil, err
 	}
 	return body, nil
+}
+
+// readInto is ReadBody appending to dst[:0]. It returns what it read even
+// with an error, so that pooled memory can be cleared.
+func readInto(ctx context.Context, desc string, r io.Reader, dst []byte, maxBytes int64) ([]byte, error) {
+	b := dst[:0]
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(512, len(b)))
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > maxBytes {
+			return b, connectors.Errorf(connectors.CodeBadResponse, "%s: response larger than %d bytes", desc, maxBytes)
+		}
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, TransportError(ctx, desc+": reading the response", err)
+		}
+	}
 }
 
 // StatusError classifies a non-2xx response.

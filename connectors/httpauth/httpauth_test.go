@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,56 @@ func TestDo(t *testing.T) {
 	_, _, err = get(context.Background(), "/ok", 0)
 	if connectors.CodeOf(err) != connectors.CodeUnavailable || strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), srv.URL) {
 		t.Errorf("refused: %v", err)
+	}
+}
+
+// TestDoBuffered: the pooled body is the response's, of either length kind,
+// and Release leaves nothing of it in the pooled memory.
+func TestDoBuffered(t *testing.T) {
+	big := strings.Repeat(`{"email": "bob@example.com"}`, 4000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/known":
+			w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+			_, _ = w.Write([]byte(big))
+		case "/chunked":
+			for i := 0; i < len(big); i += 1000 {
+				_, _ = w.Write([]byte(big[i:min(i+1000, len(big))]))
+				w.(http.Flusher).Flush()
+			}
+		case "/small":
+			_, _ = w.Write([]byte(`{}`))
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	for _, path := range []string{"/known", "/chunked", "/small", "/known", "/fail", "/chunked"} {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+path, nil)
+		status, _, buf, err := httpauth.DoBuffered(context.Background(), srv.Client(), req, "GET "+path, 0)
+		if path == "/fail" {
+			if err == nil || buf != nil || status != 500 {
+				t.Fatalf("%s: %d %v", path, status, err)
+			}
+			continue
+		}
+		want := big
+		if path == "/small" {
+			want = `{}`
+		}
+		if err != nil || string(buf.Bytes()) != want {
+			t.Fatalf("%s: %d bytes, %v", path, len(buf.Bytes()), err)
+		}
+		mem := buf.Bytes()[:cap(buf.Bytes())]
+		buf.Release()
+		for _, c := range mem {
+			if c != 0 {
+				t.Fatalf("%s: the released buffer still holds the body", path)
+			}
+		}
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/chunked", nil)
+	if _, _, _, err := httpauth.DoBuffered(context.Background(), srv.Client(), req, "GET /chunked", 5000); connectors.CodeOf(err) != connectors.CodeBadResponse {
+		t.Errorf("over the limit: %v", err)
 	}
 }

@@ -12,17 +12,26 @@ import (
 // the first record whose Key equals keys[i], nil when there is none. Records
 // of keys not asked are ignored. Duplicate keys get the same record.
 func AlignProfiles(keys []string, records []connectors.Profile) []*connectors.Profile {
-	byKey := make(map[string]*connectors.Profile, len(records))
+	byKey := make(map[string]int, len(records))
 	for i := range records {
 		if _, dup := byKey[records[i].Key]; !dup {
-			byKey[records[i].Key] = &records[i]
+			byKey[records[i].Key] = i
 		}
 	}
+	found := 0
+	for _, k := range keys {
+		if _, ok := byKey[k]; ok {
+			found++
+		}
+	}
+	// One array holds the copies the answer points to; every key, repeated
+	// or not, gets its own.
+	copies := make([]connectors.Profile, 0, found)
 	out := make([]*connectors.Profile, len(keys))
 	for i, k := range keys {
-		if p, ok := byKey[k]; ok {
-			cp := *p
-			out[i] = &cp
+		if at, ok := byKey[k]; ok {
+			copies = append(copies, records[at])
+			out[i] = &copies[len(copies)-1]
 		}
 	}
 	return out
@@ -46,31 +55,77 @@ func AlignInteractions(keys []string, list []connectors.Interaction, w connector
 }
 
 func align[T any](keys []string, items []T, w connectors.Window, at func(T) (string, time.Time, string)) [][]T {
-	// Work on positions in items: sorting them moves ints, not records.
-	byKey := make(map[string][]int, len(keys))
+	// Number the keys asked; repeated keys share a group.
+	group := make(map[string]int, len(keys))
 	for _, k := range keys {
-		byKey[k] = nil
-	}
-	for i, it := range items {
-		k, t, _ := at(it)
-		if list, asked := byKey[k]; asked && w.Contains(t) {
-			byKey[k] = append(list, i)
+		if _, ok := group[k]; !ok {
+			group[k] = len(group)
 		}
 	}
-	for k, list := range byKey {
-		slices.SortStableFunc(list, func(a, b int) int { return newestFirst(at, items[a], items[b]) })
+	// Sort positions in items, not records: count each group's items inside
+	// the window, lay the groups out one after the other, then sort each
+	// group newest first on the times and IDs read once.
+	type entry struct {
+		group int
+		t     time.Time
+		id    string
+	}
+	entries := make([]entry, len(items))
+	start := make([]int, len(group)+1)
+	for i, it := range items {
+		k, t, id := at(it)
+		g, asked := group[k]
+		if !asked || !w.Contains(t) {
+			g = -1
+		} else {
+			start[g+1]++
+		}
+		entries[i] = entry{g, t, id}
+	}
+	for g := range len(group) {
+		start[g+1] += start[g]
+	}
+	pos := make([]int, start[len(group)])
+	next := slices.Clone(start[:len(group)])
+	for i, e := range entries {
+		if e.group >= 0 {
+			pos[next[e.group]] = i
+			next[e.group]++
+		}
+	}
+	total := 0
+	lists := make([][]int, len(group))
+	for g := range lists {
+		list := pos[start[g]:start[g+1]]
+		slices.SortStableFunc(list, func(a, b int) int {
+			ea, eb := &entries[a], &entries[b]
+			if c := eb.t.Compare(ea.t); c != 0 {
+				return c
+			}
+			return cmp.Compare(eb.id, ea.id)
+		})
 		if w.Limit > 0 && len(list) > w.Limit {
 			list = list[:w.Limit]
 		}
-		byKey[k] = list
+		lists[g] = list
 	}
+	for _, k := range keys {
+		total += len(lists[group[k]])
+	}
+	// One array holds every key's records, each key its own part of it
+	// (repeated keys too), capped so that appending to one never writes
+	// over the next.
+	all := make([]T, total)
 	out := make([][]T, len(keys))
+	off := 0
 	for i, k := range keys {
-		list := byKey[k]
-		out[i] = make([]T, len(list))
-		for j, at := range list {
-			out[i][j] = items[at]
+		list := lists[group[k]]
+		part := all[off : off+len(list) : off+len(list)]
+		for j, p := range list {
+			part[j] = items[p]
 		}
+		out[i] = part
+		off += len(list)
 	}
 	return out
 }

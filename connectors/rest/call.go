@@ -28,25 +28,17 @@ func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.
 		return []*connectors.Profile{}, nil
 	}
 	if !ep.perKey {
-		doc, _, err := c.call(ctx, ep.req, TemplateData{Keys: keys}, false)
+		_, list, _, _, err := readAt(ctx, c, ep.req, ep.rd, TemplateData{Keys: keys}, nil, false)
 		if err != nil {
 			return nil, err
-		}
-		list, err := ep.m.Map(doc)
-		if err != nil {
-			return nil, described(ep.req, err)
 		}
 		return jsonmap.AlignProfiles(keys, list), nil
 	}
 	out := make([]*connectors.Profile, len(keys))
 	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
-		doc, notFound, err := c.call(ctx, ep.req, TemplateData{Key: key}, true)
+		_, list, _, notFound, err := readAt(ctx, c, ep.req, ep.rd, TemplateData{Key: key}, nil, true)
 		if err != nil || notFound {
 			return err
-		}
-		list, err := ep.m.Map(doc)
-		if err != nil {
-			return described(ep.req, err)
 		}
 		if !ep.m.HasKey() {
 			// The request named the key; the response's record is its answer.
@@ -105,13 +97,9 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 		}
 		at = u
 	}
-	doc, hdr, _, err := c.callAt(ctx, ep.req, d, at, false)
+	doc, list, hdr, _, err := readAt(ctx, c, ep.req, ep.rd, d, at, false)
 	if err != nil {
 		return connectors.ProfilePage{}, err
-	}
-	list, err := ep.m.Map(doc)
-	if err != nil {
-		return connectors.ProfilePage{}, described(ep.req, err)
 	}
 	more := true
 	if ep.hasMore.IsSet() {
@@ -245,13 +233,9 @@ func (c *Connector) FindProfiles(ctx context.Context, ids []connectors.Identifie
 	if len(asked) == 0 {
 		return []connectors.Profile{}, nil
 	}
-	doc, _, err := c.call(ctx, ep.req, withIdentifiers(TemplateData{}, asked), false)
+	_, list, _, _, err := readAt(ctx, c, ep.req, ep.rd, withIdentifiers(TemplateData{}, asked), nil, false)
 	if err != nil {
 		return nil, err
-	}
-	list, err := ep.m.Map(doc)
-	if err != nil {
-		return nil, described(ep.req, err)
 	}
 	return list, nil
 }
@@ -278,10 +262,8 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 type windowedEP[T any] struct {
 	req    *request
 	perKey bool
-	m      interface {
-		Map(doc any) ([]T, error)
-		HasCustomerKey() bool
-	}
+	hasKey bool // the mapping reads the records' customer key
+	rd     *jsonmap.Reader[T]
 }
 
 // readWindowed serves a windowed capability: one request for all keys, or
@@ -295,13 +277,9 @@ func readWindowed[T any](ctx context.Context, c *Connector, ep *windowedEP[T], k
 	d := TemplateData{Since: w.Since, Until: w.Until, Limit: w.Limit}
 	if !ep.perKey {
 		d.Keys = keys
-		doc, _, err := c.call(ctx, ep.req, d, false)
+		_, list, _, _, err := readAt(ctx, c, ep.req, ep.rd, d, nil, false)
 		if err != nil {
 			return nil, err
-		}
-		list, err := ep.m.Map(doc)
-		if err != nil {
-			return nil, described(ep.req, err)
 		}
 		return align(keys, list, w), nil
 	}
@@ -309,17 +287,11 @@ func readWindowed[T any](ctx context.Context, c *Connector, ep *windowedEP[T], k
 	err := c.perKey(ctx, keys, func(ctx context.Context, i int, key string) error {
 		d := d
 		d.Key = key
-		doc, notFound, err := c.call(ctx, ep.req, d, true)
+		_, list, _, _, err := readAt(ctx, c, ep.req, ep.rd, d, nil, true)
 		if err != nil {
 			return err
 		}
-		var list []T
-		if !notFound {
-			if list, err = ep.m.Map(doc); err != nil {
-				return described(ep.req, err)
-			}
-		}
-		if !ep.m.HasCustomerKey() {
+		if !ep.hasKey {
 			for j := range list {
 				setKey(&list[j], key)
 			}

@@ -10,6 +10,7 @@ package rest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -172,17 +173,18 @@ type profilesEP struct {
 	req    *request
 	perKey bool
 	m      *jsonmap.Profiles
+	rd     *jsonmap.Reader[connectors.Profile]
 }
 
 type lookupEP struct {
 	req   *request
 	kinds []string
-	m     *jsonmap.Profiles
+	rd    *jsonmap.Reader[connectors.Profile]
 }
 
 type listEP struct {
 	req     *request
-	m       *jsonmap.Profiles
+	rd      *jsonmap.Reader[connectors.Profile] // probes next and hasMore
 	style   string
 	next    jsonmap.Value
 	hasMore jsonmap.Value
@@ -309,7 +311,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !e.PerKey && !m.HasKey() {
 			return connectors.Invalid("profiles.key", "required for batch endpoints (results are matched to keys by it)")
 		}
-		c.profiles = &profilesEP{req: req, perKey: e.PerKey, m: m}
+		c.profiles = &profilesEP{req: req, perKey: e.PerKey, m: m, rd: m.Reader()}
 	}
 	if e := c.Config.ListProfiles; e != nil {
 		req, err := c.compileRequest("list_profiles", e.Request, false)
@@ -323,7 +325,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !m.HasKey() {
 			return connectors.Invalid("list_profiles.key", "required")
 		}
-		ep := &listEP{req: req, m: m, style: e.Pagination.Style}
+		ep := &listEP{req: req, style: e.Pagination.Style}
 		switch e.Pagination.Style {
 		case PageCursor:
 			if e.Pagination.Next == "" {
@@ -344,6 +346,13 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if ep.hasMore, err = jsonmap.CompilePath("list_profiles.pagination.has_more", e.Pagination.HasMore); err != nil {
 			return err
 		}
+		var probes []jsonmap.Value
+		for _, v := range []jsonmap.Value{ep.next, ep.hasMore} {
+			if v.IsSet() {
+				probes = append(probes, v)
+			}
+		}
+		ep.rd = m.Reader(probes...)
 		c.listProfiles = ep
 	}
 	if e := c.Config.Orders; e != nil {
@@ -358,7 +367,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !e.PerKey && !m.HasCustomerKey() {
 			return connectors.Invalid("orders.customer_key", "required for batch endpoints (results are matched to keys by it)")
 		}
-		c.orders = &windowedEP[connectors.Order]{req: req, perKey: e.PerKey, m: m}
+		c.orders = &windowedEP[connectors.Order]{req: req, perKey: e.PerKey, hasKey: m.HasCustomerKey(), rd: m.Reader()}
 	}
 	if e := c.Config.Interactions; e != nil {
 		req, err := c.compileRequest("interactions", e.Request, e.PerKey)
@@ -372,7 +381,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !e.PerKey && !m.HasCustomerKey() {
 			return connectors.Invalid("interactions.customer_key", "required for batch endpoints (results are matched to keys by it)")
 		}
-		c.interactions = &windowedEP[connectors.Interaction]{req: req, perKey: e.PerKey, m: m}
+		c.interactions = &windowedEP[connectors.Interaction]{req: req, perKey: e.PerKey, hasKey: m.HasCustomerKey(), rd: m.Reader()}
 	}
 	if e := c.Lookup; e != nil {
 		c.lookup = &lookupEP{kinds: slices.Clone(e.Kinds)}
@@ -387,7 +396,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if !m.HasKey() {
 			return connectors.Invalid("lookup.key", "required (the records found are linked by it)")
 		}
-		c.lookup.req, c.lookup.m = req, m
+		c.lookup.req, c.lookup.rd = req, m.Reader()
 	}
 	if err := c.provisionPrivacy(); err != nil {
 		return err
@@ -540,14 +549,48 @@ func (c *Connector) Close() error { return nil }
 // call sends one rendered request and decodes its JSON answer. notFound is
 // true for a 404 when allow404 is set.
 func (c *Connector) call(ctx context.Context, r *request, d TemplateData, allow404 bool) (doc any, notFound bool, err error) {
-	doc, _, notFound, err = c.callAt(ctx, r, d, nil, allow404)
-	return doc, notFound, err
+	body, _, notFound, err := c.fetch(ctx, r, d, nil, allow404)
+	if err != nil || body == nil {
+		return nil, notFound, err
+	}
+	defer body.Release()
+	if doc, err = jsonmap.DecodeBytes(body.Bytes()); err != nil {
+		return nil, false, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", describe(r.method, r.pathSrc))
+	}
+	return doc, false, nil
 }
 
-// callAt is call with the response's headers; a non-nil at replaces the
-// rendered path and query (a Link pagination URL, already checked to be on
-// the base URL's host).
-func (c *Connector) callAt(ctx context.Context, r *request, d TemplateData, at *url.URL, allow404 bool) (doc any, hdr http.Header, notFound bool, err error) {
+// readAt sends one rendered request and maps its answer with rd: the
+// records, and the document that rd's probes read. A 204 or blank answer
+// has no records. A non-nil at replaces the rendered path and query (a
+// Link pagination URL, already checked to be on the base URL's host);
+// notFound is true for a 404 when allow404 is set.
+func readAt[T any](ctx context.Context, c *Connector, r *request, rd *jsonmap.Reader[T], d TemplateData, at *url.URL, allow404 bool) (doc any, list []T, hdr http.Header, notFound bool, err error) {
+	body, hdr, notFound, err := c.fetch(ctx, r, d, at, allow404)
+	if err != nil || notFound {
+		return nil, nil, hdr, notFound, err
+	}
+	if body == nil {
+		return nil, []T{}, hdr, false, nil
+	}
+	// The body's buffer is pooled: the reader copies what it keeps, and the
+	// buffer is zeroed when released.
+	defer body.Release()
+	doc, list, err = rd.Read(body.Bytes())
+	switch {
+	case errors.Is(err, jsonmap.ErrNotJSON):
+		return nil, nil, hdr, false, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", describe(r.method, r.pathSrc))
+	case err != nil:
+		return nil, nil, hdr, false, described(r, err)
+	}
+	return doc, list, hdr, false, nil
+}
+
+// fetch sends one rendered request and returns its answer's body, in a
+// pooled buffer the caller releases; nil for a 204 or a blank body.
+// notFound is true for a 404 when allow404 is set. A non-nil at replaces
+// the rendered path and query.
+func (c *Connector) fetch(ctx context.Context, r *request, d TemplateData, at *url.URL, allow404 bool) (body *httpauth.Buffer, hdr http.Header, notFound bool, err error) {
 	desc := describe(r.method, r.pathSrc)
 	rd, err := r.render(d)
 	if err != nil {
@@ -578,7 +621,7 @@ func (c *Connector) callAt(ctx context.Context, r *request, d TemplateData, at *
 	if err := c.Auth.Authorize(ctx, c.client, req); err != nil {
 		return nil, nil, false, err
 	}
-	status, hdr, raw, err := httpauth.DoResponse(ctx, c.client, req, desc, c.MaxResponseBytes)
+	status, hdr, body, err := httpauth.DoBuffered(ctx, c.client, req, desc, c.MaxResponseBytes)
 	c.Auth.Observe(status)
 	if err != nil {
 		if allow404 && status == http.StatusNotFound {
@@ -586,14 +629,11 @@ func (c *Connector) callAt(ctx context.Context, r *request, d TemplateData, at *
 		}
 		return nil, hdr, false, err
 	}
-	if status == http.StatusNoContent || len(bytes.TrimSpace(raw)) == 0 {
+	if status == http.StatusNoContent || len(bytes.TrimSpace(body.Bytes())) == 0 {
+		body.Release()
 		return nil, hdr, false, nil
 	}
-	doc, err = jsonmap.DecodeBytes(raw)
-	if err != nil {
-		return nil, hdr, false, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
-	}
-	return doc, hdr, false, nil
+	return body, hdr, false, nil
 }
 
 // Format implements fmt.Formatter: every verb prints the same short

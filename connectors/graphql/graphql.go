@@ -143,14 +143,18 @@ type Connector struct {
 	desc         string
 	profiles     *operation
 	pm           *jsonmap.Profiles
+	prd          *jsonmap.Reader[connectors.Profile]
 	list         *operation
 	lm           *jsonmap.Profiles
+	lrd          *jsonmap.Reader[connectors.Profile] // also reads next and hasNext
 	next         jsonmap.Value
 	hasNext      jsonmap.Value
 	orders       *operation
 	om           *jsonmap.Orders
+	ord          *jsonmap.Reader[connectors.Order]
 	interactions *operation
 	im           *jsonmap.Interactions
+	ird          *jsonmap.Reader[connectors.Interaction]
 
 	// The aliases-style forms of profiles, orders and interactions (the
 	// operation above is then nil).
@@ -274,6 +278,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.profiles != nil && !c.pm.HasKey() {
 			return connectors.Invalid("profiles.key", "required with batch list (results are matched to keys by it)")
 		}
+		c.prd = c.pm.Reader(resultProbes...)
 	}
 	if q := c.Config.ListProfiles; q != nil {
 		if c.list, err = parseOperation("list_profiles.query", q.Query, []string{VarCursor, VarLimit}, []string{VarCursor, VarLimit}); err != nil {
@@ -294,6 +299,11 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.hasNext, err = jsonmap.CompilePath("list_profiles.has_next", q.HasNext); err != nil {
 			return err
 		}
+		probes := append(slices.Clone(resultProbes), c.next)
+		if c.hasNext.IsSet() {
+			probes = append(probes, c.hasNext)
+		}
+		c.lrd = c.lm.Reader(probes...)
 	}
 	windowVars := []string{VarSince, VarUntil, VarLimit}
 	if q := c.Config.Orders; q != nil {
@@ -306,6 +316,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.orders != nil && !c.om.HasCustomerKey() {
 			return connectors.Invalid("orders.customer_key", "required with batch list (results are matched to keys by it)")
 		}
+		c.ord = c.om.Reader(resultProbes...)
 	}
 	if q := c.Config.Interactions; q != nil {
 		if c.interactions, c.interactionsA, err = parseKeyed("interactions", "query", q.Query, q.Batch, ast.Query, windowVars); err != nil {
@@ -317,6 +328,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.interactions != nil && !c.im.HasCustomerKey() {
 			return connectors.Invalid("interactions.customer_key", "required with batch list (results are matched to keys by it)")
 		}
+		c.ird = c.im.Reader(resultProbes...)
 	}
 	return c.provisionMore()
 }
@@ -448,47 +460,52 @@ func (op *operation) variables(v variables) map[string]any {
 	return out
 }
 
-// execute posts op and returns the whole response ({"data": ...}), which
-// the mappings' paths start from: records: $.data.customers. Errors beside
-// data are logged and tolerated (a partial result).
-func (c *Connector) execute(ctx context.Context, op *operation, v variables) (map[string]any, error) {
-	resp, errs, err := c.request(ctx, op, op.src, op.variables(v))
+// resultProbes are the members of a GraphQL response that the connector
+// reads beside the records: errors and data (see judge).
+var resultProbes = []jsonmap.Value{jsonmap.MustCompile("$.errors"), jsonmap.MustCompile("$.data")}
+
+// executeRead posts op and maps its answer with rd, a reader probing
+// resultProbes: errors beside data are judged first (logged and tolerated
+// as a partial result, see judge), then the records are mapped. resp holds
+// the nodes rd probes; the mappings' paths start from the whole response:
+// records: $.data.customers.
+func executeRead[T any](ctx context.Context, c *Connector, op *operation, v variables, rd *jsonmap.Reader[T]) (resp map[string]any, list []T, err error) {
+	desc := c.desc + " (" + op.label + ")"
+	body, err := c.post(ctx, op, op.src, op.variables(v))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c.judge(op, resp, errs, false)
+	// The body's buffer is pooled: the reader copies what it keeps, and the
+	// buffer is zeroed when released.
+	defer body.Release()
+	doc, list, mapErr := rd.Read(body.Bytes())
+	if errors.Is(mapErr, jsonmap.ErrNotJSON) {
+		return nil, nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
+	}
+	resp, ok := doc.(map[string]any)
+	if !ok {
+		return nil, nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not a GraphQL result", desc)
+	}
+	errs, _ := resp["errors"].([]any)
+	if _, err := c.judge(op, resp, errs, false); err != nil {
+		return nil, nil, err
+	}
+	if mapErr != nil {
+		return nil, nil, mapped(c, op, mapErr)
+	}
+	return resp, list, nil
 }
 
 // request posts src with vars and returns the decoded response and its
 // GraphQL errors.
 func (c *Connector) request(ctx context.Context, op *operation, src string, vars map[string]any) (map[string]any, []any, error) {
 	desc := c.desc + " (" + op.label + ")"
-	payload := map[string]any{"query": src, "variables": vars}
-	if op.name != "" {
-		payload["operationName"] = op.name
-	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return nil, nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot encode the variables", desc)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/graphql-response+json, application/json")
-	for name, val := range c.Headers {
-		req.Header.Set(name, val.Reveal())
-	}
-	if err := c.Auth.Authorize(ctx, c.client, req); err != nil {
-		return nil, nil, err
-	}
-	status, raw, err := httpauth.Do(ctx, c.client, req, desc, c.MaxResponseBytes)
-	c.Auth.Observe(status)
+	body, err := c.post(ctx, op, src, vars)
 	if err != nil {
 		return nil, nil, err
 	}
-	doc, err := jsonmap.DecodeBytes(raw)
+	defer body.Release()
+	doc, err := jsonmap.DecodeBytes(body.Bytes())
 	if err != nil {
 		return nil, nil, connectors.Errorf(connectors.CodeBadResponse, "%s: response is not JSON", desc)
 	}
@@ -498,6 +515,38 @@ func (c *Connector) request(ctx context.Context, op *operation, src string, vars
 	}
 	errs, _ := resp["errors"].([]any)
 	return resp, errs, nil
+}
+
+// post posts src with vars and returns the answer's body, in a pooled
+// buffer the caller releases.
+func (c *Connector) post(ctx context.Context, op *operation, src string, vars map[string]any) (*httpauth.Buffer, error) {
+	desc := c.desc + " (" + op.label + ")"
+	payload := map[string]any{"query": src, "variables": vars}
+	if op.name != "" {
+		payload["operationName"] = op.name
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot encode the variables", desc)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, connectors.Errorf(connectors.CodeInternal, "%s: cannot build the request", desc)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/json")
+	for name, val := range c.Headers {
+		req.Header.Set(name, val.Reveal())
+	}
+	if err := c.Auth.Authorize(ctx, c.client, req); err != nil {
+		return nil, err
+	}
+	status, _, raw, err := httpauth.DoBuffered(ctx, c.client, req, desc, c.MaxResponseBytes)
+	c.Auth.Observe(status)
+	if err != nil {
+		return nil, err
+	}
+	return raw, nil
 }
 
 // judge decides what errors beside a response mean: with strict (a
@@ -572,13 +621,9 @@ func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.
 	if c.profilesA != nil {
 		return c.profilesAliased(ctx, keys)
 	}
-	data, err := c.execute(ctx, c.profiles, variables{keys: keys})
+	_, list, err := executeRead(ctx, c, c.profiles, variables{keys: keys}, c.prd)
 	if err != nil {
 		return nil, err
-	}
-	list, err := c.pm.Map(data)
-	if err != nil {
-		return nil, mapped(c, c.profiles, err)
 	}
 	return jsonmap.AlignProfiles(keys, list), nil
 }
@@ -591,13 +636,9 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 	if limit <= 0 {
 		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: limit must be positive")
 	}
-	data, err := c.execute(ctx, c.list, variables{cursor: cursor, limit: limit})
+	data, list, err := executeRead(ctx, c, c.list, variables{cursor: cursor, limit: limit}, c.lrd)
 	if err != nil {
 		return connectors.ProfilePage{}, err
-	}
-	list, err := c.lm.Map(data)
-	if err != nil {
-		return connectors.ProfilePage{}, mapped(c, c.list, err)
 	}
 	if len(list) > limit {
 		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,
@@ -639,13 +680,9 @@ func (c *Connector) Orders(ctx context.Context, keys []string, w connectors.Wind
 		return windowedAliased(ctx, c, c.ordersA, keys, w, c.om.Map, c.om.HasCustomerKey(), jsonmap.AlignOrders,
 			func(o *connectors.Order, key string) { o.CustomerKey = key })
 	}
-	data, err := c.execute(ctx, c.orders, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit})
+	_, list, err := executeRead(ctx, c, c.orders, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit}, c.ord)
 	if err != nil {
 		return nil, err
-	}
-	list, err := c.om.Map(data)
-	if err != nil {
-		return nil, mapped(c, c.orders, err)
 	}
 	return jsonmap.AlignOrders(keys, list, w), nil
 }
@@ -662,13 +699,9 @@ func (c *Connector) Interactions(ctx context.Context, keys []string, w connector
 		return windowedAliased(ctx, c, c.interactionsA, keys, w, c.im.Map, c.im.HasCustomerKey(), jsonmap.AlignInteractions,
 			func(it *connectors.Interaction, key string) { it.CustomerKey = key })
 	}
-	data, err := c.execute(ctx, c.interactions, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit})
+	_, list, err := executeRead(ctx, c, c.interactions, variables{keys: keys, since: w.Since, until: w.Until, limit: w.Limit}, c.ird)
 	if err != nil {
 		return nil, err
-	}
-	list, err := c.im.Map(data)
-	if err != nil {
-		return nil, mapped(c, c.interactions, err)
 	}
 	return jsonmap.AlignInteractions(keys, list, w), nil
 }

@@ -83,6 +83,7 @@ type lookupOp struct {
 	op    *operation
 	kinds []string
 	m     *jsonmap.Profiles
+	rd    *jsonmap.Reader[connectors.Profile]
 }
 
 type eraseOp struct {
@@ -122,6 +123,7 @@ func (c *Connector) provisionMore() error {
 		if !l.m.HasKey() {
 			return connectors.Invalid("lookup.key", "required (the records found are linked by it)")
 		}
+		l.rd = l.m.Reader(resultProbes...)
 		c.lookup = l
 	}
 	if e := c.Config.Erase; e != nil {
@@ -183,13 +185,9 @@ func (c *Connector) FindProfiles(ctx context.Context, ids []connectors.Identifie
 	if n == 0 {
 		return []connectors.Profile{}, nil
 	}
-	data, err := c.execute(ctx, l.op, variables{ids: byVar})
+	_, list, err := executeRead(ctx, c, l.op, variables{ids: byVar}, l.rd)
 	if err != nil {
 		return nil, err
-	}
-	list, err := l.m.Map(data)
-	if err != nil {
-		return nil, mapped(c, l.op, err)
 	}
 	out := make([]connectors.Profile, 0, len(list))
 	seen := map[string]bool{}

@@ -224,27 +224,51 @@ func (p *parser) str() (string, error) {
 // strings are valid UTF-8 without escapes: their text is their bytes.
 func (p *parser) scanString() (end int, simple bool, err error) {
 	start := p.pos
-	p.pos++ // "
+	data := p.data
+	i := start + 1 // past the quote
 	plain, ascii := true, true
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			return p.pos, plain && (ascii || utf8.Valid(p.data[start+1:p.pos-1])), nil
-		case c == '\\':
-			plain = false
-			p.pos += 2 // the escape's first character is never a quote to stop at
-			continue
-		case c < 0x20:
-			return 0, false, errSlow
-		case c >= utf8.RuneSelf:
-			ascii = false
+	for {
+		for i < len(data) && strClass[data[i]] == strPlain {
+			i++
 		}
-		p.pos++
+		if i >= len(data) {
+			return 0, false, errSlow
+		}
+		switch strClass[data[i]] {
+		case strQuote:
+			p.pos = i + 1
+			return p.pos, plain && (ascii || utf8.Valid(data[start+1:i])), nil
+		case strEscape:
+			plain = false
+			i += 2 // the escape's first character is never a quote to stop at
+		case strHigh:
+			ascii = false
+			i++
+		default: // a control character
+			return 0, false, errSlow
+		}
 	}
-	return 0, false, errSlow
 }
+
+// Classes of the bytes of a string literal.
+const (
+	strPlain   = iota // ASCII text
+	strQuote          // the closing quote
+	strEscape         // a backslash
+	strHigh           // a byte of a multi-byte UTF-8 sequence (or not UTF-8)
+	strControl        // a control character: not JSON
+)
+
+var strClass = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = strControl
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = strHigh
+	}
+	t['"'], t['\\'] = strQuote, strEscape
+	return t
+}()
 
 // unquote decodes a string literal with escapes or invalid UTF-8 as
 // encoding/json does.

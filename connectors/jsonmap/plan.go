@@ -40,8 +40,8 @@ type kid struct {
 }
 
 // maxKids is the most members an rnode looks up by linear search, faster
-// than hashing for a handful of short names.
-const maxKids = 8
+// than hashing for a few short names.
+const maxKids = 16
 
 // member returns the node of the member name, nil when none is read.
 func (n *rnode) member(name []byte) *rnode {

@@ -18,6 +18,10 @@ type recValues struct {
 	direct bool        // the reader's: slots and items hold the values
 	slots  []slot      // the reader's values
 	items  []recValues // the reader's line items of an order
+	// last holds, by slot, the last string the reader made of a value,
+	// shared by the records of one read: a value repeated from record to
+	// record (a customer key, a status) is then one string.
+	last []string
 }
 
 // slot is a value the reader found: a string or number still in the
@@ -103,6 +107,27 @@ func (x val) time() (time.Time, error) {
 	return ParseTime(x.node())
 }
 
+// textOf is Value.Text of v.
+func (r *recValues) textOf(v *Value) (string, bool, error) {
+	x, found := r.get(v)
+	if found && x.kind == valString && r.last != nil {
+		s := r.str(v.slot, x.raw)
+		return s, s != "", nil
+	}
+	return textOf(x, found)
+}
+
+// str is the string of raw, the text of slot's value: the slot's last one
+// when equal.
+func (r *recValues) str(slot int, raw []byte) string {
+	if last := r.last[slot]; last == string(raw) {
+		return last
+	}
+	s := string(raw)
+	r.last[slot] = s
+	return s
+}
+
 // textOf is Value.Text of a node found or not.
 func textOf(x val, found bool) (string, bool, error) {
 	if !found || x.isNull() {
@@ -116,7 +141,7 @@ func textOf(x val, found bool) (string, bool, error) {
 }
 
 func text(r *recValues, field string, v *Value, required bool) (string, error) {
-	s, ok, err := textOf(r.get(v))
+	s, ok, err := r.textOf(v)
 	if err != nil {
 		return "", badField(field, *v, "%v", err)
 	}
@@ -151,9 +176,12 @@ func freeText(r *recValues, prefix, name string, v *Value) (string, error) {
 	}
 	var s string
 	var err error
-	if x.kind == valAny {
+	switch {
+	case x.kind == valAny:
 		s, err = textOrJSON(x.v)
-	} else {
+	case x.kind == valString && r.last != nil:
+		s = r.str(v.slot, x.raw)
+	default:
 		s, err = x.text()
 	}
 	if err != nil {

@@ -178,9 +178,9 @@ type walker[T any] struct {
 	r         *Reader[T]
 	p         parser      // the document, and the decoding of the nodes read whole
 	slots     []slot      // the values of the record being read
-	last      []string    // the last string made of each slot's value (see recValues.last)
+	strs      []strCache  // the strings made of each slot's values (see recValues.strs)
 	itemSlots []slot      // the values of its line items, one run of items.nslots each
-	itemLast  []string    // last, for the line items' slots
+	itemStrs  []strCache  // strs, for the line items' slots
 	nitems    int         // line items read
 	items     []recValues // the line items, when the record is mapped
 	rv        recValues   // the record, when it is mapped
@@ -197,9 +197,9 @@ func (r *Reader[T]) walker() *walker[T] {
 	if w, ok := r.pool.Get().(*walker[T]); ok {
 		return w
 	}
-	w := &walker[T]{r: r, slots: make([]slot, r.rec.nslots), last: make([]string, r.rec.nslots)}
+	w := &walker[T]{r: r, slots: make([]slot, r.rec.nslots), strs: make([]strCache, r.rec.nslots)}
 	if ip := r.rec.items; ip != nil {
-		w.itemLast = make([]string, ip.nslots)
+		w.itemStrs = make([]strCache, ip.nslots)
 	}
 	return w
 }
@@ -215,8 +215,8 @@ func (r *Reader[T]) release(w *walker[T]) {
 	clear(w.p.pairs[:cap(w.p.pairs)])
 	w.p.elems, w.p.pairs = w.p.elems[:0], w.p.pairs[:0]
 	clear(w.slots)
-	clear(w.last)
-	clear(w.itemLast)
+	clear(w.strs)
+	clear(w.itemStrs)
 	clear(w.itemSlots[:cap(w.itemSlots)])
 	clear(w.items[:cap(w.items)])
 	w.itemSlots, w.items, w.nitems = w.itemSlots[:0], w.items[:0], 0
@@ -377,11 +377,11 @@ func (w *walker[T]) record(depth int) error {
 	if err := w.rnode(w.r.rec.root, w.slots, depth); err != nil {
 		return err
 	}
-	w.rv = recValues{direct: true, slots: w.slots, last: w.last}
+	w.rv = recValues{direct: true, slots: w.slots, strs: w.strs}
 	if ip := w.r.rec.items; ip != nil {
 		w.items = w.items[:0]
 		for k := range w.nitems {
-			w.items = append(w.items, recValues{direct: true, slots: w.itemSlots[k*ip.nslots : (k+1)*ip.nslots], last: w.itemLast})
+			w.items = append(w.items, recValues{direct: true, slots: w.itemSlots[k*ip.nslots : (k+1)*ip.nslots], strs: w.itemStrs})
 		}
 		w.rv.items = w.items
 	}

@@ -18,10 +18,40 @@ type recValues struct {
 	direct bool        // the reader's: slots and items hold the values
 	slots  []slot      // the reader's values
 	items  []recValues // the reader's line items of an order
-	// last holds, by slot, the last string the reader made of a value,
-	// shared by the records of one read: a value repeated from record to
-	// record (a customer key, a status) is then one string.
-	last []string
+	// strs holds, by slot, the last strings the reader made of the
+	// slot's values, shared by the records of one read: a value repeated
+	// from record to record (a customer key, a status, a currency) is then
+	// one string.
+	strs []strCache
+}
+
+// strCache is the last few strings made of one slot's values.
+type strCache struct {
+	s            [4]string
+	next         uint8
+	hits, misses uint32
+}
+
+// maxMissesAlone is how many strings of a slot's values are made before the
+// cache gives up on a slot whose values never repeat (IDs, free text).
+const maxMissesAlone = 16
+
+// str returns raw as a string, one the cache holds when equal.
+func (c *strCache) str(raw []byte) string {
+	if c.hits == 0 && c.misses >= maxMissesAlone {
+		return string(raw)
+	}
+	for i := range c.s {
+		if c.s[i] == string(raw) {
+			c.hits++
+			return c.s[i]
+		}
+	}
+	s := string(raw)
+	c.misses++
+	c.s[c.next] = s
+	c.next = (c.next + 1) % uint8(len(c.s))
+	return s
 }
 
 // slot is a value the reader found: a string or number still in the
@@ -110,22 +140,11 @@ func (x val) time() (time.Time, error) {
 // textOf is Value.Text of v.
 func (r *recValues) textOf(v *Value) (string, bool, error) {
 	x, found := r.get(v)
-	if found && x.kind == valString && r.last != nil {
-		s := r.str(v.slot, x.raw)
+	if found && x.kind == valString && r.strs != nil {
+		s := r.strs[v.slot].str(x.raw)
 		return s, s != "", nil
 	}
 	return textOf(x, found)
-}
-
-// str is the string of raw, the text of slot's value: the slot's last one
-// when equal.
-func (r *recValues) str(slot int, raw []byte) string {
-	if last := r.last[slot]; last == string(raw) {
-		return last
-	}
-	s := string(raw)
-	r.last[slot] = s
-	return s
 }
 
 // textOf is Value.Text of a node found or not.
@@ -179,8 +198,8 @@ func freeText(r *recValues, prefix, name string, v *Value) (string, error) {
 	switch {
 	case x.kind == valAny:
 		s, err = textOrJSON(x.v)
-	case x.kind == valString && r.last != nil:
-		s = r.str(v.slot, x.raw)
+	case x.kind == valString && r.strs != nil:
+		s = r.strs[v.slot].str(x.raw)
 	default:
 		s, err = x.text()
 	}

@@ -223,7 +223,9 @@ func (r *Reader[T]) release(w *walker[T]) {
 	if cap(w.itemSlots) > maxPooledSlots {
 		w.itemSlots = nil
 	}
-	clear(w.out[:cap(w.out)])
+	// Past its length the pooled list is zero: direct zeroes what it
+	// used, and a list append outgrew was dropped, not pooled.
+	clear(w.out)
 	w.out = w.out[:0]
 	if cap(w.out) > maxPooledRecords {
 		w.out = nil

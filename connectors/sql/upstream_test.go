@@ -235,7 +235,10 @@ type sqliteUpstream struct {
 
 func newSQLite(t testing.TB) *sqliteUpstream {
 	path := filepath.Join(t.TempDir(), "retail.db")
-	admin, err := sql.Open("sqlite", path)
+	// The admin connection waits for locks too: the send suite reads back
+	// what concurrent senders wrote, and without a wait a read that meets
+	// a writer's lock fails at once (SQLITE_BUSY).
+	admin, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

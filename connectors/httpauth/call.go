@@ -62,15 +62,18 @@ func (b *Buffer) Release() {
 	if b == nil {
 		return
 	}
+	if cap(b.b) > maxPooledBody {
+		// Not kept: the memory goes back to the garbage collector.
+		b.b = nil
+		bodies.Put(b)
+		return
+	}
 	// The whole capacity, not only the body: a reader may use all of the
 	// slice it is given as scratch. A pooled buffer so holds no byte of a
 	// response, and the next response's body is only what its own reads
 	// wrote (the body is always the buffer's first len bytes).
 	clear(b.b[:cap(b.b)])
 	b.b = b.b[:0]
-	if cap(b.b) > maxPooledBody {
-		b.b = nil
-	}
 	bodies.Put(b)
 }
 
@@ -114,7 +117,11 @@ func doInto(ctx context.Context, client *http.Client, req *http.Request, desc st
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 		return resp.StatusCode, resp.Header, dst, StatusError(desc, resp)
 	}
-	if resp.ContentLength > 0 && resp.ContentLength <= maxBytes {
+	if resp.ContentLength > maxBytes {
+		// Said to be too long: refused without reading it.
+		return resp.StatusCode, resp.Header, dst, connectors.Errorf(connectors.CodeBadResponse, "%s: response larger than %d bytes", desc, maxBytes)
+	}
+	if resp.ContentLength > 0 {
 		// The length is known: one buffer of that size, not ReadAll's
 		// doublings.
 		n := int(resp.ContentLength)

@@ -127,6 +127,11 @@ func TestDo(t *testing.T) {
 			_, _ = w.Write([]byte(`{"ok": true}`))
 		case "/big":
 			_, _ = w.Write([]byte(strings.Repeat("x", 100)))
+		case "/declared": // says it is long, then never ends
+			w.Header().Set("Content-Length", "1073741824")
+			_, _ = w.Write([]byte(`{"padding": "`))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
 		case "/short": // promises more than it sends
 			w.Header().Set("Content-Length", "100")
 			_, _ = w.Write([]byte(`{"email": "bob@example.com"`))
@@ -148,6 +153,13 @@ func TestDo(t *testing.T) {
 	}
 	if _, _, err := get(context.Background(), "/big", 64); connectors.CodeOf(err) != connectors.CodeBadResponse {
 		t.Errorf("big: %v", err)
+	}
+	// A body said to be over the limit is refused at once, not read up to
+	// it: the answer comes well before the deadline.
+	declared, cancelDeclared := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelDeclared()
+	if _, _, err := get(declared, "/declared", 64); connectors.CodeOf(err) != connectors.CodeBadResponse {
+		t.Errorf("declared too long: %v", err)
 	}
 	if _, _, err := get(context.Background(), "/short", 0); connectors.CodeOf(err) != connectors.CodeUnavailable || strings.Contains(err.Error(), "bob") {
 		t.Errorf("short: %v", err)

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,15 +108,18 @@ const garbageBody = `{"status":"COMPLETE","results":[{"id":"10`
 // writeHuge answers 200 with a JSON document of about n bytes, streamed:
 // an upstream that returns far more than anyone asked for.
 func writeHuge(w http.ResponseWriter, n int64) {
+	const head, tail = `{"padding":"`, `"}`
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"padding":"`)
+	// Said up front, as servers do for what they hold whole.
+	w.Header().Set("Content-Length", strconv.FormatInt(int64(len(head))+n+int64(len(tail)), 10))
+	_, _ = io.WriteString(w, head)
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	for left := n; left > 0; left -= int64(len(chunk)) {
 		if _, err := w.Write(chunk[:min(int64(len(chunk)), left)]); err != nil {
 			return // the client stopped reading
 		}
 	}
-	_, _ = io.WriteString(w, `"}`)
+	_, _ = io.WriteString(w, tail)
 }
 
 // Start listens on 127.0.0.1:0 and serves in the background. ctx bounds

@@ -78,6 +78,13 @@ type Window struct {
 // window w: hit[i] reports whether out[i] holds one. A backend failure is
 // returned with no hits: the caller reads the system.
 func Lookup[T any](ctx context.Context, c *Cache, capability string, w Window, keys []string) (out []T, hit []bool, err error) {
+	out, hit, _, err = LookupAt[T](ctx, c, capability, w, keys)
+	return out, hit, err
+}
+
+// LookupAt is Lookup that also says when each value found was stored: at[i]
+// is when the read that answered out[i] began.
+func LookupAt[T any](ctx context.Context, c *Cache, capability string, w Window, keys []string) (out []T, hit []bool, at []time.Time, err error) {
 	ks := make([]entryKey, len(keys))
 	for i, k := range keys {
 		ks[i] = c.hash.key(c.name, capability, k, w)
@@ -85,8 +92,9 @@ func Lookup[T any](ctx context.Context, c *Cache, capability string, w Window, k
 	vals, err := c.store.get(ctx, ks)
 	out = make([]T, len(keys))
 	hit = make([]bool, len(keys))
+	at = make([]time.Time, len(keys))
 	if err != nil {
-		return out, hit, err
+		return out, hit, at, err
 	}
 	for i, v := range vals {
 		switch v := v.(type) {
@@ -96,15 +104,48 @@ func Lookup[T any](ctx context.Context, c *Cache, capability string, w Window, k
 			if err != nil {
 				continue // sealed under another salt, or altered: a miss
 			}
-			if err := json.Unmarshal(plain, &out[i]); err != nil {
+			stored, body, ok := unframe(plain)
+			if !ok {
+				continue // another version's: a miss
+			}
+			if err := json.Unmarshal(body, &out[i]); err != nil {
 				continue // unreadable (another version's): a miss
 			}
-			hit[i] = true
-		case T:
-			out[i], hit[i] = v, true
+			hit[i], at[i] = true, stored
+		case memValue:
+			if got, ok := v.value.(T); ok {
+				out[i], hit[i], at[i] = got, true, v.stored
+			}
 		}
 	}
-	return out, hit, nil
+	return out, hit, at, nil
+}
+
+// memValue is what the memory backend keeps: the value itself, shared, and
+// when the read that answered it began.
+type memValue struct {
+	value  any
+	stored time.Time
+}
+
+// frameVersion starts the plain text of a sealed value: the time its read
+// began (unix ms, 8 bytes) follows, then the JSON. Values of earlier
+// versions (bare JSON) read as misses.
+const frameVersion = 0x01
+
+func frame(stored time.Time, body []byte) []byte {
+	out := make([]byte, 9, 9+len(body))
+	out[0] = frameVersion
+	binary.BigEndian.PutUint64(out[1:9], uint64(stored.UnixMilli())) //nolint:gosec // G115: a time after 1970
+	return append(out, body...)
+}
+
+func unframe(plain []byte) (time.Time, []byte, bool) {
+	if len(plain) < 9 || plain[0] != frameVersion {
+		return time.Time{}, nil, false
+	}
+	ms := int64(binary.BigEndian.Uint64(plain[1:9])) //nolint:gosec // G115: written by frame
+	return time.UnixMilli(ms), plain[9:], true
 }
 
 // Store keeps values[i] as the value of keys[i] read with capability and
@@ -123,9 +164,9 @@ func Store[T any](ctx context.Context, c *Cache, capability string, w Window, ke
 			if err != nil {
 				return fmt.Errorf("encode a %s value: %w", capability, err)
 			}
-			es[i].value = c.hash.seal(b, es[i].key)
+			es[i].value = c.hash.seal(frame(start, b), es[i].key)
 		} else {
-			es[i].value = values[i]
+			es[i].value = memValue{value: values[i], stored: start}
 		}
 	}
 	return c.store.put(ctx, es, start)

@@ -46,11 +46,13 @@ func cacheWindow[T any](sh shape[T]) cache.Window {
 // fromCache looks unique up in cc: it fills results and hit for the keys
 // it holds, counts hits and misses, and returns the keys to read from the
 // system with their positions in unique. A backend failure reads them all.
+//
+// at, when not nil, receives when each hit was read from the system.
 func fromCache[T any](ctx context.Context, s *Source, cc *cache.Cache, c connectors.Capability, unique []string, sh shape[T],
-	results []T, hit []bool,
+	results []T, hit []bool, at []time.Time,
 ) (fetch []string, pos []int) {
 	start := time.Now()
-	vals, found, err := cache.Lookup[T](ctx, cc, string(c), cacheWindow(sh), unique)
+	vals, found, stored, err := lookupCache[T](ctx, cc, c, cacheWindow(sh), unique)
 	if err != nil {
 		s.metrics.cacheErrors.WithLabelValues(s.name, "get").Inc()
 		if s.cacheWarnDue() {
@@ -61,6 +63,9 @@ func fromCache[T any](ctx context.Context, s *Source, cc *cache.Cache, c connect
 	for i, k := range unique {
 		if err == nil && found[i] {
 			results[i], hit[i] = vals[i], true
+			if at != nil {
+				at[i] = stored[i]
+			}
 			hits++
 			continue
 		}

@@ -181,14 +181,17 @@ func (s *Source) call(ctx context.Context, c connectors.Capability, nkeys int, f
 	switch {
 	case ce == nil:
 		done(nil)
+		s.recordOutcome(c, nil)
 		return nil
 	case !noSlot && !errors.Is(caller.Err(), context.Canceled):
 		done(ce)
+		s.recordOutcome(c, ce)
 	case own != nil:
 		// The caller gave up, or the last attempt found no slot, after an
 		// attempt the system failed by itself (a timeout, say): that
 		// failure counts.
 		done(own)
+		s.recordOutcome(c, own)
 	default:
 		// The caller gave up, or the call never reached the system.
 		done(errExcluded)

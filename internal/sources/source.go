@@ -111,6 +111,7 @@ type Source struct {
 	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
 	slots   chan struct{} // the in-flight cap
 	stale   *staleCache
+	health  health // each capability's last outcome (health.go)
 	now     func() time.Time
 	// cacheWarned is when a cache failure was last logged (unix ns).
 	cacheWarned atomic.Int64
@@ -385,11 +386,12 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 	unique, index := dedupe(keys)
 	// The keys the cache holds are answered from it; the others (fetch,
 	// at positions pos of unique) are read from the system.
-	cached, hit := make([]T, len(unique)), make([]bool, len(unique))
+	cached, hit, hitAt := make([]T, len(unique)), make([]bool, len(unique)), []time.Time(nil)
 	fetch, pos := unique, []int(nil)
 	cc := s.cacheOf(c)
 	if cc != nil {
-		fetch, pos = fromCache(ctx, s, cc, c, unique, sh, cached, hit)
+		hitAt = make([]time.Time, len(unique))
+		fetch, pos = fromCache(ctx, s, cc, c, unique, sh, cached, hit, hitAt)
 	}
 	began := time.Now()
 	results := make([]T, len(fetch))
@@ -458,7 +460,7 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 			first = errs[ci]
 		}
 		for j, k := range ch.keys {
-			v, ok := recall(ctx, s, c, k, sh)
+			v, ok := recall(ctx, s, c, k, sh, errs[ci])
 			if ok {
 				results[ch.start+j] = v
 				served++
@@ -467,6 +469,11 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 			failed[ch.start+j] = true
 			nfailed++
 		}
+	}
+	if cc != nil && len(fetch) < len(unique) {
+		// Cache hits say when they were read, and are stale after the
+		// system failed.
+		reportHits(ctx, s, c, unique, hit, hitAt, first)
 	}
 	if served > 0 {
 		s.log.InfoContext(ctx, "answered from last good values", "capability", c, "keys", served, "failed_keys", nfailed,
@@ -527,8 +534,9 @@ func remember[T any](ctx context.Context, s *Source, c connectors.Capability, ke
 
 // recall returns the last good value of key when it is recent enough and,
 // for a windowed read, covers the window's limit. A value served is counted
-// and reported in ctx's StaleReport; keys are never logged.
-func recall[T any](ctx context.Context, s *Source, c connectors.Capability, key string, sh shape[T]) (T, bool) {
+// and reported in ctx's StaleReport with failure, the read's error; keys
+// are never logged.
+func recall[T any](ctx context.Context, s *Source, c connectors.Capability, key string, sh shape[T], failure error) (T, bool) {
 	var zero T
 	if !s.staleOn(ctx, c) || ctx.Err() != nil {
 		return zero, false
@@ -551,9 +559,8 @@ func recall[T any](ctx context.Context, s *Source, c connectors.Capability, key 
 		}
 		v = sh.trim(v, *sh.window)
 	}
-	age := now.Sub(e.fetchedAt)
 	s.metrics.stale.WithLabelValues(s.name, string(c)).Inc()
-	staleReportFrom(ctx).add(s.name, c, age)
+	staleReportFrom(ctx).add(s.name, c, key, e.fetchedAt, connectors.CodeOf(failure))
 	return v, true
 }
 

@@ -116,13 +116,36 @@ type StaleEntry struct {
 	// Age is how long before the answer the oldest value served was
 	// fetched.
 	Age time.Duration
+	// Code is the failure that made the gateway answer from them: the
+	// system's error (UPSTREAM_UNAVAILABLE, CIRCUIT_OPEN...).
+	Code connectors.Code
 }
 
-// StaleReport collects the stale fallbacks of one operation. It is safe for
-// concurrent use.
+// StaleReport collects what one operation was answered with that was not
+// read from its system for it: values from the read cache, and stale ones
+// (from the read cache or the last good values after the system failed).
+// It is safe for concurrent use. It holds native keys, in memory and for
+// the operation only, so that resolvers can say when each value was read
+// and mark those served stale; nothing of it is logged or sent but per-key
+// flags and fetch times.
 type StaleReport struct {
 	mu      sync.Mutex
-	entries map[[2]string]time.Duration
+	now     func() time.Time
+	entries map[[2]string]staleSummary // stale ones only
+	keys    map[[3]string]Served
+}
+
+// Served says how a value an operation was answered with was read.
+type Served struct {
+	// At is when it was read from its system.
+	At time.Time
+	// Stale is set when it answered because the system failed.
+	Stale bool
+}
+
+type staleSummary struct {
+	oldest time.Time
+	code   connectors.Code
 }
 
 type staleReportKey struct{}
@@ -130,26 +153,83 @@ type staleReportKey struct{}
 // WithStaleReport returns ctx carrying a new report that the guard fills in
 // whenever it answers a read from last good values.
 func WithStaleReport(ctx context.Context) (context.Context, *StaleReport) {
-	r := &StaleReport{entries: map[[2]string]time.Duration{}}
+	r := &StaleReport{now: time.Now, entries: map[[2]string]staleSummary{}, keys: map[[3]string]Served{}}
 	return context.WithValue(ctx, staleReportKey{}, r), r
 }
 
-// staleReportFrom returns ctx's report, nil when none.
-func staleReportFrom(ctx context.Context) *StaleReport {
+// StaleReportFrom returns ctx's report, nil when none (a nil report
+// answers nothing stale).
+func StaleReportFrom(ctx context.Context) *StaleReport {
 	r, _ := ctx.Value(staleReportKey{}).(*StaleReport)
 	return r
 }
 
-func (r *StaleReport) add(connector string, c connectors.Capability, age time.Duration) {
+// staleReportFrom is StaleReportFrom.
+func staleReportFrom(ctx context.Context) *StaleReport { return StaleReportFrom(ctx) }
+
+// add records that key was answered with a value of connector's
+// capability c fetched at fetchedAt, because the system failed with code.
+func (r *StaleReport) add(connector string, c connectors.Capability, key string, fetchedAt time.Time, code connectors.Code) {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	k := [2]string{connector, string(c)}
-	if old, ok := r.entries[k]; !ok || age > old {
-		r.entries[k] = age
+	if old, ok := r.entries[k]; !ok || fetchedAt.Before(old.oldest) {
+		r.entries[k] = staleSummary{oldest: fetchedAt, code: code}
 	}
+	r.served(connector, c, key, Served{At: fetchedAt, Stale: true})
+}
+
+// cached records that key was answered from the read cache with a value
+// read at fetchedAt, the system not known to fail.
+func (r *StaleReport) cached(connector string, c connectors.Capability, key string, fetchedAt time.Time) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.served(connector, c, key, Served{At: fetchedAt})
+}
+
+// served keeps, for a key, the oldest value served; stale wins. r.mu is
+// held.
+func (r *StaleReport) served(connector string, c connectors.Capability, key string, s Served) {
+	kk := [3]string{connector, string(c), key}
+	old, ok := r.keys[kk]
+	if ok {
+		s.Stale = s.Stale || old.Stale
+		if old.At.Before(s.At) {
+			s.At = old.At
+		}
+	}
+	r.keys[kk] = s
+}
+
+// Lookup reports whether the operation answered native key key of
+// connector's capability c with a value it did not read for it (from the
+// read cache or, stale, the last good values), when that value was read,
+// and whether it was stale.
+func (r *StaleReport) Lookup(connector string, c connectors.Capability, key string) (Served, bool) {
+	if r == nil {
+		return Served{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.keys[[3]string{connector, string(c), key}]
+	return s, ok
+}
+
+// Code is the failure that made the operation answer connector's
+// capability c stale, "" when it did not.
+func (r *StaleReport) Code(connector string, c connectors.Capability) connectors.Code {
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entries[[2]string{connector, string(c)}].code
 }
 
 // Entries lists one entry per connector capability answered stale, with
@@ -160,9 +240,10 @@ func (r *StaleReport) Entries() []StaleEntry {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	now := r.now()
 	out := make([]StaleEntry, 0, len(r.entries))
-	for k, age := range r.entries {
-		out = append(out, StaleEntry{Connector: k[0], Capability: connectors.Capability(k[1]), Age: age})
+	for k, e := range r.entries {
+		out = append(out, StaleEntry{Connector: k[0], Capability: connectors.Capability(k[1]), Age: max(now.Sub(e.oldest), 0), Code: e.code})
 	}
 	slices.SortFunc(out, func(a, b StaleEntry) int {
 		return cmp.Or(cmp.Compare(a.Connector, b.Connector), cmp.Compare(a.Capability, b.Capability))

@@ -1662,6 +1662,29 @@ func (ec *executionContext) fieldContext_ProfileValue_updatedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("ProfileValue", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ProfileValue_stale(ctx context.Context, field graphql.CollectedField, obj *model.ProfileValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileValue_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileValue_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileValue", field, false, false, "Boolean")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -2095,6 +2118,11 @@ func (ec *executionContext) _ProfileValue(ctx context.Context, sel ast.Selection
 		case "updatedAt":
 			out.Values[i] = ec._ProfileValue_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stale":
+			out.Values[i] = ec._ProfileValue_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

@@ -248,11 +248,13 @@ type ComplexityRoot struct {
 		Channel         func(childComplexity int) int
 		Direction       func(childComplexity int) int
 		DurationSeconds func(childComplexity int) int
+		FetchedAt       func(childComplexity int) int
 		FirstResponseAt func(childComplexity int) int
 		ID              func(childComplexity int) int
 		OccurredAt      func(childComplexity int) int
 		ResolvedAt      func(childComplexity int) int
 		Source          func(childComplexity int) int
+		Stale           func(childComplexity int) int
 		Status          func(childComplexity int) int
 		Summary         func(childComplexity int) int
 		ThreadRef       func(childComplexity int) int
@@ -316,14 +318,16 @@ type ComplexityRoot struct {
 	}
 
 	Order struct {
-		Channel  func(childComplexity int) int
-		ID       func(childComplexity int) int
-		Items    func(childComplexity int) int
-		Location func(childComplexity int) int
-		PlacedAt func(childComplexity int) int
-		Source   func(childComplexity int) int
-		Status   func(childComplexity int) int
-		Total    func(childComplexity int) int
+		Channel   func(childComplexity int) int
+		FetchedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Items     func(childComplexity int) int
+		Location  func(childComplexity int) int
+		PlacedAt  func(childComplexity int) int
+		Source    func(childComplexity int) int
+		Stale     func(childComplexity int) int
+		Status    func(childComplexity int) int
+		Total     func(childComplexity int) int
 	}
 
 	OrderItem struct {
@@ -397,6 +401,7 @@ type ComplexityRoot struct {
 	ProfileValue struct {
 		FetchedAt func(childComplexity int) int
 		Source    func(childComplexity int) int
+		Stale     func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 		Value     func(childComplexity int) int
 	}
@@ -521,17 +526,21 @@ type ComplexityRoot struct {
 
 	TimelineEntry struct {
 		Channel    func(childComplexity int) int
+		FetchedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		OccurredAt func(childComplexity int) int
 		Payload    func(childComplexity int) int
 		Source     func(childComplexity int) int
+		Stale      func(childComplexity int) int
 		Summary    func(childComplexity int) int
 	}
 
 	TimelineGap struct {
 		Capability func(childComplexity int) int
 		Code       func(childComplexity int) int
+		FetchedAt  func(childComplexity int) int
+		Reason     func(childComplexity int) int
 		Source     func(childComplexity int) int
 	}
 }
@@ -1436,6 +1445,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interaction.DurationSeconds(childComplexity), true
+	case "Interaction.fetchedAt":
+		if e.ComplexityRoot.Interaction.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.FetchedAt(childComplexity), true
 	case "Interaction.firstResponseAt":
 		if e.ComplexityRoot.Interaction.FirstResponseAt == nil {
 			break
@@ -1466,6 +1481,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interaction.Source(childComplexity), true
+	case "Interaction.stale":
+		if e.ComplexityRoot.Interaction.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.Stale(childComplexity), true
 	case "Interaction.status":
 		if e.ComplexityRoot.Interaction.Status == nil {
 			break
@@ -1786,6 +1807,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Channel(childComplexity), true
+	case "Order.fetchedAt":
+		if e.ComplexityRoot.Order.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.FetchedAt(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -1816,6 +1843,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Source(childComplexity), true
+	case "Order.stale":
+		if e.ComplexityRoot.Order.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Stale(childComplexity), true
 	case "Order.status":
 		if e.ComplexityRoot.Order.Status == nil {
 			break
@@ -2130,6 +2163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProfileValue.Source(childComplexity), true
+	case "ProfileValue.stale":
+		if e.ComplexityRoot.ProfileValue.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileValue.Stale(childComplexity), true
 	case "ProfileValue.updatedAt":
 		if e.ComplexityRoot.ProfileValue.UpdatedAt == nil {
 			break
@@ -2680,6 +2719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TimelineEntry.Channel(childComplexity), true
+	case "TimelineEntry.fetchedAt":
+		if e.ComplexityRoot.TimelineEntry.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.FetchedAt(childComplexity), true
 	case "TimelineEntry.id":
 		if e.ComplexityRoot.TimelineEntry.ID == nil {
 			break
@@ -2710,6 +2755,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TimelineEntry.Source(childComplexity), true
+	case "TimelineEntry.stale":
+		if e.ComplexityRoot.TimelineEntry.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEntry.Stale(childComplexity), true
 	case "TimelineEntry.summary":
 		if e.ComplexityRoot.TimelineEntry.Summary == nil {
 			break
@@ -2729,6 +2780,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TimelineGap.Code(childComplexity), true
+	case "TimelineGap.fetchedAt":
+		if e.ComplexityRoot.TimelineGap.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineGap.FetchedAt(childComplexity), true
+	case "TimelineGap.reason":
+		if e.ComplexityRoot.TimelineGap.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineGap.Reason(childComplexity), true
 	case "TimelineGap.source":
 		if e.ComplexityRoot.TimelineGap.Source == nil {
 			break
@@ -3320,6 +3383,10 @@ func (ec *executionContext) childFields_Interaction(ctx context.Context, field g
 		return ec.fieldContext_Interaction_resolvedAt(ctx, field)
 	case "attributes":
 		return ec.fieldContext_Interaction_attributes(ctx, field)
+	case "stale":
+		return ec.fieldContext_Interaction_stale(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_Interaction_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Interaction", field.Name)
 }
@@ -3426,6 +3493,10 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_total(ctx, field)
 	case "items":
 		return ec.fieldContext_Order_items(ctx, field)
+	case "stale":
+		return ec.fieldContext_Order_stale(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_Order_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -3576,6 +3647,8 @@ func (ec *executionContext) childFields_ProfileValue(ctx context.Context, field 
 		return ec.fieldContext_ProfileValue_fetchedAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ProfileValue_updatedAt(ctx, field)
+	case "stale":
+		return ec.fieldContext_ProfileValue_stale(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProfileValue", field.Name)
 }
@@ -3794,6 +3867,10 @@ func (ec *executionContext) childFields_TimelineEntry(ctx context.Context, field
 		return ec.fieldContext_TimelineEntry_summary(ctx, field)
 	case "payload":
 		return ec.fieldContext_TimelineEntry_payload(ctx, field)
+	case "stale":
+		return ec.fieldContext_TimelineEntry_stale(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_TimelineEntry_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TimelineEntry", field.Name)
 }
@@ -3806,6 +3883,10 @@ func (ec *executionContext) childFields_TimelineGap(ctx context.Context, field g
 		return ec.fieldContext_TimelineGap_capability(ctx, field)
 	case "code":
 		return ec.fieldContext_TimelineGap_code(ctx, field)
+	case "reason":
+		return ec.fieldContext_TimelineGap_reason(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_TimelineGap_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TimelineGap", field.Name)
 }

@@ -356,6 +356,52 @@ func (ec *executionContext) fieldContext_TimelineEntry_payload(_ context.Context
 	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "TimelinePayload")
 }
 
+func (ec *executionContext) _TimelineEntry_stale(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TimelineEntry_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEntry_fetchedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FetchedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEntry_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _TimelineGap_source(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -423,6 +469,52 @@ func (ec *executionContext) _TimelineGap_code(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_TimelineGap_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TimelineGap", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineGap_reason(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineGap_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TimelineGapReason) graphql.Marshaler {
+			return ec.marshalNTimelineGapReason2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineGapReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineGap_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineGap", field, false, false, "TimelineGapReason")
+}
+
+func (ec *executionContext) _TimelineGap_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineGap_fetchedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FetchedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineGap_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineGap", field, false, false, "DateTime")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -591,6 +683,16 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "stale":
+			out.Values[i] = ec._TimelineEntry_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fetchedAt":
+			out.Values[i] = ec._TimelineEntry_fetchedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -632,6 +734,16 @@ func (ec *executionContext) _TimelineGap(ctx context.Context, sel ast.SelectionS
 		case "code":
 			out.Values[i] = ec._TimelineGap_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._TimelineGap_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fetchedAt":
+			out.Values[i] = ec._TimelineGap_fetchedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -705,6 +817,16 @@ func (ec *executionContext) marshalNTimelineGap2ᚕgithubᚗcomᚋharmonyhqᚋha
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNTimelineGapReason2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineGapReason(ctx context.Context, v any) (model.TimelineGapReason, error) {
+	var res model.TimelineGapReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimelineGapReason2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineGapReason(ctx context.Context, sel ast.SelectionSet, v model.TimelineGapReason) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNTimelineKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineKind(ctx context.Context, v any) (model.TimelineKind, error) {

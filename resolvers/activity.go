@@ -18,6 +18,7 @@ import (
 type fetched[T any] struct {
 	src   *sources.Source
 	w     connectors.Window
+	keys  []string // the customer's native keys in src
 	items []T
 	err   error
 }
@@ -53,7 +54,7 @@ func startFetch[T any](ctx context.Context, srcs []*sources.Source, keys map[str
 		for _, k := range ks {
 			ths = append(ths, load(ctx, src, k, w))
 		}
-		p.out = append(p.out, fetched[T]{src: src, w: w})
+		p.out = append(p.out, fetched[T]{src: src, w: w, keys: ks})
 		p.thunks = append(p.thunks, ths)
 	}
 	return p

@@ -76,7 +76,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *model.Customer, firs
 	if err != nil {
 		return nil, err
 	}
-	return newest(ctx, p.wait(), n, orderAt, toOrder), nil
+	return newest(ctx, p.wait(), n, orderAt, stalenessOf(ctx).order), nil
 }
 
 // Interactions is the resolver for the interactions field.
@@ -91,7 +91,7 @@ func (r *customerResolver) Interactions(ctx context.Context, obj *model.Customer
 	if err != nil {
 		return nil, err
 	}
-	return newest(ctx, p.wait(), n, interactionAt, toInteraction), nil
+	return newest(ctx, p.wait(), n, interactionAt, stalenessOf(ctx).interaction), nil
 }
 
 // Timeline is the resolver for the timeline field.

@@ -63,7 +63,7 @@ func (r *customerResolver) EmailEngagement(ctx context.Context, obj *model.Custo
 	if err != nil {
 		return nil, err
 	}
-	return emailEvents(newest(ctx, p.wait(), n, interactionAt, toInteraction)), nil
+	return emailEvents(newest(ctx, p.wait(), n, interactionAt, stalenessOf(ctx).interaction)), nil
 }
 
 // RecordConsent is the resolver for the recordConsent field.

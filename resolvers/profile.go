@@ -44,11 +44,15 @@ var isCanonical = func() map[string]bool {
 type sourced struct {
 	source string
 	rec    loaders.ProfileRecord
+	// stale is set when the record was not read from its system for this
+	// answer (it failed): rec.FetchedAt is when it was.
+	stale bool
 }
 
 // pendingProfile is one source record being loaded.
 type pendingProfile struct {
 	src   *sources.Source
+	key   string
 	thunk dataloader.Thunk[loaders.ProfileRecord]
 }
 
@@ -58,7 +62,7 @@ func (r *Resolver) startProfile(ctx context.Context, keys map[string][]string) [
 	var all []pendingProfile
 	for _, src := range r.ordered(connectors.CapProfiles) {
 		for _, k := range keys[src.Name()] {
-			all = append(all, pendingProfile{src, l.Profile(ctx, src, k)})
+			all = append(all, pendingProfile{src, k, l.Profile(ctx, src, k)})
 		}
 	}
 	return all
@@ -70,6 +74,7 @@ func (r *Resolver) startProfile(ctx context.Context, keys map[string][]string) [
 func (r *Resolver) profile(ctx context.Context, pending []pendingProfile) *model.Profile {
 	var fails failures
 	var records []sourced
+	st := stalenessOf(ctx)
 	for _, p := range pending {
 		rec, err := p.thunk()
 		if err != nil {
@@ -79,14 +84,19 @@ func (r *Resolver) profile(ctx context.Context, pending []pendingProfile) *model
 		if rec.Profile == nil {
 			continue
 		}
+		sv, earlier := st.served(p.src.Name(), connectors.CapProfiles, p.key)
+		stale := earlier && sv.Stale
+		if earlier {
+			rec.FetchedAt = sv.At // read before this answer: say when
+		}
 		// Of several records in one system, the most recently updated leads.
 		if n := len(records); n > 0 && records[n-1].source == p.src.Name() {
 			if rec.Profile.UpdatedAt.After(records[n-1].rec.Profile.UpdatedAt) {
-				records[n-1].rec = rec
+				records[n-1].rec, records[n-1].stale = rec, stale
 			}
 			continue
 		}
-		records = append(records, sourced{p.src.Name(), rec})
+		records = append(records, sourced{p.src.Name(), rec, stale})
 	}
 	return golden(records, r.survivorship())
 }

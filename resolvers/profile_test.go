@@ -28,9 +28,9 @@ func TestGoldenTakesEachFieldFromTheFirstSourceThatHasIt(t *testing.T) {
 		return loaders.ProfileRecord{Profile: &connectors.Profile{Fields: fields}, FetchedAt: t1}
 	}
 	p := golden([]sourced{
-		{"crm", rec(map[string]string{"given_name": "Marie", "email": ""})},
-		{"shop", rec(map[string]string{"given_name": "marie", "email": "m@x.io", "city": "Lyon"})},
-		{"pos", rec(map[string]string{"loyalty_card": "LC-1", "home_store": "Lyon Part-Dieu"})},
+		{"crm", rec(map[string]string{"given_name": "Marie", "email": ""}), false},
+		{"shop", rec(map[string]string{"given_name": "marie", "email": "m@x.io", "city": "Lyon"}), false},
+		{"pos", rec(map[string]string{"loyalty_card": "LC-1", "home_store": "Lyon Part-Dieu"}), false},
 	}, survivorship{})
 	checks := []struct {
 		name, value, source string
@@ -100,7 +100,7 @@ func cityRecords(list []cityRec) []sourced {
 		out = append(out, sourced{c.source, loaders.ProfileRecord{
 			Profile:   &connectors.Profile{Fields: map[string]string{connectors.FieldCity: c.city}, UpdatedAt: c.updated},
 			FetchedAt: t0,
-		}})
+		}, false})
 	}
 	return out
 }
@@ -268,8 +268,8 @@ func TestSurvivorshipLeavesAFieldNoSourceHasNull(t *testing.T) {
 func TestSurvivorshipValuesCarryTheirSourceAndTimes(t *testing.T) {
 	fetched := t0.Add(-time.Minute)
 	records := []sourced{
-		{"crm", loaders.ProfileRecord{Profile: &connectors.Profile{Fields: map[string]string{"city": "Lyon"}}, FetchedAt: t0}},
-		{"shop", loaders.ProfileRecord{Profile: &connectors.Profile{Fields: map[string]string{"city": "Paris"}, UpdatedAt: t2}, FetchedAt: fetched}},
+		{"crm", loaders.ProfileRecord{Profile: &connectors.Profile{Fields: map[string]string{"city": "Lyon"}}, FetchedAt: t0}, false},
+		{"shop", loaders.ProfileRecord{Profile: &connectors.Profile{Fields: map[string]string{"city": "Paris"}, UpdatedAt: t2}, FetchedAt: fetched}, false},
 	}
 	f := golden(records, survivorship{rules: map[string]string{"city": config.SurvivorshipMostRecent}}).City
 	if f.Source != "shop" || !f.FetchedAt.Equal(fetched) || f.UpdatedAt == nil || !f.UpdatedAt.Equal(t2) {
@@ -291,9 +291,9 @@ func TestGoldenAppliesEachFieldsOwnRule(t *testing.T) {
 		return loaders.ProfileRecord{Profile: &connectors.Profile{Fields: fields, UpdatedAt: updated}, FetchedAt: t0}
 	}
 	records := []sourced{
-		{"crm", rec(t1, "given_name", "Marie", "city", "Lyon", "email", "marie@x.io")},
-		{"shop", rec(t3, "given_name", "Maria", "city", "Paris", "email", "MARIE@x.io")},
-		{"pos", rec(t2, "given_name", "maria", "city", "Nice", "email", "m@y.io")},
+		{"crm", rec(t1, "given_name", "Marie", "city", "Lyon", "email", "marie@x.io"), false},
+		{"shop", rec(t3, "given_name", "Maria", "city", "Paris", "email", "MARIE@x.io"), false},
+		{"pos", rec(t2, "given_name", "maria", "city", "Nice", "email", "m@y.io"), false},
 	}
 	p := golden(records, survivorship{rules: map[string]string{
 		"default": config.SurvivorshipMostFrequent, "city": config.SurvivorshipMostRecent, "email": config.SurvivorshipPriority,
@@ -332,7 +332,7 @@ func TestStaleAgainstAFixedClock(t *testing.T) {
 			r := &Resolver{StaleAfter: tt.staleAfter, Now: func() time.Time { return now }}
 			records := []sourced{{"crm", loaders.ProfileRecord{
 				Profile: &connectors.Profile{Fields: map[string]string{"city": "Lyon"}}, FetchedAt: tt.fetched,
-			}}}
+			}, false}}
 			if got := golden(records, r.survivorship()).City.Stale; got != tt.want {
 				t.Errorf("stale = %v, want %v", got, tt.want)
 			}
@@ -351,7 +351,7 @@ func BenchmarkGolden(b *testing.B) {
 		}
 		records = append(records, sourced{src, loaders.ProfileRecord{
 			Profile: &connectors.Profile{Fields: fields, UpdatedAt: t0.Add(time.Duration(i%4) * time.Hour)}, FetchedAt: t0,
-		}})
+		}, false})
 	}
 	s := survivorship{rules: map[string]string{
 		"default": config.SurvivorshipMostFrequent, "city": config.SurvivorshipMostRecent, "email": config.SurvivorshipPriority,

@@ -199,7 +199,7 @@ func (k *ranker) field(name string, s survivorship) *model.ProfileField {
 		FetchedAt:    won.rec.FetchedAt,
 		UpdatedAt:    k.updated[order[0]],
 		Rule:         rule,
-		Stale:        s.stale(won.rec.FetchedAt),
+		Stale:        won.stale || s.stale(won.rec.FetchedAt),
 		Alternatives: []model.ProfileValue{},
 	}
 	for _, i := range order[1:] {
@@ -211,7 +211,7 @@ func (k *ranker) field(name string, s survivorship) *model.ProfileField {
 			f.Alternatives = make([]model.ProfileValue, 0, len(order)-1)
 		}
 		f.Alternatives = append(f.Alternatives, model.ProfileValue{
-			Value: v, Source: r.source, FetchedAt: r.rec.FetchedAt, UpdatedAt: k.updated[i],
+			Value: v, Source: r.source, FetchedAt: r.rec.FetchedAt, UpdatedAt: k.updated[i], Stale: r.stale,
 		})
 	}
 	return f

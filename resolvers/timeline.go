@@ -242,14 +242,18 @@ func (r *Resolver) startTimeline(ctx context.Context, customerID string, keys ma
 	return p
 }
 
-// wait collects the page's reads into timeline streams.
-func (p *pendingTimeline) wait(f timelineFilter) []timeline.Stream {
+// wait collects the page's reads into timeline streams, and the sources it
+// answered stale (gaps with reason STALE).
+func (p *pendingTimeline) wait(ctx context.Context, f timelineFilter) ([]timeline.Stream, []model.TimelineGap) {
 	keep := f.keep()
+	orders, interactions := p.orders.wait(), p.interactions.wait()
+	st := stalenessOf(ctx)
+	stale := append(staleGaps(st, orders, connectors.CapOrders), staleGaps(st, interactions, connectors.CapInteractions)...)
 	streams := append(
-		toStreams(p.orders.wait(), connectors.CapOrders, func(o *connectors.Order) timeline.Item {
+		toStreams(orders, connectors.CapOrders, func(o *connectors.Order) timeline.Item {
 			return timeline.Item{ID: o.ID, At: o.PlacedAt, Order: o}
 		}),
-		toStreams(p.interactions.wait(), connectors.CapInteractions, func(it *connectors.Interaction) timeline.Item {
+		toStreams(interactions, connectors.CapInteractions, func(it *connectors.Interaction) timeline.Item {
 			return timeline.Item{ID: it.ID, At: it.OccurredAt, Interaction: it}
 		})...)
 	if p.activity != nil {
@@ -266,7 +270,7 @@ func (p *pendingTimeline) wait(f timelineFilter) []timeline.Stream {
 	for i := range streams {
 		streams[i].Keep = keep
 	}
-	return streams
+	return streams, stale
 }
 
 // activityInteraction is the interaction a stored event reports, as the
@@ -296,17 +300,21 @@ func activityInteraction(a store.Activity) connectors.Interaction {
 	return out
 }
 
-// timelinePage merges what the streams answered into a page, newest first.
-func timelinePage(ctx context.Context, cur timeline.Cursor, n int, streams []timeline.Stream) *model.TimelineConnection {
+// timelinePage merges what the streams answered into a page, newest first:
+// entries answered stale are marked, and their sources listed in gaps
+// (stale) after those that failed.
+func timelinePage(ctx context.Context, cur timeline.Cursor, n int, streams []timeline.Stream, stale []model.TimelineGap) *model.TimelineConnection {
 	page := timeline.Merge(cur, streams, n)
 	out := &model.TimelineConnection{
 		Edges:    make([]model.TimelineEdge, len(page.Entries)),
 		PageInfo: model.PageInfo{HasNextPage: page.HasNext},
-		Gaps:     make([]model.TimelineGap, len(page.Gaps)),
+		Gaps:     make([]model.TimelineGap, len(page.Gaps), len(page.Gaps)+len(stale)),
 	}
 	want := cursorsAsked(ctx)
+	st := stalenessOf(ctx)
 	for i, e := range page.Entries {
 		out.Edges[i] = model.TimelineEdge{Node: toTimelineEntry(e.Source, e.Order, e.Interaction)}
+		st.entry(&out.Edges[i].Node, e.Order, e.Interaction)
 		if want.edges || (i == 0 && want.start) {
 			out.Edges[i].Cursor = e.Cursor.Encode()
 		}
@@ -324,9 +332,10 @@ func timelinePage(ctx context.Context, cur timeline.Cursor, n int, streams []tim
 		if g.Source == harmonySource {
 			code, err = string(apperr.CodeStoreUnavailable), apperr.Store(err)
 		}
-		out.Gaps[i] = model.TimelineGap{Source: g.Source, Capability: string(g.Capability), Code: code}
+		out.Gaps[i] = model.TimelineGap{Source: g.Source, Capability: string(g.Capability), Code: code, Reason: model.TimelineGapReasonFailed}
 		fails.add(ctx, g.Source+"/"+string(g.Capability), err)
 	}
+	out.Gaps = append(out.Gaps, stale...)
 	return out
 }
 
@@ -379,7 +388,8 @@ func (r *Resolver) timeline(ctx context.Context, obj *model.Customer, first *int
 	if err != nil {
 		return nil, err
 	}
-	return timelinePage(ctx, cur, n, p.wait(f)), nil
+	streams, stale := p.wait(ctx, f)
+	return timelinePage(ctx, cur, n, streams, stale), nil
 }
 
 // toStreams makes one timeline stream of each source's answer.

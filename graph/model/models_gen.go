@@ -489,6 +489,12 @@ type Interaction struct {
 	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
 	// Other facts: campaign, agent, outcome, URL.
 	Attributes []Attribute `json:"attributes"`
+	// True when the interaction was not read from its system for this answer:
+	// the system failed and it comes from a value read before (the read cache
+	// or the last good values).
+	Stale bool `json:"stale"`
+	// When a stale interaction was read from its system; null for a fresh one.
+	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
 }
 
 func (Interaction) IsTimelinePayload() {}
@@ -621,6 +627,12 @@ type Order struct {
 	Total Money `json:"total"`
 	// The order's lines.
 	Items []OrderItem `json:"items"`
+	// True when the order was not read from its system for this answer: the
+	// system failed and the order comes from a value read before (the read
+	// cache or the last good values).
+	Stale bool `json:"stale"`
+	// When a stale order was read from its system; null for a fresh one.
+	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
 }
 
 func (Order) IsTimelinePayload() {}
@@ -744,8 +756,10 @@ type ProfileField struct {
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 	// The survivorship rule that chose this value.
 	Rule SurvivorshipRule `json:"rule"`
-	// True when the value was fetched longer ago than the configured
-	// `profile.stale_after` (a cached or fallback value), so it may be out of date.
+	// True when the value may be out of date: its system failed and the value
+	// comes from one read before (the read cache or the last good values), or
+	// it was fetched longer ago than the configured `profile.stale_after`.
+	// `fetchedAt` says when it was read.
 	Stale bool `json:"stale"`
 	// The values other systems hold for this field that differ from `value`,
 	// each with its source, in the rule's order.
@@ -762,6 +776,8 @@ type ProfileValue struct {
 	FetchedAt time.Time `json:"fetchedAt"`
 	// When that system last changed the record, when it says.
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	// True when the value comes from one read before its system failed (see `ProfileField.stale`).
+	Stale bool `json:"stale"`
 }
 
 // The entry points of the customer graph.
@@ -1025,8 +1041,11 @@ type TimelineConnection struct {
 	Edges []TimelineEdge `json:"edges"`
 	// Where this page sits.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Sources that could not be read for this page. Their entries are missing
-	// here; the next page asks them again from where they stopped.
+	// Sources this page could not read fresh. A source that failed with nothing
+	// to show instead (`reason: FAILED`) has its entries missing here; the next
+	// page asks it again from where it stopped. A source that failed but whose
+	// entries were answered from values read before (`reason: STALE`) has them
+	// here, each marked `stale`, and may miss what happened since `fetchedAt`.
 	Gaps []TimelineGap `json:"gaps"`
 }
 
@@ -1054,6 +1073,13 @@ type TimelineEntry struct {
 	Summary string `json:"summary"`
 	// The full order or interaction.
 	Payload TimelinePayload `json:"payload"`
+	// True when the entry was not read from its system for this answer: the
+	// system failed, and the entry comes from a value the gateway read before
+	// (its read cache or its last good values). See `fetchedAt`, and the
+	// page's `gaps` (reason `STALE`).
+	Stale bool `json:"stale"`
+	// When a stale entry was read from its system; null for a fresh one.
+	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
 }
 
 // What a timeline page keeps. Every bound given must hold for an entry to be
@@ -1074,14 +1100,18 @@ type TimelineFilter struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
-// A source missing from a timeline page.
+// A source a timeline page could not read fresh.
 type TimelineGap struct {
 	// The system (connector name) that failed.
 	Source string `json:"source"`
 	// What was being read: `orders` or `interactions`.
 	Capability string `json:"capability"`
-	// The failure code, as in the error's `extensions.code`.
+	// The failure code, as in the error's `extensions.code` (`UPSTREAM_UNAVAILABLE`, `CIRCUIT_OPEN`…).
 	Code string `json:"code"`
+	// Whether the source's entries are missing (`FAILED`) or shown from older values (`STALE`).
+	Reason TimelineGapReason `json:"reason"`
+	// For `STALE`: when the oldest of the values shown was read from the system. Null for `FAILED`.
+	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
 }
 
 // Input of `unlinkIdentity`.
@@ -2202,6 +2232,66 @@ func (e *SurvivorshipRule) UnmarshalJSON(b []byte) error {
 }
 
 func (e SurvivorshipRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a source is listed among a timeline page's gaps.
+type TimelineGapReason string
+
+const (
+	// The system failed and nothing could stand in: its entries are missing from the page.
+	TimelineGapReasonFailed TimelineGapReason = "FAILED"
+	// The system failed and its entries come from values read before (the read
+	// cache or the last good values), each marked `stale`: what happened
+	// since is missing.
+	TimelineGapReasonStale TimelineGapReason = "STALE"
+)
+
+var AllTimelineGapReason = []TimelineGapReason{
+	TimelineGapReasonFailed,
+	TimelineGapReasonStale,
+}
+
+func (e TimelineGapReason) IsValid() bool {
+	switch e {
+	case TimelineGapReasonFailed, TimelineGapReasonStale:
+		return true
+	}
+	return false
+}
+
+func (e TimelineGapReason) String() string {
+	return string(e)
+}
+
+func (e *TimelineGapReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimelineGapReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimelineGapReason", str)
+	}
+	return nil
+}
+
+func (e TimelineGapReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimelineGapReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimelineGapReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -112,7 +112,7 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 				list := make([]map[string]any, len(entries))
 				for i, e := range entries {
 					list[i] = map[string]any{"connector": e.Connector, "capability": string(e.Capability),
-						"ageSeconds": int64(e.Age.Seconds())}
+						"ageSeconds": int64(e.Age.Seconds()), "code": string(e.Code)}
 				}
 				if resp.Extensions == nil {
 					resp.Extensions = map[string]any{}

@@ -7,9 +7,20 @@ export interface GqlError {
   extensions?: { code?: string; [k: string]: unknown };
 }
 
+/** StaleEntry is one entry of extensions.stale: a system answered from values read before it failed. */
+export interface StaleEntry {
+  connector: string;
+  capability: string;
+  ageSeconds: number;
+  /** code is the failure that made the gateway answer from older values. */
+  code?: string;
+}
+
 export interface GqlResult<T> {
   data: T | null;
   errors: GqlError[];
+  /** stale lists the systems whose data was answered from values read before they failed. */
+  stale: StaleEntry[];
 }
 
 /** AuthError means the gateway wants credentials (401). */
@@ -53,7 +64,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown>, 
     signal,
   });
   if (resp.status === 401) throw new AuthError('the gateway asks for an API key');
-  let body: { data?: T | null; errors?: GqlError[] };
+  let body: { data?: T | null; errors?: GqlError[]; extensions?: { stale?: unknown } };
   try {
     body = await resp.json();
   } catch {
@@ -63,7 +74,16 @@ export async function gql<T>(query: string, variables: Record<string, unknown>, 
   if (!resp.ok && body.data == null && errors.length === 0) {
     throw new Error(`the gateway answered ${resp.status}`);
   }
-  return { data: body.data ?? null, errors };
+  return { data: body.data ?? null, errors, stale: staleEntries(body.extensions?.stale) };
+}
+
+/** staleEntries reads extensions.stale, keeping well-formed entries only. */
+export function staleEntries(raw: unknown): StaleEntry[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(
+    (e): e is StaleEntry =>
+      typeof e === 'object' && e !== null && typeof e.connector === 'string' && typeof e.capability === 'string' && typeof e.ageSeconds === 'number',
+  );
 }
 
 export type SubscriptionState = 'connecting' | 'live' | 'retrying' | 'closed';
@@ -106,7 +126,7 @@ export function subscribe<T>(
           if (event !== 'next' || !data) return;
           try {
             const body = JSON.parse(data) as { data?: T | null; errors?: GqlError[] };
-            onNext({ data: body.data ?? null, errors: body.errors ?? [] });
+            onNext({ data: body.data ?? null, errors: body.errors ?? [], stale: [] });
           } catch {
             /* a malformed frame is skipped */
           }

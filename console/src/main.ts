@@ -257,6 +257,8 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
     ]);
     if (r.errors.length) banner.add('Customer', r.errors);
     if (cr.errors.length) banner.add('Conversations', cr.errors);
+    banner.staleFrom('Customer', r.stale);
+    banner.staleFrom('Conversations', cr.stale);
     cust = r.data?.customer ?? null;
     convs = cr.data?.customer?.conversations.edges.map((e) => e.node) ?? null;
     convMore = cr.data?.customer?.conversations.pageInfo.hasNextPage ?? false;
@@ -274,7 +276,24 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
     return;
   }
   const name = `${cust.profile?.givenName?.value ?? ''} ${cust.profile?.familyName?.value ?? ''}`.trim();
-  const timeline = new Timeline(id, (w, errs) => banner.add(w, errs), (w, err) => banner.fail(w, err));
+  const timeline = new Timeline(
+    id,
+    (w, errs) => banner.add(w, errs),
+    (w, err) => banner.fail(w, err),
+    (w, entries, gaps) => {
+      banner.staleFrom(w, entries);
+      const now = Date.now();
+      banner.stale(
+        w,
+        gaps.map((g) => ({
+          connector: g.source,
+          capability: g.capability,
+          code: g.code,
+          ageSeconds: g.fetchedAt ? Math.max(0, (now - new Date(g.fetchedAt).getTime()) / 1000) : 0,
+        })),
+      );
+    },
+  );
   const live = new Live(id, (e) => timeline.live(e), (w, errs) => banner.add(w, errs));
   current = { id, timeline, live };
   const metrics = metricsView(cust);

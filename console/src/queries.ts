@@ -63,13 +63,13 @@ query Console360($id: ID!) {
       computedAt
       complete
     }
-    orders(first: 100) { id source channel placedAt status total { amount currency } }
-    interactions(first: 100) { id source channel type occurredAt firstResponseAt resolvedAt }
+    orders(first: 100) { id source channel placedAt status total { amount currency } stale fetchedAt }
+    interactions(first: 100) { id source channel type occurredAt firstResponseAt resolvedAt stale fetchedAt }
   }
 }
 fragment Field on ProfileField {
   value source fetchedAt updatedAt rule stale
-  alternatives { value source fetchedAt }
+  alternatives { value source fetchedAt stale }
 }`;
 
 export const TIMELINE = /* GraphQL */ `
@@ -79,7 +79,7 @@ query ConsoleTimeline($id: ID!, $after: String) {
       edges {
         cursor
         node {
-          id occurredAt channel source kind summary
+          id occurredAt channel source kind summary stale fetchedAt
           payload {
             __typename
             ... on Order { orderStatus: status location total { amount currency } }
@@ -87,7 +87,7 @@ query ConsoleTimeline($id: ID!, $after: String) {
           }
         }
       }
-      gaps { source capability code }
+      gaps { source capability code reason fetchedAt }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -120,6 +120,7 @@ export interface Value {
   source: string;
   fetchedAt: string;
   updatedAt?: string | null;
+  stale?: boolean;
 }
 
 export interface ProfileField extends Value {
@@ -171,6 +172,8 @@ export interface Order {
   placedAt: string;
   status: string;
   total: Money;
+  stale: boolean;
+  fetchedAt: string | null;
 }
 
 export interface InteractionLite {
@@ -181,6 +184,8 @@ export interface InteractionLite {
   occurredAt: string;
   firstResponseAt: string | null;
   resolvedAt: string | null;
+  stale: boolean;
+  fetchedAt: string | null;
 }
 
 export const PROFILE_FIELDS = [
@@ -226,6 +231,9 @@ export interface TimelineNode {
   source: string;
   kind: string;
   summary: string;
+  /** stale: the entry comes from a value read before its system failed, at fetchedAt. */
+  stale?: boolean;
+  fetchedAt?: string | null;
   payload:
     | { __typename: 'Order'; orderStatus: string; location: string | null; total: Money }
     | { __typename: 'Interaction'; status: string | null; threadRef: string | null; direction: string | null; durationSeconds: number | null };
@@ -235,6 +243,9 @@ export interface TimelineGap {
   source: string;
   capability: string;
   code: string;
+  /** FAILED: the source's entries are missing; STALE: they are shown from values read at fetchedAt. */
+  reason: 'FAILED' | 'STALE';
+  fetchedAt: string | null;
 }
 
 export interface TimelinePage {

@@ -1,7 +1,9 @@
 // The partial-data banner: whenever an answer carries errors (a system down,
-// a field refused), the console says which data is missing and why.
+// a field refused), the console says which data is missing and why; and
+// whenever data comes from values read before its system failed (stale),
+// it says which system's, and how old.
 import { h, replace } from '../dom';
-import { errorCode, type GqlError } from '../graphql';
+import { errorCode, type GqlError, type StaleEntry } from '../graphql';
 
 const EXPLAIN: Record<string, string> = {
   UPSTREAM_UNAVAILABLE: 'the system could not be reached',
@@ -21,9 +23,18 @@ const EXPLAIN: Record<string, string> = {
   SHUTTING_DOWN: 'the gateway is shutting down',
 };
 
+/** ageText says how long ago a value was read, in words. */
+function ageText(seconds: number): string {
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
 export class Banner {
   readonly el: HTMLElement;
   private items = new Map<string, string>();
+  private staleItems = new Map<string, { age: number; text: string }>();
 
   constructor() {
     this.el = h('div', { class: 'banner', id: 'partial-banner', role: 'alert', hidden: true });
@@ -31,7 +42,29 @@ export class Banner {
 
   clear(): void {
     this.items.clear();
+    this.staleItems.clear();
     this.render();
+  }
+
+  /**
+   * stale records the systems an answer gave from values read before they
+   * failed (extensions.stale, or a timeline gap with reason STALE).
+   */
+  stale(what: string, entries: { connector: string; capability: string; ageSeconds: number; code?: string }[]): void {
+    for (const e of entries) {
+      const key = `${e.connector}|${e.capability}`;
+      const why = e.code ? ` (${e.code}: ${EXPLAIN[e.code] ?? 'the system failed'})` : '';
+      const text = `${e.connector} is not answering${why}; its ${e.capability} are shown as read ${ageText(e.ageSeconds)} ago and may be out of date (${what}).`;
+      // The oldest value says the most; a code says why.
+      const prev = this.staleItems.get(key);
+      if (!prev || e.ageSeconds > prev.age || (e.code && !prev.text.includes('('))) this.staleItems.set(key, { age: Math.max(e.ageSeconds, prev?.age ?? 0), text });
+    }
+    this.render();
+  }
+
+  /** staleFromExtensions records extensions.stale of an answer. */
+  staleFrom(what: string, entries: StaleEntry[]): void {
+    if (entries.length) this.stale(what, entries);
   }
 
   /** add records an answer's errors, under what the console was loading. */
@@ -55,11 +88,11 @@ export class Banner {
   }
 
   get size(): number {
-    return this.items.size;
+    return this.items.size + this.staleItems.size;
   }
 
   private render(): void {
-    if (this.items.size === 0) {
+    if (this.items.size === 0 && this.staleItems.size === 0) {
       this.el.hidden = true;
       replace(this.el);
       return;
@@ -67,8 +100,18 @@ export class Banner {
     this.el.hidden = false;
     replace(
       this.el,
-      h('strong', { class: 'banner-title' }, 'Partial data: some of this customer’s data is missing.'),
-      h('ul', null, [...this.items.values()].map((t) => h('li', null, t))),
+      this.items.size
+        ? [
+            h('strong', { class: 'banner-title' }, 'Partial data: some of this customer’s data is missing.'),
+            h('ul', null, [...this.items.values()].map((t) => h('li', null, t))),
+          ]
+        : null,
+      this.staleItems.size
+        ? [
+            h('strong', { class: 'banner-title banner-stale' }, 'Stale data: some systems are down, and what they hold is shown as read before.'),
+            h('ul', { class: 'stale-list' }, [...this.staleItems.values()].map((t) => h('li', null, t.text))),
+          ]
+        : null,
     );
   }
 }

@@ -6,10 +6,10 @@ import { PROFILE_FIELDS, type Customer, type ProfileField } from '../queries';
 function freshness(f: ProfileField): HTMLElement {
   return h(
     'span',
-    { class: f.stale ? 'fresh stale' : 'fresh' },
+    { class: f.stale ? 'fresh stale' : 'fresh', 'data-stale': f.stale ? 'true' : 'false' },
     h('span', { class: 'badge' }, f.stale ? 'Stale' : 'Fresh'),
     ' ',
-    h('span', { class: 'muted nowrap', title: `read from ${f.source} ${ago(f.fetchedAt)}` }, ago(f.fetchedAt)),
+    h('span', { class: 'muted nowrap', title: `read from ${f.source} ${ago(f.fetchedAt)}` }, `read ${ago(f.fetchedAt)}`),
   );
 }
 
@@ -25,13 +25,28 @@ export function profileView(c: Customer): HTMLElement {
           'details',
           { class: 'alts' },
           h('summary', null, `${f.alternatives.length} other value${f.alternatives.length > 1 ? 's' : ''}`),
-          h('ul', null, f.alternatives.map((a) => h('li', null, h('span', { class: 'value' }, a.value), ' from ', h('span', { class: 'src' }, a.source), ', read ', ago(a.fetchedAt)))),
+          h(
+            'ul',
+            null,
+            f.alternatives.map((a) =>
+              h(
+                'li',
+                { 'data-stale': a.stale ? 'true' : null },
+                h('span', { class: 'value' }, a.value),
+                ' from ',
+                h('span', { class: 'src' }, a.source),
+                ', read ',
+                ago(a.fetchedAt),
+                a.stale ? h('span', { class: 'fresh stale' }, ' ', h('span', { class: 'badge' }, 'Stale')) : null,
+              ),
+            ),
+          ),
         )
       : null;
     return [
       h(
         'tr',
-        { 'data-field': key },
+        { 'data-field': key, 'data-source': f.source, class: f.stale ? 'stale' : null },
         h('th', { scope: 'row' }, name),
         h('td', null, h('span', { class: 'value' }, f.value), alts),
         h('td', null, h('span', { class: 'src' }, f.source), ' ', h('span', { class: 'muted small nowrap' }, label(f.rule).replace('Source priority', 'by priority'))),

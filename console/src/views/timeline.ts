@@ -3,8 +3,8 @@
 // system that could not be read leaves a visible gap marker where its
 // entries are missing.
 import { chip } from '../channels';
-import { duration, h, label, replace, section, time } from '../dom';
-import { gql, type GqlError } from '../graphql';
+import { ago, duration, h, label, replace, section, time } from '../dom';
+import { gql, type GqlError, type StaleEntry } from '../graphql';
 import { TIMELINE, type ActivityEvent, type TimelineGap, type TimelineNode, type TimelinePage } from '../queries';
 
 function money(amount: string, currency: string): string {
@@ -28,17 +28,46 @@ function details(n: TimelineNode): string {
 export function entryItem(n: TimelineNode): HTMLElement {
   return h(
     'li',
-    { class: 'entry', 'data-channel': n.channel, 'data-source': n.source, 'data-kind': n.kind },
-    h('div', { class: 'entry-head' }, chip(n.channel), h('span', { class: 'kind' }, label(n.kind)), h('span', { class: 'muted' }, ` · ${n.source} · `), time(n.occurredAt)),
+    {
+      class: n.stale ? 'entry stale' : 'entry',
+      'data-channel': n.channel,
+      'data-source': n.source,
+      'data-kind': n.kind,
+      'data-stale': n.stale ? 'true' : null,
+    },
+    h(
+      'div',
+      { class: 'entry-head' },
+      chip(n.channel),
+      h('span', { class: 'kind' }, label(n.kind)),
+      h('span', { class: 'muted' }, ` · ${n.source} · `),
+      time(n.occurredAt),
+      n.stale
+        ? h('span', { class: 'fresh stale', title: `${n.source} is not answering: read ${ago(n.fetchedAt)}` }, h('span', { class: 'badge' }, 'Stale'), ' ', h('span', { class: 'muted small nowrap' }, `read ${ago(n.fetchedAt)}`))
+        : null,
+    ),
     h('div', { class: 'summary' }, n.summary),
     details(n) ? h('div', { class: 'muted small' }, details(n)) : null,
   );
 }
 
 function gapItem(g: TimelineGap): HTMLElement {
+  if (g.reason === 'STALE') {
+    return h(
+      'li',
+      { class: 'gap gap-stale', role: 'note', 'data-source': g.source, 'data-capability': g.capability, 'data-code': g.code, 'data-reason': g.reason },
+      h('span', { class: 'gap-icon', 'aria-hidden': 'true' }, '⏱'),
+      h(
+        'span',
+        null,
+        h('strong', null, `Stale: ${g.source} is not answering`),
+        ` (${g.code}) — its ${g.capability} below are shown as read ${ago(g.fetchedAt)}, marked Stale; anything newer is missing.`,
+      ),
+    );
+  }
   return h(
     'li',
-    { class: 'gap', role: 'note', 'data-source': g.source, 'data-capability': g.capability, 'data-code': g.code },
+    { class: 'gap', role: 'note', 'data-source': g.source, 'data-capability': g.capability, 'data-code': g.code, 'data-reason': g.reason },
     h('span', { class: 'gap-icon', 'aria-hidden': 'true' }, '⚠'),
     h(
       'span',
@@ -67,6 +96,7 @@ export class Timeline {
     private readonly id: string,
     private readonly onErrors: (what: string, errors: GqlError[]) => void,
     private readonly onFail: (what: string, err: unknown) => void,
+    private readonly onStale: (what: string, entries: StaleEntry[], gaps: TimelineGap[]) => void = () => {},
   ) {
     this.list = h('ol', { class: 'timeline', 'aria-label': 'Timeline entries, newest first' });
     this.status = h('p', { class: 'muted small', 'aria-live': 'polite', id: 'timeline-status' });
@@ -108,6 +138,8 @@ export class Timeline {
         return;
       }
       this.pages += 1;
+      const staleGaps = page.gaps.filter((g) => g.reason === 'STALE');
+      if (r.stale.length || staleGaps.length) this.onStale('Timeline', r.stale, staleGaps);
       for (const g of page.gaps) this.list.appendChild(gapItem(g));
       for (const e of page.edges) {
         if (this.seen.has(e.node.id)) continue;
@@ -146,6 +178,8 @@ export class Timeline {
       source: e.source,
       kind: e.type ?? 'OTHER',
       summary: e.summary ?? e.eventType ?? 'New activity',
+      stale: false,
+      fetchedAt: null,
       payload: { __typename: 'Interaction', status: e.status, threadRef: e.threadRef, direction: e.direction, durationSeconds: null },
     };
     if (this.seen.has(node.id)) return;

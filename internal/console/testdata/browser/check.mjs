@@ -1,12 +1,15 @@
 // Browser checks of the Harmony console against a running demo gateway.
 //
-// Usage: node check.mjs <journey|gap|a11y>
+// Usage: node check.mjs <journey|gap|stale|a11y>
 // Environment (set by the Go tests in internal/console):
 //   HARMONY_CONSOLE_URL        the console page (http://127.0.0.1:PORT/console)
 //   HARMONY_CONSOLE_PHONE      a demo customer's phone, as a system writes it
 //   HARMONY_CONSOLE_LIVE_URL   POST here makes the helpdesk send a webhook
 //                              event for that customer (journey)
-//   HARMONY_CONSOLE_DOWN       the system the test took down (gap)
+//   HARMONY_CONSOLE_DOWN       the system the test took down (gap), or whose
+//                              timeline entries must show as stale (stale)
+//   HARMONY_CONSOLE_DOWN_URL   POST here takes the systems down (stale)
+//   HARMONY_CONSOLE_STALE      the systems taken down, comma-separated (stale)
 //   HARMONY_CONSOLE_ARTIFACTS  where screenshots go
 //   HARMONY_CHROMIUM           the browser (default /usr/bin/chromium)
 //
@@ -25,6 +28,8 @@ const pageURL = process.env.HARMONY_CONSOLE_URL;
 const phone = process.env.HARMONY_CONSOLE_PHONE;
 const liveURL = process.env.HARMONY_CONSOLE_LIVE_URL;
 const down = process.env.HARMONY_CONSOLE_DOWN;
+const downURL = process.env.HARMONY_CONSOLE_DOWN_URL;
+const staleSystems = (process.env.HARMONY_CONSOLE_STALE || '').split(',').filter(Boolean);
 const outDir = process.env.HARMONY_CONSOLE_ARTIFACTS || tmpdir();
 const executablePath = process.env.HARMONY_CHROMIUM || '/usr/bin/chromium';
 // A guard against hangs, generous for the race detector on a busy machine:
@@ -32,8 +37,8 @@ const executablePath = process.env.HARMONY_CHROMIUM || '/usr/bin/chromium';
 const timeout = Number(process.env.HARMONY_CONSOLE_TIMEOUT_MS) || 120_000;
 let step = 'start'; // named in a failure, to say where it stopped
 
-if (!['journey', 'gap', 'a11y'].includes(mode) || !pageURL || !phone) {
-  console.error('usage: node check.mjs <journey|gap|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
+if (!['journey', 'gap', 'stale', 'a11y'].includes(mode) || !pageURL || !phone) {
+  console.error('usage: node check.mjs <journey|gap|stale|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
   process.exit(2);
 }
 const origin = new URL(pageURL).origin;
@@ -200,6 +205,57 @@ async function gap(page) {
   await shot(page, 'console-gap.png');
 }
 
+// stale shows a customer while every system is up, has the test take some
+// down (the gateway still holds what it read of them), opens the customer
+// again and checks that the console says the data is stale, and where.
+async function stale(page) {
+  step = 'stale: every system up';
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await search(page);
+  await page.locator('.timeline li.entry').first().waitFor({ state: 'visible', timeout });
+  await page.waitForFunction(() => !document.querySelector('#timeline-status')?.textContent?.includes('Loading'), null, { timeout });
+  check('nothing is marked stale while every system is up',
+    (await page.locator('.fresh.stale, .timeline li.entry.stale, .timeline li.gap').count()) === 0);
+  check('the banner stays hidden while every system is up', await page.locator('#partial-banner').isHidden());
+
+  step = 'stale: take the systems down';
+  const r = await fetch(downURL, { method: 'POST' });
+  check('the systems were taken down', r.status === 204, String(r.status));
+
+  step = 'stale: the customer again';
+  await page.reload({ waitUntil: 'load', timeout });
+  await page.locator('#profile-title').waitFor({ state: 'visible', timeout });
+  const banner = page.locator('#partial-banner');
+  const bannerShown = await banner.waitFor({ state: 'visible', timeout }).then(() => true, () => false);
+  check('the banner is shown', bannerShown);
+  if (bannerShown) {
+    const text = (await banner.textContent()) || '';
+    check('the banner says the data is stale', /Stale data/.test(text), text);
+    for (const sys of staleSystems) check(`the banner names ${sys}`, text.includes(`${sys} is not answering`), text);
+    check('the banner says how old', /read \d+ (s|min) ago/.test(text), text);
+  }
+  const profileSource = staleSystems[0];
+  const staleRows = await page.locator(`tr[data-source="${profileSource}"] .fresh.stale`).count();
+  const freshRows = await page.locator(`tr[data-source="${profileSource}"] .fresh:not(.stale)`).count();
+  check(`the profile fields from ${profileSource} are marked Stale`, staleRows > 0 && freshRows === 0, `${staleRows} stale, ${freshRows} fresh`);
+
+  const marker = page.locator(`.timeline li.gap[data-source="${down}"][data-reason="STALE"]`).first();
+  const shown = await marker.waitFor({ state: 'visible', timeout }).then(() => true, () => false);
+  check(`the timeline marks ${down} as stale`, shown);
+  if (shown) {
+    const text = (await marker.textContent()) || '';
+    check('the stale marker says it in words', text.includes(down) && /shown as read/.test(text), text);
+  }
+  const entries = page.locator(`.timeline li.entry[data-source="${down}"]`);
+  const n = await entries.count();
+  const staleN = await page.locator(`.timeline li.entry.stale[data-source="${down}"]`).count();
+  check(`every entry of ${down} is marked stale`, n === staleN, `${staleN} of ${n}`);
+  check('no gap says an up system is stale', (await page.locator('.timeline li.gap').evaluateAll(
+    (els, systems) => els.every((e) => systems.includes(e.getAttribute('data-source'))), staleSystems)));
+  await marker.scrollIntoViewIfNeeded().catch(() => {});
+  await shot(page, 'console-stale.png');
+}
+
 async function a11y(page, context) {
   step = 'accessibility audit';
   // The audit reports every fault of a broken page: it can fail.
@@ -313,6 +369,7 @@ try {
 
   if (mode === 'journey') await journey(page);
   else if (mode === 'gap') await gap(page);
+  else if (mode === 'stale') await stale(page);
   else await a11y(page, context);
 } catch (e) {
   fail(`browser, at step "${step}": ${e.message.split('\n')[0]}`);

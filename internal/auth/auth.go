@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/httprc/v3"
@@ -41,10 +42,15 @@ const keysWait = 3 * time.Second
 // JWKS be fetched again (key rotation).
 const refreshEvery = time.Minute
 
-// Authenticator checks credentials. It is safe for concurrent use.
+// Authenticator checks credentials. It is safe for concurrent use. Its
+// API keys and roles can be replaced while it serves (SetAPIKeys, on a
+// configuration reload); the callers of a key removed or changed then are
+// told (Revoked).
 type Authenticator struct {
-	keys  []apiKey
-	roles map[string][]string
+	creds atomic.Pointer[credentials]
+	// watchers are the open streams per credential (Revoked).
+	watchMu  sync.Mutex
+	watchers map[string]map[chan struct{}]struct{}
 
 	jwt     *config.JWT
 	cache   *jwk.Cache
@@ -60,20 +66,39 @@ type apiKey struct {
 	caller caller.Caller
 }
 
-// New builds an Authenticator from a validated configuration. With a JWT
-// block it starts fetching the JWKS in the background through httpClient
-// (a client with a timeout when nil); Close stops it.
-func New(cfg config.Auth, httpClient *http.Client) (*Authenticator, error) {
-	a := &Authenticator{roles: cfg.RoleScopes(), now: time.Now}
+// credentials are the API keys and roles in force.
+type credentials struct {
+	keys  []apiKey
+	roles map[string][]string
+}
+
+// newCredentials reads the API keys and roles of a validated
+// configuration.
+func newCredentials(cfg config.Auth) (*credentials, error) {
+	c := &credentials{roles: cfg.RoleScopes()}
 	for _, k := range cfg.APIKeys {
 		b, err := hex.DecodeString(k.SHA256)
 		if err != nil || len(b) != sha256.Size {
 			return nil, fmt.Errorf("api key %q: sha256 must be 64 hex characters", k.ID)
 		}
-		ak := apiKey{caller: caller.Caller{Name: k.ID, Scopes: a.scopes([]string{k.Role}, k.Scopes)}}
+		ak := apiKey{caller: caller.Caller{Name: k.ID, Scopes: scopesOf(c.roles, []string{k.Role}, k.Scopes)}}
 		copy(ak.hash[:], b)
-		a.keys = append(a.keys, ak)
+		ak.caller.Credential = "api_key:" + hex.EncodeToString(ak.hash[:])
+		c.keys = append(c.keys, ak)
 	}
+	return c, nil
+}
+
+// New builds an Authenticator from a validated configuration. With a JWT
+// block it starts fetching the JWKS in the background through httpClient
+// (a client with a timeout when nil); Close stops it.
+func New(cfg config.Auth, httpClient *http.Client) (*Authenticator, error) {
+	a := &Authenticator{now: time.Now, watchers: map[string]map[chan struct{}]struct{}{}}
+	creds, err := newCredentials(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.creds.Store(creds)
 	if cfg.JWT == nil {
 		return a, nil
 	}
@@ -152,18 +177,104 @@ func (a *Authenticator) Authenticate(r *http.Request) (caller.Caller, error) {
 // time whatever matches.
 func (a *Authenticator) apiKey(key string) (caller.Caller, error) {
 	sum := sha256.Sum256([]byte(key))
+	keys := a.creds.Load().keys
 	found := -1
-	for i := range a.keys {
-		if subtle.ConstantTimeCompare(sum[:], a.keys[i].hash[:]) == 1 {
+	for i := range keys {
+		if subtle.ConstantTimeCompare(sum[:], keys[i].hash[:]) == 1 {
 			found = i
 		}
 	}
 	if found < 0 {
 		return caller.Caller{}, fmt.Errorf("%w: unknown api key", ErrInvalidCredential)
 	}
-	c := a.keys[found].caller
+	c := keys[found].caller
 	c.Scopes = slices.Clone(c.Scopes)
 	return c, nil
+}
+
+// SetAPIKeys replaces the API keys and roles with those of cfg, a
+// validated configuration (a reload): requests from now on are checked
+// against them. Every key removed, or whose caller changed (another ID,
+// role or scopes), is revoked: the streams its callers opened are told
+// (Revoked). It returns how many keys were revoked. JWT settings are not
+// changed.
+func (a *Authenticator) SetAPIKeys(cfg config.Auth) (revoked int, err error) {
+	next, err := newCredentials(cfg)
+	if err != nil {
+		return 0, err
+	}
+	kept := map[string]caller.Caller{}
+	for _, k := range next.keys {
+		kept[k.caller.Credential] = k.caller
+	}
+	old := a.creds.Swap(next)
+	var gone []string
+	for _, k := range old.keys {
+		if now, ok := kept[k.caller.Credential]; !ok || now.Name != k.caller.Name || !slices.Equal(now.Scopes, k.caller.Scopes) {
+			gone = append(gone, k.caller.Credential)
+		}
+	}
+	a.revoke(gone)
+	return len(gone), nil
+}
+
+// Revoked returns a channel closed when the credential of c is revoked (a
+// reload removed or changed its API key), and the function that stops
+// watching. For a credential that cannot be revoked (a token, whose expiry
+// ends it) the channel is nil: it never closes. A credential revoked
+// before the call is reported at once.
+func (a *Authenticator) Revoked(c caller.Caller) (<-chan struct{}, func()) {
+	if c.Credential == "" {
+		return nil, func() {}
+	}
+	ch := make(chan struct{})
+	a.watchMu.Lock()
+	if !a.holds(c) {
+		a.watchMu.Unlock()
+		close(ch)
+		return ch, func() {}
+	}
+	set := a.watchers[c.Credential]
+	if set == nil {
+		set = map[chan struct{}]struct{}{}
+		a.watchers[c.Credential] = set
+	}
+	set[ch] = struct{}{}
+	a.watchMu.Unlock()
+	return ch, func() {
+		a.watchMu.Lock()
+		defer a.watchMu.Unlock()
+		if set, ok := a.watchers[c.Credential]; ok {
+			if _, open := set[ch]; open {
+				delete(set, ch)
+				if len(set) == 0 {
+					delete(a.watchers, c.Credential)
+				}
+			}
+		}
+	}
+}
+
+// holds reports whether c's API key is still in force as it was.
+func (a *Authenticator) holds(c caller.Caller) bool {
+	for _, k := range a.creds.Load().keys {
+		if k.caller.Credential == c.Credential {
+			return k.caller.Name == c.Name && slices.Equal(k.caller.Scopes, c.Scopes)
+		}
+	}
+	return false
+}
+
+// revoke closes the watchers of the credentials.
+func (a *Authenticator) revoke(creds []string) {
+	a.watchMu.Lock()
+	defer a.watchMu.Unlock()
+	for _, cred := range creds {
+		for ch := range a.watchers[cred] {
+			close(ch)
+		}
+		delete(a.watchers, cred)
+	}
 }
 
 func (a *Authenticator) verifyJWT(ctx context.Context, token string) (caller.Caller, error) {
@@ -191,7 +302,13 @@ func (a *Authenticator) verifyJWT(ctx context.Context, token string) (caller.Cal
 	if a.jwt.RoleClaim != "" {
 		roles = claimStrings(tok, a.jwt.RoleClaim)
 	}
-	return caller.Caller{Name: sub, Scopes: a.scopes(roles, claimStrings(tok, a.jwt.ScopesClaim))}, nil
+	c := caller.Caller{Name: sub, Scopes: a.scopes(roles, claimStrings(tok, a.jwt.ScopesClaim))}
+	if exp, ok := tok.Expiration(); ok && !exp.IsZero() {
+		// Accepted until then (parse tolerates the skew): a stream the
+		// token opened ends then.
+		c.Expires = exp.Add(Skew)
+	}
+	return c, nil
 }
 
 func (a *Authenticator) parse(token string) (jwt.Token, error) {
@@ -250,9 +367,13 @@ func reason(err error) string {
 // scopes is the union of the roles' scopes and extra, deduplicated and
 // sorted. Unknown roles grant nothing.
 func (a *Authenticator) scopes(roles, extra []string) []string {
+	return scopesOf(a.creds.Load().roles, roles, extra)
+}
+
+func scopesOf(known map[string][]string, roles, extra []string) []string {
 	var out []string
 	for _, r := range roles {
-		out = append(out, a.roles[r]...)
+		out = append(out, known[r]...)
 	}
 	out = append(out, extra...)
 	slices.Sort(out)

@@ -7,6 +7,7 @@ package caller
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // Anonymous names an unauthenticated caller.
@@ -30,7 +31,18 @@ const (
 type Caller struct {
 	Name   string
 	Scopes []string
+	// Expires is when the credential stops being accepted (a token's exp,
+	// with the clock skew the gateway tolerates); zero when it does not
+	// expire (an API key, the open demo). A subscription ends then.
+	Expires time.Time
+	// Credential names the credential for revocation (an API key's hash),
+	// "" for one that cannot be revoked without expiring (a token). It is
+	// never logged.
+	Credential string
 }
+
+// Expired reports whether the caller's credential has expired at now.
+func (c Caller) Expired(now time.Time) bool { return !c.Expires.IsZero() && !now.Before(c.Expires) }
 
 // Has reports whether the caller holds scope; admin holds every scope.
 func (c Caller) Has(scope string) bool {

@@ -49,10 +49,15 @@ func (s *Server) Drain(ctx context.Context) error {
 }
 
 // withDrain gives /graphql requests the server's drainer (subscriptions
-// end when it drains) and its websocket set (trackedWebsockets).
-func withDrain(d *drain.Drainer, ws *socketSet, next http.Handler) http.Handler {
+// end when it drains), its websocket set (trackedWebsockets) and a slot
+// for the request's websocket, watched for its credential's end
+// (watchSocket, with revocations).
+func withDrain(d *drain.Drainer, ws *socketSet, revocations Revocations, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(drain.With(r.Context(), d), socketsKey{}, ws)
+		if isWebsocketUpgrade(r) {
+			ctx = context.WithValue(ctx, socketSlotKey{}, &socketSlot{revocations: revocations})
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -75,8 +80,10 @@ func (t trackedWebsockets) Accept(w http.ResponseWriter, r *http.Request, o tran
 	if set == nil {
 		return conn, nil
 	}
-	tc := &trackedConn{WebsocketConn: conn, set: set}
+	tc := &trackedConn{WebsocketConn: conn, set: set, closed: make(chan struct{})}
 	set.add(tc)
+	slot, _ := r.Context().Value(socketSlotKey{}).(*socketSlot)
+	slot.set(tc)
 	return tc, nil
 }
 
@@ -84,11 +91,15 @@ func (t trackedWebsockets) Accept(w http.ResponseWriter, r *http.Request, o tran
 type trackedConn struct {
 	transport.WebsocketConn
 	set *socketSet
+
+	closed    chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // Close implements io.Closer: the socket leaves its set.
 func (c *trackedConn) Close() error {
 	c.set.remove(c)
+	c.closeOnce.Do(func() { close(c.closed) })
 	return c.WebsocketConn.Close()
 }
 

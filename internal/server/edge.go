@@ -197,10 +197,18 @@ var errInitAuth = errors.New("authentication required")
 // {"apiKey": "…"} (also "X-API-Key"), checked by the same function as HTTP
 // requests. Without one it closes the socket with 4401, with one that does
 // not verify 4403.
+//
+// Whichever credential the socket has (the upgrade's or the payload's), the
+// socket is closed with 4403 when it expires or is revoked (watchSocket).
 func wsInit(authn func(*http.Request) (caller.Caller, error), log *slog.Logger) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		if authn == nil || ctx.Value(initAuthKey{}) == nil {
-			return ctx, nil, nil // open, or authenticated by the upgrade's headers
+		if authn == nil {
+			return ctx, nil, nil // open
+		}
+		if ctx.Value(initAuthKey{}) == nil {
+			// Authenticated by the upgrade's headers.
+			watchSocket(ctx, caller.From(ctx), time.Now)
+			return ctx, nil, nil
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/graphql", nil)
 		if err != nil {
@@ -225,6 +233,7 @@ func wsInit(authn func(*http.Request) (caller.Caller, error), log *slog.Logger) 
 			ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason)
 			return ctx, nil, errInitAuth
 		}
+		watchSocket(ctx, c, time.Now)
 		return caller.With(ctx, c), nil, nil
 	}
 }

@@ -72,6 +72,7 @@ func newGraphQL(o Options, m *metrics) *handler.Server {
 	srv.Use(operationLimits{depth: o.Config.MaxDepth, aliases: o.Config.MaxAliases, rootFields: o.Config.MaxRootFields})
 	srv.Use(&complexityLimit{limit: o.Config.MaxComplexity})
 	srv.Use(traceOperations{})
+	srv.Use(credentialLifetime{revoked: o.Revocations})
 	srv.Use(&cacheHints{})
 	srv.Use(auditExtension(o))
 

@@ -56,6 +56,10 @@ type Options struct {
 	// Webhooks serves POST /webhooks/{connector}, authenticated by each
 	// system's signature rather than Authenticate; 404 when nil.
 	Webhooks http.Handler
+	// Revocations tells when a caller's credential is revoked (an API key
+	// a configuration reload removed or changed): its subscriptions end
+	// and its websockets close. Nil revokes nothing.
+	Revocations Revocations
 }
 
 // Server is the HTTP surface.
@@ -90,7 +94,7 @@ func New(o Options) *Server {
 
 	d, sockets := drain.New(), newSocketSet()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withDrain(d, sockets, withCORS(o.Config.CORS, authenticate(o.Authenticate, o.Log,
+	mux.Handle("/graphql", withDrain(d, sockets, o.Revocations, withCORS(o.Config.CORS, authenticate(o.Authenticate, o.Log,
 		withDeadline(o.Config.RequestTimeout, guardRequests(o.Config.MaxBodyBytes, o.Config.MaxBatchOperations,
 			limitRate(o.RateLimiter, withCacheControl(shedOverloaded(serveBatch(gql))))))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

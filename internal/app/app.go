@@ -120,11 +120,12 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		}}
 	}
 	var authenticate func(*http.Request) (caller.Caller, error)
+	var revocations server.Revocations
 	if cfg.Auth.Enabled() {
 		if g.auth, err = auth.New(cfg.Auth, client); err != nil {
 			return &config.Error{File: cfg.File, Key: "auth", Reason: err.Error()}
 		}
-		authenticate = g.auth.Authenticate
+		authenticate, revocations = g.auth.Authenticate, g.auth.Revoked
 		log.Info("auth: configured", "api_keys", len(cfg.Auth.APIKeys), "jwt", cfg.Auth.JWT != nil)
 	}
 	g.client = client
@@ -194,6 +195,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Examples:  o.Examples,
 
 		Authenticate: authenticate,
+		Revocations:  revocations,
 		Webhooks:     g.webhooks,
 		Safelist:     safelist,
 	})

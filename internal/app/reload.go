@@ -109,22 +109,38 @@ func (g *Gateway) buildSources(ctx context.Context, cfg *config.Config) ([]*sour
 	return list, hooks, nil
 }
 
-// ReloadConnectors applies a new configuration's connectors to the running
-// gateway: it builds them all first, and on any error keeps the running ones
-// and returns the error (file, line, key, reason). Otherwise it swaps them
-// in: operations already running finish on the connectors they started
-// with, which are closed once the last of those ends (or after the
-// shutdown timeout), and new operations use the new ones. Other sections
-// need a restart: a change to them is logged and ignored. A connector that
-// is new or changed and lists profiles gets an identity sync in the
-// background.
+// ReloadConnectors applies a new configuration's connectors and API keys
+// to the running gateway: it builds the connectors first, and on any error
+// keeps the running ones and returns the error (file, line, key, reason).
+// Otherwise it swaps them in: operations already running finish on the
+// connectors they started with, which are closed once the last of those
+// ends (or after the shutdown timeout), and new operations use the new
+// ones. The API keys and roles of auth are replaced at the same time (see
+// reloadAuth): a key removed or changed is refused from then on, and the
+// subscriptions it opened end. Other sections need a restart: a change to
+// them is logged and ignored. A connector that is new or changed and lists
+// profiles gets an identity sync in the background.
 func (g *Gateway) ReloadConnectors(ctx context.Context, cfg *config.Config) error {
 	g.reloads.mu.Lock()
 	defer g.reloads.mu.Unlock()
 	if g.reloads.current == nil {
 		g.reloads.current = g.Config.Connectors
 	}
+	base := g.reloads.fromFile
+	if base == nil {
+		base = g.Config
+	}
+	if err := g.checkAuthReload(base, cfg); err != nil {
+		return err
+	}
 	for _, section := range g.reloads.ignoredSections(g.Config, cfg) {
+		if section == "auth" && g.auth != nil {
+			// API keys and roles reload (reloadAuth); the jwt block does not.
+			if !sameJWT(base.Auth.JWT, cfg.Auth.JWT) {
+				g.log.Warn("configuration reload: this section changed but needs a restart; ignored", "section", "auth.jwt")
+			}
+			continue
+		}
 		g.log.Warn("configuration reload: this section changed but needs a restart; ignored", "section", section)
 	}
 	list, hooks, err := g.buildSources(ctx, cfg)
@@ -138,6 +154,7 @@ func (g *Gateway) ReloadConnectors(ctx context.Context, cfg *config.Config) erro
 		return fmt.Errorf("swap the connectors: %w", err)
 	}
 	g.webhooks.SetEndpoints(hooks)
+	g.reloadAuth(cfg)
 	g.reloads.fromFile = cfg
 	added, changed, removed := diffConnectors(g.reloads.current, cfg.Connectors)
 	g.reloads.current = cfg.Connectors
@@ -212,4 +229,45 @@ func sameConnector(a, b config.Connector) bool {
 	a.Config, b.Config = yaml.Node{}, yaml.Node{}
 	a.Line, b.Line = 0, 0
 	return reflect.DeepEqual(ab, bb) && reflect.DeepEqual(a, b)
+}
+
+// checkAuthReload refuses a reload that would switch authentication on or
+// off (the open mode's checks and the server's wiring are made at start):
+// the running configuration keeps serving, and /readyz says why.
+func (g *Gateway) checkAuthReload(running, next *config.Config) error {
+	if running.Auth.Enabled() == next.Auth.Enabled() {
+		return nil
+	}
+	reason := "removing every API key and the jwt block would open the gateway: that needs a restart"
+	if !running.Auth.Enabled() {
+		reason = "the gateway runs open (no auth): configuring credentials needs a restart"
+	}
+	return &config.Error{File: next.File, Key: "auth", Reason: reason}
+}
+
+// reloadAuth replaces the API keys and roles with those of cfg (its JWT
+// block needs a restart): a key removed, or whose role or scopes changed,
+// is refused from now on, and the subscriptions it opened end
+// (CREDENTIAL_REVOKED; websockets close with 4403).
+func (g *Gateway) reloadAuth(cfg *config.Config) {
+	if g.auth == nil {
+		return
+	}
+	revoked, err := g.auth.SetAPIKeys(cfg.Auth)
+	if err != nil {
+		// Validated by config.Load: not expected.
+		g.log.Error("configuration reload: API keys not replaced", "error", err.Error())
+		return
+	}
+	g.log.Info("API keys reloaded", "api_keys", len(cfg.Auth.APIKeys), "revoked", revoked)
+}
+
+// sameJWT reports whether two JWT blocks are the same settings.
+func sameJWT(a, b *config.JWT) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	x, y := *a, *b
+	x.Line, y.Line = 0, 0
+	return reflect.DeepEqual(x, y)
 }

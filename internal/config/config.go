@@ -553,6 +553,9 @@ func (c *Config) validate() error {
 	if err := c.validateAuth(bad); err != nil {
 		return err
 	}
+	if err := c.validatePrivacy(bad); err != nil {
+		return err
+	}
 	if c.Profile.StaleAfter < 0 {
 		return bad(0, "profile.stale_after", "must not be negative")
 	}

@@ -64,6 +64,9 @@ func TestTracingAndCacheErrors(t *testing.T) {
 		{"short ttl", conn("{ttl: 500ms}"), `cfg.yaml:2: connectors[0].cache.ttl: must be at least 1s`},
 		{"max entries", conn("{ttl: 1m, max_entries: -5}"), `cfg.yaml:2: connectors[0].cache.max_entries: must be between 1 and 10000000`},
 		{"unknown key", conn("{ttl: 1m, size: 5}"), `cfg.yaml:4: connectors[0].cache.size: unknown key (known: max_entries, ttl)`},
+		{"short suppression salt hides it", "privacy: {suppression_salt: hunter2}\n" + oneConnector, `cfg.yaml: privacy.suppression_salt: must be at least 32 characters`},
+		{"manual check interval", "privacy: {manual_check_interval: 10ms}\n" + oneConnector, `cfg.yaml: privacy.manual_check_interval: must be 0 (the default, 15m) or at least 1s`},
+		{"negative attempts", "privacy: {max_attempts: -1}\n" + oneConnector, `cfg.yaml: privacy.max_attempts: must not be negative`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

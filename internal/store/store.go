@@ -194,7 +194,7 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 // indexes what exists: embedded.Server.IndexIDs).
 var collections = []string{customersCollection, identitiesCollection, historyCollection, locksCollection,
 	eventsCollection, consentsCollection, auditCollection, privacyCollection, segmentsCollection,
-	keysCollection, marksCollection, searchCollection}
+	keysCollection, marksCollection, searchCollection, suppressionsCollection, settingsCollection}
 
 // ensureCollections creates the collections that do not exist yet.
 func (s *Store) ensureCollections(ctx context.Context) error {

@@ -73,12 +73,18 @@ type Bus interface {
 }
 
 // Invalidation says that the profile store changed for some customers: the
-// caches of its reads (store.Cached) drop them. It carries customer IDs
-// only, which are pseudonymous.
+// caches of its reads (store.Cached) drop them. It carries customer IDs,
+// which are pseudonymous, and salted hashes of native keys, never values.
 type Invalidation struct {
 	CustomerIDs []string `json:"customer_ids,omitempty"`
 	// All asks to drop everything.
 	All bool `json:"all,omitempty"`
+	// Purge asks, by connector, to drop every cached read and last good
+	// value of native keys named by their purge IDs (salted hashes, see
+	// package suppress): an erasure's keys, on every replica.
+	Purge map[string][]string `json:"purge,omitempty"`
+	// Suppressions says the suppression list grew: replicas read it again.
+	Suppressions bool `json:"suppressions,omitempty"`
 	// Remote is set on an invalidation another replica sent.
 	Remote bool `json:"-"`
 }

@@ -26,6 +26,11 @@ type Backend interface {
 	// connector called name, and keeps values read before now from being
 	// stored for the next ttl. It reports how many entries it dropped.
 	Invalidate(ctx context.Context, name string, keys []string) (int, error)
+	// Purge is Invalidate for keys named by their purge IDs (SetPurgeID),
+	// for a replica that does not know the keys: an erasure another
+	// replica ran. A shared backend (Redis) was invalidated by that
+	// replica: it drops nothing.
+	Purge(ctx context.Context, name string, ids []string) (int, error)
 	// Close releases the backend (the Redis connection).
 	Close() error
 }
@@ -52,6 +57,7 @@ type entryKey struct {
 type entry struct {
 	key   entryKey
 	value any
+	purge string // the native key's purge ID, "" when not indexed
 }
 
 // Cache is one connector's cache. Its methods are safe for concurrent use.
@@ -60,6 +66,8 @@ type Cache struct {
 	ttl   time.Duration
 	hash  *hasher
 	store store
+	// purge names native keys for Purge; nil when the backend needs none.
+	purge func(connector, key string) string
 }
 
 // Name is the connector's name.
@@ -159,6 +167,9 @@ func Store[T any](ctx context.Context, c *Cache, capability string, w Window, ke
 	es := make([]entry, len(keys))
 	for i, k := range keys {
 		es[i] = entry{key: c.hash.key(c.name, capability, k, w)}
+		if c.purge != nil {
+			es[i].purge = c.purge(c.name, k)
+		}
 		if c.store.encoded() {
 			b, err := json.Marshal(values[i])
 			if err != nil {

@@ -267,3 +267,55 @@ func TestHashesDependOnTheSalt(t *testing.T) {
 		t.Fatal("two random salts agree")
 	}
 }
+
+// A replica purges a key it never saw in clear, named by its purge ID (an
+// erasure another replica ran): every window and capability of the key
+// goes, the others stay, and a read in flight does not store it again.
+// Values say when their read began, in memory and in Redis.
+func TestMemoryPurgeByID(t *testing.T) {
+	ctx := t.Context()
+	m := NewMemory("")
+	purgeID := func(connector, key string) string { return "p:" + connector + ":" + key }
+	m.SetPurgeID(purgeID)
+	c := m.For("crm", time.Minute, 100)
+	ana := profile{Key: "cust-4711", Name: "Ana Lima"}
+	bea := profile{Key: "cust-4712", Name: "Bea Roux"}
+	began := time.Now().Add(-time.Second)
+	if err := Store(ctx, c, "profiles", Window{}, []string{ana.Key, bea.Key}, []profile{ana, bea}, began); err != nil {
+		t.Fatal(err)
+	}
+	if err := Store(ctx, c, "orders", Window{Limit: 5}, []string{ana.Key}, []profile{ana}, began); err != nil {
+		t.Fatal(err)
+	}
+	_, hit, at, err := LookupAt[profile](ctx, c, "profiles", Window{}, []string{ana.Key})
+	if err != nil || !hit[0] || !at[0].Equal(began) {
+		t.Fatalf("hit %v at %v (%v), want when the read began", hit, at, err)
+	}
+	n, err := m.Purge(ctx, "crm", []string{purgeID("crm", ana.Key)})
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d (%v), want both of ana's entries", n, err)
+	}
+	if _, hit := lookup(t, c, "profiles", Window{}, ana.Key, bea.Key); hit[0] || !hit[1] {
+		t.Errorf("after the purge: hits %v, want bea's only", hit)
+	}
+	if err := Store(ctx, c, "profiles", Window{}, []string{ana.Key}, []profile{ana}, began); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit := lookup(t, c, "profiles", Window{}, ana.Key); hit[0] {
+		t.Error("a read that began before the purge stored its value")
+	}
+}
+
+func TestRedisValuesSayWhenTheyWereRead(t *testing.T) {
+	client := redisOrSkip(t)
+	r := NewRedisClient(client, testPrefix(t, client), "a-test-salt-of-32-characters....")
+	c := r.For("crm", time.Minute, 0)
+	began := time.Now().Add(-time.Second).Truncate(time.Millisecond)
+	if err := Store(t.Context(), c, "profiles", Window{}, []string{"k"}, []profile{{Key: "k"}}, began); err != nil {
+		t.Fatal(err)
+	}
+	out, hit, at, err := LookupAt[profile](t.Context(), c, "profiles", Window{}, []string{"k"})
+	if err != nil || !hit[0] || out[0].Key != "k" || !at[0].Equal(began) {
+		t.Errorf("got %+v %v at %v (%v), want the value and when its read began", out, hit, at, err)
+	}
+}

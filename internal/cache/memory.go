@@ -11,8 +11,9 @@ import (
 // Memory keeps each connector's entries in an LRU in this process. It never
 // fails.
 type Memory struct {
-	hash *hasher
-	now  func() time.Time
+	hash    *hasher
+	now     func() time.Time
+	purgeID func(connector, key string) string
 
 	mu     sync.Mutex
 	byName map[string]*memStore
@@ -24,13 +25,32 @@ func NewMemory(salt string) *Memory {
 	return &Memory{hash: newHasher(salt), now: time.Now, byName: map[string]*memStore{}}
 }
 
+// SetPurgeID names native keys for Purge: the caches For makes from now
+// on index their entries by it. Set it before the first For.
+func (m *Memory) SetPurgeID(fn func(connector, key string) string) { m.purgeID = fn }
+
 // For implements Backend.
 func (m *Memory) For(name string, ttl time.Duration, maxEntries int) *Cache {
 	s := newMemStore(max(maxEntries, 1), ttl, m.now)
 	m.mu.Lock()
 	m.byName[name] = s
 	m.mu.Unlock()
-	return &Cache{name: name, ttl: ttl, hash: m.hash, store: s}
+	return &Cache{name: name, ttl: ttl, hash: m.hash, store: s, purge: m.purgeID}
+}
+
+// Purge implements Backend.
+func (m *Memory) Purge(_ context.Context, name string, ids []string) (int, error) {
+	m.mu.Lock()
+	s := m.byName[name]
+	m.mu.Unlock()
+	if s == nil {
+		return 0, nil
+	}
+	n := 0
+	for _, id := range ids {
+		n += s.purge(id)
+	}
+	return n, nil
 }
 
 // Invalidate implements Backend.
@@ -75,13 +95,17 @@ type memStore struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu         sync.Mutex // guards index and tombstones; never held while calling lru
+	mu         sync.Mutex // guards index, purges and tombstones; never held while calling lru
 	index      map[string]map[entryKey]struct{}
 	tombstones map[string]time.Time
+	// purges maps purge IDs to subjects, subjectPurge back.
+	purges       map[string]string
+	subjectPurge map[string]string
 }
 
 func newMemStore(size int, ttl time.Duration, now func() time.Time) *memStore {
-	s := &memStore{ttl: ttl, now: now, index: map[string]map[entryKey]struct{}{}, tombstones: map[string]time.Time{}}
+	s := &memStore{ttl: ttl, now: now, index: map[string]map[entryKey]struct{}{}, tombstones: map[string]time.Time{},
+		purges: map[string]string{}, subjectPurge: map[string]string{}}
 	// The callback runs with the LRU's lock held: it only takes s.mu.
 	s.lru, _ = lru.NewWithEvict(size, func(k entryKey, _ memEntry) { s.unindex(k) }) // size > 0: no error
 	return s
@@ -127,9 +151,26 @@ func (s *memStore) put(_ context.Context, entries []entry, start time.Time) erro
 			s.index[e.key.subject] = set
 		}
 		set[e.key] = struct{}{}
+		if e.purge != "" {
+			s.purges[e.purge] = e.key.subject
+			s.subjectPurge[e.key.subject] = e.purge
+		}
 		s.mu.Unlock()
 	}
 	return nil
+}
+
+// purge invalidates the subject purge ID id names (a key cached before):
+// its entries go, and its tombstone keeps a read in flight from storing it
+// again.
+func (s *memStore) purge(id string) int {
+	s.mu.Lock()
+	subject, ok := s.purges[id]
+	s.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	return s.invalidate(subject)
 }
 
 func (s *memStore) unindex(k entryKey) {
@@ -139,6 +180,10 @@ func (s *memStore) unindex(k entryKey) {
 		delete(set, k)
 		if len(set) == 0 {
 			delete(s.index, k.subject)
+			if p, ok := s.subjectPurge[k.subject]; ok {
+				delete(s.subjectPurge, k.subject)
+				delete(s.purges, p)
+			}
 		}
 	}
 }

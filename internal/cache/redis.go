@@ -126,6 +126,10 @@ func (r *Redis) Invalidate(ctx context.Context, name string, keys []string) (int
 	return n, nil
 }
 
+// Purge implements Backend: Redis is shared, and the replica that ran the
+// erasure invalidated the keys themselves.
+func (r *Redis) Purge(context.Context, string, []string) (int, error) { return 0, nil }
+
 // tombstoneTTL bounds how long an invalidation keeps older reads out.
 const tombstoneTTL = time.Minute
 

@@ -18,12 +18,23 @@ var cacheable = map[connectors.Capability]bool{
 	connectors.CapInteractions: true,
 }
 
-// cacheOf returns the cache serving capability c, nil when none does.
-func (s *Source) cacheOf(c connectors.Capability) *cache.Cache {
-	if s.opts.Cache == nil || !cacheable[c] {
+// cacheOf returns the cache serving capability c for the read of ctx, nil
+// when none does (or the read must reach the system: Fresh).
+func (s *Source) cacheOf(ctx context.Context, c connectors.Capability) *cache.Cache {
+	if s.opts.Cache == nil || !cacheable[c] || ctx.Value(freshKey{}) != nil {
 		return nil
 	}
 	return s.opts.Cache
+}
+
+type freshKey struct{}
+
+// Fresh returns ctx for reads that must see the system as it is now,
+// never a value read before: no read cache, no last good value. Checks of
+// what a system holds use it (linkIdentity, erasure done by hand).
+func Fresh(ctx context.Context) context.Context {
+	ctx = context.WithValue(ctx, freshKey{}, true)
+	return context.WithValue(ctx, staleReportKey{}, (*StaleReport)(nil))
 }
 
 // CacheInvalidated counts an invalidation of the cache of connector: the

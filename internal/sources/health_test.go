@@ -1,6 +1,7 @@
 package sources_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -103,5 +104,34 @@ func TestStaleFallbackSaysWhenItWasRead(t *testing.T) {
 	}
 	if code := report.Code("crm", connectors.CapProfiles); code != connectors.CodeTimeout {
 		t.Errorf("code = %q", code)
+	}
+}
+
+// An erasure purges a key's last good values on every replica by its
+// purge ID: the system failing afterwards, the key is answered from none,
+// and a read in flight does not keep them again.
+func TestPurgeDropsLastGoodValues(t *testing.T) {
+	conn := &scripted{}
+	purgeID := func(connector, key string) string { return "p:" + connector + ":" + key }
+	src := sources.New("crm", "test", conn, fast(sources.Options{StaleFor: time.Hour, PurgeID: purgeID}), nil, nil)
+	ctx, _ := sources.WithStaleReport(t.Context())
+	if _, err := src.Profiles(ctx, []string{"a", "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Orders(ctx, []string{"a"}, connectors.Window{Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if n := src.Purge([]string{src.PurgeID("a")}); n != 2 {
+		t.Fatalf("purged %d values, want a's profile and orders", n)
+	}
+	// Read again before the system fails: a is not kept this time.
+	if _, err := src.Profiles(ctx, []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	conn.setFails(coded(connectors.CodeUnavailable))
+	out, err := src.Profiles(ctx, []string{"a", "b"})
+	var pe *sources.PartialError
+	if !errors.As(err, &pe) || !pe.Failed(0) || pe.Failed(1) || out[1] == nil {
+		t.Errorf("after the purge: %v, %v; want a failed and b from its last good value", out, err)
 	}
 }

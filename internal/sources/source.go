@@ -71,6 +71,10 @@ type Options struct {
 	// Cache, when set, answers profile, order and interaction reads it
 	// holds and keeps what the system answers (see cacheable).
 	Cache *cache.Cache
+	// PurgeID, when set, names a native key of this connector in purges
+	// (an erasure, on every replica): the last good values of each key
+	// are indexed by it, so that Purge can drop them (see purge.go).
+	PurgeID func(connector, key string) string
 }
 
 func (o Options) withDefaults() Options {
@@ -388,7 +392,7 @@ func batch[T any](ctx context.Context, s *Source, c connectors.Capability, keys 
 	// at positions pos of unique) are read from the system.
 	cached, hit, hitAt := make([]T, len(unique)), make([]bool, len(unique)), []time.Time(nil)
 	fetch, pos := unique, []int(nil)
-	cc := s.cacheOf(c)
+	cc := s.cacheOf(ctx, c)
 	if cc != nil {
 		hitAt = make([]time.Time, len(unique))
 		fetch, pos = fromCache(ctx, s, cc, c, unique, sh, cached, hit, hitAt)
@@ -528,7 +532,11 @@ func remember[T any](ctx context.Context, s *Source, c connectors.Capability, ke
 	at := s.now()
 	for i, k := range keys {
 		sk, limit := staleKeyOf(c, k, sh)
-		s.stale.put(staleEntry{key: sk, value: values[i], fetchedAt: at, limit: limit})
+		e := staleEntry{key: sk, value: values[i], fetchedAt: at, limit: limit}
+		if s.opts.PurgeID != nil {
+			e.purge = s.opts.PurgeID(s.name, k)
+		}
+		s.stale.put(e)
 	}
 }
 

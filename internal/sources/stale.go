@@ -49,6 +49,9 @@ type staleEntry struct {
 	value     any
 	fetchedAt time.Time
 	limit     int
+	// purge names the native key for purges (Options.PurgeID), "" when
+	// none is kept.
+	purge string
 }
 
 // staleCache is a bounded LRU of last good values. Values are shared with
@@ -59,27 +62,98 @@ type staleCache struct {
 	max   int
 	order *list.List // front: most recently stored or served
 	byKey map[staleKey]*list.Element
+	// byPurge indexes the entries of each native key by its purge ID;
+	// purged holds the purge IDs purged lately, whose values are not kept
+	// again (a read that began before the purge ends after it).
+	byPurge map[string]map[staleKey]struct{}
+	purged  map[string]time.Time
 }
+
+// purgedFor is how long a purged key's values are not kept again: longer
+// than any read takes.
+const purgedFor = 10 * time.Minute
 
 func newStaleCache(max int) *staleCache {
-	return &staleCache{max: max, order: list.New(), byKey: map[staleKey]*list.Element{}}
+	return &staleCache{max: max, order: list.New(), byKey: map[staleKey]*list.Element{},
+		byPurge: map[string]map[staleKey]struct{}{}, purged: map[string]time.Time{}}
 }
 
-// put stores e, evicting the least recently used entries beyond the bound.
+// put stores e, evicting the least recently used entries beyond the bound,
+// unless e's key was purged lately.
 func (c *staleCache) put(e staleEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if e.purge != "" {
+		if at, ok := c.purged[e.purge]; ok {
+			if time.Since(at) < purgedFor {
+				return
+			}
+			delete(c.purged, e.purge)
+		}
+	}
 	if el, ok := c.byKey[e.key]; ok {
+		c.unindex(el.Value.(staleEntry))
 		el.Value = e
+		c.index(e)
 		c.order.MoveToFront(el)
 		return
 	}
 	c.byKey[e.key] = c.order.PushFront(e)
+	c.index(e)
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)
-		delete(c.byKey, last.Value.(staleEntry).key)
+		old := last.Value.(staleEntry)
+		c.unindex(old)
+		delete(c.byKey, old.key)
 	}
+}
+
+func (c *staleCache) index(e staleEntry) {
+	if e.purge == "" {
+		return
+	}
+	set := c.byPurge[e.purge]
+	if set == nil {
+		set = map[staleKey]struct{}{}
+		c.byPurge[e.purge] = set
+	}
+	set[e.key] = struct{}{}
+}
+
+func (c *staleCache) unindex(e staleEntry) {
+	if set := c.byPurge[e.purge]; set != nil {
+		delete(set, e.key)
+		if len(set) == 0 {
+			delete(c.byPurge, e.purge)
+		}
+	}
+}
+
+// purge drops every entry of the native keys ids name, and keeps them out
+// for purgedFor. It returns how many entries it dropped.
+func (c *staleCache) purge(ids []string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	for id, at := range c.purged {
+		if now.Sub(at) >= purgedFor {
+			delete(c.purged, id)
+		}
+	}
+	n := 0
+	for _, id := range ids {
+		c.purged[id] = now
+		for k := range c.byPurge[id] {
+			if el, ok := c.byKey[k]; ok {
+				c.order.Remove(el)
+				delete(c.byKey, k)
+				n++
+			}
+		}
+		delete(c.byPurge, id)
+	}
+	return n
 }
 
 // get returns the entry of k if it was fetched at most maxAge before now.
@@ -94,6 +168,7 @@ func (c *staleCache) get(k staleKey, now time.Time, maxAge time.Duration) (stale
 	e := el.Value.(staleEntry)
 	if now.Sub(e.fetchedAt) > maxAge {
 		c.order.Remove(el)
+		c.unindex(e)
 		delete(c.byKey, k)
 		return staleEntry{}, false
 	}

@@ -50,6 +50,9 @@ func (s *Server) calls(w http.ResponseWriter, r *http.Request) {
 	out := callsResponse{Calls: []Call{}}
 	at := func(c population.Call) time.Time { return c.StartedAt }
 	for _, id := range simhttp.Dedupe(ids) {
+		if s.erased.Has(id) {
+			continue
+		}
 		for _, c := range simhttp.Newest(s.store.calls[id], at, win, limit) {
 			out.Calls = append(out.Calls, toCall(id, c))
 		}

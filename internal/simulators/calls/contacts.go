@@ -82,6 +82,14 @@ func (s *Server) contacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	all := s.store.contacts
+	if s.erased.Len() > 0 {
+		all = make([]Contact, 0, len(s.store.contacts))
+		for _, c := range s.store.contacts {
+			if !s.erased.Has(c.ID) {
+				all = append(all, c)
+			}
+		}
+	}
 	start := min((page-1)*perPage, len(all))
 	end := min(start+perPage, len(all))
 	out := contactsResponse{
@@ -103,7 +111,7 @@ func (s *Server) getContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	out := contactsResponse{Contacts: []Contact{}}
 	for _, id := range simhttp.Dedupe(ids) {
-		if i, ok := s.store.byID[id]; ok {
+		if i, ok := s.store.byID[id]; ok && !s.erased.Has(id) {
 			out.Contacts = append(out.Contacts, s.store.contacts[i])
 		}
 	}

@@ -20,8 +20,14 @@ type Options struct {
 // Server is a running call-center simulator.
 type Server struct {
 	*simhttp.Server
-	store *store
+	store  *store
+	erased simhttp.Erased
 }
+
+// EraseByHand deletes a contact and its calls as a person would in the
+// call center's own tools: its API has no erasure (tests of erasures done
+// by hand).
+func (s *Server) EraseByHand(id string) { s.erased.Add(id) }
 
 // New starts a call-center simulator on 127.0.0.1:0 serving pop's
 // call-center records and calls.

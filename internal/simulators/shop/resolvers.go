@@ -34,7 +34,7 @@ func (q query) field(name string, args map[string]any) (any, error) {
 		}
 		out := make([]any, len(ids))
 		for i, id := range ids {
-			if c, ok := q.st.byID[id]; ok {
+			if c, ok := q.st.get(id); ok {
 				out[i] = c
 			}
 		}
@@ -44,7 +44,7 @@ func (q query) field(name string, args map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c, ok := q.st.byID[id]; ok {
+		if c, ok := q.st.get(id); ok {
 			return c, nil
 		}
 		return nil, nil
@@ -99,7 +99,7 @@ func (q query) orders(args map[string]any) (any, error) {
 	}
 	out := []any{}
 	for _, id := range simhttp.Dedupe(ids) {
-		c, ok := q.st.byID[id]
+		c, ok := q.st.get(id)
 		if !ok {
 			continue
 		}

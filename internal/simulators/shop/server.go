@@ -32,6 +32,10 @@ type Server struct {
 	docs  *docCache
 }
 
+// EraseByHand deletes a customer and their orders as a person would in the
+// shop's admin: its API has no erasure (tests of erasures done by hand).
+func (s *Server) EraseByHand(id string) { s.store.erased.Add(id) }
+
 // New starts a shop simulator on 127.0.0.1:0 serving pop's shop customers
 // and orders at URL()+"/graphql".
 func New(ctx context.Context, pop *population.Population, opts Options) (*Server, error) {

@@ -16,6 +16,19 @@ import (
 type store struct {
 	customers []*customer // ascending numeric id
 	byID      map[string]*customer
+	// erased are the customers a person deleted in the shop's admin (its
+	// API has no erasure).
+	erased simhttp.Erased
+}
+
+// get returns the customer with id, false when there is none (or it was
+// erased).
+func (st *store) get(id string) (*customer, bool) {
+	c, ok := st.byID[id]
+	if !ok || st.erased.Has(id) {
+		return nil, false
+	}
+	return c, true
 }
 
 func newStore(pop *population.Population) *store {
@@ -61,9 +74,18 @@ func decimal(cents int64) string {
 
 // page returns up to first customers after the cursor's customer.
 func (st *store) page(first int, after int64) ([]*customer, bool) {
-	start := sort.Search(len(st.customers), func(i int) bool { return st.customers[i].num > after })
-	end := min(start+first, len(st.customers))
-	return st.customers[start:end], end < len(st.customers)
+	all := st.customers
+	if st.erased.Len() > 0 {
+		all = make([]*customer, 0, len(st.customers))
+		for _, c := range st.customers {
+			if !st.erased.Has(c.id) {
+				all = append(all, c)
+			}
+		}
+	}
+	start := sort.Search(len(all), func(i int) bool { return all[i].num > after })
+	end := min(start+first, len(all))
+	return all[start:end], end < len(all)
 }
 
 // ordersOf returns a customer's orders in the window, newest first, at most

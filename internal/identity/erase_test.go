@@ -7,6 +7,7 @@ import (
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
+	"github.com/harmonyhq/harmony/internal/suppress"
 )
 
 // Records a system still holds after their customer was erased start a new
@@ -59,5 +60,54 @@ func TestSyncNeverRelinksToAnErasedCustomer(t *testing.T) {
 				t.Errorf("the erased customer got identities back: %+v", ids[0])
 			}
 		})
+	}
+}
+
+// Records carrying an erased person's native key or identifier (the
+// suppression list) are never linked again: the system that could not
+// erase them keeps them, the sync (and lookups, which link the same way)
+// skip them, and a record of
+// another person sharing nothing with them is linked as before.
+func TestSyncSkipsSuppressedRecords(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	lists := map[string]*lister{
+		"crm":  {profiles: []connectors.Profile{prof("1001", "given_name", "Marie", "email", "marie@example.com")}},
+		"shop": {profiles: []connectors.Profile{prof("p1", "given_name", "Marie", "email", "marie@example.com", "phone", "+33612345678")}},
+	}
+	l := linkerOf(t, st, lists)
+	if _, err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	erased := owner(t, st, nativeID("crm", "1001"))
+	idents, _ := st.IdentitiesOf(ctx, []string{erased})
+	list := suppress.NewForTest(st, "a-salt-of-at-least-thirty-two-characters")
+	if err := list.Add(ctx, list.Entries(idents[0], "prq_test", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EraseCustomer(ctx, erased, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	lists["crm"].profiles = nil // the CRM erased its record; the shop could not
+	// A new shop record of the same person (her e-mail, another key), and
+	// another person.
+	lists["shop"].profiles = append(lists["shop"].profiles,
+		prof("p2", "given_name", "Marie", "email", "MARIE@example.com"),
+		prof("p3", "given_name", "Jean", "email", "jean@example.com"))
+	l.Suppression = list
+	rep, err := l.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Suppressed != 2 || rep.Customers != 1 {
+		t.Errorf("report %+v, want 2 records suppressed and Jean's customer made", rep)
+	}
+	for _, key := range []string{"p1", "p2"} {
+		if got := owner(t, st, nativeID("shop", key)); got != "" {
+			t.Errorf("shop %s linked to %s", key, got)
+		}
+	}
+	if owner(t, st, nativeID("shop", "p3")) == "" {
+		t.Error("another person's record was not linked")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
+	"github.com/harmonyhq/harmony/internal/suppress"
 )
 
 // Rules recorded on links besides the match rules' names.
@@ -45,6 +46,9 @@ type Linker struct {
 	Now func() time.Time
 	// PageSize is the page size asked of listing sources, 100 when zero.
 	PageSize int
+	// Suppression is the suppression list: records carrying an erased
+	// person's native key or identifier are never linked. None when nil.
+	Suppression *suppress.List
 }
 
 // Report says what one Sync did. It holds counts only, never data.
@@ -58,6 +62,7 @@ type Report struct {
 	Refused    int      // joins refused because given names disagree
 	Capped     int      // joins refused because a customer would hold too many identities
 	Alerts     int      // values held by more people than the policy's alert threshold
+	Suppressed int      // records skipped: they carry an erased person's native key or identifier
 	Failed     []string // sources whose listing failed; their records were skipped
 }
 
@@ -90,6 +95,10 @@ func (r ref) matchKey() string {
 	}
 	return kind + "\x00" + r.value
 }
+
+// Stored splits a normalised identifier value into the system and value
+// its identity holds: a social handle's network is its system.
+func Stored(kind, value string) (system, v string) { return stored(kind, value) }
 
 // stored splits a normalised value into the identity's system and value:
 // a social handle's network is its system.
@@ -217,6 +226,7 @@ func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Repor
 // and writing shared by Sync and Lookup.
 func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *Policy, log *slog.Logger) error {
 	rep.Records = len(records)
+	records, rep.Suppressed = l.unsuppressed(records)
 	if len(records) == 0 {
 		return nil
 	}
@@ -951,4 +961,28 @@ func typoApart(a, b string) bool {
 	default:
 		return false
 	}
+}
+
+// unsuppressed drops the records that carry an erased person's native key
+// or matching identifier (the suppression list): a system that cannot
+// erase still holds them, and linking them would bring the person back.
+// It returns the others and how many it dropped.
+func (l *Linker) unsuppressed(records []record) ([]record, int) {
+	if l.Suppression == nil || l.Suppression.Len() == 0 {
+		return records, 0
+	}
+	kept := records[:0:0]
+	for _, r := range records {
+		if l.Suppression.Key(r.system, r.key) || slices.ContainsFunc(r.refs, func(rf ref) bool {
+			if rf.status != store.StatusMatch {
+				return false
+			}
+			system, v := rf.stored()
+			return l.Suppression.Identifier(rf.kind, system, v)
+		}) {
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, len(records) - len(kept)
 }

@@ -112,6 +112,11 @@ type Options struct {
 	// the answer, so that their cached reads are dropped. Its failure is
 	// the callee's to log: the delivery is stored.
 	Invalidate func(ctx context.Context, connector string, keys, customerIDs []string) error
+	// Suppressed, when set, reports whether an event names an erased
+	// person (the suppression list): such an event is acknowledged, so
+	// that the system does not send it again, but neither stored nor
+	// published, and counted with outcome "suppressed".
+	Suppressed func(connector string, e connectors.Event) bool
 }
 
 // Handler serves POST /webhooks/{connector}.
@@ -135,7 +140,7 @@ func New(o Options) *Handler {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "harmony_webhook_requests_total",
 			Help: "Webhook deliveries by connector and answer code."}, []string{"connector", "code"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "harmony_webhook_events_total",
-			Help: "Webhook events by connector and outcome (stored, duplicate)."}, []string{"connector", "outcome"}),
+			Help: "Webhook events by connector and outcome (stored, duplicate, suppressed)."}, []string{"connector", "outcome"}),
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "harmony_webhook_publish_total",
 			Help: "Stored webhook events handed to the bus, by connector and result (ok, error)."}, []string{"connector", "result"}),
 	}
@@ -167,6 +172,8 @@ func (h *Handler) SetEndpoints(list []Endpoint) {
 type Result struct {
 	// Received is the number of events in the delivery.
 	Received int `json:"received"`
+	// Suppressed is how many named an erased person: acknowledged, dropped.
+	Suppressed int `json:"suppressed,omitempty"`
 	// Stored is how many were new and are now stored.
 	Stored int `json:"stored"`
 	// Duplicates is how many were stored before (or twice in the delivery).
@@ -322,6 +329,23 @@ func sanitize(e *connectors.Event) bool {
 // ones.
 func (h *Handler) store(ctx context.Context, ep *Endpoint, events []connectors.Event) (Result, *failure) {
 	unavailable := fail(http.StatusServiceUnavailable, CodeStoreUnavailable, "the events could not be stored; send them again")
+	received := len(events)
+	if h.o.Suppressed != nil {
+		kept := events[:0:0]
+		for _, e := range events {
+			if !h.o.Suppressed(ep.Connector, e) {
+				kept = append(kept, e)
+			}
+		}
+		if dropped := received - len(kept); dropped > 0 {
+			h.events.WithLabelValues(ep.Connector, "suppressed").Add(float64(dropped))
+			h.o.Log.Info("webhook events of an erased person dropped", "connector", ep.Connector, "events", dropped)
+		}
+		events = kept
+		if len(events) == 0 {
+			return Result{Received: received, Suppressed: received}, nil
+		}
+	}
 	resolved := make([]identity.Resolved, len(events))
 	if h.o.Resolver != nil {
 		refs := make([]identity.Ref, len(events))
@@ -354,7 +378,7 @@ func (h *Handler) store(ctx context.Context, ep *Endpoint, events []connectors.E
 		}
 		_ = h.o.Invalidate(ctx, ep.Connector, keys, ids)
 	}
-	res := Result{Received: len(events)}
+	res := Result{Received: received, Suppressed: received - len(events)}
 	for i, ok := range stored {
 		if !ok {
 			res.Duplicates++
@@ -372,7 +396,7 @@ func (h *Handler) store(ctx context.Context, ep *Endpoint, events []connectors.E
 	}
 	h.events.WithLabelValues(ep.Connector, "stored").Add(float64(res.Stored))
 	h.events.WithLabelValues(ep.Connector, "duplicate").Add(float64(res.Duplicates))
-	res.Duplicate = res.Duplicates == res.Received
+	res.Duplicate = res.Duplicates > 0 && res.Duplicates == len(events) && res.Suppressed == 0
 	return res, nil
 }
 

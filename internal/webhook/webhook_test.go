@@ -114,6 +114,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, w config.Webhook) *fixture {
 	t.Helper()
+	return newFixtureWith(t, w, nil)
+}
+
+func newFixtureWith(t *testing.T, w config.Webhook, suppressed func(string, connectors.Event) bool) *fixture {
+	t.Helper()
 	if w.Secret == "" {
 		w.Secret = secret
 	}
@@ -123,7 +128,7 @@ func newFixture(t *testing.T, w config.Webhook) *fixture {
 	}
 	f := &fixture{store: &memStore{}, bus: bus.NewLocal(bus.Options{}), v: ep.Verifier}
 	h := webhook.New(webhook.Options{Endpoints: []webhook.Endpoint{ep}, Store: f.store, Resolver: keyResolver{}, Bus: f.bus,
-		Now: func() time.Time { return now }})
+		Now: func() time.Time { return now }, Suppressed: suppressed})
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/{connector}", h)
 	f.srv = httptest.NewServer(mux)
@@ -403,5 +408,45 @@ func TestVerifierConfig(t *testing.T) {
 				t.Errorf("error shows the secret: %v", err)
 			}
 		})
+	}
+}
+
+// Events naming an erased person (the suppression list) are acknowledged,
+// so that the system stops sending them, but neither stored nor
+// published: a late webhook does not bring them back.
+func TestWebhookDropsSuppressedEvents(t *testing.T) {
+	f := newFixtureWith(t, config.Webhook{}, func(connector string, e connectors.Event) bool {
+		return connector == "helpdesk" && (e.CustomerKey == "40" || strings.EqualFold(strings.TrimSpace(e.Identifier.Value), "ana@example.com"))
+	})
+	events, cancel := f.bus.Subscribe(t.Context(), bus.Filter{})
+	defer cancel()
+	body := []byte(`{"events":[
+		{"id":"k1","type":"message.created","created_at":"2026-05-01T11:59:00Z","user_id":40,"message":{"id":"m1","channel":"whatsapp"}},
+		{"id":"k2","type":"message.created","created_at":"2026-05-01T11:58:00Z","user_id":41,"message":{"id":"m2","channel":"chat"}},
+		{"id":"k3","type":"ticket.solved","email":" Ana@Example.com "}]}`)
+	a := f.post(t, "/webhooks/helpdesk", body, f.v.Sign(body, now))
+	if a.status != 200 || a.result != (webhook.Result{Received: 3, Stored: 1, Suppressed: 2}) {
+		t.Fatalf("got %d %s", a.status, a.raw)
+	}
+	if n := f.store.len(); n != 1 {
+		t.Errorf("stored %d events, want 1", n)
+	}
+	select {
+	case e := <-events:
+		if e.EventID != "k2" {
+			t.Errorf("published %+v", e)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the other event was not published")
+	}
+	select {
+	case e := <-events:
+		t.Errorf("a suppressed event was published: %+v", e)
+	case <-time.After(100 * time.Millisecond):
+	}
+	// A delivery of suppressed events only is acknowledged too.
+	only := []byte(`{"events":[{"id":"k4","type":"message.created","created_at":"2026-05-01T11:57:00Z","user_id":40}]}`)
+	if a := f.post(t, "/webhooks/helpdesk", only, f.v.Sign(only, now)); a.status != 200 || a.result.Suppressed != 1 || a.result.Stored != 0 {
+		t.Errorf("got %d %s", a.status, a.raw)
 	}
 }

@@ -929,6 +929,29 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_doneAt(_ context.Co
 	return graphql.NewScalarFieldContext("PrivacySystemResult", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _PrivacySystemResult_confirmedBy(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacySystemResult_confirmedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacySystemResult_confirmedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacySystemResult", field, false, false, "String")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -1346,6 +1369,11 @@ func (ec *executionContext) _PrivacySystemResult(ctx context.Context, sel ast.Se
 			}
 		case "doneAt":
 			out.Values[i] = ec._PrivacySystemResult_doneAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "confirmedBy":
+			out.Values[i] = ec._PrivacySystemResult_confirmedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

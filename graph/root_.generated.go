@@ -304,6 +304,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ConfirmErasure    func(childComplexity int, requestID string, system string) int
 		DeleteSegment     func(childComplexity int, id string) int
 		LinkIdentity      func(childComplexity int, input model.LinkIdentityInput) int
 		MergeCustomers    func(childComplexity int, input model.MergeCustomersInput) int
@@ -358,6 +359,7 @@ type ComplexityRoot struct {
 
 	PrivacySystemResult struct {
 		Attempts      func(childComplexity int) int
+		ConfirmedBy   func(childComplexity int) int
 		DoneAt        func(childComplexity int) int
 		Keys          func(childComplexity int) int
 		LastErrorCode func(childComplexity int) int
@@ -1679,6 +1681,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Mutation.confirmErasure":
+		if e.ComplexityRoot.Mutation.ConfirmErasure == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmErasure_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmErasure(childComplexity, args["requestId"].(string), args["system"].(string)), true
 	case "Mutation.deleteSegment":
 		if e.ComplexityRoot.Mutation.DeleteSegment == nil {
 			break
@@ -1973,6 +1986,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PrivacySystemResult.Attempts(childComplexity), true
+	case "PrivacySystemResult.confirmedBy":
+		if e.ComplexityRoot.PrivacySystemResult.ConfirmedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySystemResult.ConfirmedBy(childComplexity), true
 	case "PrivacySystemResult.doneAt":
 		if e.ComplexityRoot.PrivacySystemResult.DoneAt == nil {
 			break
@@ -3569,6 +3588,8 @@ func (ec *executionContext) childFields_PrivacySystemResult(ctx context.Context,
 		return ec.fieldContext_PrivacySystemResult_nextAttemptAt(ctx, field)
 	case "doneAt":
 		return ec.fieldContext_PrivacySystemResult_doneAt(ctx, field)
+	case "confirmedBy":
+		return ec.fieldContext_PrivacySystemResult_confirmedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PrivacySystemResult", field.Name)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
+	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
@@ -332,4 +333,38 @@ func sharedEvidence(p *identity.Policy, a, b []store.Identity) []model.MatchEvid
 		out = []model.MatchEvidence{}
 	}
 	return out
+}
+
+// suppressed reports whether the identifier, or the system's key, is on the
+// suppression list: it belongs to a person whose data was erased.
+func (r *Resolver) suppressed(id identifier) bool {
+	if r.Suppression == nil {
+		return false
+	}
+	if id.kind == store.KindExternalID {
+		return r.Suppression.Key(id.system, id.value)
+	}
+	return r.Suppression.Identifier(id.kind, id.system, id.value)
+}
+
+// keyExists checks, before a system's key is linked by hand, that the
+// system has a record with it: read afresh (never from the read cache or a
+// last good value) through the connector's batch read. A system whose
+// connector cannot read profiles is not checked.
+func (r *Resolver) keyExists(ctx context.Context, system, key string) error {
+	src, ok := r.Sources.Get(system)
+	if !ok {
+		return apperr.Input("identifier.system is not a configured system")
+	}
+	if !src.Has(connectors.CapProfiles) {
+		return nil
+	}
+	recs, err := src.Profiles(sources.Fresh(ctx), []string{key})
+	if err != nil {
+		return err
+	}
+	if len(recs) != 1 || recs[0] == nil {
+		return apperr.Coded(apperr.CodeNotFound, "the system has no record with that key")
+	}
+	return nil
 }

@@ -82,6 +82,14 @@ func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIde
 	if id.kind != store.KindExternalID && p.Blocked(id.kind, id.value) {
 		return nil, apperr.Coded(apperr.CodeIdentityBlocked, "the identifier is a blocked value (a shared inbox or a test number)")
 	}
+	if r.suppressed(id) {
+		return nil, apperr.Coded(apperr.CodeIdentitySuppressed, "the identifier belongs to a person whose data was erased: it cannot be linked")
+	}
+	if id.kind == store.KindExternalID {
+		if err := r.keyExists(ctx, id.system, id.value); err != nil {
+			return nil, err
+		}
+	}
 	at := r.now()
 	ch, err := r.Store.Link(ctx, input.CustomerID, store.Identity{
 		ID: id.id(), Kind: id.kind, System: id.system, Value: id.value, Source: store.RuleManual, LinkedAt: at,
@@ -161,6 +169,12 @@ func (r *queryResolver) CustomersByIdentifiers(ctx context.Context, identifiers 
 		id, err := r.identifier(in, fmt.Sprintf("identifiers[%d]", i))
 		if err != nil {
 			graphql.AddError(ctx, err)
+			spans[i] = [2]int{len(all), len(all)}
+			continue
+		}
+		if r.suppressed(id) {
+			// An erased person's: nobody owns it, and the systems that
+			// still hold it are not asked.
 			spans[i] = [2]int{len(all), len(all)}
 			continue
 		}

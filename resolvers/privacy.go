@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/audit"
@@ -125,6 +126,31 @@ func (r *Resolver) requestPrivacy(ctx context.Context, kind, customerID string) 
 	return toPrivacyRequest(req), nil
 }
 
+// confirmErasure records that a system of an erasure was erased by hand.
+func (r *Resolver) confirmErasure(ctx context.Context, requestID, system string) (*model.PrivacyRequest, error) {
+	if r.Privacy == nil {
+		return nil, apperr.Coded(apperr.CodeInternal, "privacy requests are not configured")
+	}
+	req, err := r.Privacy.Confirm(ctx, requestID, system, caller.Name(ctx))
+	var ce *connectors.Error
+	switch {
+	case errors.Is(err, privacy.ErrNoRequest):
+		return nil, apperr.Coded(apperr.CodeNotFound, "no erasure request has that ID")
+	case errors.Is(err, privacy.ErrNotManual):
+		return nil, apperr.Input("system does not wait for an erasure by hand in this request")
+	case errors.Is(err, privacy.ErrStillHeld):
+		return nil, apperr.Coded(apperr.CodeStillHeld, "the system still holds records of the customer: erase them there first")
+	case errors.Is(err, store.ErrBusy):
+		return nil, apperr.Coded(apperr.CodeBusy, "the request is being processed; retry")
+	case errors.As(err, &ce):
+		return nil, err
+	case err != nil:
+		return nil, apperr.Store(err)
+	}
+	audit.NoteCustomer(ctx, req.CustomerID)
+	return toPrivacyRequest(req), nil
+}
+
 // toPrivacyRequest maps a stored request.
 func toPrivacyRequest(r *store.PrivacyRequest) *model.PrivacyRequest {
 	out := &model.PrivacyRequest{ID: r.ID, Kind: model.PrivacyRequestKind(strings.ToUpper(r.Kind)), CustomerID: r.CustomerID,
@@ -132,10 +158,14 @@ func toPrivacyRequest(r *store.PrivacyRequest) *model.PrivacyRequest {
 		RequestedBy: r.RequestedBy, CompletedAt: r.CompletedAt, Systems: []model.PrivacySystemResult{}}
 	for _, s := range r.Systems {
 		sys := model.PrivacySystemResult{System: s.System, Status: model.PrivacySystemStatus(strings.ToUpper(s.Status)),
-			Keys: len(s.Keys), Attempts: s.Attempts, NextAttemptAt: s.NextAt, DoneAt: s.DoneAt}
+			Keys: max(len(s.Keys), s.KeyCount), Attempts: s.Attempts, NextAttemptAt: s.NextAt, DoneAt: s.DoneAt}
 		if s.LastErrorCode != "" {
 			c := s.LastErrorCode
 			sys.LastErrorCode = &c
+		}
+		if s.ConfirmedBy != "" {
+			by := s.ConfirmedBy
+			sys.ConfirmedBy = &by
 		}
 		out.Systems = append(out.Systems, sys)
 	}

@@ -81,6 +81,11 @@ func (r *mutationResolver) RequestExport(ctx context.Context, customerID string)
 	return r.requestPrivacy(ctx, store.PrivacyExport, customerID)
 }
 
+// ConfirmErasure is the resolver for the confirmErasure field.
+func (r *mutationResolver) ConfirmErasure(ctx context.Context, requestID string, system string) (*model.PrivacyRequest, error) {
+	return r.confirmErasure(ctx, requestID, system)
+}
+
 // PrivacyRequest is the resolver for the privacyRequest field.
 func (r *queryResolver) PrivacyRequest(ctx context.Context, id string) (*model.PrivacyRequest, error) {
 	req, err := r.Store.GetPrivacyRequest(ctx, id)

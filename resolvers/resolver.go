@@ -16,6 +16,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/privacy"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
+	"github.com/harmonyhq/harmony/internal/suppress"
 )
 
 // Resolver is the root resolver. It holds the gateway's long-lived parts;
@@ -58,6 +59,10 @@ type Resolver struct {
 	// Bus carries stored webhook events to subscriptions; nil refuses
 	// them.
 	Bus bus.Bus
+	// Suppression is the suppression list of erased people: their
+	// identifiers are never linked, nor looked up in the systems. None
+	// when nil.
+	Suppression *suppress.List
 }
 
 // Limits of list arguments and of the data metrics rest on.

@@ -27,6 +27,11 @@ func (r *queryResolver) CustomerByIdentifier(ctx context.Context, kind model.Ide
 	if err != nil {
 		return nil, err
 	}
+	if r.suppressed(id) {
+		// An erased person's: nobody owns it, and the systems that still
+		// hold it are not asked.
+		return nil, nil
+	}
 	l := loaders.From(ctx)
 	ids := id.lookups()
 	owners := make([]*store.Identity, len(ids))

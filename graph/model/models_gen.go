@@ -698,10 +698,12 @@ type PrivacySystemResult struct {
 	Attempts int `json:"attempts"`
 	// The failure code of the last failed attempt (`UPSTREAM_UNAVAILABLE`…).
 	LastErrorCode *string `json:"lastErrorCode,omitempty"`
-	// When the next retry is due, while failed with attempts left.
+	// When the next retry is due, while failed with attempts left; for a `MANUAL` system of an erasure, when the gateway next checks it.
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 	// When the system was done.
 	DoneAt *time.Time `json:"doneAt,omitempty"`
+	// Who confirmed that a `MANUAL` system was erased by hand (`confirmErasure`); null when the gateway saw it itself.
+	ConfirmedBy *string `json:"confirmedBy,omitempty"`
 }
 
 // The golden profile. A field is null when no system has a value for it.
@@ -1985,7 +1987,12 @@ type PrivacyRequestStatus string
 const (
 	// At least one system has not been asked yet, or failed and waits for a retry.
 	PrivacyRequestStatusPending PrivacyRequestStatus = "PENDING"
-	// Every system is done, had nothing to do, or must be handled by hand (`MANUAL`).
+	// Every system is done or had nothing to do, but at least one must be
+	// handled by hand (`MANUAL`): for an erasure, the person is not erased
+	// until it is (the gateway checks it, or `confirmErasure` says so); for an
+	// export, the result lacks that system's records.
+	PrivacyRequestStatusPartial PrivacyRequestStatus = "PARTIAL"
+	// Every system is done or had nothing to do.
 	PrivacyRequestStatusDone PrivacyRequestStatus = "DONE"
 	// At least one system still failed after its last attempt; see `systems`.
 	PrivacyRequestStatusFailed PrivacyRequestStatus = "FAILED"
@@ -1993,13 +2000,14 @@ const (
 
 var AllPrivacyRequestStatus = []PrivacyRequestStatus{
 	PrivacyRequestStatusPending,
+	PrivacyRequestStatusPartial,
 	PrivacyRequestStatusDone,
 	PrivacyRequestStatusFailed,
 }
 
 func (e PrivacyRequestStatus) IsValid() bool {
 	switch e {
-	case PrivacyRequestStatusPending, PrivacyRequestStatusDone, PrivacyRequestStatusFailed:
+	case PrivacyRequestStatusPending, PrivacyRequestStatusPartial, PrivacyRequestStatusDone, PrivacyRequestStatusFailed:
 		return true
 	}
 	return false
@@ -2056,7 +2064,10 @@ const (
 	// The system holds no record of the customer.
 	PrivacySystemStatusNotApplicable PrivacySystemStatus = "NOT_APPLICABLE"
 	// The system holds records of the customer but its connector cannot erase
-	// (or export): it must be done in that system by hand.
+	// (or export): it must be done in that system by hand. For an erasure the
+	// gateway checks every `privacy.manual_check_interval` whether the system
+	// still answers records of the keys (when its connector reads profiles)
+	// and marks it `DONE` when it does not; `confirmErasure` says so sooner.
 	PrivacySystemStatusManual PrivacySystemStatus = "MANUAL"
 )
 

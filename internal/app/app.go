@@ -26,6 +26,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/embedded"
+	"github.com/harmonyhq/harmony/internal/suppress"
 	"github.com/harmonyhq/harmony/internal/tracing"
 	"github.com/harmonyhq/harmony/internal/webhook"
 	"github.com/harmonyhq/harmony/resolvers"
@@ -56,6 +57,8 @@ type Gateway struct {
 	Registry *prometheus.Registry
 	// Bus carries stored webhook events to subscribers.
 	Bus bus.Bus
+	// Suppression is the suppression list of erased people.
+	Suppression *suppress.List
 
 	log      *slog.Logger
 	client   *http.Client     // handed to HTTP connectors
@@ -110,6 +113,9 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 			return fmt.Errorf("profile store: %w", err)
 		}
 	}
+	if err := g.openSuppression(ctx, cfg); err != nil {
+		return err
+	}
 
 	client := o.HTTPClient
 	if client == nil {
@@ -148,7 +154,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	if err != nil {
 		return err
 	}
-	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log}
+	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log, Suppression: g.Suppression}
 	g.Indexer = &search.Indexer{Store: g.Store, Sources: g.Sources, Log: log}
 	if g.Bus, err = bus.Open(ctx, cfg.Bus, bus.Options{Registerer: g.Registry}); err != nil {
 		return &config.Error{File: cfg.File, Key: "bus.nats_url", Reason: err.Error()}
@@ -159,6 +165,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 			QueueTimeout: cfg.Store.QueueTimeout, Registerer: g.Registry}),
 	})
 	ConnectCache(g.Store, g.Reads, g.Bus, log)
+	g.connectErasures()
 	// The search index reads again, at its next run, the customers that
 	// changed (every customer when invalidations may have been lost).
 	g.Bus.OnInvalidate(func(inv bus.Invalidation) {
@@ -173,10 +180,10 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 			"ttl", cfg.Store.Cache.TTL.String())
 	}
 	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
-		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache})
+		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache, Suppressed: g.suppressedEvent})
 	g.startPrivacy(cfg)
 	res := &resolvers.Resolver{Store: g.Store, Reader: g.Reads, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
-		Privacy: g.privacy.Privacy, Audit: g.privacy.Audit,
+		Privacy: g.privacy.Privacy, Audit: g.privacy.Audit, Suppression: g.Suppression,
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
 		ConversationWindow: cfg.Journey.ConversationWindow,
@@ -256,7 +263,7 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	g.synced.Store(true)
 	g.log.Info("identity sync done", "records", rep.Records, "new_customers", rep.Customers, "new_links", rep.Identities,
 		"invalid_identifiers", rep.Invalid, "refused_matches", rep.Refused, "blocked_values", rep.Blocked,
-		"shared_values", rep.Shared, "capped_joins", rep.Capped, "alerts", rep.Alerts, "failed_sources", rep.Failed,
+		"shared_values", rep.Shared, "capped_joins", rep.Capped, "alerts", rep.Alerts, "suppressed_records", rep.Suppressed, "failed_sources", rep.Failed,
 		"duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
 	return nil
@@ -268,7 +275,7 @@ func (g *Gateway) lookup(ctx context.Context, ids []connectors.Identifier) error
 	start := time.Now()
 	rep, err := g.Linker.Lookup(ctx, ids)
 	g.log.Info("identity lookup done", "identifiers", len(ids), "records", rep.Records, "new_customers", rep.Customers,
-		"new_links", rep.Identities, "failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
+		"new_links", rep.Identities, "suppressed_records", rep.Suppressed, "failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
 	return err
 }
 

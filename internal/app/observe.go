@@ -38,7 +38,13 @@ func (g *Gateway) startObservability(ctx context.Context, cfg *config.Config) er
 		}
 		g.observe.cache = r
 	default:
-		g.observe.cache = cache.NewMemory(cfg.Cache.Salt.Reveal())
+		m := cache.NewMemory(cfg.Cache.Salt.Reveal())
+		if g.Suppression != nil {
+			// Erasures purge every replica's entries of a key by its
+			// salted hash (PurgeKeys).
+			m.SetPurgeID(g.Suppression.PurgeID)
+		}
+		g.observe.cache = m
 	}
 	return nil
 }

@@ -23,8 +23,9 @@ type privacyParts struct {
 // worker that retries failed privacy requests; Close stops both.
 func (g *Gateway) startPrivacy(cfg *config.Config) {
 	p := &privacyParts{
-		Privacy: &privacy.Service{Store: g.Store, Sources: g.Sources, Config: cfg.Privacy, Log: g.log.With("component", "privacy")},
-		Audit:   audit.NewLog(g.Store, cfg.Privacy.AuditQueue, g.log.With("component", "audit"), g.Registry),
+		Privacy: &privacy.Service{Store: g.Store, Sources: g.Sources, Config: cfg.Privacy, Log: g.log.With("component", "privacy"),
+			Suppression: g.Suppression, Purge: g.PurgeKeys, Suppressed: g.announceSuppressions},
+		Audit: audit.NewLog(g.Store, cfg.Privacy.AuditQueue, g.log.With("component", "audit"), g.Registry),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel

@@ -104,7 +104,11 @@ func (g *Gateway) buildSources(ctx context.Context, cfg *config.Config) ([]*sour
 			}
 			hooks = append(hooks, ep)
 		}
-		list = append(list, sources.New(cn.Name, cn.Kind, conn, g.withCache(cn, SourceOptions(cn)), g.metrics, g.log))
+		opts := g.withCache(cn, SourceOptions(cn))
+		if g.Suppression != nil {
+			opts.PurgeID = g.Suppression.PurgeID
+		}
+		list = append(list, sources.New(cn.Name, cn.Kind, conn, opts, g.metrics, g.log))
 	}
 	return list, hooks, nil
 }

@@ -27,6 +27,12 @@ const (
 	CodeIdentityConflict Code = "IDENTITY_CONFLICT"
 	// CodeIdentityBlocked: the identifier is a blocked value.
 	CodeIdentityBlocked Code = "IDENTITY_BLOCKED"
+	// CodeIdentitySuppressed: the identifier or key belongs to a person
+	// whose data was erased (the suppression list).
+	CodeIdentitySuppressed Code = "IDENTITY_SUPPRESSED"
+	// CodeStillHeld: a system said to be erased by hand still holds the
+	// records.
+	CodeStillHeld Code = "STILL_HELD"
 	// CodeIdentityLimit: a guardrail (the cap of identities per customer)
 	// refuses the change.
 	CodeIdentityLimit Code = "IDENTITY_LIMIT"

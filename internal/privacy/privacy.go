@@ -11,6 +11,16 @@
 // retries survive a restart; a lock per request keeps replicas from
 // processing one twice. Logs carry request IDs, system names and codes,
 // never customer data.
+//
+// An erasure is whole (see Request): the person's identifiers and native
+// keys go to the suppression list first, so that no sync, lookup, webhook
+// or link brings them back; the webhook events that name them go; the
+// read caches and last good values of their keys are purged on every
+// replica; each system's keys are forgotten once it is done. While a
+// system must be handled by hand the request is PARTIAL: the worker checks
+// every ManualCheck whether the system still holds the records (when its
+// connector can read them), and a person may confirm it (Confirm); only
+// then is the request DONE.
 package privacy
 
 import (
@@ -19,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,6 +37,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
+	"github.com/harmonyhq/harmony/internal/suppress"
 )
 
 // Defaults of config.Privacy.
@@ -34,6 +46,7 @@ const (
 	DefaultRetryBase    = 30 * time.Second
 	DefaultRetryMax     = time.Hour
 	DefaultPollInterval = 5 * time.Second
+	DefaultManualCheck  = 15 * time.Minute
 )
 
 // attemptTimeout bounds one pass over a request's systems.
@@ -41,6 +54,16 @@ const attemptTimeout = 30 * time.Second
 
 // ErrNoCustomer is returned for a customer ID that names nobody.
 var ErrNoCustomer = store.ErrNoCustomer
+
+// Errors of Confirm.
+var (
+	// ErrNoRequest: no erasure has that ID.
+	ErrNoRequest = errors.New("no erasure request has that ID")
+	// ErrNotManual: the system is not waiting for a person in the request.
+	ErrNotManual = errors.New("the system does not wait for an erasure by hand in this request")
+	// ErrStillHeld: the system still answers records of the keys.
+	ErrStillHeld = errors.New("the system still holds records of the customer")
+)
 
 // Service makes and runs privacy requests.
 type Service struct {
@@ -50,6 +73,15 @@ type Service struct {
 	Log     *slog.Logger
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
+	// Suppression is the suppression list an erasure adds the person to;
+	// none when nil.
+	Suppression *suppress.List
+	// Purge drops the cached reads and last good values of native keys,
+	// by system, on every replica; nothing when nil.
+	Purge func(ctx context.Context, keys map[string][]string) error
+	// Suppressed tells the other replicas that the suppression list grew;
+	// nothing when nil.
+	Suppressed func(ctx context.Context) error
 
 	mu    sync.RWMutex
 	tuned *config.Privacy // SetConfig's, over Config
@@ -84,6 +116,13 @@ func (s *Service) log() *slog.Logger {
 		return s.Log
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+func (s *Service) manualCheck() time.Duration {
+	if d := s.cfg().ManualCheckInterval; d > 0 {
+		return d
+	}
+	return DefaultManualCheck
 }
 
 func (s *Service) maxAttempts() int {
@@ -139,15 +178,21 @@ func (s *Service) Request(ctx context.Context, kind, customerID, actor string) (
 		}
 	}
 	now := s.now()
+	id := store.NewPrivacyRequestID()
+	if kind == store.PrivacyErasure {
+		if err := s.suppress(ctx, id, idents[0], keys, now); err != nil {
+			return nil, err
+		}
+	}
 	// Due at once: should the first pass below never run (a crash), the
 	// worker picks the request up.
 	due := now.Truncate(time.Millisecond)
-	r := store.PrivacyRequest{ID: store.NewPrivacyRequestID(), Kind: kind, CustomerID: c.ID, Status: store.PrivacyPending,
+	r := store.PrivacyRequest{ID: id, Kind: kind, CustomerID: c.ID, Status: store.PrivacyPending,
 		RequestedAt: due, RequestedBy: actor, NextAt: &due}
 	r.Systems = append(r.Systems, store.PrivacySystem{System: store.PrivacySystemStore, Status: store.PrivacyPending})
 	capability := capabilityOf(kind)
 	for _, src := range s.Sources.All() {
-		sys := store.PrivacySystem{System: src.Name(), Keys: keys[src.Name()]}
+		sys := store.PrivacySystem{System: src.Name(), Keys: keys[src.Name()], KeyCount: len(keys[src.Name()])}
 		switch {
 		case len(sys.Keys) == 0:
 			sys.Status = store.PrivacyNotApplicable
@@ -187,6 +232,10 @@ func (s *Service) Process(ctx context.Context, id string) (*store.PrivacyRequest
 	now := s.now()
 	for i := range r.Systems {
 		sys := &r.Systems[i]
+		if sys.Status == store.PrivacyManual && r.Kind == store.PrivacyErasure && (sys.NextAt == nil || !sys.NextAt.After(now)) {
+			s.checkManual(actx, r, sys)
+			continue
+		}
 		due := sys.Status == store.PrivacyPending ||
 			(sys.Status == store.PrivacyFailed && sys.NextAt != nil && !sys.NextAt.After(now))
 		if !due {
@@ -194,6 +243,7 @@ func (s *Service) Process(ctx context.Context, id string) (*store.PrivacyRequest
 		}
 		s.attempt(actx, r, sys)
 	}
+	s.forget(actx, r)
 	s.settle(r)
 	if err := s.Store.SavePrivacyRequest(context.WithoutCancel(ctx), *r); err != nil {
 		return nil, err
@@ -279,24 +329,39 @@ func code(err error) string {
 	return "PROFILE_STORE_UNAVAILABLE"
 }
 
-// settle computes the request's status and its next retry time.
+// settle computes the request's status and its next retry (or check)
+// time: PENDING while a system is pending or waits for a retry, else
+// FAILED when one failed for good, else PARTIAL while one must be handled
+// by hand, else DONE.
 func (s *Service) settle(r *store.PrivacyRequest) {
+	rank := map[string]int{store.PrivacyDone: 0, store.PrivacyPartial: 1, store.PrivacyFailed: 2, store.PrivacyPending: 3}
 	status := store.PrivacyDone
+	raise := func(to string) {
+		if rank[to] > rank[status] {
+			status = to
+		}
+	}
 	var next *time.Time
+	soonest := func(t *time.Time) {
+		if t != nil && (next == nil || t.Before(*next)) {
+			v := *t
+			next = &v
+		}
+	}
 	for _, sys := range r.Systems {
 		switch sys.Status {
 		case store.PrivacyPending:
-			status = store.PrivacyPending
+			raise(store.PrivacyPending)
 		case store.PrivacyFailed:
 			if sys.NextAt != nil {
-				status = store.PrivacyPending
-				if next == nil || sys.NextAt.Before(*next) {
-					t := *sys.NextAt
-					next = &t
-				}
-			} else if status == store.PrivacyDone {
-				status = store.PrivacyFailed
+				raise(store.PrivacyPending)
+				soonest(sys.NextAt)
+			} else {
+				raise(store.PrivacyFailed)
 			}
+		case store.PrivacyManual:
+			raise(store.PrivacyPartial)
+			soonest(sys.NextAt) // the next check, when the gateway can check
 		}
 	}
 	// A pending system with no retry time (never attempted) is due now.
@@ -307,6 +372,9 @@ func (s *Service) settle(r *store.PrivacyRequest) {
 		}
 	}
 	r.Status, r.NextAt = status, next
+	if status == store.PrivacyPartial && r.Kind == store.PrivacyErasure {
+		s.log().Info("privacy request waits for systems to be erased by hand", "request", r.ID)
+	}
 	if status == store.PrivacyDone && r.CompletedAt == nil {
 		t := s.now().Truncate(time.Millisecond)
 		r.CompletedAt = &t
@@ -353,9 +421,10 @@ func (s *Service) RunDue(ctx context.Context) {
 
 // Result assembles a finished export's document: the profile store's part
 // under "harmony" and each system's records under its name. "" while the
-// request is not done, or for an erasure.
+// request is not done (or partial: systems to export by hand are not in
+// it), or for an erasure.
 func Result(r *store.PrivacyRequest) string {
-	if r.Kind != store.PrivacyExport || r.Status != store.PrivacyDone {
+	if r.Kind != store.PrivacyExport || (r.Status != store.PrivacyDone && r.Status != store.PrivacyPartial) {
 		return ""
 	}
 	doc := map[string]json.RawMessage{}
@@ -369,4 +438,190 @@ func Result(r *store.PrivacyRequest) string {
 		return ""
 	}
 	return string(raw)
+}
+
+// suppress adds the person to the suppression list before anything is
+// erased, so that no identity sync, lookup, webhook or link made meanwhile
+// brings them back, tells the other replicas, and deletes the webhook
+// events that name their keys or identifiers (events stored before they
+// were known, under no customer, or resolved to anyone). It needs the
+// identifiers' values, which the profile store's erasure deletes: it runs
+// once, before the request is recorded; a failure fails the request.
+func (s *Service) suppress(ctx context.Context, requestID string, idents []store.Identity, keys map[string][]string, now time.Time) error {
+	if s.Suppression != nil {
+		if err := s.Suppression.Add(ctx, s.Suppression.Entries(idents, requestID, now.Truncate(time.Millisecond))); err != nil {
+			return err
+		}
+		if s.Suppressed != nil {
+			if err := s.Suppressed(ctx); err != nil {
+				// This replica's list has them; the others reload theirs
+				// at their next sync.
+				s.log().Warn("suppression list: other replicas not told", "request", requestID, "error", err.Error())
+			}
+		}
+	}
+	var named []store.Identifier
+	for _, x := range idents {
+		if x.Kind == store.KindExternalID || x.Status != store.StatusMatch {
+			continue
+		}
+		v := x.Value
+		if x.Kind == store.KindSocial && x.System != "" {
+			v = x.System + ":" + x.Value
+		}
+		named = append(named, store.Identifier{Kind: x.Kind, Value: v})
+		switch x.Kind {
+		case store.KindPhone:
+			named = append(named, store.Identifier{Kind: store.KindWhatsApp, Value: v})
+		case store.KindWhatsApp:
+			named = append(named, store.Identifier{Kind: store.KindPhone, Value: v})
+		}
+	}
+	n, err := s.Store.EraseEventsNaming(ctx, keys, named)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log().Info("privacy request: webhook events naming the customer erased", "request", requestID, "events", n)
+	}
+	return nil
+}
+
+// purge drops the cached reads and last good values of keys on every
+// replica. A failure is logged: the caches' entries still expire, and
+// nothing links the keys any more.
+func (s *Service) purge(ctx context.Context, requestID string, keys map[string][]string) {
+	if s.Purge == nil || len(keys) == 0 {
+		return
+	}
+	if err := s.Purge(ctx, keys); err != nil {
+		s.log().Warn("privacy request: caches not purged everywhere; their entries expire with their ttl", "request", requestID, "error", err.Error())
+	}
+}
+
+// forget purges, once the profile store's part of an erasure is done (no
+// link leads to the keys any more), the cached reads and last good values
+// of every key the request still holds, on every replica; then drops from
+// the request the keys of the systems that are done with them (erased, or
+// holding nothing): a key may be derived from personal data (a system's
+// hash of an e-mail address), and the request must not keep it. It runs
+// at every pass, so that what a read cached meanwhile goes too.
+func (s *Service) forget(ctx context.Context, r *store.PrivacyRequest) {
+	if r.Kind != store.PrivacyErasure {
+		return
+	}
+	i := slices.IndexFunc(r.Systems, func(x store.PrivacySystem) bool { return x.System == store.PrivacySystemStore })
+	if i < 0 || r.Systems[i].Status != store.PrivacyDone {
+		return
+	}
+	held := map[string][]string{}
+	for i := range r.Systems {
+		if sys := &r.Systems[i]; len(sys.Keys) > 0 {
+			held[sys.System] = sys.Keys
+		}
+	}
+	s.purge(ctx, r.ID, held)
+	for i := range r.Systems {
+		sys := &r.Systems[i]
+		if len(sys.Keys) > 0 && (sys.Status == store.PrivacyDone || sys.Status == store.PrivacyNotApplicable) {
+			if sys.KeyCount == 0 {
+				sys.KeyCount = len(sys.Keys)
+			}
+			sys.Keys = nil
+		}
+	}
+}
+
+// checkManual asks a system to be erased by hand whether it still holds
+// the keys (when its connector can read them), reading the system itself,
+// never a cached value: when it holds none, it is done. Otherwise the next
+// check is due after ManualCheck.
+func (s *Service) checkManual(ctx context.Context, r *store.PrivacyRequest, sys *store.PrivacySystem) {
+	next := s.now().Add(s.manualCheck()).Truncate(time.Millisecond)
+	held, err := s.holds(ctx, sys)
+	switch {
+	case errors.Is(err, errCannotCheck):
+		sys.NextAt = nil // only a person can say
+		return
+	case err != nil:
+		sys.NextAt = &next
+		s.log().Warn("privacy request: could not check a system to erase by hand", "request", r.ID, "system", sys.System, "code", code(err))
+		return
+	case held:
+		sys.NextAt = &next
+		return
+	}
+	now := s.now().Truncate(time.Millisecond)
+	sys.Status, sys.NextAt, sys.DoneAt, sys.LastErrorCode = store.PrivacyDone, nil, &now, ""
+	s.log().Info("privacy request: a system to erase by hand holds the customer no more", "request", r.ID, "system", sys.System)
+}
+
+var errCannotCheck = errors.New("the connector cannot read profiles")
+
+// holds reports whether the system still answers a record of any of the
+// system's keys in the request, asked afresh.
+func (s *Service) holds(ctx context.Context, sys *store.PrivacySystem) (bool, error) {
+	src, ok := s.Sources.Get(sys.System)
+	if !ok {
+		return false, fmt.Errorf("system %s is no longer configured: %w", sys.System, errGone)
+	}
+	if !src.Has(connectors.CapProfiles) {
+		return false, errCannotCheck
+	}
+	if len(sys.Keys) == 0 {
+		return false, nil
+	}
+	recs, err := src.Profiles(sources.Fresh(ctx), sys.Keys)
+	if err != nil {
+		return false, err
+	}
+	for _, rec := range recs {
+		if rec != nil {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Confirm records that a system of an erasure was erased by hand, as actor
+// says: when its connector can read profiles the gateway checks first
+// (ErrStillHeld while it still answers records). The request is then
+// saved, DONE when nothing else waits.
+func (s *Service) Confirm(ctx context.Context, requestID, system, actor string) (*store.PrivacyRequest, error) {
+	release, err := s.Store.LockPrivacyRequest(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	r, err := s.Store.GetPrivacyRequest(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil || r.Kind != store.PrivacyErasure {
+		return nil, ErrNoRequest
+	}
+	i := slices.IndexFunc(r.Systems, func(x store.PrivacySystem) bool { return x.System == system })
+	if i < 0 || r.Systems[i].Status != store.PrivacyManual {
+		return nil, ErrNotManual
+	}
+	sys := &r.Systems[i]
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), attemptTimeout)
+	defer cancel()
+	held, err := s.holds(cctx, sys)
+	switch {
+	case errors.Is(err, errCannotCheck):
+	case err != nil:
+		return nil, err
+	case held:
+		return nil, ErrStillHeld
+	}
+	now := s.now().Truncate(time.Millisecond)
+	sys.Status, sys.NextAt, sys.DoneAt, sys.ConfirmedBy = store.PrivacyDone, nil, &now, actor
+	s.log().Info("privacy request: a system erased by hand was confirmed", "request", r.ID, "system", system)
+	s.forget(cctx, r)
+	s.settle(r)
+	if err := s.Store.SavePrivacyRequest(context.WithoutCancel(ctx), *r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -24,13 +24,16 @@ const (
 )
 
 // Statuses of a privacy request in one system, and of the whole request
-// (pending, done, failed).
+// (pending, done, failed, partial).
 const (
 	PrivacyPending       = "pending"
 	PrivacyDone          = "done"
 	PrivacyFailed        = "failed"
 	PrivacyNotApplicable = "not_applicable"
 	PrivacyManual        = "manual"
+	// PrivacyPartial is a request's status while a system must be handled
+	// by hand (manual) and nothing else is pending or failed.
+	PrivacyPartial = "partial"
 )
 
 // PrivacySystemStore names the profile store among a request's systems.
@@ -58,14 +61,21 @@ type PrivacySystem struct {
 	System string `bson:"system"`
 	Status string `bson:"status"`
 	// Keys are the customer's native keys in the system, kept because an
-	// erasure removes the links they were read from.
-	Keys          []string   `bson:"keys,omitempty"`
+	// erasure removes the links they were read from, and only until the
+	// system is done: a key may be derived from personal data (a hash of
+	// an e-mail address).
+	Keys []string `bson:"keys,omitempty"`
+	// KeyCount is how many keys the system held.
+	KeyCount      int        `bson:"key_count,omitempty"`
 	Attempts      int        `bson:"attempts"`
 	LastErrorCode string     `bson:"last_error_code,omitempty"`
 	NextAt        *time.Time `bson:"next_at,omitempty"`
 	DoneAt        *time.Time `bson:"done_at,omitempty"`
 	// Data is an export's JSON document from the system.
 	Data string `bson:"data,omitempty"`
+	// ConfirmedBy is who confirmed that a system without erasure was
+	// erased by hand, "" when the gateway saw it (or did it) itself.
+	ConfirmedBy string `bson:"confirmed_by,omitempty"`
 }
 
 // NewPrivacyRequestID returns a fresh random request ID.
@@ -339,4 +349,60 @@ func (s *Store) erase(ctx context.Context, ids []string, in bson.D, at time.Time
 		return err
 	}
 	return s.eraseConsents(ctx, ids, at)
+}
+
+// Identifier is an identifier as events store it: its kind and normalised
+// value (a social handle as network:handle).
+type Identifier struct {
+	Kind, Value string
+}
+
+// EraseEventsNaming deletes the webhook events that name one of a
+// person's native keys (keys, by system) or identifiers, whoever they were
+// resolved to: those stored before the person was known (no customer)
+// and those that arrive after their erasure would otherwise keep their
+// contacts. It reads the events collection whole (an erasure is rare) and
+// returns how many it deleted.
+func (s *Store) EraseEventsNaming(ctx context.Context, keys map[string][]string, identifiers []Identifier) (int64, error) {
+	var or bson.A
+	for system, list := range keys {
+		if len(list) > 0 {
+			or = append(or, bson.D{{Key: "connector", Value: system}, {Key: "customer_key", Value: bson.D{{Key: "$in", Value: list}}}})
+		}
+	}
+	for _, id := range identifiers {
+		or = append(or, bson.D{{Key: "identifier_kind", Value: id.Kind}, {Key: "identifier", Value: id.Value}})
+	}
+	if len(or) == 0 {
+		return 0, nil
+	}
+	cur, err := s.events.Find(ctx, bson.D{{Key: "$or", Value: or}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "customer_id", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("find events naming the person: %w", err)
+	}
+	var found []struct {
+		ID         string `bson:"_id"`
+		CustomerID string `bson:"customer_id"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return 0, fmt.Errorf("read events naming the person: %w", err)
+	}
+	if len(found) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(found))
+	var customers []string
+	for i, f := range found {
+		ids[i] = f.ID
+		if f.CustomerID != "" && !slices.Contains(customers, f.CustomerID) {
+			customers = append(customers, f.CustomerID)
+		}
+	}
+	res, err := s.events.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return 0, fmt.Errorf("erase events naming the person: %w", err)
+	}
+	s.changed(ctx, customers)
+	return res.DeletedCount, nil
 }

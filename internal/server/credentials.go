@@ -16,15 +16,15 @@ import (
 // Codes of an operation refused or ended because its caller's credential
 // ended: a token past its expiry, an API key a reload removed or changed.
 const (
-	codeCredentialExpired = "CREDENTIAL_EXPIRED"
-	codeCredentialRevoked = "CREDENTIAL_REVOKED"
+	codeCredentialExpired = "CREDENTIAL_EXPIRED" //nolint:gosec // G101: an error code, not a credential
+	codeCredentialRevoked = "CREDENTIAL_REVOKED" //nolint:gosec // G101: an error code, not a credential
 )
 
 // Close reasons of a websocket whose credential ended (code closeForbidden:
 // the credential no longer verifies).
 const (
-	reasonCredentialExpired = "credential expired"
-	reasonCredentialRevoked = "credential revoked"
+	reasonCredentialExpired = "credential expired" //nolint:gosec // G101: a close reason, not a credential
+	reasonCredentialRevoked = "credential revoked" //nolint:gosec // G101: a close reason, not a credential
 )
 
 var (

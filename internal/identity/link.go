@@ -25,15 +25,6 @@ const (
 	RuleRecord = "record"
 )
 
-// identifierFields maps the profile fields that identify a person to the
-// identifier kind they hold.
-var identifierFields = []struct{ field, kind string }{
-	{connectors.FieldEmail, store.KindEmail},
-	{connectors.FieldPhone, store.KindPhone},
-	{connectors.FieldWhatsApp, store.KindWhatsApp},
-	{connectors.FieldLoyaltyCard, store.KindLoyaltyCard},
-}
-
 // Linker links the records of every system that can list its profiles to
 // customers in the profile store.
 type Linker struct {
@@ -362,61 +353,6 @@ func linksOf(c clustering, records []record, owners []string, existing map[strin
 		}
 	}
 	return links
-}
-
-// list reads every page of one source.
-func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]record, int, error) {
-	size := l.PageSize
-	if size <= 0 {
-		size = 100
-	}
-	var out []record
-	invalid := 0
-	cursor := ""
-	seen := map[string]bool{}
-	for {
-		page, err := src.ListProfiles(ctx, cursor, size)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, p := range page.Profiles {
-			r, bad := reduce(src.Name(), p, pol)
-			invalid += bad
-			out = append(out, r)
-		}
-		if page.Next == "" {
-			return out, invalid, nil
-		}
-		if seen[page.Next] {
-			return nil, 0, connectors.Errorf(connectors.CodeBadResponse, "pagination repeats a cursor")
-		}
-		seen[page.Next] = true
-		cursor = page.Next
-	}
-}
-
-// reduce keeps what linking needs of a profile, and counts the identifier
-// values that did not normalise: they are kept as given, unnormalised.
-func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
-	r := record{system: system, key: p.Key, given: foldName(p.Get(connectors.FieldGivenName))}
-	invalid := 0
-	for _, f := range identifierFields {
-		raw := strings.TrimSpace(p.Get(f.field))
-		if raw == "" {
-			continue
-		}
-		v, err := pol.Normalizer.Normalize(f.kind, raw)
-		switch {
-		case err != nil:
-			invalid++
-			r.refs = append(r.refs, ref{kind: f.kind, value: raw, status: store.StatusUnnormalized})
-		case pol.Blocked(f.kind, v):
-			r.refs = append(r.refs, ref{kind: f.kind, value: v, status: store.StatusBlocked})
-		default:
-			r.refs = append(r.refs, ref{kind: f.kind, value: v, status: store.StatusMatch})
-		}
-	}
-	return r, invalid
 }
 
 // identities returns the stored identities among ids, by ID.
@@ -900,67 +836,6 @@ func union(a, b map[string]bool) map[string]bool {
 		a[k] = true
 	}
 	return a
-}
-
-// foldName case- and accent-folds a given name ("Hélène " is "helene").
-func foldName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		if f, ok := nameFold[r]; ok {
-			b.WriteString(f)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-var nameFold = func() map[rune]string {
-	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d"}
-	for base, accented := range map[string]string{
-		"a": "àáâãäåāăą", "c": "çćĉċč", "e": "èéêëēĕėęě", "i": "ìíîïĩīĭįı", "n": "ñńņňŉ",
-		"o": "òóôõöōŏő", "u": "ùúûüũūŭůűų", "y": "ýÿŷ", "s": "śŝşš", "z": "źżž", "g": "ĝğġģ", "r": "ŕŗř", "t": "ţťŧ",
-	} {
-		for _, r := range accented {
-			m[r] = base
-		}
-	}
-	return m
-}()
-
-// typoApart reports whether two different names, both of at least four
-// runes, are one edit apart (Damerau–Levenshtein: one substitution,
-// insertion, deletion or swap of neighbours).
-func typoApart(a, b string) bool {
-	x, y := []rune(a), []rune(b)
-	if len(x) < 4 || len(y) < 4 || a == b {
-		return false
-	}
-	if len(x) > len(y) {
-		x, y = y, x
-	}
-	switch len(y) - len(x) {
-	case 0:
-		var diff []int
-		for i := range x {
-			if x[i] != y[i] {
-				diff = append(diff, i)
-				if len(diff) > 2 {
-					return false
-				}
-			}
-		}
-		return len(diff) == 1 ||
-			(len(diff) == 2 && diff[1] == diff[0]+1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]])
-	case 1:
-		i := 0
-		for i < len(x) && x[i] == y[i] {
-			i++
-		}
-		return slices.Equal(x[i:], y[i+1:])
-	default:
-		return false
-	}
 }
 
 // unsuppressed drops the records that carry an erased person's native key

@@ -19,6 +19,10 @@ const (
 	ActionUnlink = "unlink"
 	ActionMerge  = "merge"
 	ActionSplit  = "split"
+	// ActionMove is the identity sync moving identities from one customer
+	// to another (or to nobody, a value found shared) because the
+	// systems' records say so now.
+	ActionMove = "move"
 )
 
 // Event is one change a person made to the identity graph. Events are
@@ -142,7 +146,7 @@ func (s *Store) History(ctx context.Context, customerID string, after *HistoryPa
 func (s *Store) EventsBetween(ctx context.Context, a, b string) ([]Event, error) {
 	cur, err := s.history.Find(ctx, bson.D{
 		{Key: "customer_ids", Value: a},
-		{Key: "action", Value: bson.D{{Key: "$in", Value: bson.A{ActionMerge, ActionSplit}}}},
+		{Key: "action", Value: bson.D{{Key: "$in", Value: bson.A{ActionMerge, ActionSplit, ActionMove}}}},
 	}, options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("find events: %w", err)

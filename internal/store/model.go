@@ -51,6 +51,10 @@ type Identity struct {
 	// Status is StatusMatch ("") for an identifier that matches records,
 	// else why it does not.
 	Status string `bson:"status,omitempty"`
+	// Reason says why a value of a kind some rule names joins nobody
+	// (StatusShared): the evidence that its holders are different people,
+	// one of identity's Reason* constants.
+	Reason string `bson:"reason,omitempty"`
 	// MergedFrom lists the customers the identity belonged to before merges
 	// moved it here, oldest first; MergeIDs the merges' history events, in
 	// the same order. A split pops what its merge pushed.

@@ -1095,6 +1095,29 @@ func (ec *executionContext) fieldContext_MatchEvidence_decision(_ context.Contex
 	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "MatchDecision")
 }
 
+func (ec *executionContext) _MatchEvidence_reason(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SharedReason) graphql.Marshaler {
+			return ec.marshalOSharedReason2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSharedReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, "SharedReason")
+}
+
 func (ec *executionContext) _MatchEvidence_confidence(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2892,6 +2915,11 @@ func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reason":
+			out.Values[i] = ec._MatchEvidence_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "confidence":
 			out.Values[i] = ec._MatchEvidence_confidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3446,6 +3474,22 @@ func (ec *executionContext) marshalOIdentityRef2ᚖgithubᚗcomᚋharmonyhqᚋha
 		return graphql.Null
 	}
 	return ec._IdentityRef(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSharedReason2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSharedReason(ctx context.Context, v any) (*model.SharedReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SharedReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSharedReason2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSharedReason(ctx context.Context, sel ast.SelectionSet, v *model.SharedReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 // endregion ***************************** type.gotpl *****************************

@@ -275,6 +275,7 @@ type ComplexityRoot struct {
 		Confidence func(childComplexity int) int
 		Decision   func(childComplexity int) int
 		Kind       func(childComplexity int) int
+		Reason     func(childComplexity int) int
 		Rule       func(childComplexity int) int
 		Sources    func(childComplexity int) int
 		System     func(childComplexity int) int
@@ -1575,6 +1576,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MatchEvidence.Kind(childComplexity), true
+	case "MatchEvidence.reason":
+		if e.ComplexityRoot.MatchEvidence.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Reason(childComplexity), true
 	case "MatchEvidence.rule":
 		if e.ComplexityRoot.MatchEvidence.Rule == nil {
 			break
@@ -3442,6 +3449,8 @@ func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field
 		return ec.fieldContext_MatchEvidence_rule(ctx, field)
 	case "decision":
 		return ec.fieldContext_MatchEvidence_decision(ctx, field)
+	case "reason":
+		return ec.fieldContext_MatchEvidence_reason(ctx, field)
 	case "confidence":
 		return ec.fieldContext_MatchEvidence_confidence(ctx, field)
 	case "sources":

@@ -270,13 +270,33 @@ func (r *Resolver) explain(ctx context.Context, a, b *store.Customer, askedA, as
 		out.Summary = "Two customers: they share no identifier."
 	case matches == 0:
 		out.Verdict = model.MatchVerdictRefused
-		out.Summary = fmt.Sprintf("Two customers: they share %d identifier(s), none of which the match rules accept.", len(out.Evidence))
+		out.Summary = fmt.Sprintf("Two customers: they share %d identifier(s), none of which the match rules accept", len(out.Evidence))
+		if why := refusals(out.Evidence); why != "" {
+			out.Summary += " (" + why + ")"
+		}
+		out.Summary += "."
 	default:
 		out.Verdict = model.MatchVerdictRefused
 		out.Summary = fmt.Sprintf("Two customers: %d shared identifier(s) would match, but the records were not joined "+
 			"(their names disagree, or they were linked before the rule applied); merge them if they are one person.", matches)
 	}
 	return out, nil
+}
+
+// refusals names the decisions and reasons of the evidence that does not
+// match, each once, in order.
+func refusals(evidence []model.MatchEvidence) string {
+	var out []string
+	for _, e := range evidence {
+		why := strings.ToLower(string(e.Decision))
+		if e.Reason != nil {
+			why += ": " + strings.ToLower(strings.ReplaceAll(string(*e.Reason), "_", " "))
+		}
+		if e.Decision != model.MatchDecisionMatch && !slices.Contains(out, why) {
+			out = append(out, why)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // sharedEvidence lists the identifiers two customers share, by match key,
@@ -304,9 +324,11 @@ func sharedEvidence(p *identity.Policy, a, b []store.Identity) []model.MatchEvid
 		seen[k] = true
 		ev := model.MatchEvidence{Kind: kindOf(id.Kind), System: strPtr(id.System), Value: id.Value}
 		statuses := []string{id.Status}
+		reasons := []string{id.Reason}
 		ev.Sources = []string{id.Source}
 		for _, o := range others {
 			statuses = append(statuses, o.Status)
+			reasons = append(reasons, o.Reason)
 			if !slices.Contains(ev.Sources, o.Source) {
 				ev.Sources = append(ev.Sources, o.Source)
 			}
@@ -322,6 +344,7 @@ func sharedEvidence(p *identity.Policy, a, b []store.Identity) []model.MatchEvid
 			ev.Decision = model.MatchDecisionBlocked
 		case slices.Contains(statuses, store.StatusShared):
 			ev.Decision = model.MatchDecisionShared
+			ev.Reason = sharedReason(reasons)
 		case !hasRule:
 			ev.Decision = model.MatchDecisionNoRule
 		default:
@@ -333,6 +356,22 @@ func sharedEvidence(p *identity.Policy, a, b []store.Identity) []model.MatchEvid
 		out = []model.MatchEvidence{}
 	}
 	return out
+}
+
+// sharedReason is the first reason recorded on a shared value's
+// identities, nil when none was (a value found shared before reasons were
+// recorded).
+func sharedReason(reasons []string) *model.SharedReason {
+	for _, r := range reasons {
+		if r == "" {
+			continue
+		}
+		out := model.SharedReason(strings.ToUpper(r))
+		if out.IsValid() {
+			return &out
+		}
+	}
+	return nil
 }
 
 // suppressed reports whether the identifier, or the system's key, is on the

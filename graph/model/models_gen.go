@@ -539,6 +539,8 @@ type MatchEvidence struct {
 	Rule *string `json:"rule,omitempty"`
 	// What the rules decided about this identifier.
 	Decision MatchDecision `json:"decision"`
+	// For `SHARED`: the evidence that the records holding it are different people.
+	Reason *SharedReason `json:"reason,omitempty"`
 	// The rule's confidence, 0 when it does not match.
 	Confidence float64 `json:"confidence"`
 	// The systems the identifier was read from, on both sides.
@@ -1463,6 +1465,10 @@ const (
 	IdentityActionMerge IdentityAction = "MERGE"
 	// A merge was undone: both customers were restored with their own links.
 	IdentityActionSplit IdentityAction = "SPLIT"
+	// The identity sync moved identifiers between customers, or found a value
+	// shared and took it from its customer, because the systems' records say so
+	// now (a record bridged two customers, or new evidence refuted a join).
+	IdentityActionMove IdentityAction = "MOVE"
 )
 
 var AllIdentityAction = []IdentityAction{
@@ -1470,11 +1476,12 @@ var AllIdentityAction = []IdentityAction{
 	IdentityActionUnlink,
 	IdentityActionMerge,
 	IdentityActionSplit,
+	IdentityActionMove,
 }
 
 func (e IdentityAction) IsValid() bool {
 	switch e {
-	case IdentityActionLink, IdentityActionUnlink, IdentityActionMerge, IdentityActionSplit:
+	case IdentityActionLink, IdentityActionUnlink, IdentityActionMerge, IdentityActionSplit, IdentityActionMove:
 		return true
 	}
 	return false
@@ -1668,7 +1675,7 @@ const (
 	MatchDecisionNoRule MatchDecision = "NO_RULE"
 	// The value is blocked (shared inbox, test number).
 	MatchDecisionBlocked MatchDecision = "BLOCKED"
-	// The value is held by people whose names disagree, so it is treated as shared.
+	// The value is held by different people (see `reason`), so it joins nobody.
 	MatchDecisionShared MatchDecision = "SHARED"
 	// The value could not be normalised.
 	MatchDecisionUnnormalized MatchDecision = "UNNORMALIZED"
@@ -2182,6 +2189,77 @@ func (e *Purpose) UnmarshalJSON(b []byte) error {
 }
 
 func (e Purpose) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The evidence that the records holding one value are different people, so
+// that the value joins nobody. Evidence always wins over tolerance.
+type SharedReason string
+
+const (
+	// Their given names are different names (not one typo apart, or two forms such as Denis and Denise).
+	SharedReasonNamesDisagree SharedReason = "NAMES_DISAGREE"
+	// Given names one letter apart with nothing personal in common (no mobile number, loyalty card or birth date): two people of one household.
+	SharedReasonHousehold SharedReason = "HOUSEHOLD"
+	// Their birth dates differ.
+	SharedReasonBirthDates SharedReason = "BIRTH_DATES"
+	// Their family names are different names.
+	SharedReasonFamilyNames SharedReason = "FAMILY_NAMES"
+	// A phone number held by records with different e-mail addresses: a number recycled or passed on, whatever the names.
+	SharedReasonEmailsDiffer SharedReason = "EMAILS_DIFFER"
+	// Joining would give a customer more identities than the configured cap.
+	SharedReasonIdentityCap SharedReason = "IDENTITY_CAP"
+)
+
+var AllSharedReason = []SharedReason{
+	SharedReasonNamesDisagree,
+	SharedReasonHousehold,
+	SharedReasonBirthDates,
+	SharedReasonFamilyNames,
+	SharedReasonEmailsDiffer,
+	SharedReasonIdentityCap,
+}
+
+func (e SharedReason) IsValid() bool {
+	switch e {
+	case SharedReasonNamesDisagree, SharedReasonHousehold, SharedReasonBirthDates, SharedReasonFamilyNames, SharedReasonEmailsDiffer, SharedReasonIdentityCap:
+		return true
+	}
+	return false
+}
+
+func (e SharedReason) String() string {
+	return string(e)
+}
+
+func (e *SharedReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SharedReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SharedReason", str)
+	}
+	return nil
+}
+
+func (e SharedReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SharedReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SharedReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

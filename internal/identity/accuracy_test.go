@@ -91,7 +91,7 @@ func TestAccuracy(t *testing.T) {
 	}
 
 	var table strings.Builder
-	fmt.Fprintf(&table, "%d records of 2000 people, %d groups; shared values %d, refused joins %d, capped %d, alerts %d\n",
+	fmt.Fprintf(&table, "%d records of 2000 people, %d groups; shared values %d, refused joins %v, capped %d, alerts %d\n",
 		len(records), len(c.groups), len(c.shared), c.refused, c.capped, len(c.alerts))
 	fmt.Fprintf(&table, "%-15s %7s %9s %7s %10s %7s %6s %9s %7s\n", "class", "people", "split", "pairs", "true pos", "false+", "false-", "precision", "recall")
 	ratio := func(a, b int) float64 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -50,7 +51,12 @@ type Report struct {
 	Shared     int      // distinct values held by different people (kept per record, never matching)
 	Customers  int      // customers created
 	Identities int      // links added
-	Refused    int      // joins refused because given names disagree
+	Refused    int      // people kept apart although they share a value a rule names
+	// RefusedBy counts Refused by reason (Reason* constants).
+	RefusedBy map[string]int
+	Merged    int // customers the sync merged because a record bridges them
+	KeptApart int // such merges not made: a person split the customers, or shaped one by hand
+	Moved     int // identities the sync moved because the records' evidence changed
 	Capped     int      // joins refused because a customer would hold too many identities
 	Alerts     int      // values held by more people than the policy's alert threshold
 	Suppressed int      // records skipped: they carry an erased person's native key or identifier
@@ -62,6 +68,9 @@ type record struct {
 	system, key string
 	refs        []ref
 	given       string // folded given name, "" when unknown
+	family      string // folded family name, "" when unknown
+	birth       string // birth date, YYYY-MM-DD, "" when unknown
+	updated     time.Time
 }
 
 type ref struct {
@@ -152,7 +161,7 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 		rep.Invalid += invalid
 		records = append(records, recs...)
 	}
-	err := l.link(ctx, &rep, records, pol, log)
+	err := l.link(ctx, &rep, records, pol, log, true)
 	return rep, err
 }
 
@@ -207,16 +216,20 @@ func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Repor
 			records = append(records, r)
 		}
 	}
-	if err := l.link(ctx, &rep, records, pol, log); err != nil {
+	if err := l.link(ctx, &rep, records, pol, log, true); err != nil {
 		return rep, err
 	}
 	return rep, failed
 }
 
 // link links records read from the systems to customers: the clustering
-// and writing shared by Sync and Lookup.
-func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *Policy, log *slog.Logger) error {
+// and writing shared by Sync and Lookup. With full, records are every
+// record of the listing systems, and the store is brought to the partition
+// they give (bridged customers merged, links the evidence refutes moved);
+// without, links are only added (a lookup sees a few records only).
+func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *Policy, log *slog.Logger, full bool) error {
 	rep.Records = len(records)
+	records = canonical(records)
 	records, rep.Suppressed = l.unsuppressed(records)
 	if len(records) == 0 {
 		return nil
@@ -234,12 +247,68 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 	}
 
 	c := cluster(records, pol)
-	rep.Refused, rep.Shared, rep.Capped, rep.Alerts = c.refused, len(c.shared), c.capped, len(c.alerts)
+	rep.Shared, rep.Capped, rep.Alerts = len(c.shared), c.capped, len(c.alerts)
+	rep.RefusedBy = c.refused
+	for _, n := range c.refused {
+		rep.Refused += n
+	}
 	for _, a := range c.alerts {
 		log.Warn("identity linking: one identifier is held by many people", "kind", a.kind, "identity", a.id, "people", a.people)
 	}
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	at := now().UTC()
 
-	// Scoped copies of the values that match nobody.
+	if err := l.withScoped(ctx, c, records, existing); err != nil {
+		return err
+	}
+	pins, err := l.pins(ctx, records, existing)
+	if err != nil {
+		return err
+	}
+	owners, newCustomers, err := l.owners(ctx, c, records, existing, pins)
+	if err != nil {
+		return err
+	}
+	if full {
+		merged, err := l.mergeBridged(ctx, rep, c, records, existing, owners, pins, pol, at)
+		if err != nil {
+			return err
+		}
+		if merged > 0 {
+			// The merges moved identities: read them again.
+			if existing, err = l.hold(ctx, records); err != nil {
+				return err
+			}
+			if err := l.withScoped(ctx, c, records, existing); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range newCustomers {
+		newCustomers[i].CreatedAt = at
+	}
+	links := linksOf(c, records, owners, existing, at, full)
+	// Customers first, then their links, a chunk of customers at a time: a
+	// crash between the two steps leaves customers without links, which
+	// the next run completes (IDs are deterministic). One call, so that a
+	// new customer's keys document is written with its links at once.
+	if rep.Customers, rep.Identities, err = l.Store.AddLinked(ctx, newCustomers, links); err != nil {
+		return err
+	}
+	if !full {
+		return nil
+	}
+	moves := movesOf(c, records, owners, existing, pins)
+	rep.Moved, err = l.Store.Relink(ctx, moves, SyncActor, "identity sync: the systems' records say so", at)
+	return err
+}
+
+// withScoped adds to existing the scoped copies the store holds of the
+// records' values that match nobody.
+func (l *Linker) withScoped(ctx context.Context, c clustering, records []record, existing map[string]*store.Identity) error {
 	var ids []string
 	for _, r := range records {
 		for _, rf := range r.refs {
@@ -256,33 +325,12 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 	for id, doc := range scoped {
 		existing[id] = doc
 	}
-
-	owners, newCustomers, err := l.owners(ctx, c, records, existing)
-	if err != nil {
-		return err
-	}
-	now := time.Now
-	if l.Now != nil {
-		now = l.Now
-	}
-	at := now().UTC()
-	for i := range newCustomers {
-		newCustomers[i].CreatedAt = at
-	}
-	links := linksOf(c, records, owners, existing, at)
-	// Customers first, then their links, a chunk of customers at a time: a
-	// crash between the two steps leaves customers without links, which
-	// the next run completes (IDs are deterministic). One call, so that a
-	// new customer's keys document is written with its links at once.
-	if rep.Customers, rep.Identities, err = l.Store.AddLinked(ctx, newCustomers, links); err != nil {
-		return err
-	}
 	return nil
 }
 
 // hold reads what the store holds of the records' native keys and
-// matching values, and marks held the values a person unlinked (or that
-// hold any non-matching identity): they never join again.
+// matching values, and marks held the values a person unlinked: they never
+// join again.
 func (l *Linker) hold(ctx context.Context, records []record) (map[string]*store.Identity, error) {
 	var ids []string
 	for _, r := range records {
@@ -303,7 +351,8 @@ func (l *Linker) hold(ctx context.Context, records []record) (map[string]*store.
 			if rf.status != store.StatusMatch {
 				continue
 			}
-			if doc := existing[rf.id()]; doc != nil && (doc.Status != store.StatusMatch || doc.CustomerID == "") {
+			rf.held = false
+			if doc := existing[rf.id()]; doc != nil && doc.Status == store.StatusUnlinked {
 				rf.held = true
 			}
 		}
@@ -315,7 +364,7 @@ func (l *Linker) hold(ctx context.Context, records []record) (map[string]*store.
 // linked to its owner, except those the store holds already (linked to
 // this customer or another, or unlinked by a person). Values that match
 // nobody get a copy scoped to their record.
-func linksOf(c clustering, records []record, owners []string, existing map[string]*store.Identity, at time.Time) []store.Identity {
+func linksOf(c clustering, records []record, owners []string, existing map[string]*store.Identity, at time.Time, full bool) []store.Identity {
 	var links []store.Identity
 	seen := map[string]bool{}
 	add := func(doc store.Identity) {
@@ -341,9 +390,9 @@ func linksOf(c clustering, records []record, owners []string, existing map[strin
 				}
 				system, v := rf.stored()
 				doc := store.Identity{ID: rf.id(), CustomerID: customerID, Kind: rf.kind, System: system, Value: v,
-					Rule: RuleRecord, Source: r.system, Confidence: 1, Status: c.status(rf)}
+					Rule: RuleRecord, Source: r.system, Confidence: 1, Status: c.status(rf), Reason: c.reason(rf)}
 				if doc.Status != store.StatusMatch {
-					if o := existing[rf.id()]; doc.Status == store.StatusShared && o != nil && o.CustomerID == customerID {
+					if o := existing[rf.id()]; !full && doc.Status == store.StatusShared && o != nil && o.CustomerID == customerID {
 						continue // linked before the value was seen elsewhere: the customer shows it already
 					}
 					doc.ID = store.ScopedIdentityID(rf.kind, system, v, r.system, r.key)
@@ -393,18 +442,22 @@ func byID[T any](ctx context.Context, ids []string, find func(context.Context, [
 // record was linked before); matching values vote next. A customer merged
 // into another is never chosen: its identities already moved to the
 // survivor.
-func (l *Linker) owners(ctx context.Context, c clustering, records []record, existing map[string]*store.Identity) ([]string, []store.Customer, error) {
+func (l *Linker) owners(ctx context.Context, c clustering, records []record, existing map[string]*store.Identity, pins pinning) ([]string, []store.Customer, error) {
 	votes := make([]map[string]int, len(c.groups))
 	var ids []string
 	for gi, g := range c.groups {
 		votes[gi] = map[string]int{}
 		for _, m := range g.members {
 			r := records[m]
-			if doc := existing[store.IdentityID(store.KindExternalID, r.system, r.key)]; voter(doc) {
+			extID := store.IdentityID(store.KindExternalID, r.system, r.key)
+			if doc := existing[extID]; voter(doc) {
 				votes[gi][doc.CustomerID] += 100
+				if pins.records[extID] {
+					votes[gi][doc.CustomerID] += 10000
+				}
 			}
 			for _, rf := range r.refs {
-				if rf.matches() && !c.shared[rf.matchKey()] {
+				if rf.matches() && c.shared[rf.matchKey()] == "" {
 					if doc := existing[rf.id()]; voter(doc) {
 						votes[gi][doc.CustomerID]++
 					}
@@ -425,24 +478,39 @@ func (l *Linker) owners(ctx context.Context, c clustering, records []record, exi
 	mergedAway := func(id string) bool {
 		return known[id] != nil && (known[id].MergedInto != "" || known[id].ErasedAt != nil)
 	}
-	owners := make([]string, len(c.groups))
-	var fresh []store.Customer
-	for gi, g := range c.groups {
-		best, bestVotes := "", 0
+	// Each customer goes to one group at most: the group with the most of
+	// its records (ties to the earlier group), so that a customer whose
+	// records the evidence now splits keeps the larger part.
+	type candidate struct {
+		group int
+		id    string
+		votes int
+	}
+	var cands []candidate
+	for gi := range votes {
 		for id, v := range votes[gi] {
-			if mergedAway(id) {
-				continue
-			}
-			if v > bestVotes || (v == bestVotes && cmp.Less(id, best)) {
-				best, bestVotes = id, v
+			if !mergedAway(id) {
+				cands = append(cands, candidate{gi, id, v})
 			}
 		}
-		if best != "" {
-			owners[gi] = best
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.votes, a.votes), cmp.Compare(a.group, b.group), cmp.Compare(a.id, b.id))
+	})
+	owners := make([]string, len(c.groups))
+	taken := map[string]bool{}
+	for _, cd := range cands {
+		if owners[cd.group] == "" && !taken[cd.id] {
+			owners[cd.group], taken[cd.id] = cd.id, true
+		}
+	}
+	var fresh []store.Customer
+	for gi, g := range c.groups {
+		if owners[gi] != "" {
 			continue
 		}
 		// A new customer, named after its first record; after the next
-		// one when a merge retired that ID.
+		// one when a merge retired that ID or another group has it.
 		for n, m := range g.members {
 			id := newCustomerID(records[m])
 			if n > 0 {
@@ -452,26 +520,31 @@ func (l *Linker) owners(ctx context.Context, c clustering, records []record, exi
 				}
 				known[id] = more[id]
 			}
-			if mergedAway(id) {
+			if mergedAway(id) || taken[id] {
 				continue
 			}
-			owners[gi] = id
+			owners[gi], taken[id] = id, true
 			if known[id] == nil {
 				fresh = append(fresh, store.Customer{ID: id})
 			}
 			break
 		}
 		if owners[gi] == "" {
-			// Every candidate ID is retired (erased): a successor ID
-			// derived from the first record and the retired ID.
+			// Every candidate ID is retired or taken: a successor ID
+			// derived from the first record's.
 			id := successorID(newCustomerID(records[g.members[0]]))
-			owners[gi] = id
+			for taken[id] {
+				id = successorID(id)
+			}
+			owners[gi], taken[id] = id, true
 			more, err := l.customers(ctx, []string{id})
 			if err != nil {
 				return nil, nil, err
 			}
 			if more[id] == nil {
 				fresh = append(fresh, store.Customer{ID: id})
+			} else if mergedAway(id) || more[id].MergedInto != "" || more[id].ErasedAt != nil {
+				return nil, nil, fmt.Errorf("identity: no free customer ID for a group of %d records", len(g.members))
 			}
 		}
 	}
@@ -495,347 +568,6 @@ func newCustomerID(anchor record) string {
 func successorID(retired string) string {
 	h := sha256.Sum256([]byte("successor\x00" + retired))
 	return "cus_" + hex.EncodeToString(h[:8])
-}
-
-// clustering is what cluster decided.
-type clustering struct {
-	groups  []group
-	shared  map[string]bool // match keys held by different people: they join nobody
-	refused int             // joins refused because given names disagree
-	capped  int             // joins refused by the identity cap
-	alerts  []alert
-}
-
-// status is how a value is linked: its own status, or StatusShared for a
-// matching value different people hold.
-func (c clustering) status(rf ref) string {
-	if rf.status == store.StatusMatch && c.shared[rf.matchKey()] {
-		return store.StatusShared
-	}
-	return rf.status
-}
-
-// alert is one value held by more people than the alert threshold. It
-// names the value by its identity ID only.
-type alert struct {
-	kind, id string
-	people   int
-}
-
-// group is one set of records that are one person.
-type group struct {
-	members    []int           // record indexes, ascending
-	rule       map[int]string  // how each member joined
-	confidence map[int]float64 // the confidence of that rule
-}
-
-// key is one matching value and the records holding it.
-type key struct {
-	kind    string // phone for WhatsApp IDs
-	value   string
-	rule    int   // index in Policy.Rules; -1: the kind links but never matches
-	holders []int // record indexes, ascending
-}
-
-// cluster groups records that share a value of a kind some rule names. It
-// is a pure function of the records and the policy.
-//
-// A value joins nobody when its holders' given names disagree (a family
-// inbox): it is shared. That is decided over all the records holding it
-// before any join, so a value never joins two records and then meets a
-// conflict. Joins then go value by value; a join the given-name guard still
-// refuses (two people bridged by a record without a name) makes that value
-// shared too, and the joins are redone without it, until none is refused.
-// A join that would give a group more than the policy's MaxIdentities
-// identities is refused. Groups come out ordered by their first record.
-func cluster(records []record, p *Policy) clustering {
-	keys := map[string]*key{}
-	var order []string
-	for i, r := range records {
-		for _, rf := range r.refs {
-			if !rf.matches() {
-				continue
-			}
-			mk := rf.matchKey()
-			k := keys[mk]
-			if k == nil {
-				kind := rf.kind
-				if phoneLike(kind) {
-					kind = store.KindPhone
-				}
-				k = &key{kind: kind, value: rf.value, rule: p.ruleIndex(rf.kind)}
-				keys[mk] = k
-				order = append(order, mk)
-			}
-			if n := len(k.holders); n == 0 || k.holders[n-1] != i {
-				k.holders = append(k.holders, i)
-			}
-		}
-	}
-
-	byName := map[string]bool{} // shared because given names disagree
-	for _, mk := range order {
-		if k := keys[mk]; k.rule >= 0 && namesClash(records, k.holders) {
-			byName[mk] = true
-		}
-	}
-	var u *unionFind
-	for {
-		u = newUnionFind(records, keys, byName)
-		var clash []string
-		for _, mk := range order {
-			k := keys[mk]
-			if k.rule < 0 || byName[mk] {
-				continue
-			}
-			for _, h := range k.holders[1:] {
-				if u.join(k.holders[0], h, p) == refusedName {
-					clash = append(clash, mk)
-					break
-				}
-			}
-		}
-		if len(clash) == 0 {
-			break
-		}
-		for _, mk := range clash {
-			byName[mk] = true
-		}
-	}
-
-	out := clustering{shared: map[string]bool{}, capped: u.capped}
-	byRoot := map[int]int{}
-	for i := range records {
-		root := u.find(i)
-		gi, ok := byRoot[root]
-		if !ok {
-			gi = len(out.groups)
-			byRoot[root] = gi
-			out.groups = append(out.groups, group{rule: map[int]string{}, confidence: map[int]float64{}})
-		}
-		out.groups[gi].members = append(out.groups[gi].members, i)
-	}
-	for _, mk := range order {
-		k := keys[mk]
-		people := map[int]bool{}
-		for _, h := range k.holders {
-			people[u.find(h)] = true
-		}
-		if byName[mk] {
-			out.refused += len(people) - 1
-		}
-		if byName[mk] || len(people) > 1 {
-			out.shared[mk] = true
-		}
-		if len(people) > p.AlertThreshold {
-			system, v := stored(k.kind, k.value)
-			out.alerts = append(out.alerts, alert{kind: k.kind, id: store.IdentityID(k.kind, system, v), people: len(people)})
-		}
-	}
-	for gi := range out.groups {
-		g := &out.groups[gi]
-		held := map[string]int{} // joining values, by members holding them
-		for _, m := range g.members {
-			for _, mk := range joiningKeys(records[m], keys, byName) {
-				held[mk]++
-			}
-		}
-		for n, m := range g.members {
-			best := -1
-			if n > 0 {
-				for _, mk := range joiningKeys(records[m], keys, byName) {
-					if r := keys[mk].rule; held[mk] > 1 && (best < 0 || r < best) {
-						best = r
-					}
-				}
-			}
-			if best < 0 {
-				g.rule[m], g.confidence[m] = RuleNew, 1 // the record the customer starts from
-				continue
-			}
-			g.rule[m], g.confidence[m] = p.Rules[best].Name, p.Rules[best].Confidence
-		}
-	}
-	return out
-}
-
-// joiningKeys lists the distinct keys through which a record can join.
-func joiningKeys(r record, keys map[string]*key, byName map[string]bool) []string {
-	var out []string
-	for _, rf := range r.refs {
-		if !rf.matches() {
-			continue
-		}
-		mk := rf.matchKey()
-		if keys[mk].rule >= 0 && !byName[mk] && !slices.Contains(out, mk) {
-			out = append(out, mk)
-		}
-	}
-	return out
-}
-
-// namesClash reports whether two of the records have known given names that
-// are neither equal nor one typo apart.
-func namesClash(records []record, holders []int) bool {
-	var names []string
-	for _, h := range holders {
-		if n := records[h].given; n != "" && !slices.Contains(names, n) {
-			names = append(names, n)
-		}
-	}
-	for i := range names {
-		for j := i + 1; j < len(names); j++ {
-			if !typoApart(names[i], names[j]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-type joinResult int
-
-const (
-	joined joinResult = iota
-	refusedName
-	refusedCap
-)
-
-// unionFind holds the groups of one clustering pass, each keyed by its
-// root, the group's first record.
-type unionFind struct {
-	parent []int
-	names  []map[string]bool // known given names
-	keys   []map[string]int  // joining values held, with their rule index
-	ids    []map[string]bool // identities the group would hold that several records can share
-	own    []int             // identities only one record can hold (native keys, scoped copies)
-	capped int
-}
-
-func newUnionFind(records []record, keys map[string]*key, byName map[string]bool) *unionFind {
-	n := len(records)
-	u := &unionFind{parent: make([]int, n), names: make([]map[string]bool, n), keys: make([]map[string]int, n),
-		ids: make([]map[string]bool, n), own: make([]int, n)}
-	for i, r := range records {
-		u.parent[i] = i
-		if r.given != "" {
-			u.names[i] = map[string]bool{r.given: true}
-		}
-		u.keys[i] = map[string]int{}
-		u.ids[i] = map[string]bool{}
-		u.own[i] = 1 // the native key
-		for _, rf := range r.refs {
-			switch {
-			case rf.held:
-			case !rf.matches() || byName[rf.matchKey()]:
-				u.own[i]++
-			default:
-				mk := rf.matchKey()
-				u.ids[i][rf.kind+"\x00"+rf.value] = true
-				if k := keys[mk]; k.rule >= 0 {
-					u.keys[i][mk] = k.rule
-				}
-			}
-		}
-	}
-	return u
-}
-
-func (u *unionFind) find(i int) int {
-	for u.parent[i] != i {
-		u.parent[i] = u.parent[u.parent[i]]
-		i = u.parent[i]
-	}
-	return i
-}
-
-// join puts the records a and b in one group, unless their given names
-// disagree or the group would hold too many identities.
-func (u *unionFind) join(a, b int, p *Policy) joinResult {
-	ra, rb := u.find(a), u.find(b)
-	if ra == rb {
-		return joined
-	}
-	if !u.namesAgree(ra, rb) {
-		return refusedName
-	}
-	small, big := u.ids[ra], u.ids[rb]
-	if len(small) > len(big) {
-		small, big = big, small
-	}
-	total := len(big) + u.own[ra] + u.own[rb]
-	for id := range small {
-		if !big[id] {
-			total++
-		}
-	}
-	if total > p.MaxIdentities {
-		u.capped++
-		return refusedCap
-	}
-	// The earlier group absorbs the later one.
-	root, other := min(ra, rb), max(ra, rb)
-	u.parent[other] = root
-	u.names[root] = union(u.names[root], u.names[other])
-	u.ids[root] = union(u.ids[root], u.ids[other])
-	keys := u.keys[root]
-	if len(keys) < len(u.keys[other]) {
-		keys, u.keys[other] = u.keys[other], keys
-	}
-	for k, r := range u.keys[other] {
-		keys[k] = r
-	}
-	u.keys[root] = keys
-	u.own[root] += u.own[other]
-	u.names[other], u.ids[other], u.keys[other] = nil, nil, nil
-	return joined
-}
-
-// namesAgree is the given-name guard between two groups. Unknown names
-// agree with anything and equal (folded) names agree; names one typo apart
-// agree only when the groups share values of at least two different rules
-// (an e-mail and a phone number, say), else they are two people.
-func (u *unionFind) namesAgree(ra, rb int) bool {
-	for a := range u.names[ra] {
-		for b := range u.names[rb] {
-			if a == b {
-				continue
-			}
-			if !typoApart(a, b) || u.sharedRules(ra, rb) < 2 {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// sharedRules counts the distinct rules of the values both groups hold.
-func (u *unionFind) sharedRules(ra, rb int) int {
-	small, big := u.keys[ra], u.keys[rb]
-	if len(small) > len(big) {
-		small, big = big, small
-	}
-	var rules []int
-	for k, r := range small {
-		if _, ok := big[k]; ok && !slices.Contains(rules, r) {
-			rules = append(rules, r)
-		}
-	}
-	return len(rules)
-}
-
-// union adds b to a (or a to b, the larger one absorbing) and returns it.
-func union(a, b map[string]bool) map[string]bool {
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	if a == nil {
-		return b
-	}
-	for k := range b {
-		a[k] = true
-	}
-	return a
 }
 
 // unsuppressed drops the records that carry an erased person's native key

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +37,7 @@ func policyOf(t *testing.T, cfg config.Identity) *Policy {
 func TestCluster(t *testing.T) {
 	const family, ada, alan = "family@x.io", "ada@x.io", "alan@x.io"
 	const p1, p2 = "+33612345678", "+33687654321"
+	const landline = "+33145678912"
 	tests := []struct {
 		name    string
 		policy  *Policy // DefaultPolicy when nil
@@ -42,6 +45,7 @@ func TestCluster(t *testing.T) {
 		want    [][]int // members of each group
 		rules   map[int]string
 		shared  []string // match keys
+		reasons map[string]string // reason of shared match keys
 		refused int
 		capped  int
 		alerts  int
@@ -188,6 +192,74 @@ func TestCluster(t *testing.T) {
 			alerts:  1,
 		},
 		{
+			name: "a couple one letter apart sharing an inbox and a landline stays apart",
+			records: []record{
+				{system: "crm", key: "1", refs: []ref{email(family), phone(landline)}, given: "michel", family: "dupont"},
+				{system: "shop", key: "s", refs: []ref{email(family), phone(landline)}, given: "michele", family: "dupont"},
+				{system: "crm", key: "2", refs: []ref{email(family), phone(landline)}, given: "denis"},
+				{system: "shop", key: "t", refs: []ref{email(family), phone(landline)}, given: "denise"},
+			},
+			want:    [][]int{{0}, {1}, {2}, {3}},
+			shared:  []string{email(family).matchKey(), phone(landline).matchKey()},
+			reasons: map[string]string{email(family).matchKey(): ReasonNames, phone(landline).matchKey(): ReasonNames},
+			refused: 6,
+			alerts:  2, // four people behind each value
+		},
+		{
+			name: "a one-letter typo with only household values in common is two people",
+			records: []record{
+				{system: "crm", key: "1", refs: []ref{email(family), phone(landline)}, given: "marie"},
+				{system: "shop", key: "s", refs: []ref{email(family), phone(landline)}, given: "maire"},
+			},
+			want:    [][]int{{0}, {1}},
+			shared:  []string{email(family).matchKey(), phone(landline).matchKey()},
+			reasons: map[string]string{email(family).matchKey(): ReasonHousehold, phone(landline).matchKey(): ReasonHousehold},
+			refused: 2,
+		},
+		{
+			name: "a one-letter typo with the same birth date joins",
+			records: []record{
+				{system: "crm", key: "1", refs: []ref{email(family), phone(landline)}, given: "marie", birth: "1980-02-03"},
+				{system: "shop", key: "s", refs: []ref{email(family)}, given: "maire", birth: "1980-02-03"},
+			},
+			want: [][]int{{0, 1}},
+		},
+		{
+			name: "a recycled number with the same given name: e-mails differ",
+			records: []record{
+				{system: "crm", key: "1", refs: []ref{email(ada), phone(p1)}, given: "marie"},
+				{system: "shop", key: "s", refs: []ref{email(alan), phone(p1)}, given: "marie"},
+			},
+			want:    [][]int{{0}, {1}},
+			shared:  []string{phone(p1).matchKey()},
+			reasons: map[string]string{phone(p1).matchKey(): ReasonEmails},
+			refused: 1,
+		},
+		{
+			name: "a recycled number with the same given name: family names differ",
+			records: []record{
+				{system: "crm", key: "1", refs: []ref{phone(p1)}, given: "marie", family: "dupont"},
+				{system: "shop", key: "s", refs: []ref{phone(p1)}, given: "marie", family: "lefebvre"},
+				{system: "calls", key: "c", refs: []ref{phone(p2)}, given: "marie", family: "martin"},
+				{system: "pos", key: "p", refs: []ref{phone(p2)}, given: "marie", family: "martin-durand"},
+			},
+			want:    [][]int{{0}, {1}, {2, 3}},
+			shared:  []string{phone(p1).matchKey()},
+			reasons: map[string]string{phone(p1).matchKey(): ReasonFamilyNames},
+			refused: 1,
+		},
+		{
+			name: "different birth dates refuse a shared e-mail",
+			records: []record{
+				{system: "crm", key: "1", refs: []ref{email(ada)}, given: "ada", birth: "1980-02-03"},
+				{system: "shop", key: "s", refs: []ref{email(ada)}, given: "ada", birth: "1981-02-03"},
+			},
+			want:    [][]int{{0}, {1}},
+			shared:  []string{email(ada).matchKey()},
+			reasons: map[string]string{email(ada).matchKey(): ReasonBirthDates},
+			refused: 1,
+		},
+		{
 			name: "no identifiers, own customer",
 			records: []record{
 				{system: "crm", key: "1"},
@@ -210,16 +282,25 @@ func TestCluster(t *testing.T) {
 				p = DefaultPolicy()
 			}
 			c := cluster(tt.records, p)
-			if c.refused != tt.refused || c.capped != tt.capped || len(c.alerts) != tt.alerts {
+			refused := 0
+			for _, n := range c.refused {
+				refused += n
+			}
+			if refused != tt.refused || c.capped != tt.capped || len(c.alerts) != tt.alerts {
 				t.Errorf("refused, capped, alerts = %d, %d, %d; want %d, %d, %d",
-					c.refused, c.capped, len(c.alerts), tt.refused, tt.capped, tt.alerts)
+					refused, c.capped, len(c.alerts), tt.refused, tt.capped, tt.alerts)
 			}
 			if len(c.shared) != len(tt.shared) {
 				t.Errorf("shared = %q, want %q", keysOf(c.shared), tt.shared)
 			}
 			for _, k := range tt.shared {
-				if !c.shared[k] {
+				if c.shared[k] == "" {
 					t.Errorf("shared = %q, want %q", keysOf(c.shared), tt.shared)
+				}
+			}
+			for k, want := range tt.reasons {
+				if c.shared[k] != want {
+					t.Errorf("reason of %q = %q, want %q", strings.ReplaceAll(k, "\x00", " "), c.shared[k], want)
 				}
 			}
 			if len(c.groups) != len(tt.want) {
@@ -245,7 +326,7 @@ func TestCluster(t *testing.T) {
 	}
 }
 
-func keysOf(m map[string]bool) []string {
+func keysOf[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
 		out = append(out, strings.ReplaceAll(k, "\x00", " "))
@@ -362,10 +443,8 @@ var syncTime = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 func linkerOf(t *testing.T, st *store.Store, lists map[string]*lister) *Linker {
 	t.Helper()
 	var list []*sources.Source
-	for _, name := range []string{"crm", "shop", "helpdesk", "calls", "mailing"} {
-		if l, ok := lists[name]; ok {
-			list = append(list, sources.New(name, "go", l, sources.Options{}, nil, nil))
-		}
+	for _, name := range slices.Sorted(maps.Keys(lists)) {
+		list = append(list, sources.New(name, "go", lists[name], sources.Options{}, nil, nil))
 	}
 	set, err := sources.NewSet(list...)
 	if err != nil {

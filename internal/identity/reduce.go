@@ -2,6 +2,7 @@ package identity
 
 import (
 	"strings"
+	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/store"
@@ -19,7 +20,8 @@ var identifierFields = []struct{ field, kind string }{
 // reduce keeps what linking needs of a profile, and counts the identifier
 // values that did not normalise: they are kept as given, unnormalised.
 func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
-	r := record{system: system, key: p.Key, given: foldName(p.Get(connectors.FieldGivenName))}
+	r := record{system: system, key: p.Key, given: foldName(p.Get(connectors.FieldGivenName)),
+		family: foldName(p.Get(connectors.FieldFamilyName)), birth: birthDate(p.Get(connectors.FieldBirthDate)), updated: p.UpdatedAt}
 	invalid := 0
 	for _, f := range identifierFields {
 		raw := strings.TrimSpace(p.Get(f.field))
@@ -38,4 +40,17 @@ func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
 		}
 	}
 	return r, invalid
+}
+
+// birthDate keeps the date of a birth date written YYYY-MM-DD (with or
+// without a time after it), "" for anything else.
+func birthDate(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) < 10 {
+		return ""
+	}
+	if _, err := time.Parse(time.DateOnly, v[:10]); err != nil {
+		return ""
+	}
+	return v[:10]
 }

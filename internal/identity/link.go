@@ -45,18 +45,18 @@ type Linker struct {
 
 // Report says what one Sync did. It holds counts only, never data.
 type Report struct {
-	Records    int      // records read
-	Invalid    int      // identifier values that did not normalise (kept as given, never matching)
-	Blocked    int      // identifier values that are blocked (kept, never matching)
-	Shared     int      // distinct values held by different people (kept per record, never matching)
-	Customers  int      // customers created
-	Identities int      // links added
-	Refused    int      // people kept apart although they share a value a rule names
+	Records    int // records read
+	Invalid    int // identifier values that did not normalise (kept as given, never matching)
+	Blocked    int // identifier values that are blocked (kept, never matching)
+	Shared     int // distinct values held by different people (kept per record, never matching)
+	Customers  int // customers created
+	Identities int // links added
+	Refused    int // people kept apart although they share a value a rule names
 	// RefusedBy counts Refused by reason (Reason* constants).
-	RefusedBy map[string]int
-	Merged    int // customers the sync merged because a record bridges them
-	KeptApart int // such merges not made: a person split the customers, or shaped one by hand
-	Moved     int // identities the sync moved because the records' evidence changed
+	RefusedBy  map[string]int
+	Merged     int      // customers the sync merged because a record bridges them
+	KeptApart  int      // such merges not made: a person split the customers, or shaped one by hand
+	Moved      int      // identities the sync moved because the records' evidence changed
 	Capped     int      // joins refused because a customer would hold too many identities
 	Alerts     int      // values held by more people than the policy's alert threshold
 	Suppressed int      // records skipped: they carry an erased person's native key or identifier

@@ -44,7 +44,7 @@ func TestCluster(t *testing.T) {
 		records []record
 		want    [][]int // members of each group
 		rules   map[int]string
-		shared  []string // match keys
+		shared  []string          // match keys
 		reasons map[string]string // reason of shared match keys
 		refused int
 		capped  int

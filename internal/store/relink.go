@@ -37,7 +37,9 @@ const relinkChunk = 200
 // It returns how many identities moved.
 func (s *Store) Relink(ctx context.Context, moves []Move, actor, reason string, at time.Time) (int, error) {
 	moves = slices.Clone(moves)
-	slices.SortFunc(moves, func(a, b Move) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(moves, func(a, b Move) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.ID, b.ID))
+	})
 	moved := 0
 	for start := 0; start < len(moves); start += relinkChunk {
 		n, err := s.relinkChunk(ctx, moves[start:min(start+relinkChunk, len(moves))], actor, reason, at)

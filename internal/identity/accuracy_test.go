@@ -26,7 +26,7 @@ func TestAccuracy(t *testing.T) {
 			connectors.FieldWhatsApp: lr.WhatsApp, connectors.FieldLoyaltyCard: lr.LoyaltyCard,
 		}}, pol)
 	}
-	c := cluster(records, pol)
+	c := cluster(records, pol, nil)
 	groupOf := make([]int, len(records))
 	for gi, g := range c.groups {
 		for _, m := range g.members {

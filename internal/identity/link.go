@@ -229,7 +229,7 @@ func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Repor
 // without, links are only added (a lookup sees a few records only).
 func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *Policy, log *slog.Logger, full bool) error {
 	rep.Records = len(records)
-	records = canonical(records)
+	records = canonical(records, l.ranks())
 	records, rep.Suppressed = l.unsuppressed(records)
 	if len(records) == 0 {
 		return nil
@@ -246,7 +246,11 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 		}
 	}
 
-	c := cluster(records, pol)
+	pins, err := l.pins(ctx, records, existing)
+	if err != nil {
+		return err
+	}
+	c := cluster(records, pol, pins.forced(records, existing))
 	rep.Shared, rep.Capped, rep.Alerts = len(c.shared), c.capped, len(c.alerts)
 	rep.RefusedBy = c.refused
 	for _, n := range c.refused {
@@ -262,10 +266,6 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 	at := now().UTC()
 
 	if err := l.withScoped(ctx, c, records, existing); err != nil {
-		return err
-	}
-	pins, err := l.pins(ctx, records, existing)
-	if err != nil {
 		return err
 	}
 	owners, newCustomers, err := l.owners(ctx, c, records, existing, pins)
@@ -304,6 +304,18 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 	moves := movesOf(c, records, owners, existing, pins)
 	rep.Moved, err = l.Store.Relink(ctx, moves, SyncActor, "identity sync: the systems' records say so", at)
 	return err
+}
+
+// ranks is the position of each configured system.
+func (l *Linker) ranks() map[string]int {
+	out := map[string]int{}
+	if l.Sources == nil {
+		return out
+	}
+	for i, src := range l.Sources.All() {
+		out[src.Name()] = i
+	}
+	return out
 }
 
 // withScoped adds to existing the scoped copies the store holds of the

@@ -281,7 +281,7 @@ func TestCluster(t *testing.T) {
 			if p == nil {
 				p = DefaultPolicy()
 			}
-			c := cluster(tt.records, p)
+			c := cluster(tt.records, p, nil)
 			refused := 0
 			for _, n := range c.refused {
 				refused += n
@@ -346,7 +346,7 @@ func TestClusterRecordsRuleConfidence(t *testing.T) {
 	for i := range records {
 		records[i].refs[0].status = store.StatusMatch
 	}
-	c := cluster(records, p)
+	c := cluster(records, p, nil)
 	if len(c.groups) != 1 {
 		t.Fatalf("groups = %+v, want one", c.groups)
 	}

@@ -106,7 +106,12 @@ type key struct {
 // refused is the same whatever the records' order. A join that would give
 // a group more than the policy's MaxIdentities identities is refused.
 // Groups come out ordered by their first record.
-func cluster(records []record, p *Policy) clustering {
+//
+// forced lists sets of records a person put together (the records of a
+// customer a person shaped by hand): each is one group from the start,
+// whatever the evidence, and the evidence checks pass when any of its
+// names (birth dates, family names) agrees.
+func cluster(records []record, p *Policy, forced [][]int) clustering {
 	keys := map[string]*key{}
 	var order []string
 	mobile := map[string]bool{}
@@ -152,6 +157,11 @@ func cluster(records []record, p *Policy) clustering {
 	var u *unionFind
 	for {
 		u = newUnionFind(records, keys, shared)
+		for _, set := range forced {
+			for _, m := range set[1:] {
+				u.merge(u.find(set[0]), u.find(m))
+			}
+		}
 		refused := map[string]string{}
 		for _, mk := range order {
 			k := keys[mk]
@@ -392,7 +402,16 @@ func (u *unionFind) join(a, b int, k *key, p *Policy) string {
 		u.capped++
 		return ReasonCap
 	}
-	// The earlier group absorbs the later one.
+	u.merge(ra, rb)
+	return ""
+}
+
+// merge puts the groups of the roots ra and rb in one: the earlier group
+// absorbs the later one.
+func (u *unionFind) merge(ra, rb int) {
+	if ra == rb {
+		return
+	}
 	root, other := min(ra, rb), max(ra, rb)
 	u.parent[other] = root
 	for _, v := range u.given[other] {
@@ -410,37 +429,60 @@ func (u *unionFind) join(a, b int, k *key, p *Policy) string {
 	u.own[root] += u.own[other]
 	u.given[other], u.family[other], u.birth[other] = nil, nil, nil
 	u.emails[other], u.personal[other], u.ids[other] = nil, nil, nil
-	return ""
 }
 
 // disagree is the evidence between two groups that they are two people,
-// "" when there is none.
+// "" when there is none. A group built by evidence holds one given name
+// (or typo variants of it), one birth date and compatible family names; a
+// group a person shaped may hold more, and agrees when any of them does.
 func (u *unionFind) disagree(ra, rb int, k *key) string {
-	for _, a := range u.given[ra] {
-		for _, b := range u.given[rb] {
-			switch {
-			case a == b:
-			case !typoApart(a, b) || genderForms(a, b):
-				return ReasonNames
-			case !u.sharePersonal(ra, rb):
-				return ReasonHousehold
+	if len(u.given[ra]) > 0 && len(u.given[rb]) > 0 {
+		reason := ReasonNames
+		agree := false
+		for _, a := range u.given[ra] {
+			for _, b := range u.given[rb] {
+				switch {
+				case a == b:
+					agree = true
+				case !typoApart(a, b) || genderForms(a, b):
+				case u.sharePersonal(ra, rb):
+					agree = true
+				default:
+					reason = ReasonHousehold
+				}
 			}
 		}
-	}
-	for _, a := range u.birth[ra] {
-		for _, b := range u.birth[rb] {
-			if a != b {
-				return ReasonBirthDates
-			}
+		if !agree {
+			return reason
 		}
 	}
-	if differentNames(append(slices.Clone(u.family[ra]), u.family[rb]...), true) {
+	if len(u.birth[ra]) > 0 && len(u.birth[rb]) > 0 && !intersect(u.birth[ra], u.birth[rb]) {
+		return ReasonBirthDates
+	}
+	if len(u.family[ra]) > 0 && len(u.family[rb]) > 0 && !familyAgrees(u.family[ra], u.family[rb]) {
 		return ReasonFamilyNames
 	}
 	if k.kind == store.KindPhone && len(u.emails[ra]) > 0 && len(u.emails[rb]) > 0 && disjoint(u.emails[ra], u.emails[rb]) {
 		return ReasonEmails
 	}
 	return ""
+}
+
+func intersect(a, b []string) bool {
+	return slices.ContainsFunc(a, func(v string) bool { return slices.Contains(b, v) })
+}
+
+// familyAgrees reports whether a family name of one list is the same name
+// as one of the other.
+func familyAgrees(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if !differentNames([]string{x, y}, true) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sharePersonal reports whether two groups hold a personal value in

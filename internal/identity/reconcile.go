@@ -14,13 +14,22 @@ import (
 // identity history.
 const SyncActor = "identity-sync"
 
-// canonical sorts records by system and key and keeps one record per
-// native key (the last listed): the partition then depends on the set of
-// records only, not on the order systems list them in.
-func canonical(records []record) []record {
+// canonical sorts records by system (in the configuration's order, then
+// by name) and key, and keeps one record per native key (the last
+// listed): the partition then depends on the set of records only, not on
+// the order systems list them in, and a customer is named after a record
+// of the first configured system holding one (a lookup, which sees a few
+// systems, names it as a full sync would).
+func canonical(records []record, rank map[string]int) []record {
 	out := slices.Clone(records)
+	order := func(system string) int {
+		if r, ok := rank[system]; ok {
+			return r
+		}
+		return len(rank)
+	}
 	slices.SortStableFunc(out, func(a, b record) int {
-		return cmp.Or(cmp.Compare(a.system, b.system), cmp.Compare(a.key, b.key))
+		return cmp.Or(cmp.Compare(order(a.system), order(b.system)), cmp.Compare(a.system, b.system), cmp.Compare(a.key, b.key))
 	})
 	kept := out[:0]
 	for i, r := range out {
@@ -35,12 +44,12 @@ func canonical(records []record) []record {
 // pinning is what people decided about the records, which the sync never
 // undoes.
 type pinning struct {
-	// records holds the native-key identities a person placed: linked or
-	// unlinked by hand, or brought by a person's merge. The sync never
-	// moves them.
-	records map[string]bool
-	// customers holds the customers holding such records.
+	// customers holds the customers a person shaped: holding a system
+	// key a person linked or detached, or one a person's merge brought.
 	customers map[string]bool
+	// records holds the native-key identities of their records: the sync
+	// never moves them, and they stay one group.
+	records map[string]bool
 }
 
 // pins finds the records people placed.
@@ -73,11 +82,40 @@ func (l *Linker) pins(ctx context.Context, records []record, existing map[string
 			}
 		}
 		if byPerson {
-			p.records[id] = true
 			p.customers[doc.CustomerID] = true
 		}
 	}
+	// Every record of a customer a person shaped stays with it.
+	for _, r := range records {
+		id := store.IdentityID(store.KindExternalID, r.system, r.key)
+		if doc := existing[id]; doc != nil && p.customers[doc.CustomerID] {
+			p.records[id] = true
+		}
+	}
 	return p, nil
+}
+
+// forced lists, for each customer a person shaped, the indexes of its
+// records: they are one group whatever the evidence.
+func (p pinning) forced(records []record, existing map[string]*store.Identity) [][]int {
+	byCustomer := map[string][]int{}
+	var order []string
+	for i, r := range records {
+		id := store.IdentityID(store.KindExternalID, r.system, r.key)
+		if !p.records[id] {
+			continue
+		}
+		c := existing[id].CustomerID
+		if _, ok := byCustomer[c]; !ok {
+			order = append(order, c)
+		}
+		byCustomer[c] = append(byCustomer[c], i)
+	}
+	out := make([][]int, 0, len(order))
+	for _, c := range order {
+		out = append(out, byCustomer[c])
+	}
+	return out
 }
 
 // mergeBridged merges into each group's owner the other customers whose

@@ -521,8 +521,8 @@ func syntaxError(file string, err error) error {
 	return e
 }
 
-// lines records where each connector, API key and the JWT block start, for
-// later errors.
+// lines records where each connector, API key and the JWT block start, and
+// the line of every key under server and identity, for later errors.
 func lines(root *yaml.Node, c *Config) {
 	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -534,6 +534,9 @@ func lines(root *yaml.Node, c *Config) {
 		}
 		if doc.Content[i].Value == "server" {
 			c.Server.keyLines = keyLines(doc.Content[i+1], "server", nil)
+		}
+		if doc.Content[i].Value == "identity" {
+			c.Identity.keyLines = keyLines(doc.Content[i+1], "identity", nil)
 		}
 		if doc.Content[i].Value != "connectors" || doc.Content[i+1].Kind != yaml.SequenceNode {
 			continue

@@ -2,20 +2,24 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Identity configures identity resolution.
 type Identity struct {
 	// DefaultRegion is the ISO 3166-1 region for phone numbers written
-	// without a country code.
+	// without a country code. Default FR.
 	DefaultRegion string `yaml:"default_region"`
 	// SyncOnStart links every listing source's records at startup.
 	SyncOnStart *bool `yaml:"sync_on_start"`
-	// SyncInterval re-links periodically; zero disables.
+	// SyncInterval re-links every listing source's records periodically:
+	// 0 (the default) disables it, otherwise at least 1m.
 	SyncInterval time.Duration `yaml:"sync_interval"`
 	// Email holds e-mail provider rules, per domain. None apply by default.
 	Email EmailRules `yaml:"email"`
@@ -36,6 +40,10 @@ type Identity struct {
 	// AlertCustomersPerIdentifier raises an alert (log and metric) when one
 	// identifier value would join more than this many people. Default 3.
 	AlertCustomersPerIdentifier int `yaml:"alert_customers_per_identifier"`
+
+	// keyLines maps keys under identity ("identity.rules[0].name") to
+	// their line in the file, for errors.
+	keyLines map[string]int
 }
 
 // EmailRules configures e-mail normalisation beyond case and whitespace.
@@ -132,57 +140,95 @@ func (id *Identity) defaults() {
 	}
 }
 
+// validateIdentity checks the identity block. Its errors name the key and,
+// when the file has it, its line.
 func (c *Config) validateIdentity(bad func(int, string, string, ...any) error) error {
 	id := &c.Identity
+	at := func(key string) int { return lineOf(id.keyLines, key) }
+	fail := func(key, format string, args ...any) error { return bad(at(key), key, format, args...) }
 	if id.SyncInterval < 0 || (id.SyncInterval > 0 && id.SyncInterval < time.Minute) {
-		return bad(0, "identity.sync_interval", "must be 0 (off) or at least 1m")
+		return fail("identity.sync_interval", "must be 0 (off) or at least 1m")
 	}
-	if len(id.DefaultRegion) != 2 {
-		return bad(0, "identity.default_region", "must be an ISO 3166-1 alpha-2 region such as FR")
+	if !phoneRegion(id.DefaultRegion) {
+		return fail("identity.default_region", "%s", regionReason)
 	}
 	if id.MaxIdentitiesPerCustomer < 2 || id.MaxIdentitiesPerCustomer > 10_000 {
-		return bad(0, "identity.max_identities_per_customer", "must be between 2 and 10000")
+		return fail("identity.max_identities_per_customer", "must be between 2 and 10000")
 	}
 	if id.AlertCustomersPerIdentifier < 2 {
-		return bad(0, "identity.alert_customers_per_identifier", "must be at least 2")
+		return fail("identity.alert_customers_per_identifier", "must be at least 2")
 	}
 	names := map[string]bool{}
 	for i, r := range id.Rules {
 		key := fmt.Sprintf("identity.rules[%d]", i)
 		switch {
 		case !nameRE.MatchString(r.Name):
-			return bad(0, key+".name", "must be lower case letters, digits, '-' or '_', starting with a letter")
+			return fail(key+".name", "must be lower case letters, digits, '-' or '_', starting with a letter")
 		case names[r.Name]:
-			return bad(0, key+".name", "%q is used by another rule", r.Name)
+			return fail(key+".name", "%q is used by another rule", r.Name)
 		case len(r.Kinds) == 0:
-			return bad(0, key+".kinds", "at least one identifier kind is required")
+			return fail(key+".kinds", "at least one identifier kind is required")
 		case r.Confidence <= 0 || r.Confidence > 1:
-			return bad(0, key+".confidence", "must be in (0, 1]")
+			return fail(key+".confidence", "must be in (0, 1]")
 		}
 		names[r.Name] = true
 		for j, k := range r.Kinds {
 			if !slices.Contains(MatchKinds, k) {
-				return bad(0, fmt.Sprintf("%s.kinds[%d]", key, j), "unknown identifier kind %q (known: %s)", k, strings.Join(MatchKinds, ", "))
+				return fail(fmt.Sprintf("%s.kinds[%d]", key, j), "unknown identifier kind %q (known: %s)", k, strings.Join(MatchKinds, ", "))
 			}
 		}
 	}
-	for kind, patterns := range id.Blocked {
+	defaults := DefaultBlocked()
+	for _, kind := range slices.Sorted(maps.Keys(id.Blocked)) {
 		if !slices.Contains(MatchKinds, kind) {
-			return bad(0, "identity.blocked."+kind, "unknown identifier kind (known: %s)", strings.Join(MatchKinds, ", "))
+			return fail("identity.blocked."+kind, "unknown identifier kind (known: %s)", strings.Join(MatchKinds, ", "))
 		}
-		for i, p := range patterns {
+		// Without replace_blocked the defaults come first: name the
+		// pattern by its place in the file.
+		skip := 0
+		if !id.ReplaceBlocked {
+			skip = len(defaults[kind])
+		}
+		for i, p := range id.Blocked[kind] {
 			if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
-				return bad(0, fmt.Sprintf("identity.blocked.%s[%d]", kind, i), "not a valid glob pattern")
+				return fail(fmt.Sprintf("identity.blocked.%s[%d]", kind, i-skip), "not a valid glob pattern")
 			}
 		}
 	}
-	for domain, d := range id.Email.Domains {
+	for _, domain := range slices.Sorted(maps.Keys(id.Email.Domains)) {
+		key := "identity.email.domains." + domain
 		if domain != strings.ToLower(domain) || !strings.Contains(domain, ".") {
-			return bad(0, "identity.email.domains."+domain, "must be a lower-case domain name")
+			return fail(key, "must be a lower-case domain name")
 		}
-		if d.SameAs != "" && id.Email.Domains[d.SameAs].SameAs != "" {
-			return bad(0, "identity.email.domains."+domain+".same_as", "must name a domain that is not itself an alias")
+		if d := id.Email.Domains[domain]; d.SameAs != "" && id.Email.Domains[d.SameAs].SameAs != "" {
+			return fail(key+".same_as", "must name a domain that is not itself an alias")
 		}
 	}
 	return nil
+}
+
+const regionReason = "must be an ISO 3166-1 alpha-2 region with a phone numbering plan, such as FR or US"
+
+// phoneRegion reports whether r names a phone numbering region, in any
+// case ("fr" is FR).
+func phoneRegion(r string) bool {
+	r = strings.ToUpper(strings.TrimSpace(r))
+	return len(r) == 2 && phonenumbers.GetSupportedRegions()[r]
+}
+
+// lineOf is the line of key in lines, or of its closest parent the file
+// has ("identity.rules[0].kinds" is on the line of "identity.rules[0]"
+// when it is missing); 0 when none.
+func lineOf(lines map[string]int, key string) int {
+	for key != "" {
+		if l, ok := lines[key]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return 0
 }

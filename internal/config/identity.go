@@ -14,8 +14,15 @@ import (
 // Identity configures identity resolution.
 type Identity struct {
 	// DefaultRegion is the ISO 3166-1 region for phone numbers written
-	// without a country code. Default FR.
+	// without a country code, unless Regions names another for the system
+	// the number comes from. Default FR.
 	DefaultRegion string `yaml:"default_region"`
+	// Regions sets the phone region of some systems, by connector name
+	// ({crm_us: US}): their numbers written without a country code are
+	// read there instead of in DefaultRegion. Numbers typed by a person in
+	// a query (customerByIdentifier) have no system and are read in
+	// DefaultRegion.
+	Regions map[string]string `yaml:"regions"`
 	// SyncOnStart links every listing source's records at startup.
 	SyncOnStart *bool `yaml:"sync_on_start"`
 	// SyncInterval re-links every listing source's records periodically:
@@ -151,6 +158,15 @@ func (c *Config) validateIdentity(bad func(int, string, string, ...any) error) e
 	}
 	if !phoneRegion(id.DefaultRegion) {
 		return fail("identity.default_region", "%s", regionReason)
+	}
+	for _, name := range slices.Sorted(maps.Keys(id.Regions)) {
+		key := "identity.regions." + name
+		if !slices.ContainsFunc(c.Connectors, func(cn Connector) bool { return cn.Name == name }) {
+			return fail(key, "no connector is named %q", name)
+		}
+		if !phoneRegion(id.Regions[name]) {
+			return fail(key, "%s", regionReason)
+		}
 	}
 	if id.MaxIdentitiesPerCustomer < 2 || id.MaxIdentitiesPerCustomer > 10_000 {
 		return fail("identity.max_identities_per_customer", "must be between 2 and 10000")

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestIdentityErrorsNameTheLine checks that every identity setting that
@@ -20,6 +21,10 @@ func TestIdentityErrorsNameTheLine(t *testing.T) {
 			`cfg.yaml:2: identity.default_region: must be an ISO 3166-1 alpha-2 region with a phone numbering plan`},
 		{"default region a country name", "  default_region: France\n",
 			`cfg.yaml:2: identity.default_region: must be an ISO 3166-1 alpha-2 region`},
+		{"region of an unknown connector", "  regions:\n    crm_us: US\n    crm_uk: GB\n",
+			`cfg.yaml:4: identity.regions.crm_uk: no connector is named "crm_uk"`},
+		{"region not a region", "  regions:\n    shop: USA\n",
+			`cfg.yaml:3: identity.regions.shop: must be an ISO 3166-1 alpha-2 region`},
 		{"alert threshold", "  alert_customers_per_identifier: 1\n",
 			`cfg.yaml:2: identity.alert_customers_per_identifier: must be at least 2`},
 		{"rule name", "  rules:\n    - {name: Mail, kinds: [email]}\n",
@@ -40,5 +45,27 @@ func TestIdentityErrorsNameTheLine(t *testing.T) {
 				t.Fatalf("err = %v\nwant prefix %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestIdentityRegions(t *testing.T) {
+	const file = `
+identity:
+  default_region: fr
+  sync_interval: 1m
+  regions:
+    crm_us: us
+connectors:
+  - name: crm_us
+    kind: configtest
+    config: {url: http://x}
+`
+	c, err := Parse("cfg.yaml", []byte(file), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := c.Identity
+	if id.Regions["crm_us"] != "us" || id.DefaultRegion != "fr" || id.SyncInterval != time.Minute {
+		t.Errorf("identity = %+v", id)
 	}
 }

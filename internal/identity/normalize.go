@@ -23,6 +23,9 @@ type Normalizer struct {
 	// DefaultRegion is the ISO 3166-1 region for phone numbers written
 	// without a country code ("FR": "06 12 34 56 78" is +33612345678).
 	DefaultRegion string
+	// Regions overrides DefaultRegion for the numbers of some systems, by
+	// connector name ({"crm_us": "US"}).
+	Regions map[string]string
 	// Email holds e-mail provider rules per domain (ignore dots, strip
 	// "+tags", aliases). A domain not listed gets none: addresses are only
 	// trimmed and lower-cased.
@@ -30,11 +33,14 @@ type Normalizer struct {
 }
 
 // Normalize returns the canonical form of value for kind (a store.Kind*
-// constant), or an error wrapping ErrInvalid.
+// constant), or an error wrapping ErrInvalid. It reads phone numbers in
+// DefaultRegion: for values a person typed; values read from a system go
+// through NormalizeFor.
 //
 //   - email: trimmed, lower-cased, checked; provider rules for configured
 //     domains only.
-//   - phone: E.164, numbers without a country code read in DefaultRegion.
+//   - phone: E.164, numbers without a country code read in DefaultRegion
+//     (NormalizeFor: in the system's region).
 //   - whatsapp: an international number, digits with an optional "+" and
 //     "@s.whatsapp.net", spaces and dashes allowed; E.164 with "+".
 //   - loyalty_card: upper case, without spaces, dashes and dots.
@@ -42,6 +48,25 @@ type Normalizer struct {
 //     without "@".
 //   - external_id: trimmed.
 func (n Normalizer) Normalize(kind, value string) (string, error) {
+	return n.normalize(n.DefaultRegion, kind, value)
+}
+
+// NormalizeFor is Normalize for a value read from system (a connector
+// name): phone numbers without a country code are read in the system's
+// region, DefaultRegion when Regions names none.
+func (n Normalizer) NormalizeFor(system, kind, value string) (string, error) {
+	return n.normalize(n.Region(system), kind, value)
+}
+
+// Region is the phone region of system's numbers.
+func (n Normalizer) Region(system string) string {
+	if r, ok := n.Regions[system]; ok {
+		return r
+	}
+	return n.DefaultRegion
+}
+
+func (n Normalizer) normalize(region, kind, value string) (string, error) {
 	switch kind {
 	case store.KindEmail, store.KindPhone, store.KindWhatsApp, store.KindLoyaltyCard, store.KindSocial, store.KindExternalID:
 	default:
@@ -55,7 +80,7 @@ func (n Normalizer) Normalize(kind, value string) (string, error) {
 	case store.KindEmail:
 		return n.normalizeEmail(value)
 	case store.KindPhone:
-		return n.normalizePhone(value, n.DefaultRegion)
+		return n.normalizePhone(value, region)
 	case store.KindWhatsApp:
 		return n.normalizeWhatsApp(value)
 	case store.KindLoyaltyCard:

@@ -223,3 +223,47 @@ func TestDefaultPolicyBlocked(t *testing.T) {
 		t.Errorf("the loyalty card rule = %+v, %v; want it first", r, ok)
 	}
 }
+
+// TestNormalizeForSystemRegion reads national numbers in the region of the
+// system they come from; international numbers read the same everywhere,
+// and values without a system keep the default region.
+func TestNormalizeForSystemRegion(t *testing.T) {
+	p, err := NewPolicy(config.Identity{DefaultRegion: "FR", Regions: map[string]string{"crm_us": "us", "shop_de": "DE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		system, in string
+		want       string // "" for ErrInvalid
+	}{
+		{"crm_us", "(212) 734-9180", "+12127349180"},
+		{"crm_us", "212.734.9180", "+12127349180"},
+		{"crm_us", "+33 6 12 47 89 31", "+33612478931"}, // international: the region does not matter
+		{"shop_de", "0151 23456789", "+4915123456789"},
+		{"shop", "(212) 734-9180", ""}, // a French system: not a French number
+		{"shop", "06 12 47 89 31", "+33612478931"},
+		{"shop", "+1 212 734 9180", "+12127349180"}, // international in a French system
+		{"", "06 12 47 89 31", "+33612478931"},
+	}
+	for _, tt := range tests {
+		got, err := p.NormalizeFor(tt.system, store.KindPhone, tt.in)
+		switch {
+		case tt.want == "" && !errors.Is(err, ErrInvalid):
+			t.Errorf("NormalizeFor(%s, %q) = %q, %v; want ErrInvalid", tt.system, tt.in, got, err)
+		case tt.want != "" && (err != nil || got != tt.want):
+			t.Errorf("NormalizeFor(%s, %q) = %q, %v; want %s", tt.system, tt.in, got, err, tt.want)
+		}
+	}
+	// A value typed by a person has no system: the default region.
+	if _, err := p.Normalizer.Normalize(store.KindPhone, "(212) 734-9180"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Normalize read a US national number in FR: %v", err)
+	}
+	// The system's region applies to what reduce reads from its records.
+	r, invalid := reduce("crm_us", prof("1", "phone", "(212) 734-9180"), p)
+	if invalid != 0 || len(r.refs) != 1 || r.refs[0].value != "+12127349180" || r.refs[0].status != store.StatusMatch {
+		t.Errorf("reduce = %+v, %d invalid", r, invalid)
+	}
+	if _, err := NewPolicy(config.Identity{Regions: map[string]string{"crm_us": "USA"}}); err == nil {
+		t.Error("NewPolicy accepted a region that is not one")
+	}
+}

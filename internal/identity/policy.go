@@ -49,8 +49,19 @@ func NewPolicy(cfg config.Identity) (*Policy, error) {
 	if !phonenumbers.GetSupportedRegions()[region] {
 		return nil, fmt.Errorf("identity: default region %q is not a phone numbering region", cfg.DefaultRegion)
 	}
+	var regions map[string]string
+	for _, system := range slices.Sorted(maps.Keys(cfg.Regions)) {
+		r := strings.ToUpper(strings.TrimSpace(cfg.Regions[system]))
+		if !phonenumbers.GetSupportedRegions()[r] {
+			return nil, fmt.Errorf("identity: region %q of %q is not a phone numbering region", cfg.Regions[system], system)
+		}
+		if regions == nil {
+			regions = make(map[string]string, len(cfg.Regions))
+		}
+		regions[system] = r
+	}
 	p := &Policy{
-		Normalizer:     Normalizer{DefaultRegion: region},
+		Normalizer:     Normalizer{DefaultRegion: region, Regions: regions},
 		MaxIdentities:  cfg.MaxIdentitiesPerCustomer,
 		AlertThreshold: cfg.AlertCustomersPerIdentifier,
 	}
@@ -155,6 +166,13 @@ func DefaultPolicy() *Policy {
 		p.Rules = append(p.Rules, Rule{Name: r.Name, Kinds: r.Kinds, Confidence: r.Confidence})
 	}
 	return p
+}
+
+// NormalizeFor normalises a value read from system (a connector name):
+// phone numbers without a country code are read in the system's region.
+// See Normalizer.NormalizeFor.
+func (p *Policy) NormalizeFor(system, kind, raw string) (string, error) {
+	return p.Normalizer.NormalizeFor(system, kind, raw)
 }
 
 // compileBlocked puts patterns in the case their kind normalises to and

@@ -26,7 +26,7 @@ func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
 		if raw == "" {
 			continue
 		}
-		v, err := pol.Normalizer.Normalize(f.kind, raw)
+		v, err := pol.NormalizeFor(system, f.kind, raw)
 		switch {
 		case err != nil:
 			invalid++

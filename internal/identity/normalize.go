@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"unicode"
 
@@ -37,12 +38,16 @@ type Normalizer struct {
 // DefaultRegion: for values a person typed; values read from a system go
 // through NormalizeFor.
 //
-//   - email: trimmed, lower-cased, checked; provider rules for configured
-//     domains only.
+//   - email: the address of "marie@x.fr", "<marie@x.fr>", "Marie Dupont
+//     <marie@x.fr>", "\"Dupont, Marie\" <marie@x.fr>" or
+//     "mailto:marie@x.fr?subject=…"; trimmed, lower-cased, checked;
+//     provider rules for configured domains only.
 //   - phone: E.164, numbers without a country code read in DefaultRegion
-//     (NormalizeFor: in the system's region).
-//   - whatsapp: an international number, digits with an optional "+" and
-//     "@s.whatsapp.net", spaces and dashes allowed; E.164 with "+".
+//     (NormalizeFor: in the system's region); a "tel:", "sms:" or Twilio's
+//     "whatsapp:" prefix is dropped.
+//   - whatsapp: an international number, digits with an optional "+",
+//     "whatsapp:" before (Twilio) or "@s.whatsapp.net" or "@c.us" after,
+//     spaces and dashes allowed; E.164 with "+".
 //   - loyalty_card: upper case, without spaces, dashes and dots.
 //   - social_handle: "network:handle" (or "network:@handle"), lower case,
 //     without "@".
@@ -95,9 +100,22 @@ func (n Normalizer) normalize(region, kind, value string) (string, error) {
 // normalizeEmail lower-cases and checks an address. Provider rules such as
 // dropping dots or "+tags" apply only to the domains configured for them:
 // elsewhere they would merge different people.
+//
+// The value is one address as systems write it: bare, in angle brackets,
+// after a display name, or a mailto: link (its query dropped). A comment
+// ("marie@x.fr (Marie)"), a list of addresses or a quoted local part is
+// not an identifier.
 func (n Normalizer) normalizeEmail(v string) (string, error) {
+	if rest, ok := cutScheme(v, "mailto:"); ok {
+		rest, _, _ = strings.Cut(rest, "?")
+		u, err := url.PathUnescape(rest)
+		if err != nil {
+			return "", fmt.Errorf("email: %w", ErrInvalid)
+		}
+		v = strings.TrimSpace(u)
+	}
 	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Name != "" || (addr.Address != v && "<"+addr.Address+">" != v) {
+	if err != nil || (addr.Address != v && !strings.HasSuffix(v, "<"+addr.Address+">")) {
 		return "", fmt.Errorf("email: %w", ErrInvalid)
 	}
 	local, domain, ok := strings.Cut(strings.ToLower(addr.Address), "@")
@@ -124,7 +142,17 @@ func (n Normalizer) normalizeEmail(v string) (string, error) {
 	return local + "@" + domain, nil
 }
 
+// normalizePhone reads a number in region unless it has a country code.
+// A tel: or sms: URI, or a number Twilio prefixes with "whatsapp:", is
+// the number (parameters and query dropped).
 func (n Normalizer) normalizePhone(v, region string) (string, error) {
+	for _, scheme := range []string{"tel:", "sms:", "whatsapp:"} {
+		if rest, ok := cutScheme(v, scheme); ok {
+			v, _, _ = strings.Cut(rest, "?")
+			v, _, _ = strings.Cut(v, ";")
+			break
+		}
+	}
 	num, err := phonenumbers.Parse(v, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {
 		return "", fmt.Errorf("phone: %w", ErrInvalid)
@@ -133,9 +161,15 @@ func (n Normalizer) normalizePhone(v, region string) (string, error) {
 }
 
 // normalizeWhatsApp reads a WhatsApp ID: the international number, digits
-// only, as WhatsApp writes it ("33612345678@s.whatsapp.net").
+// only, as WhatsApp writes it ("33612345678@s.whatsapp.net", or
+// "33612345678@c.us" in WhatsApp Web clients), or as Twilio writes it
+// ("whatsapp:+33612345678").
 func (n Normalizer) normalizeWhatsApp(v string) (string, error) {
+	if rest, ok := cutScheme(v, "whatsapp:"); ok {
+		v = rest
+	}
 	v = strings.TrimSuffix(v, "@s.whatsapp.net")
+	v = strings.TrimSuffix(v, "@c.us")
 	v = strings.TrimPrefix(v, "+")
 	var b strings.Builder
 	b.WriteByte('+')
@@ -153,6 +187,15 @@ func (n Normalizer) normalizeWhatsApp(v string) (string, error) {
 	}
 	// The number is international: no default region applies.
 	return n.normalizePhone(b.String(), "ZZ")
+}
+
+// cutScheme returns v without a leading scheme ("tel:"), in any case, and
+// whether it had one.
+func cutScheme(v, scheme string) (string, bool) {
+	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return v, false
+	}
+	return strings.TrimSpace(v[len(scheme):]), true
 }
 
 func normalizeLoyaltyCard(v string) (string, error) {

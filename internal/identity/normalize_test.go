@@ -39,7 +39,7 @@ func TestNormalize(t *testing.T) {
 		{name: "email alias takes its target's rules", n: gmail, kind: store.KindEmail, in: "marie.dupont+x@googlemail.example", want: "mariedupont@gmail.example"},
 		{name: "email alias adds its own rules", n: gmail, kind: store.KindEmail, in: "ma.rie+x@alias.example", want: "marie@dots.example"},
 		{name: "email nothing left after the tag", n: gmail, kind: store.KindEmail, in: "+news@plus.example", invalid: true},
-		{name: "email display name", n: plain, kind: store.KindEmail, in: "Marie <marie@example.com>", invalid: true},
+		{name: "email display name", n: plain, kind: store.KindEmail, in: "Marie <marie@example.com>", want: "marie@example.com"},
 		{name: "email comment", n: plain, kind: store.KindEmail, in: "marie@example.com (Marie)", invalid: true},
 		{name: "email no at", n: plain, kind: store.KindEmail, in: "not-an-email", invalid: true},
 		{name: "email no dot in domain", n: plain, kind: store.KindEmail, in: "marie@localhost", invalid: true},
@@ -265,5 +265,52 @@ func TestNormalizeForSystemRegion(t *testing.T) {
 	}
 	if _, err := NewPolicy(config.Identity{Regions: map[string]string{"crm_us": "USA"}}); err == nil {
 		t.Error("NewPolicy accepted a region that is not one")
+	}
+}
+
+// TestNormalizeForms reads identifiers in the forms systems write them:
+// URI schemes, Twilio's channel prefix, display names.
+func TestNormalizeForms(t *testing.T) {
+	n := Normalizer{DefaultRegion: "FR"}
+	tests := []struct {
+		kind, in string
+		want     string // "" for ErrInvalid
+	}{
+		{store.KindPhone, "whatsapp:+33612478931", "+33612478931"},
+		{store.KindPhone, "WhatsApp:+33 6 12 47 89 31", "+33612478931"},
+		{store.KindPhone, "tel:+33-6-12-47-89-31", "+33612478931"},
+		{store.KindPhone, "tel:06.12.47.89.31", "+33612478931"},
+		{store.KindPhone, "tel:+1-212-734-9180;ext=12", "+12127349180"},
+		{store.KindPhone, "sms:+33612478931?body=Bonjour", "+33612478931"},
+		{store.KindPhone, "sms:+33612478931,+33687654329", ""}, // two numbers are not one
+		{store.KindPhone, "tel:", ""},
+		{store.KindWhatsApp, "whatsapp:+33612478931", "+33612478931"},
+		{store.KindWhatsApp, "WHATSAPP:33612478931", "+33612478931"},
+		{store.KindWhatsApp, "33612478931@c.us", "+33612478931"},
+		{store.KindWhatsApp, "whatsapp:", ""},
+		{store.KindWhatsApp, "whatsapp:+33abc", ""},
+
+		{store.KindEmail, "Marie Dupont <Marie.Dupont@Example.fr>", "marie.dupont@example.fr"},
+		{store.KindEmail, `"Dupont, Marie" <marie.dupont@example.fr>`, "marie.dupont@example.fr"},
+		{store.KindEmail, `"Marie" <marie.dupont@example.fr>`, "marie.dupont@example.fr"},
+		{store.KindEmail, "Hélène <helene@example.fr>", "helene@example.fr"},
+		{store.KindEmail, "mailto:Marie.Dupont@Example.fr", "marie.dupont@example.fr"},
+		{store.KindEmail, "MAILTO:marie.dupont@example.fr?subject=Commande%20123", "marie.dupont@example.fr"},
+		{store.KindEmail, "mailto:marie%2Bnews@example.fr", "marie+news@example.fr"},
+		{store.KindEmail, "mailto:", ""},
+		{store.KindEmail, "mailto:a@example.fr,b@example.fr", ""}, // two addresses
+		{store.KindEmail, "Marie <marie@example.fr>, Paul <paul@example.fr>", ""},
+		{store.KindEmail, "Marie <marie@example.fr> (home)", ""},
+		{store.KindEmail, `"marie dupont"@example.fr`, ""}, // a quoted local part
+		{store.KindEmail, "Marie <marie@localhost>", ""},
+	}
+	for _, tt := range tests {
+		got, err := n.Normalize(tt.kind, tt.in)
+		switch {
+		case tt.want == "" && !errors.Is(err, ErrInvalid):
+			t.Errorf("Normalize(%s, %q) = %q, %v; want ErrInvalid", tt.kind, tt.in, got, err)
+		case tt.want != "" && (err != nil || got != tt.want):
+			t.Errorf("Normalize(%s, %q) = %q, %v; want %s", tt.kind, tt.in, got, err, tt.want)
+		}
 	}
 }

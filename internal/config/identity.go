@@ -39,8 +39,15 @@ type Identity struct {
 	// value ("info@*"). Defaults: DefaultBlocked, unless ReplaceBlocked.
 	Blocked map[string][]string `yaml:"blocked"`
 	// ReplaceBlocked makes Blocked replace the default list instead of
-	// adding to it.
+	// adding to it. The built-in placeholder rules (see docs/identity.md,
+	// "Values that never join") apply either way.
 	ReplaceBlocked bool `yaml:"replace_blocked"`
+	// AllowReservedDomains lets e-mail addresses under the domains
+	// reserved for documentation and tests (example.com, example.net,
+	// example.org and the .example, .test, .invalid and .localhost
+	// top-level domains) join records. They are placeholders in real data
+	// and never join by default; the demo's made-up people live there.
+	AllowReservedDomains bool `yaml:"allow_reserved_domains"`
 	// MaxIdentitiesPerCustomer caps the links of one customer; a merge or
 	// link beyond it is refused. Default 50.
 	MaxIdentitiesPerCustomer int `yaml:"max_identities_per_customer"`

@@ -127,6 +127,7 @@ func TestNewPolicy(t *testing.T) {
 		},
 		Blocked:                     map[string][]string{"email": {"Shop@*"}, "loyalty_card": {"lc0000*"}},
 		ReplaceBlocked:              true,
+		AllowReservedDomains:        true,
 		MaxIdentitiesPerCustomer:    10,
 		AlertCustomersPerIdentifier: 5,
 	})
@@ -202,13 +203,15 @@ func TestDefaultPolicyBlocked(t *testing.T) {
 	}{
 		{store.KindEmail, "info@example.com", true},
 		{store.KindEmail, "noreply@shop.example", true},
-		{store.KindEmail, "marie@example.com", false},
-		{store.KindEmail, "myinfo@example.com", false},
-		{store.KindPhone, "+33639981234", true},    // French fiction range
-		{store.KindWhatsApp, "+33639981234", true}, // phone patterns apply to WhatsApp IDs
+		{store.KindEmail, "marie@shop.fr", false},
+		{store.KindEmail, "myinfo@shop.fr", false},
+		{store.KindEmail, "marie@example.com", true}, // a reserved domain: a placeholder
+		{store.KindPhone, "+33639981234", true},      // French fiction range
+		{store.KindWhatsApp, "+33639981234", true},   // phone patterns apply to WhatsApp IDs
 		{store.KindPhone, "+12125550123", true},
 		{store.KindPhone, "+447700900123", true},
-		{store.KindPhone, "+33612345678", false},
+		{store.KindPhone, "+33612478931", false},
+		{store.KindPhone, "+33612345678", true}, // counting up: a placeholder
 		{store.KindLoyaltyCard, "LC12345678", false},
 	}
 	for _, tt := range tests {

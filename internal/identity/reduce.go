@@ -26,16 +26,11 @@ func reduce(system string, p connectors.Profile, pol *Policy) (record, int) {
 		if raw == "" {
 			continue
 		}
-		v, err := pol.NormalizeFor(system, f.kind, raw)
-		switch {
-		case err != nil:
+		v, status := pol.Classify(system, f.kind, raw)
+		if status == store.StatusUnnormalized {
 			invalid++
-			r.refs = append(r.refs, ref{kind: f.kind, value: raw, status: store.StatusUnnormalized})
-		case pol.Blocked(f.kind, v):
-			r.refs = append(r.refs, ref{kind: f.kind, value: v, status: store.StatusBlocked})
-		default:
-			r.refs = append(r.refs, ref{kind: f.kind, value: v, status: store.StatusMatch})
 		}
+		r.refs = append(r.refs, ref{kind: f.kind, value: v, status: status})
 	}
 	return r, invalid
 }

@@ -12,16 +12,17 @@ import (
 // these; any other name is kept as an extra attribute. The fields marked
 // "identifier" are also used to link records across systems.
 const (
-	FieldGivenName   = "given_name"
-	FieldFamilyName  = "family_name"
-	FieldEmail       = "email"        // identifier
-	FieldPhone       = "phone"        // identifier
-	FieldWhatsApp    = "whatsapp"     // identifier
-	FieldLoyaltyCard = "loyalty_card" // identifier
-	FieldBirthDate   = "birth_date"   // YYYY-MM-DD
-	FieldCity        = "city"
-	FieldCountry     = "country" // ISO 3166-1 alpha-2 when the system has it
-	FieldLanguage    = "language"
+	FieldGivenName    = "given_name"
+	FieldFamilyName   = "family_name"
+	FieldEmail        = "email"         // identifier
+	FieldPhone        = "phone"         // identifier
+	FieldWhatsApp     = "whatsapp"      // identifier
+	FieldLoyaltyCard  = "loyalty_card"  // identifier
+	FieldSocialHandle = "social_handle" // identifier, "network:handle"; see SocialHandleField
+	FieldBirthDate    = "birth_date"    // YYYY-MM-DD
+	FieldCity         = "city"
+	FieldCountry      = "country" // ISO 3166-1 alpha-2 when the system has it
+	FieldLanguage     = "language"
 )
 
 // Identifier kinds a ProfileFinder is asked about.

@@ -20,6 +20,11 @@ type ProfileMapping struct {
 	UpdatedAt string `yaml:"updated_at"`
 	// Fields maps canonical field names (given_name, email, phone, ...; see
 	// the connectors.Field* constants) and any other name to values.
+	// social_handle.<network> (social_handle.instagram) maps a handle on
+	// one network, written without it. A name that looks like an
+	// identifier field but is not one (phone_number, mobile, e-mail,
+	// instagram) is refused: it would never link anyone (see
+	// connectors.CheckProfileField).
 	Fields map[string]string `yaml:"fields"`
 }
 
@@ -386,6 +391,11 @@ func (m ProfileMapping) Compile(prefix string) (*Profiles, error) {
 		key:       c.value("key", m.Key),
 		updatedAt: c.value("updated_at", m.UpdatedAt),
 		fields:    c.values("fields", m.Fields),
+	}
+	for _, f := range p.fields {
+		if err := connectors.CheckProfileField(f.name); err != nil && c.err == nil {
+			c.err = connectors.Invalid(c.key("fields."+f.name), "%v", err)
+		}
 	}
 	if c.err != nil {
 		return nil, c.err

@@ -107,7 +107,7 @@ func (g *Gateway) suppressedEvent(connector string, e connectors.Event) bool {
 	if e.Identifier.Value == "" {
 		return false
 	}
-	v, err := g.Linker.Policy.Normalizer.Normalize(e.Identifier.Kind, e.Identifier.Value)
+	v, err := g.Linker.Policy.NormalizeFor(connector, e.Identifier.Kind, e.Identifier.Value)
 	if err != nil {
 		return false
 	}

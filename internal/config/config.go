@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -133,67 +132,6 @@ type StoreCache struct {
 // Embedded reports whether the store is the embedded one (no URI).
 func (s Store) Embedded() bool { return s.URI.Reveal() == "" }
 
-// Identity configures identity resolution.
-type Identity struct {
-	// DefaultRegion is the ISO 3166-1 region for phone numbers written
-	// without a country code.
-	DefaultRegion string `yaml:"default_region"`
-	// SyncOnStart links every listing source's records at startup.
-	SyncOnStart *bool `yaml:"sync_on_start"`
-	// SyncInterval re-links periodically; zero disables.
-	SyncInterval time.Duration `yaml:"sync_interval"`
-	// Email holds e-mail provider rules, per domain. None apply by default.
-	Email EmailRules `yaml:"email"`
-	// Rules are the deterministic match rules, highest priority first. Two
-	// records are one person when they share an identifier of a kind some
-	// rule names. Defaults: DefaultRules.
-	Rules []MatchRule `yaml:"rules"`
-	// Blocked lists identifier values that never match anyone (shared
-	// inboxes, test numbers), by kind, as glob patterns on the normalised
-	// value ("info@*"). Defaults: DefaultBlocked, unless ReplaceBlocked.
-	Blocked map[string][]string `yaml:"blocked"`
-	// ReplaceBlocked makes Blocked replace the default list instead of
-	// adding to it.
-	ReplaceBlocked bool `yaml:"replace_blocked"`
-	// MaxIdentitiesPerCustomer caps the links of one customer; a merge or
-	// link beyond it is refused. Default 50.
-	MaxIdentitiesPerCustomer int `yaml:"max_identities_per_customer"`
-	// AlertCustomersPerIdentifier raises an alert (log and metric) when one
-	// identifier value would join more than this many people. Default 3.
-	AlertCustomersPerIdentifier int `yaml:"alert_customers_per_identifier"`
-}
-
-// EmailRules configures e-mail normalisation beyond case and whitespace.
-type EmailRules struct {
-	// Domains maps a domain (lower case) to its provider's rules.
-	Domains map[string]EmailDomain `yaml:"domains"`
-}
-
-// EmailDomain is one e-mail provider's addressing rules. All are off unless
-// set: applying them to a domain that does not follow them would merge
-// different people.
-type EmailDomain struct {
-	// IgnoreDots drops dots from the local part (Gmail).
-	IgnoreDots bool `yaml:"ignore_dots"`
-	// StripPlus drops a "+tag" suffix from the local part.
-	StripPlus bool `yaml:"strip_plus"`
-	// SameAs names the domain this one is an alias of (googlemail.com is
-	// gmail.com).
-	SameAs string `yaml:"same_as"`
-}
-
-// MatchRule is one deterministic match rule.
-type MatchRule struct {
-	// Name is recorded on every link the rule makes.
-	Name string `yaml:"name"`
-	// Kinds are the identifier kinds the rule matches on: email, phone,
-	// whatsapp, loyalty_card, social_handle. Phone and whatsapp match each
-	// other.
-	Kinds []string `yaml:"kinds"`
-	// Confidence recorded on the link, 0 < c <= 1. Default 1.
-	Confidence float64 `yaml:"confidence"`
-}
-
 // Profile configures the golden profile.
 type Profile struct {
 	// Priority lists connector names in profile priority order: the
@@ -292,37 +230,9 @@ const (
 	DefaultStoreInFlight         = 32
 	DefaultStoreQueue            = 512
 	DefaultStoreTimeout          = 2 * time.Second
-	DefaultRegion                = "FR"
 
-	DefaultMaxIdentitiesPerCustomer    = 50
-	DefaultAlertCustomersPerIdentifier = 3
-	DefaultStaleAfter                  = 15 * time.Minute
+	DefaultStaleAfter = 15 * time.Minute
 )
-
-// Identifier kinds a match rule can name.
-var MatchKinds = []string{"email", "phone", "whatsapp", "loyalty_card", "social_handle"}
-
-// DefaultRules match on loyalty cards, then e-mail, then phone numbers
-// (WhatsApp IDs included). Social handles link but never match by default:
-// people change and recycle them.
-func DefaultRules() []MatchRule {
-	return []MatchRule{
-		{Name: "loyalty_card", Kinds: []string{"loyalty_card"}, Confidence: 1},
-		{Name: "email", Kinds: []string{"email"}, Confidence: 1},
-		{Name: "phone", Kinds: []string{"phone", "whatsapp"}, Confidence: 1},
-	}
-}
-
-// DefaultBlocked are shared inboxes and reserved test numbers: values many
-// people use, which must never join them.
-func DefaultBlocked() map[string][]string {
-	return map[string][]string{
-		"email": {"info@*", "contact@*", "hello@*", "noreply@*", "no-reply@*", "support@*",
-			"sales@*", "admin@*", "office@*", "team@*", "test@*", "postmaster@*"},
-		// French fiction range, UK drama range, US 555-01xx, and obvious fillers.
-		"phone": {"+3363998*", "+447700900*", "+1???55501??", "+33600000000", "+33100000000", "+10000000000"},
-	}
-}
 
 // defaults fills the connector's resilience settings left out.
 func (cn *Connector) defaults() {
@@ -475,34 +385,7 @@ func (c *Config) defaults() {
 		c.Store.DataDir = DefaultDataDir
 	}
 	c.storeDefaults()
-	if c.Identity.DefaultRegion == "" {
-		c.Identity.DefaultRegion = DefaultRegion
-	}
-	if c.Identity.SyncOnStart == nil {
-		t := true
-		c.Identity.SyncOnStart = &t
-	}
-	if len(c.Identity.Rules) == 0 {
-		c.Identity.Rules = DefaultRules()
-	}
-	for i := range c.Identity.Rules {
-		if c.Identity.Rules[i].Confidence == 0 {
-			c.Identity.Rules[i].Confidence = 1
-		}
-	}
-	if !c.Identity.ReplaceBlocked {
-		merged := DefaultBlocked()
-		for k, v := range c.Identity.Blocked {
-			merged[k] = append(merged[k], v...)
-		}
-		c.Identity.Blocked = merged
-	}
-	if c.Identity.MaxIdentitiesPerCustomer == 0 {
-		c.Identity.MaxIdentitiesPerCustomer = DefaultMaxIdentitiesPerCustomer
-	}
-	if c.Identity.AlertCustomersPerIdentifier == 0 {
-		c.Identity.AlertCustomersPerIdentifier = DefaultAlertCustomersPerIdentifier
-	}
+	c.Identity.defaults()
 	if c.Profile.StaleAfter == 0 {
 		c.Profile.StaleAfter = DefaultStaleAfter
 	}
@@ -540,12 +423,6 @@ func (c *Config) validate() error {
 	}
 	if err := c.validateStore(bad); err != nil {
 		return err
-	}
-	if c.Identity.SyncInterval < 0 || (c.Identity.SyncInterval > 0 && c.Identity.SyncInterval < time.Minute) {
-		return bad(0, "identity.sync_interval", "must be 0 (off) or at least 1m")
-	}
-	if len(c.Identity.DefaultRegion) != 2 {
-		return bad(0, "identity.default_region", "must be an ISO 3166-1 alpha-2 region such as FR")
 	}
 	if err := c.validateIdentity(bad); err != nil {
 		return err
@@ -614,55 +491,6 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func (c *Config) validateIdentity(bad func(int, string, string, ...any) error) error {
-	id := &c.Identity
-	if id.MaxIdentitiesPerCustomer < 2 || id.MaxIdentitiesPerCustomer > 10_000 {
-		return bad(0, "identity.max_identities_per_customer", "must be between 2 and 10000")
-	}
-	if id.AlertCustomersPerIdentifier < 2 {
-		return bad(0, "identity.alert_customers_per_identifier", "must be at least 2")
-	}
-	names := map[string]bool{}
-	for i, r := range id.Rules {
-		key := fmt.Sprintf("identity.rules[%d]", i)
-		switch {
-		case !nameRE.MatchString(r.Name):
-			return bad(0, key+".name", "must be lower case letters, digits, '-' or '_', starting with a letter")
-		case names[r.Name]:
-			return bad(0, key+".name", "%q is used by another rule", r.Name)
-		case len(r.Kinds) == 0:
-			return bad(0, key+".kinds", "at least one identifier kind is required")
-		case r.Confidence <= 0 || r.Confidence > 1:
-			return bad(0, key+".confidence", "must be in (0, 1]")
-		}
-		names[r.Name] = true
-		for j, k := range r.Kinds {
-			if !slices.Contains(MatchKinds, k) {
-				return bad(0, fmt.Sprintf("%s.kinds[%d]", key, j), "unknown identifier kind %q (known: %s)", k, strings.Join(MatchKinds, ", "))
-			}
-		}
-	}
-	for kind, patterns := range id.Blocked {
-		if !slices.Contains(MatchKinds, kind) {
-			return bad(0, "identity.blocked."+kind, "unknown identifier kind (known: %s)", strings.Join(MatchKinds, ", "))
-		}
-		for i, p := range patterns {
-			if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
-				return bad(0, fmt.Sprintf("identity.blocked.%s[%d]", kind, i), "not a valid glob pattern")
-			}
-		}
-	}
-	for domain, d := range id.Email.Domains {
-		if domain != strings.ToLower(domain) || !strings.Contains(domain, ".") {
-			return bad(0, "identity.email.domains."+domain, "must be a lower-case domain name")
-		}
-		if d.SameAs != "" && id.Email.Domains[d.SameAs].SameAs != "" {
-			return bad(0, "identity.email.domains."+domain+".same_as", "must name a domain that is not itself an alias")
-		}
-	}
-	return nil
-}
-
 // ConnectorError places an error from building connector i (a
 // *connectors.ConfigError relative to its config block) in the file.
 func (c *Config) ConnectorError(i int, err error) error {
@@ -693,8 +521,8 @@ func syntaxError(file string, err error) error {
 	return e
 }
 
-// lines records where each connector, API key and the JWT block start, for
-// later errors.
+// lines records where each connector, API key and the JWT block start, and
+// the line of every key under server and identity, for later errors.
 func lines(root *yaml.Node, c *Config) {
 	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -706,6 +534,9 @@ func lines(root *yaml.Node, c *Config) {
 		}
 		if doc.Content[i].Value == "server" {
 			c.Server.keyLines = keyLines(doc.Content[i+1], "server", nil)
+		}
+		if doc.Content[i].Value == "identity" {
+			c.Identity.keyLines = keyLines(doc.Content[i+1], "identity", nil)
 		}
 		if doc.Content[i].Value != "connectors" || doc.Content[i+1].Kind != yaml.SequenceNode {
 			continue

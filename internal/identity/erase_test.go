@@ -73,7 +73,7 @@ func TestSyncSkipsSuppressedRecords(t *testing.T) {
 	st := storetest.Open(t)
 	lists := map[string]*lister{
 		"crm":  {profiles: []connectors.Profile{prof("1001", "given_name", "Marie", "email", "marie@example.com")}},
-		"shop": {profiles: []connectors.Profile{prof("p1", "given_name", "Marie", "email", "marie@example.com", "phone", "+33612345678")}},
+		"shop": {profiles: []connectors.Profile{prof("p1", "given_name", "Marie", "email", "marie@example.com", "phone", "+33612478931")}},
 	}
 	l := linkerOf(t, st, lists)
 	if _, err := l.Sync(ctx); err != nil {

@@ -41,7 +41,7 @@ func (l *Linker) Owners(ctx context.Context, refs []Ref) ([]Resolved, error) {
 			lookups[i] = append(lookups[i], store.IdentityID(store.KindExternalID, r.System, r.Key))
 		}
 		if r.Identifier.Value != "" {
-			v, err := pol.Normalizer.Normalize(r.Identifier.Kind, r.Identifier.Value)
+			v, err := pol.NormalizeFor(r.System, r.Identifier.Kind, r.Identifier.Value)
 			if err == nil {
 				out[i].IdentifierKind, out[i].Identifier = r.Identifier.Kind, v
 				if !pol.Blocked(r.Identifier.Kind, v) {

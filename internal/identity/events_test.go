@@ -24,18 +24,18 @@ func TestOwners(t *testing.T) {
 	if _, err := st.AddIdentities(ctx, []store.Identity{
 		link("cus_b", store.KindExternalID, "helpdesk", "40", ""),
 		link("cus_a", store.KindEmail, "", "ana@example.com", ""),
-		link("cus_a", store.KindPhone, "", "+33612345678", ""),
+		link("cus_a", store.KindPhone, "", "+33612478931", ""),
 		link("cus_a", store.KindEmail, "", "family@example.com", store.StatusShared),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	l := &Linker{Store: st}
+	l := &Linker{Store: st, Policy: fiction()}
 	refs := []Ref{
 		{System: "helpdesk", Key: "40"},
 		{System: "helpdesk", Key: "41"},
 		{System: "crm", Key: "40"},
 		{System: "helpdesk", Identifier: connectors.Identifier{Kind: "email", Value: " Ana@Example.COM "}},
-		{System: "helpdesk", Identifier: connectors.Identifier{Kind: "whatsapp", Value: "33612345678"}},
+		{System: "helpdesk", Identifier: connectors.Identifier{Kind: "whatsapp", Value: "33612478931"}},
 		{System: "helpdesk", Identifier: connectors.Identifier{Kind: "email", Value: "not an address"}},
 		{System: "helpdesk", Identifier: connectors.Identifier{Kind: "email", Value: "family@example.com"}},
 		{System: "helpdesk", Identifier: connectors.Identifier{Kind: "email", Value: "info@example.com"}},
@@ -47,7 +47,7 @@ func TestOwners(t *testing.T) {
 		{},
 		{}, // a key of another system
 		{CustomerID: "cus_a", IdentifierKind: "email", Identifier: "ana@example.com"},
-		{CustomerID: "cus_a", IdentifierKind: "whatsapp", Identifier: "+33612345678"},
+		{CustomerID: "cus_a", IdentifierKind: "whatsapp", Identifier: "+33612478931"},
 		{},
 		{IdentifierKind: "email", Identifier: "family@example.com"}, // shared: names nobody
 		{IdentifierKind: "email", Identifier: "info@example.com"},   // blocked

@@ -389,14 +389,14 @@ func TestTypoApart(t *testing.T) {
 
 func TestReduce(t *testing.T) {
 	r, invalid := reduce("crm", prof("1", "given_name", " Hélène ", "email", "INFO@Example.com", "phone", "call me",
-		"whatsapp", "33612345678", "loyalty_card", "lc-1"), DefaultPolicy())
+		"whatsapp", "33612478931", "loyalty_card", "lc-1"), DefaultPolicy())
 	if invalid != 1 || r.given != "helene" {
 		t.Fatalf("record = %+v, invalid %d", r, invalid)
 	}
 	want := []ref{
 		{kind: store.KindEmail, value: "info@example.com", status: store.StatusBlocked},
 		{kind: store.KindPhone, value: "call me", status: store.StatusUnnormalized},
-		{kind: store.KindWhatsApp, value: "+33612345678", status: store.StatusMatch},
+		{kind: store.KindWhatsApp, value: "+33612478931", status: store.StatusMatch},
 		{kind: store.KindLoyaltyCard, value: "LC1", status: store.StatusMatch},
 	}
 	if len(r.refs) != len(want) {
@@ -450,7 +450,7 @@ func linkerOf(t *testing.T, st *store.Store, lists map[string]*lister) *Linker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Linker{Store: st, Sources: set, PageSize: 2, Now: func() time.Time { return syncTime }}
+	return &Linker{Store: st, Sources: set, Policy: fiction(), PageSize: 2, Now: func() time.Time { return syncTime }}
 }
 
 // owner returns the customer owning an identity ID, "" for none.
@@ -472,7 +472,7 @@ func TestSyncLinksAndIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	crm := &lister{profiles: []connectors.Profile{
-		prof("1001", "given_name", "Marie", "email", "Marie.Dupont@Example.com", "phone", "06 12 34 56 78"),
+		prof("1001", "given_name", "Marie", "email", "Marie.Dupont@Example.com", "phone", "06 12 47 89 31"),
 		prof("1002", "given_name", "Jean", "email", "jean@example.org"),
 		prof("1003", "given_name", "Ana"), // no identifiers
 	}}
@@ -481,7 +481,7 @@ func TestSyncLinksAndIsIdempotent(t *testing.T) {
 		prof("gid://shop/Customer/2", "given_name", "Paul", "email", "bad address"),
 	}}
 	helpdesk := &lister{profiles: []connectors.Profile{
-		prof("77", "whatsapp", "33612345678"),
+		prof("77", "whatsapp", "33612478931"),
 	}}
 	l := linkerOf(t, st, map[string]*lister{"crm": crm, "shop": shop, "helpdesk": helpdesk, "calls": {fail: true}})
 
@@ -514,7 +514,7 @@ func TestSyncLinksAndIsIdempotent(t *testing.T) {
 		{store.KindExternalID, "shop", "gid://shop/Customer/1"},
 		{store.KindExternalID, "helpdesk", "77"},
 		{store.KindEmail, "", " MARIE.DUPONT@example.com"},
-		{store.KindPhone, "", "+33 6 12 34 56 78"},
+		{store.KindPhone, "", "+33 6 12 47 89 31"},
 	} {
 		if got := ownerOf(c.kind, c.system, c.value); got != marie {
 			t.Errorf("%s %s belongs to %q, want Marie %q", c.kind, c.value, got, marie)
@@ -562,19 +562,19 @@ func TestSyncKeepsSharedAndBlockedValuesPerCustomer(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	crm := &lister{profiles: []connectors.Profile{
-		prof("1", "given_name", "Ada", "email", "dupont.family@example.com", "phone", "06 12 34 56 78"),
-		prof("2", "given_name", "Alan", "email", "Dupont.Family@example.com", "phone", "06 87 65 43 21"),
+		prof("1", "given_name", "Ada", "email", "dupont.family@example.com", "phone", "06 12 47 89 31"),
+		prof("2", "given_name", "Alan", "email", "Dupont.Family@example.com", "phone", "06 87 65 13 29"),
 		prof("3", "given_name", "Grace", "email", "info@example.org", "phone", "06 11 22 33 44"),
 		prof("4", "given_name", "Linus", "email", "info@example.org"),
 	}}
 	calls := &lister{profiles: []connectors.Profile{
-		prof("c1", "given_name", "Ada", "phone", "+33 6 12 34 56 78"),
-		prof("c2", "given_name", "Alan", "email", "dupont.family@example.com", "phone", "+33687654321"),
+		prof("c1", "given_name", "Ada", "phone", "+33 6 12 47 89 31"),
+		prof("c2", "given_name", "Alan", "email", "dupont.family@example.com", "phone", "+33687651329"),
 	}}
 	var logs bytes.Buffer
 	l := linkerOf(t, st, map[string]*lister{"crm": crm, "calls": calls})
 	l.Log = slog.New(slog.NewTextHandler(testlog.Tee(&logs), nil))
-	l.Policy = policyOf(t, config.Identity{AlertCustomersPerIdentifier: 2, Blocked: map[string][]string{"phone": {"+3361122*"}}})
+	l.Policy = policyOf(t, config.Identity{AllowReservedDomains: true, AlertCustomersPerIdentifier: 2, Blocked: map[string][]string{"phone": {"+3361122*"}}})
 
 	rep, err := l.Sync(ctx)
 	if err != nil {
@@ -649,11 +649,11 @@ func TestSyncNeverRelinksUnlinkedOrMergedAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	crm := &lister{profiles: []connectors.Profile{
-		prof("1", "given_name", "Ada", "phone", "06 12 34 56 78"),
+		prof("1", "given_name", "Ada", "phone", "06 12 47 89 31"),
 		prof("2", "given_name", "Ada", "email", "ada@x.io"),
 	}}
 	shop := &lister{profiles: []connectors.Profile{
-		prof("s", "given_name", "Ada", "email", "ada@x.io", "phone", "+33612345678"),
+		prof("s", "given_name", "Ada", "email", "ada@x.io", "phone", "+33612478931"),
 	}}
 	l := linkerOf(t, st, map[string]*lister{"crm": crm, "shop": shop})
 	rep, err := l.Sync(ctx)

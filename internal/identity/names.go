@@ -3,19 +3,40 @@ package identity
 import (
 	"slices"
 	"strings"
+	"unicode"
 )
 
-// foldName case- and accent-folds a given name ("Hélène " is "helene").
+// foldName case- and accent-folds a given name and drops the marks that
+// join or separate its parts (hyphens, spaces, apostrophes, dots), so that
+// "Jean-Pierre", "Jean Pierre", "jean pierre" and "JEAN-PIERRE" are all
+// "jeanpierre", and " Hélène " is "helene". Accents written as combining
+// marks fold like precomposed ones.
 func foldName(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+	for _, r := range strings.ToLower(s) {
 		if f, ok := nameFold[r]; ok {
 			b.WriteString(f)
+			continue
+		}
+		if nameSeparator(r) || unicode.Is(unicode.Mn, r) {
 			continue
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// nameSeparator reports whether r joins or separates the parts of a name:
+// spaces, hyphens and dashes, apostrophes, dots and underscores.
+func nameSeparator(r rune) bool {
+	if unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) {
+		return true
+	}
+	switch r {
+	case '\'', '’', '‘', 'ʼ', 'ʻ', '`', '´', '.', '_':
+		return true
+	}
+	return false
 }
 
 var nameFold = func() map[rune]string {

@@ -39,7 +39,7 @@ func TestNormalize(t *testing.T) {
 		{name: "email alias takes its target's rules", n: gmail, kind: store.KindEmail, in: "marie.dupont+x@googlemail.example", want: "mariedupont@gmail.example"},
 		{name: "email alias adds its own rules", n: gmail, kind: store.KindEmail, in: "ma.rie+x@alias.example", want: "marie@dots.example"},
 		{name: "email nothing left after the tag", n: gmail, kind: store.KindEmail, in: "+news@plus.example", invalid: true},
-		{name: "email display name", n: plain, kind: store.KindEmail, in: "Marie <marie@example.com>", invalid: true},
+		{name: "email display name", n: plain, kind: store.KindEmail, in: "Marie <marie@example.com>", want: "marie@example.com"},
 		{name: "email comment", n: plain, kind: store.KindEmail, in: "marie@example.com (Marie)", invalid: true},
 		{name: "email no at", n: plain, kind: store.KindEmail, in: "not-an-email", invalid: true},
 		{name: "email no dot in domain", n: plain, kind: store.KindEmail, in: "marie@localhost", invalid: true},
@@ -127,6 +127,7 @@ func TestNewPolicy(t *testing.T) {
 		},
 		Blocked:                     map[string][]string{"email": {"Shop@*"}, "loyalty_card": {"lc0000*"}},
 		ReplaceBlocked:              true,
+		AllowReservedDomains:        true,
 		MaxIdentitiesPerCustomer:    10,
 		AlertCustomersPerIdentifier: 5,
 	})
@@ -202,13 +203,15 @@ func TestDefaultPolicyBlocked(t *testing.T) {
 	}{
 		{store.KindEmail, "info@example.com", true},
 		{store.KindEmail, "noreply@shop.example", true},
-		{store.KindEmail, "marie@example.com", false},
-		{store.KindEmail, "myinfo@example.com", false},
-		{store.KindPhone, "+33639981234", true},    // French fiction range
-		{store.KindWhatsApp, "+33639981234", true}, // phone patterns apply to WhatsApp IDs
+		{store.KindEmail, "marie@shop.fr", false},
+		{store.KindEmail, "myinfo@shop.fr", false},
+		{store.KindEmail, "marie@example.com", true}, // a reserved domain: a placeholder
+		{store.KindPhone, "+33639981234", true},      // French fiction range
+		{store.KindWhatsApp, "+33639981234", true},   // phone patterns apply to WhatsApp IDs
 		{store.KindPhone, "+12125550123", true},
 		{store.KindPhone, "+447700900123", true},
-		{store.KindPhone, "+33612345678", false},
+		{store.KindPhone, "+33612478931", false},
+		{store.KindPhone, "+33612345678", true}, // counting up: a placeholder
 		{store.KindLoyaltyCard, "LC12345678", false},
 	}
 	for _, tt := range tests {
@@ -221,5 +224,96 @@ func TestDefaultPolicyBlocked(t *testing.T) {
 	}
 	if r, ok := p.RuleFor(store.KindLoyaltyCard); !ok || r.Name != "loyalty_card" || p.Rules[0].Name != "loyalty_card" {
 		t.Errorf("the loyalty card rule = %+v, %v; want it first", r, ok)
+	}
+}
+
+// TestNormalizeForSystemRegion reads national numbers in the region of the
+// system they come from; international numbers read the same everywhere,
+// and values without a system keep the default region.
+func TestNormalizeForSystemRegion(t *testing.T) {
+	p, err := NewPolicy(config.Identity{DefaultRegion: "FR", Regions: map[string]string{"crm_us": "us", "shop_de": "DE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		system, in string
+		want       string // "" for ErrInvalid
+	}{
+		{"crm_us", "(212) 734-9180", "+12127349180"},
+		{"crm_us", "212.734.9180", "+12127349180"},
+		{"crm_us", "+33 6 12 47 89 31", "+33612478931"}, // international: the region does not matter
+		{"shop_de", "0151 23456789", "+4915123456789"},
+		{"shop", "(212) 734-9180", ""}, // a French system: not a French number
+		{"shop", "06 12 47 89 31", "+33612478931"},
+		{"shop", "+1 212 734 9180", "+12127349180"}, // international in a French system
+		{"", "06 12 47 89 31", "+33612478931"},
+	}
+	for _, tt := range tests {
+		got, err := p.NormalizeFor(tt.system, store.KindPhone, tt.in)
+		switch {
+		case tt.want == "" && !errors.Is(err, ErrInvalid):
+			t.Errorf("NormalizeFor(%s, %q) = %q, %v; want ErrInvalid", tt.system, tt.in, got, err)
+		case tt.want != "" && (err != nil || got != tt.want):
+			t.Errorf("NormalizeFor(%s, %q) = %q, %v; want %s", tt.system, tt.in, got, err, tt.want)
+		}
+	}
+	// A value typed by a person has no system: the default region.
+	if _, err := p.Normalizer.Normalize(store.KindPhone, "(212) 734-9180"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Normalize read a US national number in FR: %v", err)
+	}
+	// The system's region applies to what reduce reads from its records.
+	r, invalid := reduce("crm_us", prof("1", "phone", "(212) 734-9180"), p)
+	if invalid != 0 || len(r.refs) != 1 || r.refs[0].value != "+12127349180" || r.refs[0].status != store.StatusMatch {
+		t.Errorf("reduce = %+v, %d invalid", r, invalid)
+	}
+	if _, err := NewPolicy(config.Identity{Regions: map[string]string{"crm_us": "USA"}}); err == nil {
+		t.Error("NewPolicy accepted a region that is not one")
+	}
+}
+
+// TestNormalizeForms reads identifiers in the forms systems write them:
+// URI schemes, Twilio's channel prefix, display names.
+func TestNormalizeForms(t *testing.T) {
+	n := Normalizer{DefaultRegion: "FR"}
+	tests := []struct {
+		kind, in string
+		want     string // "" for ErrInvalid
+	}{
+		{store.KindPhone, "whatsapp:+33612478931", "+33612478931"},
+		{store.KindPhone, "WhatsApp:+33 6 12 47 89 31", "+33612478931"},
+		{store.KindPhone, "tel:+33-6-12-47-89-31", "+33612478931"},
+		{store.KindPhone, "tel:06.12.47.89.31", "+33612478931"},
+		{store.KindPhone, "tel:+1-212-734-9180;ext=12", "+12127349180"},
+		{store.KindPhone, "sms:+33612478931?body=Bonjour", "+33612478931"},
+		{store.KindPhone, "sms:+33612478931,+33687654329", ""}, // two numbers are not one
+		{store.KindPhone, "tel:", ""},
+		{store.KindWhatsApp, "whatsapp:+33612478931", "+33612478931"},
+		{store.KindWhatsApp, "WHATSAPP:33612478931", "+33612478931"},
+		{store.KindWhatsApp, "33612478931@c.us", "+33612478931"},
+		{store.KindWhatsApp, "whatsapp:", ""},
+		{store.KindWhatsApp, "whatsapp:+33abc", ""},
+
+		{store.KindEmail, "Marie Dupont <Marie.Dupont@Example.fr>", "marie.dupont@example.fr"},
+		{store.KindEmail, `"Dupont, Marie" <marie.dupont@example.fr>`, "marie.dupont@example.fr"},
+		{store.KindEmail, `"Marie" <marie.dupont@example.fr>`, "marie.dupont@example.fr"},
+		{store.KindEmail, "Hélène <helene@example.fr>", "helene@example.fr"},
+		{store.KindEmail, "mailto:Marie.Dupont@Example.fr", "marie.dupont@example.fr"},
+		{store.KindEmail, "MAILTO:marie.dupont@example.fr?subject=Commande%20123", "marie.dupont@example.fr"},
+		{store.KindEmail, "mailto:marie%2Bnews@example.fr", "marie+news@example.fr"},
+		{store.KindEmail, "mailto:", ""},
+		{store.KindEmail, "mailto:a@example.fr,b@example.fr", ""}, // two addresses
+		{store.KindEmail, "Marie <marie@example.fr>, Paul <paul@example.fr>", ""},
+		{store.KindEmail, "Marie <marie@example.fr> (home)", ""},
+		{store.KindEmail, `"marie dupont"@example.fr`, ""}, // a quoted local part
+		{store.KindEmail, "Marie <marie@localhost>", ""},
+	}
+	for _, tt := range tests {
+		got, err := n.Normalize(tt.kind, tt.in)
+		switch {
+		case tt.want == "" && !errors.Is(err, ErrInvalid):
+			t.Errorf("Normalize(%s, %q) = %q, %v; want ErrInvalid", tt.kind, tt.in, got, err)
+		case tt.want != "" && (err != nil || got != tt.want):
+			t.Errorf("Normalize(%s, %q) = %q, %v; want %s", tt.kind, tt.in, got, err, tt.want)
+		}
 	}
 }

@@ -36,6 +36,9 @@ type Policy struct {
 	// blocked holds glob patterns on normalised values, by kind, in the
 	// case the kind normalises to.
 	blocked map[string][]string
+	// allowReserved lets addresses under reserved domains (example.com,
+	// .test...) join: see config.Identity.AllowReservedDomains.
+	allowReserved bool
 }
 
 // NewPolicy validates and compiles the identity configuration. Zero fields
@@ -49,10 +52,22 @@ func NewPolicy(cfg config.Identity) (*Policy, error) {
 	if !phonenumbers.GetSupportedRegions()[region] {
 		return nil, fmt.Errorf("identity: default region %q is not a phone numbering region", cfg.DefaultRegion)
 	}
+	var regions map[string]string
+	for _, system := range slices.Sorted(maps.Keys(cfg.Regions)) {
+		r := strings.ToUpper(strings.TrimSpace(cfg.Regions[system]))
+		if !phonenumbers.GetSupportedRegions()[r] {
+			return nil, fmt.Errorf("identity: region %q of %q is not a phone numbering region", cfg.Regions[system], system)
+		}
+		if regions == nil {
+			regions = make(map[string]string, len(cfg.Regions))
+		}
+		regions[system] = r
+	}
 	p := &Policy{
-		Normalizer:     Normalizer{DefaultRegion: region},
+		Normalizer:     Normalizer{DefaultRegion: region, Regions: regions},
 		MaxIdentities:  cfg.MaxIdentitiesPerCustomer,
 		AlertThreshold: cfg.AlertCustomersPerIdentifier,
+		allowReserved:  cfg.AllowReservedDomains,
 	}
 	if p.MaxIdentities == 0 {
 		p.MaxIdentities = config.DefaultMaxIdentitiesPerCustomer
@@ -157,6 +172,13 @@ func DefaultPolicy() *Policy {
 	return p
 }
 
+// NormalizeFor normalises a value read from system (a connector name):
+// phone numbers without a country code are read in the system's region.
+// See Normalizer.NormalizeFor.
+func (p *Policy) NormalizeFor(system, kind, raw string) (string, error) {
+	return p.Normalizer.NormalizeFor(system, kind, raw)
+}
+
 // compileBlocked puts patterns in the case their kind normalises to and
 // drops duplicates.
 func compileBlocked(in map[string][]string) map[string][]string {
@@ -180,10 +202,36 @@ func compileBlocked(in map[string][]string) map[string][]string {
 	return out
 }
 
-// Blocked reports whether a normalised value matches a blocked pattern of
-// its kind. Phone numbers and WhatsApp IDs are one numbering space: each is
-// checked against the patterns of both.
+// Classify normalises a value read from system (a connector name; "" for
+// none) and says how it links: store.StatusMatch with the normalised
+// value when it can join records, store.StatusBlocked with the normalised
+// value when it never joins (a blocked pattern or a placeholder), or
+// store.StatusUnnormalized with the value as given, trimmed, when it does
+// not normalise. It is what linking asks of every identifier it reads.
+func (p *Policy) Classify(system, kind, raw string) (value, status string) {
+	raw = strings.TrimSpace(raw)
+	v, err := p.NormalizeFor(system, kind, raw)
+	switch {
+	case err != nil:
+		return raw, store.StatusUnnormalized
+	case p.Blocked(kind, v):
+		return v, store.StatusBlocked
+	default:
+		return v, store.StatusMatch
+	}
+}
+
+// Blocked reports whether a normalised value never matches: it matches a
+// blocked pattern of its kind, or it is a placeholder (see Placeholder).
+// Phone numbers and WhatsApp IDs are one numbering space: each is checked
+// against the patterns of both.
 func (p *Policy) Blocked(kind, normalized string) bool {
+	return p.blockedPattern(kind, normalized) || p.Placeholder(kind, normalized)
+}
+
+// blockedPattern reports whether a normalised value matches a blocked
+// pattern of its kind (or of the other phone-like kind).
+func (p *Policy) blockedPattern(kind, normalized string) bool {
 	kinds := []string{kind}
 	if phoneLike(kind) {
 		kinds = []string{store.KindPhone, store.KindWhatsApp}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
@@ -124,4 +125,57 @@ func diffLines(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestValueBlockedLaterLeavesItsCustomer: a value linked while it matched
+// joins nobody once the policy blocks it; the records it alone joined
+// part, as a sync from scratch would leave them.
+func TestValueBlockedLaterLeavesItsCustomer(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	lists := map[string]*lister{
+		"crm":  {profiles: []connectors.Profile{prof("1", "given_name", "Ada", "email", "desk@acme.io")}},
+		"shop": {profiles: []connectors.Profile{prof("s", "given_name", "Ada", "email", "desk@acme.io")}},
+	}
+	l := linkerOf(t, st, lists)
+	if _, err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := owner(t, st, nativeID("crm", "1")), owner(t, st, nativeID("shop", "s")); a == "" || a != b {
+		t.Fatalf("before: crm in %q, shop in %q; want one customer", a, b)
+	}
+	l.Policy = policyOf(t, config.Identity{Blocked: map[string][]string{"email": {"desk@*"}}})
+	rep, err := l.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := owner(t, st, nativeID("crm", "1")), owner(t, st, nativeID("shop", "s"))
+	if a == "" || b == "" || a == b {
+		t.Fatalf("after: crm in %q, shop in %q; want two customers", a, b)
+	}
+	docs, err := st.Owners(ctx, []string{store.IdentityID(store.KindEmail, "", "desk@acme.io")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := docs[0]; d == nil || d.CustomerID != "" || d.Status != store.StatusBlocked {
+		t.Fatalf("the value's own identity = %+v, want blocked and nobody's", d)
+	}
+	if rep.Moved == 0 {
+		t.Errorf("report = %+v, want moves", rep)
+	}
+	ids, err := st.IdentitiesOf(ctx, []string{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, list := range ids {
+		n := 0
+		for _, id := range list {
+			if id.Kind == store.KindEmail && id.Status == store.StatusBlocked {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("customer %d shows %d blocked copies of the address, want 1: %+v", i, n, list)
+		}
+	}
 }

@@ -348,7 +348,9 @@ func (l *Linker) hold(ctx context.Context, records []record) (map[string]*store.
 	for _, r := range records {
 		ids = append(ids, store.IdentityID(store.KindExternalID, r.system, r.key))
 		for _, rf := range r.refs {
-			if rf.status == store.StatusMatch {
+			// Blocked values too: one linked before it was blocked is
+			// taken from its customer.
+			if rf.status == store.StatusMatch || rf.status == store.StatusBlocked {
 				ids = append(ids, rf.id())
 			}
 		}

@@ -225,10 +225,11 @@ func movesOf(c clustering, records []record, owners []string, existing map[strin
 						move(doc, owner, store.StatusMatch, "", RuleRecord, 1)
 					}
 				default:
-					if st == store.StatusShared {
-						// The value's own identity joins nobody now.
+					if st != store.StatusUnnormalized {
+						// The value's own identity, linked when it matched,
+						// joins nobody now: shared, or blocked since.
 						if doc := existing[rf.id()]; doc != nil && doc.Status == store.StatusMatch {
-							move(doc, "", store.StatusShared, c.reason(rf), "", 0)
+							move(doc, "", st, c.reason(rf), "", 0)
 						}
 					}
 					scoped := existing[store.ScopedIdentityID(rf.kind, system, v, r.system, r.key)]

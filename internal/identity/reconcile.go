@@ -219,8 +219,8 @@ func movesOf(c clustering, records []record, owners []string, existing map[strin
 					continue
 				}
 				system, v := rf.stored()
-				switch st := c.status(rf); {
-				case st == store.StatusMatch:
+				switch st := c.status(rf); st {
+				case store.StatusMatch:
 					if doc := existing[rf.id()]; doc != nil && doc.CustomerID != owner {
 						move(doc, owner, store.StatusMatch, "", RuleRecord, 1)
 					}

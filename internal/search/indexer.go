@@ -418,17 +418,17 @@ type digest [sha256.Size]byte
 func digestOf(p store.SearchProjection) digest {
 	h := sha256.New()
 	for _, n := range p.Names {
-		fmt.Fprintf(h, "n%q", n)
+		_, _ = fmt.Fprintf(h, "n%q", n)
 	}
 	for _, s := range p.Systems {
-		fmt.Fprintf(h, "s%q", s)
+		_, _ = fmt.Fprintf(h, "s%q", s)
 	}
-	fmt.Fprintf(h, "o%d", p.OrderCount)
+	_, _ = fmt.Fprintf(h, "o%d", p.OrderCount)
 	if p.LastOrderAt != nil {
-		fmt.Fprintf(h, "l%d", p.LastOrderAt.UTC().UnixMilli())
+		_, _ = fmt.Fprintf(h, "l%d", p.LastOrderAt.UTC().UnixMilli())
 	}
 	for _, c := range slices.Sorted(maps.Keys(p.Spend)) {
-		fmt.Fprintf(h, "m%s%s", c, strconv.FormatFloat(p.Spend[c], 'g', -1, 64))
+		_, _ = fmt.Fprintf(h, "m%s%s", c, strconv.FormatFloat(p.Spend[c], 'g', -1, 64))
 	}
 	var d digest
 	h.Sum(d[:0])

@@ -39,7 +39,7 @@ func TestShedOverloaded(t *testing.T) {
 				w.WriteHeader(http.StatusOK)
 				_, _ = w.Write([]byte(partial))
 			}))
-			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ x }"}`))
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ x }"}`))
 			for k, v := range tt.header {
 				req.Header[k] = v
 			}

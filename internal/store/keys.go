@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -316,7 +317,7 @@ func (s *Store) readKeys(ctx context.Context, ids []string) (out map[string]*key
 func (s *Store) repairKeys(ctx context.Context, ids []string) (map[string]*keysDoc, bool, error) {
 	s.repairs.Add(int64(len(ids)))
 	release, err := s.lockWithin(ctx, ids, repairWait)
-	if err == ErrBusy {
+	if errors.Is(err, ErrBusy) {
 		built, err := s.buildKeys(ctx, ids)
 		return built, false, err
 	}

@@ -209,7 +209,7 @@ func (s *Store) ensureCollections(ctx context.Context) error {
 		}
 		err := db.CreateCollection(ctx, name)
 		var ce mongo.CommandError
-		if err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // NamespaceExists: created meanwhile
+		if err != nil && (!errors.As(err, &ce) || ce.Code != 48) { // 48 NamespaceExists: created meanwhile
 			return fmt.Errorf("create collection %s: %w", name, err)
 		}
 	}

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -163,7 +164,7 @@ func measure(ctx context.Context, n, reps int) ([]pattern, error) {
 	byID := func(coll string) func(context.Context, int) error {
 		return func(ctx context.Context, i int) error {
 			err := db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: cus(i)}}).Err()
-			if err == mongo.ErrNoDocuments {
+			if errors.Is(err, mongo.ErrNoDocuments) {
 				return nil
 			}
 			return err

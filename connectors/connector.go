@@ -126,8 +126,52 @@ type ProfileSource interface {
 type ProfileLister interface {
 	// ListProfiles returns up to limit records after cursor ("" for the
 	// first page) in a stable order, and the cursor of the next page ("" at
-	// the end).
+	// the end). A page shorter than limit is not the end: many systems
+	// cap their pages below what is asked. Next is "" only when the system
+	// says the listing is over (an empty page, no next cursor or link, a
+	// has-more flag false, its reported total reached), and each record is
+	// listed once.
 	ListProfiles(ctx context.Context, cursor string, limit int) (ProfilePage, error)
+}
+
+// Page sizes of ProfileLister listings.
+const (
+	// DefaultListPageSize is the limit the gateway asks of a lister that
+	// does not say its own (see ListPageSizer).
+	DefaultListPageSize = 100
+	// MaxListPageSize bounds a configured page size: a page is held in
+	// memory whole, and no API we know serves more in one.
+	MaxListPageSize = 1000
+)
+
+// ListPageSizer is implemented by listers whose page size is configured
+// (the built-in kinds' list_profiles.page_size): the gateway asks each
+// ListProfiles call for ListPageSize records. Listers without it are asked
+// for DefaultListPageSize.
+type ListPageSizer interface {
+	// ListPageSize returns the page size, 1 to MaxListPageSize; 0 means
+	// DefaultListPageSize.
+	ListPageSize() int
+}
+
+// ListPageSize returns the page size the gateway asks of lister c: its
+// own (see ListPageSizer) when in range, DefaultListPageSize otherwise.
+func ListPageSize(c Connector) int {
+	if s, ok := c.(ListPageSizer); ok {
+		if n := s.ListPageSize(); n > 0 && n <= MaxListPageSize {
+			return n
+		}
+	}
+	return DefaultListPageSize
+}
+
+// CheckPageSize validates a configured page size at key ("list_profiles.page_size"):
+// 0 (unset: DefaultListPageSize) or 1 to MaxListPageSize. For Validate.
+func CheckPageSize(key string, n int) error {
+	if n < 0 || n > MaxListPageSize {
+		return Invalid(key, "must be between 1 and %d (default %d)", MaxListPageSize, DefaultListPageSize)
+	}
+	return nil
 }
 
 // OrderSource reads orders and purchases by the customer's native key.

@@ -67,6 +67,11 @@ type ProfilePage struct {
 	Profiles []Profile
 	// Next is the cursor of the next page, "" when this is the last one.
 	Next string
+	// Total is how many records the whole listing holds, as the system
+	// reports it (a total_count beside the page); 0 when it reports none.
+	// The gateway fails a listing that ends with fewer distinct records
+	// than the last total reported: pages were skipped.
+	Total int
 }
 
 // Window bounds a time-ordered read. Results are newest first.

@@ -61,6 +61,36 @@ func TestValues(t *testing.T) {
 	}
 }
 
+func TestCount(t *testing.T) {
+	d := doc(t, `{"n": 230, "s": "42", "zero": 0, "neg": -1, "frac": 1.5, "word": "many", "null": null, "o": {}}`)
+	for _, tc := range []struct {
+		src  string
+		want int
+		ok   bool
+		err  bool
+	}{
+		{"$.n", 230, true, false},
+		{"$.s", 42, true, false},
+		{"$.zero", 0, true, false},
+		{"$.absent", 0, false, false},
+		{"$.null", 0, false, false},
+		{"", 0, false, false},
+		{"$.neg", 0, false, true},
+		{"$.frac", 0, false, true},
+		{"$.word", 0, false, true},
+		{"$.o", 0, false, true},
+	} {
+		v, err := jsonmap.Compile("total", tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := v.Count(d)
+		if (err != nil) != tc.err || got != tc.want || ok != tc.ok {
+			t.Errorf("Count(%s) = %d, %v, %v; want %d, %v, err %v", tc.src, got, ok, err, tc.want, tc.ok, tc.err)
+		}
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	for _, src := range []string{"$.a[", "$foo", "$.a b", "$[?(@.x ==]"} {
 		_, err := jsonmap.Compile("orders.items.sku", src)

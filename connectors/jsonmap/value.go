@@ -203,6 +203,21 @@ func (v Value) Bool(doc any) (b, ok bool, err error) {
 	return false, false, fmt.Errorf("not a boolean")
 }
 
+// Count evaluates the value as a count: a non-negative integer, or a string
+// of one (a reported total of records). ok is false when the value is
+// unset, selects nothing, or null.
+func (v Value) Count(doc any) (n int, ok bool, err error) {
+	s, found, err := v.Text(doc)
+	if err != nil || !found {
+		return 0, false, err
+	}
+	n, err = strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, false, fmt.Errorf("not a count")
+	}
+	return n, true, nil
+}
+
 // Decode reads one JSON document. Numbers become int64 when they are
 // integers that fit, float64 when float64 holds them exactly (in shortest
 // form: "129.90" is 129.9), and json.Number otherwise, so that amounts and

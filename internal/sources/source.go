@@ -182,6 +182,11 @@ func (s *Source) Profiles(ctx context.Context, keys []string) ([]*connectors.Pro
 	})
 }
 
+// ListPageSize is the page size to ask of ListProfiles: the connector's
+// configured list_profiles.page_size, connectors.DefaultListPageSize for
+// connectors that configure none (see connectors.ListPageSize).
+func (s *Source) ListPageSize() int { return connectors.ListPageSize(s.conn) }
+
 // ListProfiles reads one page of all profile records.
 func (s *Source) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
 	pl, ok := s.conn.(connectors.ProfileLister)

@@ -252,3 +252,41 @@ func TestUnsupportedCapability(t *testing.T) {
 		t.Fatal("duplicate names must be refused")
 	}
 }
+
+// sizedLister is a Go lister that says its page size.
+type sizedLister struct{ size int }
+
+func (l *sizedLister) Close() error { return nil }
+func (l *sizedLister) ListProfiles(context.Context, string, int) (connectors.ProfilePage, error) {
+	return connectors.ProfilePage{}, nil
+}
+func (l *sizedLister) ListPageSize() int { return l.size }
+
+// plainLister says nothing of its page size.
+type plainLister struct{}
+
+func (plainLister) Close() error { return nil }
+func (plainLister) ListProfiles(context.Context, string, int) (connectors.ProfilePage, error) {
+	return connectors.ProfilePage{}, nil
+}
+
+func TestListPageSize(t *testing.T) {
+	tests := []struct {
+		name string
+		conn connectors.Connector
+		want int
+	}{
+		{"configured", &sizedLister{size: 250}, 250},
+		{"largest", &sizedLister{size: connectors.MaxListPageSize}, connectors.MaxListPageSize},
+		{"unset", &sizedLister{}, connectors.DefaultListPageSize},
+		{"out of range", &sizedLister{size: connectors.MaxListPageSize + 1}, connectors.DefaultListPageSize},
+		{"go connector without one", plainLister{}, connectors.DefaultListPageSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sources.New("crm", "go", tt.conn, sources.Options{}, nil, nil).ListPageSize(); got != tt.want {
+				t.Errorf("ListPageSize = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

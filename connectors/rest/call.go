@@ -58,7 +58,17 @@ func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.
 	return out, nil
 }
 
-// ListProfiles implements connectors.ProfileLister.
+// ListPageSize implements connectors.ListPageSizer: list_profiles.page_size.
+func (c *Connector) ListPageSize() int {
+	if e := c.Config.ListProfiles; e != nil && e.PageSize > 0 {
+		return e.PageSize
+	}
+	return connectors.DefaultListPageSize
+}
+
+// ListProfiles implements connectors.ProfileLister. A page shorter than
+// limit does not end the listing (APIs cap their pages below what is
+// asked): see Pagination for what does.
 func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
 	ep := c.listProfiles
 	if ep == nil {
@@ -101,54 +111,73 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 	if err != nil {
 		return connectors.ProfilePage{}, err
 	}
-	more := true
+	desc := describe(ep.req.method, ep.req.pathSrc)
+	// more is false when the API says the listing is over; saidMore is
+	// set when it says, with has_more, that it is not.
+	more, saidMore := true, false
 	if ep.hasMore.IsSet() {
 		b, ok, err := ep.hasMore.Bool(doc)
 		if err != nil {
-			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.has_more: %v", describe(ep.req.method, ep.req.pathSrc), err)
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.has_more: %v", desc, err)
 		}
 		if ok {
-			more = b
+			more, saidMore = b, b
 		}
+	}
+	total, hasTotal, err := ep.total.Count(doc)
+	if err != nil {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.total: %v", desc, err)
 	}
 	if len(list) > limit {
 		if ep.style != PageOffset {
 			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,
-				"%s: %d records for a limit of %d (does the endpoint honour {{.Limit}}?)", describe(ep.req.method, ep.req.pathSrc), len(list), limit)
+				"%s: %d records for a limit of %d (does the endpoint honour {{.Limit}}?)", desc, len(list), limit)
 		}
+		// The extra records are asked again with the next offset.
 		list = list[:limit]
 	}
-	page := connectors.ProfilePage{Profiles: list}
+	page := connectors.ProfilePage{Profiles: list, Total: total}
 	switch ep.style {
 	case PageCursor:
 		next, _, err := ep.next.Text(doc)
 		if err != nil {
-			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.next: %v", describe(ep.req.method, ep.req.pathSrc), err)
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.next: %v", desc, err)
+		}
+		if saidMore && next == "" {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.has_more is true but there is no next cursor", desc)
 		}
 		if more && next != "" {
 			if next == cursor {
-				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: next cursor equals the current one", describe(ep.req.method, ep.req.pathSrc))
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: next cursor equals the current one", desc)
 			}
 			page.Next = next
 		}
 	case PageNumber:
-		if more && len(list) >= limit {
+		// Pages are the API's: a page of n records is taken as the size
+		// of every page before it, which the total check of the whole
+		// listing then confirms.
+		read := hasTotal && d.Page*len(list) >= total
+		if more && len(list) > 0 && !read {
 			page.Next = strconv.Itoa(d.Page + 1)
 		}
 	case PageOffset:
-		if more && len(list) >= limit {
+		read := hasTotal && d.Offset+len(list) >= total
+		if more && len(list) > 0 && !read {
 			page.Next = strconv.Itoa(d.Offset + len(list))
 		}
 	case PageLink:
 		next := linkNext(hdr)
+		if saidMore && next == "" {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: pagination.has_more is true but there is no Link rel=next", desc)
+		}
 		if more && next != "" {
 			// Never follow a link off the configured host: the request
 			// would carry the credentials elsewhere.
 			if _, err := c.sameHost(next); err != nil {
-				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: Link rel=next: %v", describe(ep.req.method, ep.req.pathSrc), err)
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: Link rel=next: %v", desc, err)
 			}
 			if next == cursor {
-				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: Link rel=next is the current page", describe(ep.req.method, ep.req.pathSrc))
+				return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s: Link rel=next is the current page", desc)
 			}
 			page.Next = next
 		}

@@ -62,7 +62,10 @@ type ProfilesEndpoint struct {
 	jsonmap.ProfileMapping `yaml:",inline"`
 }
 
-// Pagination says how list_profiles pages.
+// Pagination says how list_profiles pages. A page shorter than asked is
+// never the end of a listing (APIs cap their pages): the end is an empty
+// page (page and offset styles), no next cursor or link (cursor and link
+// styles), has_more false, or the reported total reached.
 type Pagination struct {
 	// Style is cursor, page, offset or link (the next page's URL in the
 	// response's Link header, rel="next", as GitHub and Shopify send it).
@@ -71,8 +74,13 @@ type Pagination struct {
 	// style); empty or absent means the last page.
 	Next string `yaml:"next"`
 	// HasMore is an optional JSONPath of a boolean: false means the last
-	// page.
+	// page; true with no next cursor or link fails the listing.
 	HasMore string `yaml:"has_more"`
+	// Total is an optional JSONPath of the number of records the whole
+	// listing holds ($.meta.total). Page and offset styles stop once that
+	// many are read, sparing the request for an empty page; a listing
+	// that ends with fewer distinct records than the total fails.
+	Total string `yaml:"total"`
 }
 
 // Pagination styles.
@@ -88,6 +96,10 @@ type ListProfilesEndpoint struct {
 	Request                `yaml:",inline"`
 	jsonmap.ProfileMapping `yaml:",inline"`
 	Pagination             Pagination `yaml:"pagination"`
+	// PageSize is the number of records asked per page ({{.Limit}}), 1 to
+	// 1000; default 100. An API that serves fewer per page is read to the
+	// end all the same (see Pagination).
+	PageSize int `yaml:"page_size" jsonschema:"minimum=1,maximum=1000"`
 }
 
 // OrdersEndpoint serves connectors.OrderSource.
@@ -184,15 +196,17 @@ type lookupEP struct {
 
 type listEP struct {
 	req     *request
-	rd      *jsonmap.Reader[connectors.Profile] // probes next and hasMore
+	rd      *jsonmap.Reader[connectors.Profile] // probes next, hasMore and total
 	style   string
 	next    jsonmap.Value
 	hasMore jsonmap.Value
+	total   jsonmap.Value
 }
 
 var (
 	_ connectors.ProfileSource      = (*Connector)(nil)
 	_ connectors.ProfileLister      = (*Connector)(nil)
+	_ connectors.ListPageSizer      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
 	_ connectors.ProfileFinder      = (*Connector)(nil)
@@ -266,6 +280,11 @@ func (c *Connector) Validate() error {
 	}
 	if len(c.Capabilities()) == 0 {
 		return connectors.Invalid("", "configure at least one endpoint (profiles, list_profiles, orders, interactions, lookup) or events")
+	}
+	if e := c.Config.ListProfiles; e != nil {
+		if err := connectors.CheckPageSize("list_profiles.page_size", e.PageSize); err != nil {
+			return err
+		}
 	}
 	if e := c.Lookup; e != nil {
 		if len(e.Kinds) == 0 {
@@ -346,8 +365,11 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if ep.hasMore, err = jsonmap.CompilePath("list_profiles.pagination.has_more", e.Pagination.HasMore); err != nil {
 			return err
 		}
+		if ep.total, err = jsonmap.CompilePath("list_profiles.pagination.total", e.Pagination.Total); err != nil {
+			return err
+		}
 		var probes []jsonmap.Value
-		for _, v := range []jsonmap.Value{ep.next, ep.hasMore} {
+		for _, v := range []jsonmap.Value{ep.next, ep.hasMore, ep.total} {
 			if v.IsSet() {
 				probes = append(probes, v)
 			}

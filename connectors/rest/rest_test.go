@@ -348,9 +348,10 @@ func TestPagination(t *testing.T) {
 		name, cfg string
 		cursors   []string
 	}{
-		{"page", `{path: /p, query: {page: "{{.Page}}", size: "{{.Limit}}"}, records: $.data, key: $.id, pagination: {style: page}}`, []string{"", "2", "3"}},
+		// Without has_more, a short page is not the end: an empty one is.
+		{"page", `{path: /p, query: {page: "{{.Page}}", size: "{{.Limit}}"}, records: $.data, key: $.id, pagination: {style: page}}`, []string{"", "2", "3", "4"}},
 		{"page_has_more", `{path: /p, query: {page: "{{.Page}}", size: "{{.Limit}}"}, records: $.data, key: $.id, pagination: {style: page, has_more: $.meta.has_more}}`, []string{"", "2", "3"}},
-		{"offset", `{path: /p, query: {offset: "{{.Offset}}", size: "{{.Limit}}"}, records: $.data, key: $.id, pagination: {style: offset}}`, []string{"", "2", "4"}},
+		{"offset", `{path: /p, query: {offset: "{{.Offset}}", size: "{{.Limit}}"}, records: $.data, key: $.id, pagination: {style: offset}}`, []string{"", "2", "4", "5"}},
 		{"offset_has_more", `{path: /p, query: {offset: "{{.Offset}}", size: "{{.Limit}}"}, records: $.data, key: $.id, pagination: {style: offset, has_more: $.meta.has_more}}`, []string{"", "2", "4"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -560,6 +561,9 @@ func TestConfigErrors(t *testing.T) {
 		{"bad unit", "base_url: http://x\norders:\n  path: '/o/{{join .Keys \",\"}}'\n  customer_key: $.c\n  id: $.id\n  placed_at: $.t\n  total_unit: cents\n", "orders.total_unit", 7, "major"},
 		{"pagination style", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: token}\n", "list_profiles.pagination.style", 5, "cursor, page, offset or link"},
 		{"cursor needs next", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: cursor}\n", "list_profiles.pagination.next", 5, "required"},
+		{"page size negative", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  page_size: -1\n  pagination: {style: page}\n", "list_profiles.page_size", 5, "between 1 and 1000"},
+		{"page size too big", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  page_size: 5000\n  pagination: {style: page}\n", "list_profiles.page_size", 5, "between 1 and 1000"},
+		{"total not a path", "base_url: http://x\nlist_profiles:\n  path: /p\n  key: $.id\n  pagination: {style: page, total: 12}\n", "list_profiles.pagination.total", 5, "JSONPath"},
 		{"oauth2 without a token URL", "base_url: http://x\nauth: {type: oauth2}\nprofiles: {path: /p}\n", "auth.token_url", 2, "required for type oauth2"},
 		{"auth field of another type", "base_url: http://x\nauth: {type: bearer, token: t, username: u}\nprofiles: {path: /p}\n", "auth.username", 2, "not used"},
 		{"bad method", "base_url: http://x\nprofiles: {method: DELETE, path: /p}\n", "profiles.method", 2, "GET or POST"},

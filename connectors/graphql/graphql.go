@@ -77,8 +77,17 @@ type ListProfilesQuery struct {
 	// ($.data.customers.pageInfo.endCursor); empty or null ends the listing.
 	NextCursor string `yaml:"next_cursor"`
 	// HasNext is an optional JSONPath of a boolean
-	// ($.data.customers.pageInfo.hasNextPage); false ends the listing.
+	// ($.data.customers.pageInfo.hasNextPage); false ends the listing, and
+	// true with no next cursor fails it.
 	HasNext string `yaml:"has_next"`
+	// Total is an optional JSONPath of the number of records the whole
+	// listing holds ($.data.customers.totalCount); a listing that ends with
+	// fewer distinct records fails.
+	Total string `yaml:"total"`
+	// PageSize is the number of records asked per page ($limit), 1 to
+	// 1000; default 100. A page shorter than that does not end the listing:
+	// only a missing next cursor or has_next false does.
+	PageSize int `yaml:"page_size" jsonschema:"minimum=1,maximum=1000"`
 }
 
 // OrdersQuery serves connectors.OrderSource.
@@ -146,9 +155,10 @@ type Connector struct {
 	prd          *jsonmap.Reader[connectors.Profile]
 	list         *operation
 	lm           *jsonmap.Profiles
-	lrd          *jsonmap.Reader[connectors.Profile] // also reads next and hasNext
+	lrd          *jsonmap.Reader[connectors.Profile] // also reads next, hasNext and total
 	next         jsonmap.Value
 	hasNext      jsonmap.Value
+	total        jsonmap.Value
 	orders       *operation
 	om           *jsonmap.Orders
 	ord          *jsonmap.Reader[connectors.Order]
@@ -169,6 +179,7 @@ type Connector struct {
 var (
 	_ connectors.ProfileSource      = (*Connector)(nil)
 	_ connectors.ProfileLister      = (*Connector)(nil)
+	_ connectors.ListPageSizer      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
 	_ connectors.ProfileFinder      = (*Connector)(nil)
@@ -246,6 +257,11 @@ func (c *Connector) Validate() error {
 	if len(c.Capabilities()) == 0 {
 		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions, lookup, erase, export, send)")
 	}
+	if q := c.Config.ListProfiles; q != nil {
+		if err := connectors.CheckPageSize("list_profiles.page_size", q.PageSize); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -299,9 +315,14 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		if c.hasNext, err = jsonmap.CompilePath("list_profiles.has_next", q.HasNext); err != nil {
 			return err
 		}
+		if c.total, err = jsonmap.CompilePath("list_profiles.total", q.Total); err != nil {
+			return err
+		}
 		probes := append(slices.Clone(resultProbes), c.next)
-		if c.hasNext.IsSet() {
-			probes = append(probes, c.hasNext)
+		for _, v := range []jsonmap.Value{c.hasNext, c.total} {
+			if v.IsSet() {
+				probes = append(probes, v)
+			}
 		}
 		c.lrd = c.lm.Reader(probes...)
 	}
@@ -628,7 +649,16 @@ func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.
 	return jsonmap.AlignProfiles(keys, list), nil
 }
 
-// ListProfiles implements connectors.ProfileLister.
+// ListPageSize implements connectors.ListPageSizer: list_profiles.page_size.
+func (c *Connector) ListPageSize() int {
+	if q := c.Config.ListProfiles; q != nil && q.PageSize > 0 {
+		return q.PageSize
+	}
+	return connectors.DefaultListPageSize
+}
+
+// ListProfiles implements connectors.ProfileLister. The listing ends where
+// the API says: no next cursor, or has_next false; never on a short page.
 func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
 	if c.list == nil {
 		return connectors.ProfilePage{}, unconfigured(connectors.CapListProfiles)
@@ -644,20 +674,27 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,
 			"%s (%s): %d records for a limit of %d (does the query pass $limit?)", c.desc, c.list.label, len(list), limit)
 	}
-	page := connectors.ProfilePage{Profiles: list}
-	more := true
+	total, _, err := c.total.Count(data)
+	if err != nil {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): total: %v", c.desc, c.list.label, err)
+	}
+	page := connectors.ProfilePage{Profiles: list, Total: total}
+	more, saidMore := true, false
 	if c.hasNext.IsSet() {
 		b, ok, err := c.hasNext.Bool(data)
 		if err != nil {
 			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): has_next: %v", c.desc, c.list.label, err)
 		}
 		if ok {
-			more = b
+			more, saidMore = b, b
 		}
 	}
 	next, _, err := c.next.Text(data)
 	if err != nil {
 		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): next_cursor: %v", c.desc, c.list.label, err)
+	}
+	if saidMore && next == "" {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse, "%s (%s): has_next is true but there is no next cursor", c.desc, c.list.label)
 	}
 	if more && next != "" {
 		if next == cursor {

@@ -43,6 +43,18 @@ type Query struct {
 	Query string `yaml:"query"`
 }
 
+// ListQuery is the list_profiles query: rows with key > :cursor, ordered
+// by key, at most :limit of them. The listing ends on an empty page, not on
+// a short one: the connector cannot tell that a query is exact (a LIMIT of
+// its own, rows filtered after the limit), and the last, empty page costs
+// one indexed read.
+type ListQuery struct {
+	// Query is the SQL text with named placeholders (:cursor, :limit).
+	Query string `yaml:"query"`
+	// PageSize is the :limit of each page, 1 to 1000; default 100.
+	PageSize int `yaml:"page_size" jsonschema:"minimum=1,maximum=1000"`
+}
+
 // Config is the configuration of a sql instance.
 type Config struct {
 	// Driver is postgres or sqlite.
@@ -63,7 +75,7 @@ type Config struct {
 	// Profiles reads profile records by native key (:keys).
 	Profiles *Query `yaml:"profiles"`
 	// ListProfiles pages through every profile record (:cursor, :limit).
-	ListProfiles *Query `yaml:"list_profiles"`
+	ListProfiles *ListQuery `yaml:"list_profiles"`
 	// Orders reads orders by the customer's native key (:keys, :since,
 	// :until, :limit).
 	Orders *Query `yaml:"orders"`
@@ -102,6 +114,7 @@ type Connector struct {
 var (
 	_ connectors.ProfileSource      = (*Connector)(nil)
 	_ connectors.ProfileLister      = (*Connector)(nil)
+	_ connectors.ListPageSizer      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
 	_ connectors.ProfileFinder      = (*Connector)(nil)
@@ -175,6 +188,11 @@ func (c *Connector) Validate() error {
 	if len(c.Capabilities()) == 0 {
 		return connectors.Invalid("", "configure at least one query (profiles, list_profiles, orders, interactions, lookup, erase, export, send)")
 	}
+	if q := c.Config.ListProfiles; q != nil {
+		if err := connectors.CheckPageSize("list_profiles.page_size", q.PageSize); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -187,6 +205,10 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 	}
 	var err error
 	window := []string{PKeys, PSince, PUntil, PLimit}
+	var list *Query
+	if q := c.Config.ListProfiles; q != nil {
+		list = &Query{Query: q.Query}
+	}
 	for _, q := range []struct {
 		cp       connectors.Capability
 		cfg      *Query
@@ -195,7 +217,7 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		required []string
 	}{
 		{connectors.CapProfiles, c.Config.Profiles, &c.profiles, []string{PKeys}, []string{PKeys}},
-		{connectors.CapListProfiles, c.Config.ListProfiles, &c.listProfiles, []string{PCursor, PLimit}, []string{PCursor, PLimit}},
+		{connectors.CapListProfiles, list, &c.listProfiles, []string{PCursor, PLimit}, []string{PCursor, PLimit}},
 		{connectors.CapOrders, c.Config.Orders, &c.orders, window, []string{PKeys}},
 		{connectors.CapInteractions, c.Config.Interactions, &c.interactions, window, []string{PKeys}},
 	} {
@@ -434,9 +456,18 @@ func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.
 	return jsonmap.AlignProfiles(keys, list), nil
 }
 
+// ListPageSize implements connectors.ListPageSizer: list_profiles.page_size.
+func (c *Connector) ListPageSize() int {
+	if q := c.Config.ListProfiles; q != nil && q.PageSize > 0 {
+		return q.PageSize
+	}
+	return connectors.DefaultListPageSize
+}
+
 // ListProfiles implements connectors.ProfileLister. Pages are keyed by the
 // last row's key: the query returns rows with key > :cursor ordered by key,
-// at most :limit of them.
+// at most :limit of them. Only an empty page ends the listing (see
+// ListQuery).
 func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
 	if c.listProfiles == nil {
 		return connectors.ProfilePage{}, unconfigured(connectors.CapListProfiles)
@@ -460,7 +491,7 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 		list = list[:limit]
 	}
 	page := connectors.ProfilePage{Profiles: list}
-	if len(list) == limit {
+	if len(list) > 0 {
 		page.Next = list[len(list)-1].Key
 		if page.Next == cursor {
 			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,

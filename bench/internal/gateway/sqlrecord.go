@@ -31,6 +31,7 @@ type sqlRecording struct {
 var (
 	_ connectors.ProfileSource      = (*sqlRecording)(nil)
 	_ connectors.ProfileLister      = (*sqlRecording)(nil)
+	_ connectors.ListPageSizer      = (*sqlRecording)(nil)
 	_ connectors.OrderSource        = (*sqlRecording)(nil)
 	_ connectors.InteractionSource  = (*sqlRecording)(nil)
 	_ connectors.CapabilityReporter = (*sqlRecording)(nil)
@@ -57,6 +58,9 @@ func (s *sqlRecording) Profiles(ctx context.Context, keys []string) ([]*connecto
 func (s *sqlRecording) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
 	return s.conn.(connectors.ProfileLister).ListProfiles(ctx, cursor, limit)
 }
+
+// ListPageSize is the wrapped connector's.
+func (s *sqlRecording) ListPageSize() int { return connectors.ListPageSize(s.conn) }
 
 func (s *sqlRecording) Orders(ctx context.Context, keys []string, w connectors.Window) ([][]connectors.Order, error) {
 	s.note(SQLCall{Capability: connectors.CapOrders, Keys: keys, Since: w.Since, Until: w.Until, Limit: w.Limit})

@@ -2,6 +2,8 @@ package mongodb
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -93,11 +95,19 @@ type ProfilesQuery struct {
 }
 
 // ListQuery pages through every profile record, ordered by KeyField.
+// Each page is one find sorted by KeyField, after the previous page's last
+// value and limited to the page size by the server, which never serves
+// fewer: a page shorter than asked is the last one.
 type ListQuery struct {
 	Find `yaml:",inline"`
 	// KeyField is the document field holding the native key; pages are
-	// read in its order, after the previous page's last key.
+	// read in its order, after the previous page's last key. Its values
+	// must be of one BSON type (strings, numbers or ObjectIds): a find
+	// after a value only matches values of its own type.
 	KeyField string `yaml:"key_field"`
+	// PageSize is the number of documents read per page, 1 to 1000;
+	// default 100.
+	PageSize int `yaml:"page_size" jsonschema:"minimum=1,maximum=1000"`
 	// Mapping maps a document onto a profile record; key is required.
 	Mapping jsonmap.ProfileMapping `yaml:"mapping"`
 }
@@ -179,6 +189,7 @@ type Connector struct {
 var (
 	_ connectors.ProfileSource      = (*Connector)(nil)
 	_ connectors.ProfileLister      = (*Connector)(nil)
+	_ connectors.ListPageSizer      = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
 	_ connectors.ProfileFinder      = (*Connector)(nil)
@@ -245,6 +256,11 @@ func (c *Connector) Validate() error {
 	}
 	if c.MaxConcurrency < 0 {
 		return connectors.Invalid("max_concurrency", "must not be negative")
+	}
+	if q := c.Config.ListProfiles; q != nil {
+		if err := connectors.CheckPageSize("list_profiles.page_size", q.PageSize); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -366,6 +382,11 @@ type values struct {
 // find runs q with v and hands each document, as plain JSON-like values, to
 // each. It stops early when each returns false.
 func (c *Connector) find(ctx context.Context, q *query, filter any, opts *options.FindOptionsBuilder, each func(doc any) (bool, error)) error {
+	return c.findRaw(ctx, q, filter, opts, func(_ bson.Raw, doc any) (bool, error) { return each(doc) })
+}
+
+// findRaw is find, handing each the document's raw BSON besides.
+func (c *Connector) findRaw(ctx context.Context, q *query, filter any, opts *options.FindOptionsBuilder, each func(raw bson.Raw, doc any) (bool, error)) error {
 	// The driver's goroutines see only this derived context, ended before
 	// the call returns, never the caller's.
 	ctx, cancel := context.WithCancel(ctx)
@@ -384,7 +405,7 @@ func (c *Connector) find(ctx context.Context, q *query, filter any, opts *option
 		if err := cur.Decode(&raw); err != nil {
 			return connectors.Errorf(connectors.CodeBadResponse, "%s find: document %d cannot be decoded", q.cp, n)
 		}
-		more, err := each(plain(raw))
+		more, err := each(cur.Current, plain(raw))
 		if err != nil {
 			return connectors.Errorf(connectors.CodeBadResponse, "%s find: document %d: %v", q.cp, n, err)
 		}
@@ -430,8 +451,18 @@ func (c *Connector) Profiles(ctx context.Context, keys []string) ([]*connectors.
 	return jsonmap.AlignProfiles(keys, list), nil
 }
 
+// ListPageSize implements connectors.ListPageSizer: list_profiles.page_size.
+func (c *Connector) ListPageSize() int {
+	if q := c.Config.ListProfiles; q != nil && q.PageSize > 0 {
+		return q.PageSize
+	}
+	return connectors.DefaultListPageSize
+}
+
 // ListProfiles implements connectors.ProfileLister: pages are read in
-// key_field order, after the previous page's last key.
+// key_field order, after the previous page's last key_field value, kept in
+// the cursor with its BSON type (see listCursor). The server limits a find
+// exactly, so a short page is the last one.
 func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
 	q := c.listProfiles
 	if q == nil {
@@ -442,16 +473,25 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 	}
 	filter := q.bind(values{})
 	if cursor != "" {
-		after := bson.D{{Key: q.keyField, Value: bson.D{{Key: "$gt", Value: cursor}}}}
+		last, err := parseListCursor(cursor)
+		if err != nil {
+			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: cursor is not a listing position")
+		}
+		after := bson.D{{Key: q.keyField, Value: bson.D{{Key: "$gt", Value: last}}}}
 		filter = bson.D{{Key: "$and", Value: bson.A{filter, after}}}
 	}
 	opts := options.Find().SetSort(bson.D{{Key: q.keyField, Value: 1}}).SetLimit(int64(limit))
 	var list []connectors.Profile
-	err := c.find(ctx, q, filter, opts, func(doc any) (bool, error) {
+	var last bson.RawValue
+	err := c.findRaw(ctx, q, filter, opts, func(raw bson.Raw, doc any) (bool, error) {
 		p, err := c.listMap.Profile(doc)
 		if err != nil {
 			return false, err
 		}
+		if last, err = raw.LookupErr(strings.Split(q.keyField, ".")...); err != nil || last.Type == bson.TypeNull {
+			return false, fmt.Errorf("no %s", q.keyField)
+		}
+		last.Value = slices.Clone(last.Value) // the driver reuses raw's bytes
 		list = append(list, p)
 		return true, nil
 	})
@@ -460,13 +500,39 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 	}
 	page := connectors.ProfilePage{Profiles: list}
 	if len(list) == limit {
-		page.Next = list[len(list)-1].Key
+		page.Next = listCursor(last)
 		if page.Next == cursor {
 			return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeBadResponse,
-				"list_profiles: the page does not advance (mapping.key must read key_field)")
+				"list_profiles: the page does not advance (is key_field an array?)")
 		}
 	}
 	return page, nil
+}
+
+// listCursor writes a key_field value as a cursor: its BSON type and bytes,
+// so that the next page's find compares it as the type it is (a string
+// cursor would match no ObjectId or number: MongoDB compares within a
+// type).
+func listCursor(v bson.RawValue) string {
+	return fmt.Sprintf("%02x.", byte(v.Type)) + base64.RawURLEncoding.EncodeToString(v.Value)
+}
+
+// parseListCursor reads a cursor listCursor wrote.
+func parseListCursor(cursor string) (bson.RawValue, error) {
+	t, data, ok := strings.Cut(cursor, ".")
+	typ, err := hex.DecodeString(t)
+	if !ok || err != nil || len(typ) != 1 {
+		return bson.RawValue{}, errors.New("malformed")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(data)
+	if err != nil {
+		return bson.RawValue{}, err
+	}
+	v := bson.RawValue{Type: bson.Type(typ[0]), Value: b}
+	if err := v.Validate(); err != nil {
+		return bson.RawValue{}, err
+	}
+	return v, nil
 }
 
 // Orders implements connectors.OrderSource. The window's bounds are pushed

@@ -36,7 +36,8 @@ type Linker struct {
 	Log    *slog.Logger
 	// Now is the clock, time.Now when nil.
 	Now func() time.Time
-	// PageSize is the page size asked of listing sources, 100 when zero.
+	// PageSize, when positive, overrides every listing source's own page
+	// size (Source.ListPageSize), for tests.
 	PageSize int
 	// Suppression is the suppression list: records carrying an erased
 	// person's native key or identifier are never linked. None when nil.
@@ -61,6 +62,9 @@ type Report struct {
 	Alerts     int      // values held by more people than the policy's alert threshold
 	Suppressed int      // records skipped: they carry an erased person's native key or identifier
 	Failed     []string // sources whose listing failed; their records were skipped
+	// FailedSources are Sync's failed listings, with their codes; when
+	// there is any, Sync linked nothing (see Sync).
+	FailedSources []FailedSource
 }
 
 // record is one system's record, reduced to what linking needs.
@@ -140,6 +144,11 @@ func (l *Linker) policy() *Policy {
 // the customer of each record holding them but join nobody. It can run
 // again at any time: what is already linked stays as it is, and an identity
 // a person unlinked is never linked again.
+//
+// Sync decides on complete evidence only: when any source's listing fails
+// or is incomplete (see listing.go), it links nothing and returns the
+// report naming the failed sources, with a nil error; the store keeps what
+// earlier syncs linked.
 func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	var rep Report
 	log := l.Log
@@ -147,21 +156,17 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	pol := l.policy()
-	var records []record
-	for _, src := range l.Sources.With(connectors.CapListProfiles) {
-		recs, invalid, err := l.list(ctx, src, pol)
-		if err != nil {
-			if ctx.Err() != nil {
-				return rep, ctx.Err()
-			}
-			rep.Failed = append(rep.Failed, src.Name())
-			log.Warn("identity sync: listing failed; its records are skipped", "connector", src.Name(), "code", string(connectors.CodeOf(err)))
-			continue
-		}
-		rep.Invalid += invalid
-		records = append(records, recs...)
+	records, err := l.listAll(ctx, &rep, pol)
+	if err != nil {
+		return rep, err
 	}
-	err := l.link(ctx, &rep, records, pol, log, true)
+	if len(rep.FailedSources) > 0 {
+		for _, f := range rep.FailedSources {
+			log.Warn("identity sync: a listing failed or is incomplete; nothing is linked", "connector", f.Name, "code", string(f.Code))
+		}
+		return rep, nil
+	}
+	err = l.link(ctx, &rep, records, pol, log, true)
 	return rep, err
 }
 

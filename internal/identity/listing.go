@@ -7,33 +7,93 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 )
 
-// list reads every page of one source.
+// CodeIncomplete is the failure code of a listing that ended without every
+// record: fewer distinct records than the system's reported total, a record
+// listed twice (the pages shifted under the listing, so others were
+// skipped), or a cursor that repeats. Connector failures keep their own
+// codes (connectors.CodeUnavailable, ...).
+const CodeIncomplete connectors.Code = "LISTING_INCOMPLETE"
+
+// FailedSource is a source whose listing failed during a Sync, and why. It
+// holds the connector's name and a code only, never data.
+type FailedSource struct {
+	Name string
+	// Code is the connector failure's code (UPSTREAM_UNAVAILABLE, ...) or
+	// CodeIncomplete.
+	Code connectors.Code
+}
+
+// listAll lists every listing source. A source whose listing fails is named
+// in rep.Failed and rep.FailedSources; the others are still listed, so that
+// one sync reports every failure. It returns the records of the sources
+// that listed completely, and an error only when ctx ends.
+func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]record, error) {
+	var records []record
+	for _, src := range l.Sources.With(connectors.CapListProfiles) {
+		recs, invalid, err := l.list(ctx, src, pol)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			code := connectors.CodeOf(err)
+			if code == "" {
+				code = connectors.CodeInternal
+			}
+			rep.Failed = append(rep.Failed, src.Name())
+			rep.FailedSources = append(rep.FailedSources, FailedSource{Name: src.Name(), Code: code})
+			continue
+		}
+		rep.Invalid += invalid
+		records = append(records, recs...)
+	}
+	rep.Records = len(records)
+	return records, nil
+}
+
+// list reads every page of one source, asking each for the source's page
+// size (Linker.PageSize when set). The listing ends when the connector
+// gives no next cursor; it is incomplete (CodeIncomplete) when a cursor
+// repeats, when a record comes back twice, or when it ends with fewer
+// distinct records than the last total the system reported.
 func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]record, int, error) {
 	size := l.PageSize
 	if size <= 0 {
-		size = 100
+		size = src.ListPageSize()
 	}
 	var out []record
 	invalid := 0
 	cursor := ""
-	seen := map[string]bool{}
+	cursors := map[string]bool{}
+	keys := map[string]bool{}
+	total := 0
 	for {
 		page, err := src.ListProfiles(ctx, cursor, size)
 		if err != nil {
 			return nil, 0, err
 		}
+		if page.Total > 0 {
+			total = page.Total
+		}
 		for _, p := range page.Profiles {
+			if keys[p.Key] {
+				return nil, 0, connectors.Errorf(CodeIncomplete, "a record is listed twice: the pages shifted during the listing")
+			}
+			keys[p.Key] = true
 			r, bad := reduce(src.Name(), p, pol)
 			invalid += bad
 			out = append(out, r)
 		}
 		if page.Next == "" {
-			return out, invalid, nil
+			break
 		}
-		if seen[page.Next] {
-			return nil, 0, connectors.Errorf(connectors.CodeBadResponse, "pagination repeats a cursor")
+		if cursors[page.Next] || page.Next == cursor {
+			return nil, 0, connectors.Errorf(CodeIncomplete, "pagination repeats a cursor")
 		}
-		seen[page.Next] = true
+		cursors[page.Next] = true
 		cursor = page.Next
 	}
+	if len(keys) < total {
+		return nil, 0, connectors.Errorf(CodeIncomplete, "%d records listed of the %d the system reports", len(keys), total)
+	}
+	return out, invalid, nil
 }

@@ -168,6 +168,10 @@ func describe(k jsonschema.ErrorKind) string {
 		return "does not match " + k.Want
 	case *kind.FalseSchema:
 		return "not allowed here"
+	case *kind.Minimum:
+		return "must be at least " + k.Want.RatString()
+	case *kind.Maximum:
+		return "must be at most " + k.Want.RatString()
 	}
 	// Other kinds' messages quote the value: keep the keyword only.
 	return "does not satisfy the schema's " + strings.Join(k.KeywordPath(), "/")

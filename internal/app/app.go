@@ -63,6 +63,7 @@ type Gateway struct {
 	log      *slog.Logger
 	client   *http.Client     // handed to HTTP connectors
 	metrics  *sources.Metrics // shared by every generation of sources
+	listings *listings        // the last identity sync's listings (listings.go)
 	webhooks *webhook.Handler
 	reloads  reloadState   // reload.go
 	privacy  *privacyParts // privacy.go
@@ -139,6 +140,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		return err
 	}
 	g.metrics = sources.NewMetrics(g.Registry)
+	g.listings = newListings(g.Registry)
 	list, hooks, err := g.buildSources(ctx, cfg)
 	if err != nil {
 		return err
@@ -253,13 +255,21 @@ func SourceOptions(cn config.Connector) sources.Options {
 	return o
 }
 
-// Sync links every listing source's records to customers.
+// Sync links every listing source's records to customers. A source whose
+// listing fails or is incomplete makes the sync link nothing (see
+// identity.Linker.Sync): it is then shown on /readyz and in the metrics
+// until a sync lists every source completely, and Sync returns nil.
 func (g *Gateway) Sync(ctx context.Context) error {
 	start := time.Now()
+	var listed []string
+	for _, s := range g.Sources.With(connectors.CapListProfiles) {
+		listed = append(listed, s.Name())
+	}
 	rep, err := g.Linker.Sync(ctx)
 	if err != nil {
 		return fmt.Errorf("identity sync: %w", err)
 	}
+	g.listings.record(listed, rep)
 	g.synced.Store(true)
 	g.log.Info("identity sync done", "records", rep.Records, "new_customers", rep.Customers, "new_links", rep.Identities,
 		"invalid_identifiers", rep.Invalid, "refused_matches", rep.Refused, "blocked_values", rep.Blocked,
@@ -307,6 +317,7 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 	if !g.synced.Load() {
 		parts["identity"], ready = "syncing", false
 	}
+	g.listings.ready(parts)
 	// A connector whose breaker is open is degraded, not a reason to leave
 	// the load balancer: its fields fail or come from last good values,
 	// and every replica sees the same system.

@@ -272,9 +272,10 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	g.listings.record(listed, rep)
 	g.synced.Store(true)
 	g.log.Info("identity sync done", "records", rep.Records, "new_customers", rep.Customers, "new_links", rep.Identities,
-		"invalid_identifiers", rep.Invalid, "refused_matches", rep.Refused, "blocked_values", rep.Blocked,
-		"shared_values", rep.Shared, "capped_joins", rep.Capped, "alerts", rep.Alerts, "suppressed_records", rep.Suppressed, "failed_sources", rep.Failed,
-		"duration_ms", time.Since(start).Milliseconds())
+		"invalid_identifiers", rep.Invalid, "unmapped_identifiers", rep.Unmapped, "refused_matches", rep.Refused,
+		"refused_by", rep.RefusedBy, "blocked_values", rep.Blocked, "shared_values", rep.Shared, "capped_joins", rep.Capped,
+		"merged_customers", rep.Merged, "kept_apart", rep.KeptApart, "moved_identities", rep.Moved, "alerts", rep.Alerts,
+		"suppressed_records", rep.Suppressed, "failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
 	return nil
 }

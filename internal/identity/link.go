@@ -46,8 +46,12 @@ type Linker struct {
 
 // Report says what one Sync did. It holds counts only, never data.
 type Report struct {
-	Records    int // records read
-	Invalid    int // identifier values that did not normalise (kept as given, never matching)
+	Records int // records read
+	Invalid int // identifier values that did not normalise (kept as given, never matching)
+	// Unmapped counts identifier fields whose value cannot be an
+	// identifier at all (an object or a list, a social handle without its
+	// network): a mapping to fix, never silence.
+	Unmapped   int
 	Blocked    int // identifier values that are blocked (kept, never matching)
 	Shared     int // distinct values held by different people (kept per record, never matching)
 	Customers  int // customers created
@@ -216,12 +220,13 @@ func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Repor
 			continue
 		}
 		for _, p := range found[i] {
-			r, bad := reduce(src.Name(), p, pol)
-			rep.Invalid += bad
+			r, bad := reduceProfile(src.Name(), p, pol)
+			rep.Invalid += bad.invalid
+			rep.Unmapped += bad.unmapped
 			records = append(records, r)
 		}
 	}
-	if err := l.link(ctx, &rep, records, pol, log, true); err != nil {
+	if err := l.link(ctx, &rep, records, pol, log, false); err != nil {
 		return rep, err
 	}
 	return rep, failed
@@ -273,7 +278,7 @@ func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *P
 	if err := l.withScoped(ctx, c, records, existing); err != nil {
 		return err
 	}
-	owners, newCustomers, err := l.owners(ctx, c, records, existing, pins)
+	owners, newCustomers, err := l.owners(ctx, c, records, existing, pins, full)
 	if err != nil {
 		return err
 	}
@@ -458,10 +463,10 @@ func byID[T any](ctx context.Context, ids []string, find func(context.Context, [
 
 // owners returns the customer of each group ("" when none can be linked)
 // and the customers to create. A member's own native key decides first (the
-// record was linked before); matching values vote next. A customer merged
+// record was linked before); in a full sync, matching values vote next. A customer merged
 // into another is never chosen: its identities already moved to the
 // survivor.
-func (l *Linker) owners(ctx context.Context, c clustering, records []record, existing map[string]*store.Identity, pins pinning) ([]string, []store.Customer, error) {
+func (l *Linker) owners(ctx context.Context, c clustering, records []record, existing map[string]*store.Identity, pins pinning, full bool) ([]string, []store.Customer, error) {
 	votes := make([]map[string]int, len(c.groups))
 	var ids []string
 	for gi, g := range c.groups {
@@ -474,6 +479,13 @@ func (l *Linker) owners(ctx context.Context, c clustering, records []record, exi
 				if pins.records[extID] {
 					votes[gi][doc.CustomerID] += 10000
 				}
+			}
+			if !full {
+				// A lookup sees a few records, not the customer's others:
+				// it cannot weigh the evidence against them, so a record
+				// joins a customer through its own key only, and the next
+				// full sync merges what belongs together.
+				continue
 			}
 			for _, rf := range r.refs {
 				if rf.matches() && c.shared[rf.matchKey()] == "" {

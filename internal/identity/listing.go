@@ -30,7 +30,7 @@ type FailedSource struct {
 func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]record, error) {
 	var records []record
 	for _, src := range l.Sources.With(connectors.CapListProfiles) {
-		recs, invalid, err := l.list(ctx, src, pol)
+		recs, u, err := l.list(ctx, src, pol)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -43,7 +43,8 @@ func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]recor
 			rep.FailedSources = append(rep.FailedSources, FailedSource{Name: src.Name(), Code: code})
 			continue
 		}
-		rep.Invalid += invalid
+		rep.Invalid += u.invalid
+		rep.Unmapped += u.unmapped
 		records = append(records, recs...)
 	}
 	rep.Records = len(records)
@@ -55,13 +56,13 @@ func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]recor
 // gives no next cursor; it is incomplete (CodeIncomplete) when a cursor
 // repeats, when a record comes back twice, or when it ends with fewer
 // distinct records than the last total the system reported.
-func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]record, int, error) {
+func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]record, unusable, error) {
 	size := l.PageSize
 	if size <= 0 {
 		size = src.ListPageSize()
 	}
 	var out []record
-	invalid := 0
+	var u unusable
 	cursor := ""
 	cursors := map[string]bool{}
 	keys := map[string]bool{}
@@ -69,31 +70,32 @@ func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]
 	for {
 		page, err := src.ListProfiles(ctx, cursor, size)
 		if err != nil {
-			return nil, 0, err
+			return nil, u, err
 		}
 		if page.Total > 0 {
 			total = page.Total
 		}
 		for _, p := range page.Profiles {
 			if keys[p.Key] {
-				return nil, 0, connectors.Errorf(CodeIncomplete, "a record is listed twice: the pages shifted during the listing")
+				return nil, u, connectors.Errorf(CodeIncomplete, "a record is listed twice: the pages shifted during the listing")
 			}
 			keys[p.Key] = true
-			r, bad := reduce(src.Name(), p, pol)
-			invalid += bad
+			r, bad := reduceProfile(src.Name(), p, pol)
+			u.invalid += bad.invalid
+			u.unmapped += bad.unmapped
 			out = append(out, r)
 		}
 		if page.Next == "" {
 			break
 		}
 		if cursors[page.Next] || page.Next == cursor {
-			return nil, 0, connectors.Errorf(CodeIncomplete, "pagination repeats a cursor")
+			return nil, u, connectors.Errorf(CodeIncomplete, "pagination repeats a cursor")
 		}
 		cursors[page.Next] = true
 		cursor = page.Next
 	}
 	if len(keys) < total {
-		return nil, 0, connectors.Errorf(CodeIncomplete, "%d records listed of the %d the system reports", len(keys), total)
+		return nil, u, connectors.Errorf(CodeIncomplete, "%d records listed of the %d the system reports", len(keys), total)
 	}
-	return out, invalid, nil
+	return out, u, nil
 }

@@ -112,3 +112,43 @@ func TestLookupLinksAsSyncDoes(t *testing.T) {
 		t.Fatalf("second lookup = %+v, %v after %d calls; want nothing new", rep, err, len(crm.calls))
 	}
 }
+
+// TestLookupNeverMovesLinks: a lookup sees a few records only, so it adds
+// links and never moves one, even where those records alone would part a
+// customer (the next full sync decides, seeing everything).
+func TestLookupNeverMovesLinks(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	crm := &finder{lister: lister{profiles: []connectors.Profile{
+		prof("1", "given_name", "Ada", "email", "ada@acme.io", "phone", "06 12 47 89 31"),
+	}}}
+	shop := &lister{profiles: []connectors.Profile{prof("s", "given_name", "Ada", "phone", "06 12 47 89 31")}}
+	set, err := sources.NewSet(sources.New("crm", "go", crm, sources.Options{}, nil, nil), sources.New("shop", "go", shop, sources.Options{}, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Linker{Store: st, Sources: set, Policy: fiction(), Now: func() time.Time { return syncTime }}
+	if _, err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	joined := owner(t, st, nativeID("shop", "s"))
+	if joined == "" || joined != owner(t, st, nativeID("crm", "1")) {
+		t.Fatal("the sync did not join the two records")
+	}
+	// The CRM now also has Bob with the same number and another address:
+	// a full sync would make the number shared and part Ada's records.
+	crm.profiles = append(crm.profiles, prof("2", "given_name", "Ada", "email", "bob@acme.io", "phone", "06 12 47 89 31"))
+	rep, err := l.Lookup(ctx, []connectors.Identifier{{Kind: connectors.IdentifierEmail, Value: "bob@acme.io"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Moved != 0 || rep.Merged != 0 {
+		t.Errorf("lookup report = %+v, want no moves or merges", rep)
+	}
+	if got := owner(t, st, nativeID("shop", "s")); got != joined {
+		t.Errorf("the lookup moved the shop record to %q", got)
+	}
+	if got := owner(t, st, nativeID("crm", "2")); got == "" || got == joined {
+		t.Errorf("the looked-up record is in %q, want a customer of its own", got)
+	}
+}

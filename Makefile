@@ -4,7 +4,7 @@ GO ?= go
 GOLANGCI_LINT_VERSION := v2.15.0
 ARGS ?=
 
-.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz bench gobench
+.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz bench gobench identity-eval
 
 ## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/,
 ## the Customer 360 console at http://127.0.0.1:8080/console)
@@ -96,6 +96,20 @@ BENCHCOUNT ?= 1
 gobench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) \
 		./internal/sources ./internal/loaders ./internal/timeline ./internal/identity
+
+## identity-eval: the identity accuracy harness (internal/identityeval, docs/identity-eval.md)
+## at the full size, 1,600 people: one sync, syncs in other record orders and syncs
+## spread over 1 to 5 runs through four rest connectors and the embedded store; prints
+## false merges per trap class, recall on promised pairs, precision, partition
+## differences and records read, and exits 1 when a check fails. About half a minute.
+## SCALE=15000 (or 100000): one sync of that many people instead, with its wall time,
+## peak memory and the read-back of every record through customersByIdentifiers.
+## EVAL_ARGS: more flags, e.g. -seed 7, -orders 5, -honest-paging,
+## -cpuprofile readback.pprof, -sync-cpuprofile sync.pprof
+SCALE ?=
+EVAL_ARGS ?=
+identity-eval:
+	$(GO) run ./internal/identityeval/cmd/identity-eval $(if $(SCALE),-scale $(SCALE)) $(EVAL_ARGS)
 
 ## assets: GraphiQL and React from the npm registry, checked against their hashes;
 ## the console (console/, TypeScript + Vite) built when its sources changed

@@ -23,6 +23,9 @@ type Score struct {
 	// Promised are the pairs the documentation promises to join, Joined
 	// those in one customer.
 	Promised, Joined int
+	// OnePerson counts every pair of records of one person, promised or
+	// not: TruePairs / OnePerson is the recall over all of them.
+	OnePerson int
 	// ByNoise counts promised and joined pairs by the noise of their
 	// person's records (NoiseNone for people without any): a noisy record
 	// can keep two clean ones apart, through a value all three hold.
@@ -91,6 +94,10 @@ func scorePartition(pop *Population, promised []Pair, customer []string) *Score 
 				}
 			}
 		}
+	}
+	for person := range pop.People {
+		n := len(pop.RecordsOf(person))
+		s.OnePerson += n * (n - 1) / 2
 	}
 	noiseOf := personNoise(pop)
 	split := map[int]bool{}

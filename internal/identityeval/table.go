@@ -29,7 +29,7 @@ func (r *Result) WriteTable(out io.Writer) error {
 	}
 
 	tw := w.table()
-	tw.printf("\nrun\tsyncs\tshown\tanswered\tread\tlinked\tcustomers\tpairs\tfalse pairs\tprecision\tpromised\tjoined\trecall\tpeople split\tdiffer\t\n")
+	tw.printf("\nrun\tsyncs\tshown\tanswered\tread\tlinked\tcustomers\tpairs\tfalse pairs\tprecision\tpromised\tjoined\trecall\tall pairs\trecall (all)\tpeople split\tdiffer\t\n")
 	for _, run := range r.Runs {
 		var shown, answered, read int
 		for _, s := range run.Outcome.Syncs {
@@ -42,12 +42,12 @@ func (r *Result) WriteTable(out io.Writer) error {
 		if run != r.Baseline() {
 			differ = fmt.Sprint(run.Differ)
 		}
-		tw.printf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t%d\t%d\t%.4f\t%d\t%s\t\n", run.Name, len(run.Outcome.Syncs),
+		tw.printf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t%d\t%d\t%.4f\t%d\t%.4f\t%d\t%s\t\n", run.Name, len(run.Outcome.Syncs),
 			shown, answered, read, sc.Linked, sc.Customers, sc.Pairs, sc.FalsePairs, sc.Precision(), sc.Promised, sc.Joined,
-			sc.Recall(), sc.PeopleSplit, differ)
+			sc.Recall(), sc.OnePerson, ratio(sc.TruePairs, sc.OnePerson), sc.PeopleSplit, differ)
 	}
 	w.flush(tw)
-	w.printf("(shown, answered, read: summed over a run's syncs; differ: records whose group is not the single sync's)\n")
+	w.printf("(shown, answered, read: summed over a run's syncs; all pairs: pairs of records of one person, promised or not;\n differ: records whose group is not the single sync's)\n")
 
 	w.printf("\nfalse pairs (two people in one customer) by trap class\n")
 	tw = w.table()

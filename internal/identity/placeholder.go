@@ -101,7 +101,8 @@ func reservedDomain(domain string) bool {
 // last 7 digits one digit repeated (+33 6 66 66 66 66, +33 1 11 11 11
 // 11), or counting up or down (06 12 34 56 78, 01 23 45 67 89,
 // 09 87 65 43 21), or its last 8 digits two digits alternating
-// (06 06 06 06 06). Seven digits are a whole subscriber number in most
+// (06 06 06 06 06) or counting up or down in pairs (01 02 03 04 05).
+// Seven digits are a whole subscriber number in most
 // numbering plans, so the rules hold whatever the country.
 func placeholderNumber(e164 string) bool {
 	digits := strings.TrimPrefix(e164, "+")
@@ -113,12 +114,39 @@ func placeholderNumber(e164 string) bool {
 		return true
 	}
 	t8 := digits[len(digits)-8:]
-	for i := 2; i < len(t8); i++ {
-		if t8[i] != t8[i-2] {
+	return alternating(t8) || pairsRun(t8)
+}
+
+// alternating reports whether s is two different digits alternating.
+func alternating(s string) bool {
+	for i := 2; i < len(s); i++ {
+		if s[i] != s[i-2] {
 			return false
 		}
 	}
-	return t8[0] != t8[1]
+	return s[0] != s[1]
+}
+
+// pairsRun reports whether s is two-digit numbers counting up or down by
+// one (01 02 03 04 05, 12 13 14 15).
+func pairsRun(s string) bool {
+	if len(s)%2 != 0 || len(s) < 6 {
+		return false
+	}
+	up, down := true, true
+	prev := -1
+	for i := 0; i < len(s); i += 2 {
+		if s[i] < '0' || s[i] > '9' || s[i+1] < '0' || s[i+1] > '9' {
+			return false
+		}
+		n := int(s[i]-'0')*10 + int(s[i+1]-'0')
+		if prev >= 0 {
+			up = up && n == prev+1
+			down = down && n == prev-1
+		}
+		prev = n
+	}
+	return up || down
 }
 
 // placeholderCard reports whether a loyalty card number is a filler: a

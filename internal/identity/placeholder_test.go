@@ -34,6 +34,9 @@ func TestPlaceholdersNeverJoin(t *testing.T) {
 		{store.KindPhone, "0987654321", "+33987654321", store.StatusBlocked},
 		{store.KindPhone, "06 78 90 12 34", "+33678901234", store.StatusBlocked}, // counting up through 9 to 0
 		{store.KindPhone, "06 06 06 06 06", "+33606060606", store.StatusBlocked},
+		{store.KindPhone, "01 02 03 04 05", "+33102030405", store.StatusBlocked}, // counting up in pairs
+		{store.KindPhone, "06 15 14 13 12", "+33615141312", store.StatusBlocked},
+		{store.KindPhone, "06 02 03 04 06", "+33602030406", store.StatusMatch},
 		{store.KindPhone, "+1 212 999 9999", "+12129999999", store.StatusBlocked},
 		{store.KindWhatsApp, "whatsapp:+33612345678", "+33612345678", store.StatusBlocked},
 		{store.KindPhone, "06 12 47 89 31", "+33612478931", store.StatusMatch}, // a real number

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/simulators"
@@ -116,6 +117,35 @@ func (d *Demo) Close() { _ = d.Simulators.Close() }
 // YAML is demo.yaml as embedded, with its ${NAME} references unexpanded:
 // for tests that serve it from a file (see Simulators.Vars for the values).
 func YAML() []byte { return append([]byte(nil), demoYAML...) }
+
+// YAMLOnPostgres is demo.yaml with the point of sale's connector block
+// of pos-postgres.yaml (the demo as New runs it with POSPostgresDSN), its
+// ${NAME} references unexpanded: for tests that serve that demo from a
+// file. With the SQLite block, the PostgreSQL DSN cannot be opened and
+// the point of sale's listing fails.
+func YAMLOnPostgres() []byte {
+	text := string(demoYAML)
+	start := strings.Index(text, "\n  - name: pos\n") + 1
+	next := strings.Index(text[start:], "\n  - name: ")
+	if start == 0 || next < 0 {
+		panic("demo.yaml: no point of sale block followed by another connector")
+	}
+	end := start + next + 1
+	// The next connector's comments stay with it.
+	for {
+		prev := strings.LastIndex(text[:end-1], "\n") + 1
+		line := strings.TrimSpace(text[prev : end-1])
+		if prev <= start || (line != "" && !strings.HasPrefix(line, "#")) {
+			break
+		}
+		end = prev
+	}
+	_, block, ok := strings.Cut(string(posPostgresYAML), "\nconnectors:\n")
+	if !ok {
+		panic("pos-postgres.yaml: no connectors list")
+	}
+	return []byte(text[:start] + strings.TrimRight(block, "\n") + "\n\n" + text[end:])
+}
 
 // POSPostgresYAML is pos-postgres.yaml as embedded: the point of sale's
 // connector block on PostgreSQL, its ${POS_DSN} unexpanded.

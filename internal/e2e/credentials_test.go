@@ -55,7 +55,7 @@ func TestReloadRevokesAnAPIKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := string(demo.YAML())
+	base := string(demo.YAMLOnPostgres()) // the demo boot runs: the point of sale on PostgreSQL
 	write(base + keys("desk", deskKey, "ops", opsKey))
 	cfg, err := config.Load(file, lookup)
 	if err != nil {

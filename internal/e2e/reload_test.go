@@ -52,7 +52,7 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := string(demo.YAML())
+	base := string(demo.YAMLOnPostgres()) // the demo boot runs: the point of sale on PostgreSQL
 	if !strings.Contains(base, "${CRM_URL}") {
 		t.Fatal("demo.yaml no longer reads ${CRM_URL}: update this test")
 	}
@@ -90,6 +90,9 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 	var ids []string
 	for _, ed := range list.Customers.Edges {
 		ids = append(ids, ed.Node.ID)
+	}
+	if len(ids) == 0 {
+		t.Fatal("no customers after the sync (did a listing fail?)")
 	}
 
 	// Load: clients asking for the CRM's fields, without pause.

@@ -82,7 +82,11 @@ type Harness struct {
 	// the lookup checks; nil skips them.
 	Identifiers map[string]connectors.Identifier
 	// SentTo reports the recipient the upstream recorded for a message ID,
-	// for the send checks' alignment; nil skips that check.
+	// for the send checks' alignment; nil skips that check. ok is false
+	// when the upstream has no such message. It is called while other
+	// sends are in flight: it must wait for the upstream's locks, and
+	// report a failed read itself (t.Errorf) rather than as a missing
+	// message.
 	SentTo func(messageID string) (customerKey string, ok bool)
 	// ListLimit is the page size the list checks use (default 2, so that
 	// the Known keys span several pages).

@@ -70,7 +70,7 @@ func TestKitCatchesBugs(t *testing.T) {
 		"lookup_duplicates": "a record is listed twice",
 		"erases_all":        "a key not asked was erased too",
 		"export_positional": "answers the missing key with data",
-		"send_misaligned":   "names a message the upstream did not send to its recipient",
+		"send_misaligned":   "names a message the upstream sent to another recipient",
 		"sends_anywhere":    "the connector does not send on",
 	} {
 		t.Run(bug, func(t *testing.T) {

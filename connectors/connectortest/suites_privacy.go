@@ -280,8 +280,14 @@ func sendSuite(h *Harness) suite {
 			}
 			ids[r.MessageID] = true
 			if h.SentTo != nil {
-				if to, ok := h.SentTo(r.MessageID); !ok || to != msgs[i].CustomerKey {
-					t.Errorf("send: result %d names a message the upstream did not send to its recipient", i)
+				// Two different failures: a message ID the upstream does not
+				// know, and one it knows for another customer, which would
+				// tell a caller that one person's message went to another.
+				switch to, ok := h.SentTo(r.MessageID); {
+				case !ok:
+					t.Errorf("send: result %d names a message the upstream has no record of", i)
+				case to != msgs[i].CustomerKey:
+					t.Errorf("send: result %d names a message the upstream sent to another recipient", i)
 				}
 			}
 		}

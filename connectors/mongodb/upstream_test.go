@@ -311,7 +311,8 @@ func TestDocumentNotMatchingMapping(t *testing.T) {
 	}
 }
 
-// sentTo reads the recipient of an outbox document.
+// sentTo reads the recipient of an outbox document; a failed read is
+// reported as such, not as a message that went astray.
 func (u *upstream) sentTo(t *testing.T) func(id string) (string, bool) {
 	return func(id string) (string, bool) {
 		oid, err := bson.ObjectIDFromHex(id)
@@ -322,6 +323,9 @@ func (u *upstream) sentTo(t *testing.T) func(id string) (string, bool) {
 			MemberID string `bson:"member_id"`
 		}
 		if err := u.collection(t, "outbox").FindOne(context.Background(), bson.D{{Key: "_id", Value: oid}}).Decode(&doc); err != nil {
+			if !errors.Is(err, mongo.ErrNoDocuments) {
+				t.Errorf("read back message %s from the outbox: %v", id, err)
+			}
 			return "", false
 		}
 		return doc.MemberID, true

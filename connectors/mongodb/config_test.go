@@ -2,8 +2,10 @@ package mongodb_test
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/connectors/connectortest"
@@ -59,5 +61,33 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("line %d, want %d (%v)", ce.Line, tc.line, err)
 			}
 		})
+	}
+}
+
+// A call to a deployment that is down gives up after the URI's
+// serverSelectionTimeoutMS, not after the connector's default of 5s.
+func TestServerSelectionTimeoutFromURI(t *testing.T) {
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := l.Addr().String()
+	_ = l.Close() // nothing listens there now
+	cfg := "uri: mongodb://" + down + "/?directConnection=true&serverSelectionTimeoutMS=100\ndatabase: d\n" +
+		"profiles: {collection: m, filter: {k: {$in: ':keys'}}, mapping: {key: $.k}}\n"
+	c := connectortest.Build(t, "mongodb", cfg, connectors.Env{})
+	start := time.Now()
+	_, err = c.(connectors.ProfileSource).Profiles(t.Context(), []string{"k1"})
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("a call to a deployment that is down succeeded")
+	}
+	if code := connectors.CodeOf(err); code != connectors.CodeUnavailable && code != connectors.CodeTimeout {
+		t.Errorf("code %q (%v), want %s or %s", code, err, connectors.CodeUnavailable, connectors.CodeTimeout)
+	}
+	// 100ms asked; the default would be 5s. The bound leaves room for a
+	// loaded machine under -race.
+	if took > 3*time.Second {
+		t.Errorf("the call gave up after %v: the URI's serverSelectionTimeoutMS=100 was not applied", took)
 	}
 }

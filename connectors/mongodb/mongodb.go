@@ -133,7 +133,8 @@ type InteractionsQuery struct {
 // Config is the configuration of a mongodb instance.
 type Config struct {
 	// URI is the deployment's connection string. It may hold a password, so
-	// it is a secret.
+	// it is a secret. Its options are the driver's; serverSelectionTimeoutMS,
+	// how long a call waits for a usable server, is 5s when it has none.
 	URI connectors.Secret `yaml:"uri"`
 	// Database is the database holding the collections.
 	Database string `yaml:"database"`
@@ -339,7 +340,7 @@ func (c *Connector) Provision(_ context.Context, _ connectors.Env) error {
 		// The parser's message may quote the URI and its password.
 		return connectors.Invalid("uri", "not a mongodb:// or mongodb+srv:// connection string")
 	}
-	opts := options.Client().ApplyURI(uri).SetServerSelectionTimeout(5 * time.Second)
+	opts := clientOptions(uri)
 	if c.MaxPoolSize > 0 {
 		opts.SetMaxPoolSize(c.MaxPoolSize)
 	}
@@ -350,6 +351,21 @@ func (c *Connector) Provision(_ context.Context, _ connectors.Env) error {
 	c.client = client
 	c.db = client.Database(c.Database)
 	return nil
+}
+
+// defaultServerSelectionTimeout bounds how long a call waits for a usable
+// server when the URI sets no serverSelectionTimeoutMS (the driver's own
+// default is 30s, longer than a request should wait).
+const defaultServerSelectionTimeout = 5 * time.Second
+
+// clientOptions are the driver's options for uri. What the URI says wins:
+// only a setting it leaves out gets the connector's default.
+func clientOptions(uri string) *options.ClientOptions {
+	opts := options.Client().ApplyURI(uri)
+	if opts.ServerSelectionTimeout == nil {
+		opts.SetServerSelectionTimeout(defaultServerSelectionTimeout)
+	}
+	return opts
 }
 
 // Close disconnects the client.

@@ -9,15 +9,18 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/connectors/connectortest"
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
 // The same small retail data set is loaded into SQLite and PostgreSQL:
@@ -380,35 +383,21 @@ send:
 // postgresUpstream is a temporary schema in the local PostgreSQL, reached
 // through a proxy that breaks and blocks it.
 type postgresUpstream struct {
-	schema string
-	proxy  *connectortest.Proxy
-	admin  *sql.DB
-}
-
-// pgAddr is the PostgreSQL the tests use (user postgres, trust auth,
-// database postgres); HARMONY_TEST_PG_ADDR overrides it.
-var pgAddr = cmpOr(os.Getenv("HARMONY_TEST_PG_ADDR"), "127.0.0.1:5432")
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	schema         string
+	proxy          *connectortest.Proxy
+	admin          *sql.DB
+	user, database string
 }
 
 func newPostgres(t testing.TB) *postgresUpstream {
-	c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(t.Context(), "tcp", pgAddr)
+	dsn := testenv.Postgres(t)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		t.Skipf("PostgreSQL is not reachable at %s (%v): skipping the postgres tests", pgAddr, err)
+		t.Fatalf("%s: %v", testenv.PostgresDSNVar, err)
 	}
-	_ = c.Close()
-	admin, err := sql.Open("pgx", "postgres://postgres@"+pgAddr+"/postgres?sslmode=disable")
+	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if err := admin.PingContext(t.Context()); err != nil {
-		_ = admin.Close()
-		t.Skipf("PostgreSQL at %s refuses the test login (%v): skipping the postgres tests", pgAddr, err)
 	}
 	schema := fmt.Sprintf("harmony_connectortest_%d_%d", os.Getpid(), rand.IntN(1e9))
 	mustExec(t, admin, "CREATE SCHEMA "+schema)
@@ -420,11 +409,14 @@ func newPostgres(t testing.TB) *postgresUpstream {
 	mustExec(t, admin, "SET search_path TO "+schema)
 	admin.SetMaxOpenConns(1) // keep the search_path on the one connection
 	loadData(t, admin, "postgres")
-	return &postgresUpstream{schema: schema, proxy: connectortest.NewProxy(t, pgAddr), admin: admin}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	return &postgresUpstream{schema: schema, proxy: connectortest.NewProxy(t, addr), admin: admin, user: cfg.User, database: cfg.Database}
 }
 
+// dsn reaches the schema through the proxy. The server trusts the test
+// login, so password only serves to check that it never leaks.
 func (u *postgresUpstream) dsn(password string) string {
-	return "postgres://postgres:" + password + "@" + u.proxy.Addr + "/postgres?sslmode=disable&search_path=" + u.schema
+	return "postgres://" + u.user + ":" + password + "@" + u.proxy.Addr + "/" + u.database + "?sslmode=disable&search_path=" + u.schema
 }
 
 func TestConformancePostgres(t *testing.T) {

@@ -3,7 +3,6 @@ package bus_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
 func event(id, customer, channel string) bus.Event {
@@ -210,24 +210,15 @@ func TestLocalSubscribeWithEndedContext(t *testing.T) {
 	t.Fatal("no metric harmony_bus_subscribers")
 }
 
-func natsURL() string {
-	if u := os.Getenv("HARMONY_TEST_NATS_URL"); u != "" {
-		return u
-	}
-	return "nats://127.0.0.1:4222"
-}
-
 // TestNATSAcrossInstances: an event one gateway publishes reaches a
 // subscriber of another gateway on the same NATS, once.
 func TestNATSAcrossInstances(t *testing.T) {
 	prefix := fmt.Sprintf("harmony_test_%d", time.Now().UnixNano())
-	cfg := config.Bus{NATSURL: connectors.Secret(natsURL()), SubjectPrefix: prefix}
+	url := testenv.NATS(t)
+	cfg := config.Bus{NATSURL: connectors.Secret(url), SubjectPrefix: prefix}
 	a, err := bus.Open(t.Context(), cfg, bus.Options{})
 	if err != nil {
-		if os.Getenv("HARMONY_TEST_NO_NATS") != "" {
-			t.Skipf("no NATS at %s: %v", natsURL(), err)
-		}
-		t.Fatalf("NATS at %s (set HARMONY_TEST_NO_NATS=1 to skip): %v", natsURL(), err)
+		t.Fatalf("NATS at %s: %v", url, err)
 	}
 	defer func() { _ = a.Close() }()
 	b, err := bus.Open(t.Context(), cfg, bus.Options{})
@@ -335,13 +326,11 @@ func TestLocalInvalidate(t *testing.T) {
 // a big one arrives whole, in several messages.
 func TestNATSInvalidateAcrossInstances(t *testing.T) {
 	prefix := fmt.Sprintf("harmony_test_%d", time.Now().UnixNano())
-	cfg := config.Bus{NATSURL: connectors.Secret(natsURL()), SubjectPrefix: prefix}
+	url := testenv.NATS(t)
+	cfg := config.Bus{NATSURL: connectors.Secret(url), SubjectPrefix: prefix}
 	a, err := bus.Open(t.Context(), cfg, bus.Options{})
 	if err != nil {
-		if os.Getenv("HARMONY_TEST_NO_NATS") != "" {
-			t.Skipf("no NATS at %s: %v", natsURL(), err)
-		}
-		t.Fatalf("NATS at %s (set HARMONY_TEST_NO_NATS=1 to skip): %v", natsURL(), err)
+		t.Fatalf("NATS at %s: %v", url, err)
 	}
 	defer func() { _ = a.Close() }()
 	b, err := bus.Open(t.Context(), cfg, bus.Options{})

@@ -4,33 +4,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
-// redisOrSkip returns a client of the test Redis (HARMONY_TEST_REDIS_ADDR,
-// default 127.0.0.1:6379). Without one the test is skipped, unless CI is
-// set: CI runs Redis, so there its absence fails.
+// redisOrSkip returns a client of the test Redis (internal/testenv), or
+// skips the test when there is none.
 func redisOrSkip(t *testing.T) *redis.Client {
 	t.Helper()
-	addr := os.Getenv("HARMONY_TEST_REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(t.Context(), "tcp", addr)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis at %s: %v", addr, err)
-		}
-		t.Skipf("no redis at %s: %v", addr, err)
-	}
-	_ = c.Close()
+	addr := testenv.Redis(t)
 	client := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = client.Close() })
 	return client

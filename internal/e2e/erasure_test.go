@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -27,6 +26,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/embedded"
+	"github.com/harmonyhq/harmony/internal/testenv"
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
@@ -77,6 +77,7 @@ type replica struct {
 func bootReplicas(t *testing.T) (a, b replica) {
 	t.Helper()
 	e := boot(t)
+	natsURL := testenv.NATS(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	db, err := embedded.Start(ctx, filepath.Join(dir, "store"), testlog.Logger(e.logs))
@@ -91,7 +92,7 @@ func bootReplicas(t *testing.T) (a, b replica) {
 		cfg.Connectors = slices.Clone(cfg.Connectors)
 		cfg.Store = config.Store{URI: connectors.Secret(db.URI()), Database: "erasure_" + hex.EncodeToString(suffix[:]),
 			MaxInFlight: 4, MaxQueue: 256, QueueTimeout: 30 * time.Second, Cache: e.demo.Config.Store.Cache}
-		cfg.Bus = config.Bus{NATSURL: connectors.Secret(natsURL()), SubjectPrefix: "harmony_erasure_" + hex.EncodeToString(suffix[:])}
+		cfg.Bus = config.Bus{NATSURL: connectors.Secret(natsURL), SubjectPrefix: "harmony_erasure_" + hex.EncodeToString(suffix[:])}
 		cfg.Privacy = config.Privacy{PollInterval: 200 * time.Millisecond, RetryBase: 500 * time.Millisecond, RetryMax: time.Second,
 			ManualCheckInterval: time.Second, SuppressionSalt: "a-test-salt-for-the-erasure-test-of-32-chars"}
 		hour, off := time.Hour, time.Duration(0)
@@ -106,10 +107,7 @@ func bootReplicas(t *testing.T) (a, b replica) {
 		}
 		gw, err := app.Build(ctx, &cfg, app.Options{Log: testlog.Logger(e.logs)})
 		if err != nil {
-			if os.Getenv("HARMONY_TEST_NO_NATS") != "" && strings.Contains(err.Error(), "nats") {
-				t.Skipf("no NATS at %s: %v", natsURL(), err)
-			}
-			t.Fatalf("build replica %s (NATS at %s): %v", name, natsURL(), err)
+			t.Fatalf("build replica %s (NATS at %s): %v", name, natsURL, err)
 		}
 		t.Cleanup(func() { gw.Close(context.WithoutCancel(ctx)) })
 		srv := httptest.NewServer(gw.Handler)

@@ -16,6 +16,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/playground"
+	"github.com/harmonyhq/harmony/internal/testenv"
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
@@ -38,11 +39,19 @@ var (
 	sharedOnce sync.Once
 )
 
-func postgresDSN() string {
-	if dsn := os.Getenv("HARMONY_TEST_POSTGRES_DSN"); dsn != "" {
-		return dsn
+// posDSN is the PostgreSQL the point of sale runs on (internal/testenv).
+// Without one the point of sale runs on SQLite, as in `make run`, and the
+// skip summary says so; on CI a missing PostgreSQL fails the boot.
+func posDSN() (string, error) {
+	dsn, err := testenv.PostgresDSN()
+	if err == nil {
+		return dsn, nil
 	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	if testenv.Required() {
+		return "", err
+	}
+	testenv.Record(testenv.ServicePostgreSQL, "(the point of sale ran on SQLite)", err)
+	return "", nil
 }
 
 func TestMain(m *testing.M) {
@@ -66,7 +75,12 @@ func boot(t *testing.T) *env {
 			sharedErr = err
 			return
 		}
-		d, err := demo.Start(ctx, demo.Options{DataDir: dir, People: people, POSPostgresDSN: postgresDSN()})
+		pg, err := posDSN()
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		d, err := demo.Start(ctx, demo.Options{DataDir: dir, People: people, POSPostgresDSN: pg})
 		if err != nil {
 			sharedErr = err
 			return

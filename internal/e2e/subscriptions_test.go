@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,6 +27,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/simulators/helpdesk"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
+	"github.com/harmonyhq/harmony/internal/testenv"
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
@@ -230,18 +230,11 @@ func TestSubscriptionsReceiveWebhookEvents(t *testing.T) {
 	}
 }
 
-// natsURL is the NATS server the cross-gateway test uses.
-func natsURL() string {
-	if u := os.Getenv("HARMONY_TEST_NATS_URL"); u != "" {
-		return u
-	}
-	return "nats://127.0.0.1:4222"
-}
-
 // Two gateways share NATS: an event gateway A's webhook takes reaches a
 // subscriber of gateway B.
 func TestSubscriptionsAcrossGatewaysOnNATS(t *testing.T) {
 	e := boot(t)
+	natsURL := testenv.NATS(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	var b [4]byte
@@ -251,13 +244,10 @@ func TestSubscriptionsAcrossGatewaysOnNATS(t *testing.T) {
 		cfg := *e.demo.Config
 		cfg.Store.DataDir = t.TempDir()
 		cfg.Store.Database = "subscriptions_" + name + "_" + suffix // isolated on a shared MongoDB too
-		cfg.Bus = config.Bus{NATSURL: connectors.Secret(natsURL()), SubjectPrefix: "harmony_e2e_" + suffix}
+		cfg.Bus = config.Bus{NATSURL: connectors.Secret(natsURL), SubjectPrefix: "harmony_e2e_" + suffix}
 		gw, err := app.Build(ctx, &cfg, app.Options{Log: testlog.Logger(&syncBuffer{})})
 		if err != nil {
-			if os.Getenv("HARMONY_TEST_NO_NATS") != "" && strings.Contains(err.Error(), "nats") {
-				t.Skipf("no NATS at %s: %v", natsURL(), err)
-			}
-			t.Fatalf("build gateway %s (NATS at %s; HARMONY_TEST_NO_NATS=1 skips): %v", name, natsURL(), err)
+			t.Fatalf("build gateway %s (NATS at %s): %v", name, natsURL, err)
 		}
 		t.Cleanup(func() { gw.Close(context.Background()) })
 		gw.MarkSynced()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/ratelimit"
+	"github.com/harmonyhq/harmony/internal/testenv"
 
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
@@ -81,26 +81,9 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func redisAddr(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("HARMONY_TEST_REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(t.Context(), "tcp", addr)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis at %s: %v", addr, err)
-		}
-		t.Skipf("no redis at %s: %v", addr, err)
-	}
-	_ = c.Close()
-	return addr
-}
-
 // Two replicas' limiters over one Redis share each key's budget.
 func TestRedisSharedBudget(t *testing.T) {
-	addr := redisAddr(t)
+	addr := testenv.Redis(t)
 	prefix := "harmony-test:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
 	a := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr}), 0.5, 4, prefix, nil)
 	b := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: addr}), 0.5, 4, prefix, nil)

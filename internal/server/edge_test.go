@@ -21,6 +21,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/ratelimit"
 	"github.com/harmonyhq/harmony/internal/server"
+	"github.com/harmonyhq/harmony/internal/testenv"
 
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
@@ -309,7 +310,7 @@ func TestRateLimits(t *testing.T) {
 
 // Two replicas, each with its own limiter over one Redis, share a budget.
 func TestRateLimitsSharedByReplicas(t *testing.T) {
-	rdb := redisOrSkip(t)
+	rdb := testenv.Redis(t)
 	prefix := "harmony-test:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
 	replica := func() string {
 		l := ratelimit.NewRedis(redisClient(rdb), 0.01, 10, prefix, nil)

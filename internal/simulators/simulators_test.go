@@ -1,27 +1,23 @@
 package simulators_test
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/harmonyhq/harmony/internal/simulators"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
-	"github.com/harmonyhq/harmony/internal/simulators/pos"
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
 var wantVars = []string{
@@ -154,17 +150,7 @@ func TestStartWithSQLite(t *testing.T) {
 }
 
 func TestStartWithPostgres(t *testing.T) {
-	dsn := os.Getenv("HARMONY_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = pos.DefaultPostgresDSN
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-	defer cancel()
-	probe, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Skipf("PostgreSQL not reachable: %v", err)
-	}
-	_ = probe.Close(ctx)
+	dsn := testenv.Postgres(t)
 
 	set, err := simulators.Start(t.Context(), simulators.Options{People: 60, POSPostgresDSN: dsn})
 	if err != nil {

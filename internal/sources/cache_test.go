@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	_ "github.com/harmonyhq/harmony/connectors/rest"
 	"github.com/harmonyhq/harmony/internal/cache"
 	"github.com/harmonyhq/harmony/internal/sources"
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
 // crmUpstream is a CRM over HTTP that counts what it is asked: profiles by
@@ -117,18 +116,7 @@ func restSource(t *testing.T, u *crmUpstream, opts sources.Options, m *sources.M
 // this test alone, whose keys are deleted at the end.
 func cacheRedisOrSkip(t *testing.T) (*redis.Client, string) {
 	t.Helper()
-	addr := os.Getenv("HARMONY_TEST_REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(t.Context(), "tcp", addr)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis at %s: %v", addr, err)
-		}
-		t.Skipf("no redis at %s: %v", addr, err)
-	}
-	_ = c.Close()
+	addr := testenv.Redis(t)
 	client := redis.NewClient(&redis.Options{Addr: addr})
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)

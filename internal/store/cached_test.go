@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/store/storetest"
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
 // replica is one gateway's view of a shared profile store: its own store
@@ -250,18 +250,12 @@ func TestCacheInvalidatedAcrossReplicas(t *testing.T) {
 		checkSteps(t, writer, []*replica{writer, reader}, func(ok func() bool) bool { return ok() })
 	})
 	t.Run("nats", func(t *testing.T) {
-		url := os.Getenv("HARMONY_TEST_NATS_URL")
-		if url == "" {
-			url = "nats://127.0.0.1:4222"
-		}
+		url := testenv.NATS(t)
 		cfg := config.Bus{NATSURL: connectors.Secret(url), SubjectPrefix: fmt.Sprintf("harmony_test_%d", time.Now().UnixNano())}
 		open := func() bus.Bus {
 			b, err := bus.Open(t.Context(), cfg, bus.Options{})
 			if err != nil {
-				if os.Getenv("HARMONY_TEST_NO_NATS") != "" {
-					t.Skipf("no NATS at %s: %v", url, err)
-				}
-				t.Fatalf("NATS at %s (set HARMONY_TEST_NO_NATS=1 to skip): %v", url, err)
+				t.Fatalf("NATS at %s: %v", url, err)
 			}
 			t.Cleanup(func() { _ = b.Close() })
 			return b

@@ -17,26 +17,12 @@ import (
 
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/simulators/pos"
+	"github.com/harmonyhq/harmony/internal/testenv"
 )
 
-// adminDSN is the PostgreSQL the tests use; HARMONY_TEST_POSTGRES_DSN
-// overrides the local default. Tests that need it skip when it is not
-// reachable.
-func adminDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("HARMONY_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = pos.DefaultPostgresDSN
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Skipf("PostgreSQL not reachable: %v", err)
-	}
-	_ = conn.Close(ctx)
-	return dsn
-}
+// adminDSN is the PostgreSQL the tests use (internal/testenv); tests that
+// need it skip when there is none.
+func adminDSN(t *testing.T) string { return testenv.Postgres(t) }
 
 func newSQLite(t *testing.T, pop *population.Population) *pos.DB {
 	t.Helper()

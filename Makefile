@@ -11,21 +11,27 @@ ARGS ?=
 run: assets
 	$(GO) run ./cmd/harmony $(ARGS)
 
-## test: every test, with the race detector; needs PostgreSQL on 127.0.0.1:5432,
-## Redis on 127.0.0.1:6379 and NATS on 127.0.0.1:4222. Then the webhook
-## durability test at full size (10,000 events and a restart) without the race
-## detector, which slows the in-process store sixfold. The tests' logs and
-## output are captured, then scanned for the demo population's e-mails and
-## phones (internal/testlog, internal/logscan).
+## test: every test, with the race detector. scripts/test-services.sh first
+## finds or starts PostgreSQL and Redis (installing Debian's packages when run
+## as root with apt-get) and stops what it started at the end; NATS runs
+## inside the tests when none answers on 127.0.0.1:4222. Tests whose service
+## is missing skip, and one line at the end names it (on CI they fail). Then
+## the webhook durability test at full size (10,000 events and a restart)
+## without the race detector, which slows the in-process store sixfold. The
+## tests' logs and output are captured, then scanned for the demo
+## population's e-mails and phones (internal/testlog, internal/logscan).
 test: assets check-generated
 	$(GO) vet ./...
-	@capture=$$(mktemp -d); \
-	HARMONY_LOG_CAPTURE=$$capture $(GO) test -race -count=1 -timeout 45m ./... 2>&1 | tee $$capture/go-test.log; \
-	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then rm -rf $$capture; exit $$status; fi; \
-	HARMONY_LOG_CAPTURE=$$capture HARMONY_E2E_WEBHOOK_EVENTS=10000 $(GO) test -count=1 -timeout 10m \
+	@capture=$$(mktemp -d); services=$$(mktemp -d); \
+	trap 'scripts/test-services.sh summary $$services/skips; scripts/test-services.sh stop $$services; rm -rf $$capture $$services' EXIT; \
+	env=$$(scripts/test-services.sh start $$services) && eval "$$env"; \
+	mkdir -p $$services/skips; export HARMONY_TEST_SKIPS=$$services/skips HARMONY_LOG_CAPTURE=$$capture; \
+	$(GO) test -race -count=1 -timeout 45m ./... 2>&1 | tee $$capture/go-test.log; \
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then exit $$status; fi; \
+	HARMONY_E2E_WEBHOOK_EVENTS=10000 $(GO) test -count=1 -timeout 10m \
 		-run '^TestWebhookEventsStoredExactlyOnce$$' -v ./internal/e2e/ 2>&1 | grep -v '^=== ' | tee -a $$capture/go-test.log; \
-	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then rm -rf $$capture; exit $$status; fi; \
-	$(GO) run ./scripts/logscan $$capture; status=$$?; rm -rf $$capture; exit $$status
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then exit $$status; fi; \
+	$(GO) run ./scripts/logscan $$capture
 
 ## test-short: the same without the race detector, for a quick loop
 test-short: assets

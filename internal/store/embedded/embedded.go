@@ -38,6 +38,10 @@ type Server struct {
 	once   sync.Once
 }
 
+// newMu serialises ferretdb.New, which sets FerretDB's version package
+// variable: two stores started at once race on it.
+var newMu sync.Mutex
+
 // Start runs FerretDB with its SQLite files in dir (created if missing) on
 // 127.0.0.1 with a free port. dir is made 0700 and its files 0600, those it
 // holds and those the store creates. FerretDB's own log lines go to logger with
@@ -54,12 +58,14 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 	if logger == nil {
 		logger = slog.Default()
 	}
+	newMu.Lock() // ferretdb.New writes a package variable of FerretDB's
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    slog.New(quietHandler{next: logger.Handler()}),
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL(abs, mode),
 	})
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}

@@ -42,7 +42,9 @@ func (s *reloadState) ignoredSections(running, next *config.Config) []string {
 // WatchConfig reloads the connectors from file, read with env, on SIGHUP
 // and whenever the file changes, until ctx ends. /readyz then shows how the
 // last reload went; a failed one leaves the running connectors in place.
-func (g *Gateway) WatchConfig(ctx context.Context, file string, env config.Lookup) {
+// The channel it returns is closed once the signal and the file are
+// watched.
+func (g *Gateway) WatchConfig(ctx context.Context, file string, env config.Lookup) <-chan struct{} {
 	w := &reload.Watcher{File: file, Log: g.log, Apply: func(ctx context.Context) error {
 		cfg, err := config.Load(file, env)
 		if err != nil {
@@ -61,6 +63,7 @@ func (g *Gateway) WatchConfig(ctx context.Context, file string, env config.Looku
 			g.log.Error("configuration reload is off", "error", err.Error())
 		}
 	}()
+	return w.Ready()
 }
 
 // reloadStatus is the "config" part of /readyz: "" when nothing watches.

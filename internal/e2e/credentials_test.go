@@ -72,8 +72,11 @@ func TestReloadRevokesAnAPIKey(t *testing.T) {
 	t.Cleanup(srv.Close)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	t.Cleanup(stopWatch)
-	gw.WatchConfig(watchCtx, file, lookup)
-	time.Sleep(200 * time.Millisecond) // the watch is set up
+	select {
+	case <-gw.WatchConfig(watchCtx, file, lookup):
+	case <-time.After(10 * time.Second):
+		t.Fatal("the configuration is not watched")
+	}
 
 	status := func(key string) int {
 		t.Helper()
@@ -136,7 +139,7 @@ func TestReloadRevokesAnAPIKey(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(300 * time.Millisecond) // the subscription starts
+	waitUntil(t, "the subscription listens", func() bool { return busSubscribers(t, gw) == 1 })
 
 	// An edit that would open the gateway is refused; the keys stay.
 	write(base)

@@ -78,8 +78,11 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 	g := &env{demo: e.demo, gw: gw, srv: srv}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	t.Cleanup(stopWatch)
-	gw.WatchConfig(watchCtx, file, lookup)
-	time.Sleep(200 * time.Millisecond) // the watch is set up
+	select {
+	case <-gw.WatchConfig(watchCtx, file, lookup):
+	case <-time.After(10 * time.Second):
+		t.Fatal("the configuration is not watched")
+	}
 
 	var list struct {
 		Customers struct {
@@ -173,6 +176,21 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 	if moved.Total() == before {
 		t.Error("after a failed reload, the connectors in force should still serve")
 	}
+}
+
+// busSubscribers is the number of subscriptions gw's bus serves.
+func busSubscribers(t *testing.T, gw *app.Gateway) float64 {
+	t.Helper()
+	families, err := gw.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "harmony_bus_subscribers" && len(f.GetMetric()) == 1 {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

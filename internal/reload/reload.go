@@ -53,6 +53,30 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	status Status
+	ready  chan struct{} // closed once Run watches; see Ready
+}
+
+// Ready is closed once Run has set up its signal handler and file watch:
+// a change made after that is seen. Tests wait on it rather than sleep.
+func (w *Watcher) Ready() <-chan struct{} { return w.readyChan() }
+
+func (w *Watcher) readyChan() chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ready == nil {
+		w.ready = make(chan struct{})
+	}
+	return w.ready
+}
+
+// watching closes the Ready channel, once.
+func (w *Watcher) watching() {
+	ch := w.readyChan()
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
 }
 
 // Status returns how the last reload went.
@@ -115,6 +139,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if debounce <= 0 {
 		debounce = DefaultDebounce
 	}
+	w.watching()
 	target := filepath.Clean(w.File)
 	var timer *time.Timer
 	var fire <-chan time.Time

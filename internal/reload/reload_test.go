@@ -42,7 +42,11 @@ func TestReloadsOnFileChangeAndSignal(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	time.Sleep(100 * time.Millisecond) // the watch is set up
+	select {
+	case <-w.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watch was not set up")
+	}
 
 	// A burst of writes is one reload.
 	for i := range 5 {

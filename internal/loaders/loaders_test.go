@@ -107,40 +107,45 @@ func closedBy(t *testing.T, reg prometheus.Gatherer, by string) uint64 {
 // Outside any level, the first wait sends what was issued: no timer, and
 // a key loaded before opens no batch.
 func TestAWaitSendsTheBatch(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	l := (&Factory{Metrics: NewMetrics(reg)}).New()
-	b, batches := countingLoader(t, l)
-	ctx := context.Background()
-	var thunks []dataloader.Thunk[int]
-	for i := range 5 {
-		thunks = append(thunks, b.Load(ctx, i))
-		// A pause longer than any timer the loaders ever had: nothing is
-		// sent until someone waits.
-		time.Sleep(2 * time.Millisecond)
-	}
-	if got := batches(); len(got) != 0 {
-		t.Fatalf("batches before any wait: %v", got)
-	}
-	for _, th := range thunks {
-		if _, err := th(); err != nil {
+	// In a bubble the pauses take no real time, and no timer can fire
+	// unseen: time only moves when every goroutine waits.
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		l := (&Factory{Metrics: NewMetrics(reg)}).New()
+		b, batches := countingLoader(t, l)
+		ctx := context.Background()
+		var thunks []dataloader.Thunk[int]
+		for i := range 5 {
+			thunks = append(thunks, b.Load(ctx, i))
+			// A pause longer than the timers the loaders once had (16 ms,
+			// then 1-2 ms), shorter than the safety wait: nothing is sent
+			// until someone waits.
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := batches(); len(got) != 0 {
+			t.Fatalf("batches before any wait: %v", got)
+		}
+		for _, th := range thunks {
+			if _, err := th(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 3 { // known keys: no batch
+			if v, err := b.Load(ctx, 3)(); err != nil || v != 3 {
+				t.Fatalf("known key: %d, %v", v, err)
+			}
+		}
+		if _, err := b.Load(ctx, 9)(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	for range 3 { // known keys: no batch
-		if v, err := b.Load(ctx, 3)(); err != nil || v != 3 {
-			t.Fatalf("known key: %d, %v", v, err)
+		got := batches()
+		if len(got) != 2 || len(got[0]) != 5 || len(got[1]) != 1 {
+			t.Fatalf("batches = %v, want the five keys, then the new one", got)
 		}
-	}
-	if _, err := b.Load(ctx, 9)(); err != nil {
-		t.Fatal(err)
-	}
-	got := batches()
-	if len(got) != 2 || len(got[0]) != 5 || len(got[1]) != 1 {
-		t.Fatalf("batches = %v, want the five keys, then the new one", got)
-	}
-	if n := closedBy(t, reg, ClosedByWait); n != 2 {
-		t.Fatalf("batches sent by a wait = %d, want 2", n)
-	}
+		if n := closedBy(t, reg, ClosedByWait); n != 2 {
+			t.Fatalf("batches sent by a wait = %d, want 2", n)
+		}
+	})
 }
 
 // member is an object of a level, as a model.Customer is.
@@ -161,49 +166,51 @@ func fieldCtx(ctx context.Context, lv *level.Level, f *ast.Field) context.Contex
 // take, and a field that ends without reading (refused, or with nothing
 // to read) counts as arrived through the field middleware.
 func TestALevelSendsWhenEveryFieldHasIssued(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	ops := (&Factory{Metrics: NewMetrics(reg)}).New()
-	b, batches := countingLoader(t, ops)
-	orders, profile, refused := &ast.Field{Alias: "orders"}, &ast.Field{Alias: "profile"}, &ast.Field{Alias: "refused"}
-	lv := level.New([]string{"c1", "c2"}, nil, []*ast.Field{orders, profile, refused})
-	base := With(context.Background(), ops)
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		ops := (&Factory{Metrics: NewMetrics(reg)}).New()
+		b, batches := countingLoader(t, ops)
+		orders, profile, refused := &ast.Field{Alias: "orders"}, &ast.Field{Alias: "profile"}, &ast.Field{Alias: "refused"}
+		lv := level.New([]string{"c1", "c2"}, nil, []*ast.Field{orders, profile, refused})
+		base := With(context.Background(), ops)
 
-	var wg sync.WaitGroup
-	results := make(chan int, 4)
-	for i, f := range []*ast.Field{orders, profile} {
-		ctx := fieldCtx(base, lv, f)
-		ths := []dataloader.Thunk[int]{b.Load(ctx, 10*i), b.Load(ctx, 10*i+1)}
-		wg.Go(func() {
-			for _, th := range ths {
-				v, err := th()
-				if err != nil {
-					t.Error(err)
+		var wg sync.WaitGroup
+		results := make(chan int, 4)
+		for i, f := range []*ast.Field{orders, profile} {
+			ctx := fieldCtx(base, lv, f)
+			ths := []dataloader.Thunk[int]{b.Load(ctx, 10*i), b.Load(ctx, 10*i+1)}
+			wg.Go(func() {
+				for _, th := range ths {
+					v, err := th()
+					if err != nil {
+						t.Error(err)
+					}
+					results <- v
 				}
-				results <- v
-			}
-		})
-	}
-	time.Sleep(5 * time.Millisecond) // both fields are waiting by now
-	if got := batches(); len(got) != 0 {
-		t.Fatalf("sent %v before the last field arrived", got)
-	}
-	// The third field is refused (a directive): it ends without loading.
-	FieldEnded(fieldCtx(base, lv, refused))
-	wg.Wait()
-	close(results)
-	if got := batches(); len(got) != 1 || len(got[0]) != 4 {
-		t.Fatalf("batches = %v, want one of the four keys", got)
-	}
-	if n := closedBy(t, reg, ClosedByLevel); n != 1 {
-		t.Fatalf("batches sent by the level = %d, want 1", n)
-	}
-	// Once complete, a field's late read is sent at its wait.
-	if _, err := b.Load(fieldCtx(base, lv, orders), 99)(); err != nil {
-		t.Fatal(err)
-	}
-	if got := batches(); len(got) != 2 {
-		t.Fatalf("a read after the level completed was not sent at its wait: %v", got)
-	}
+			})
+		}
+		synctest.Wait() // both fields are waiting
+		if got := batches(); len(got) != 0 {
+			t.Fatalf("sent %v before the last field arrived", got)
+		}
+		// The third field is refused (a directive): it ends without loading.
+		FieldEnded(fieldCtx(base, lv, refused))
+		wg.Wait()
+		close(results)
+		if got := batches(); len(got) != 1 || len(got[0]) != 4 {
+			t.Fatalf("batches = %v, want one of the four keys", got)
+		}
+		if n := closedBy(t, reg, ClosedByLevel); n != 1 {
+			t.Fatalf("batches sent by the level = %d, want 1", n)
+		}
+		// Once complete, a field's late read is sent at its wait.
+		if _, err := b.Load(fieldCtx(base, lv, orders), 99)(); err != nil {
+			t.Fatal(err)
+		}
+		if got := batches(); len(got) != 2 {
+			t.Fatalf("a read after the level completed was not sent at its wait: %v", got)
+		}
+	})
 }
 
 // A field that was counted on and never arrives is a bug; the batch still

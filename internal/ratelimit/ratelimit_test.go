@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,49 +22,61 @@ import (
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
+// The memory limiter's clock is the bubble's: the waits below are exact
+// and take no real time.
+
 func TestMemory(t *testing.T) {
-	l := ratelimit.NewMemory(1, 3)
-	ctx := context.Background()
-	tests := []struct {
-		key     string
-		n       int
-		allowed bool
-	}{
-		{"a", 2, true},
-		{"a", 1, true},
-		{"a", 1, false},
-		{"b", 3, true}, // another key, another budget
-		{"b", 4, false},
-		{"c", 4, false}, // more than the burst is never allowed at once
-	}
-	for i, tt := range tests {
-		d := l.Allow(ctx, tt.key, tt.n)
-		if d.Allowed != tt.allowed {
-			t.Fatalf("step %d: %+v, want allowed %v", i, d, tt.allowed)
+	synctest.Test(t, func(t *testing.T) {
+		l := ratelimit.NewMemory(1, 3)
+		ctx := context.Background()
+		tests := []struct {
+			key     string
+			n       int
+			allowed bool
+		}{
+			{"a", 2, true},
+			{"a", 1, true},
+			{"a", 1, false},
+			{"b", 3, true}, // another key, another budget
+			{"b", 4, false},
+			{"c", 4, false}, // more than the burst is never allowed at once
 		}
-		if !d.Allowed && d.RetryAfter <= 0 {
-			t.Fatalf("step %d: refused without a retry delay", i)
+		for i, tt := range tests {
+			d := l.Allow(ctx, tt.key, tt.n)
+			if d.Allowed != tt.allowed {
+				t.Fatalf("step %d: %+v, want allowed %v", i, d, tt.allowed)
+			}
+			if !d.Allowed && d.RetryAfter <= 0 {
+				t.Fatalf("step %d: refused without a retry delay", i)
+			}
 		}
-	}
-	// A refusal takes nothing: after a second, one more passes.
-	if d := l.Allow(ctx, "a", 1); d.Allowed || d.RetryAfter > time.Second {
-		t.Fatalf("%+v", d)
-	}
+		// A refusal takes nothing: after a second, one more passes.
+		d := l.Allow(ctx, "a", 1)
+		if d.Allowed || d.RetryAfter > time.Second {
+			t.Fatalf("%+v", d)
+		}
+		time.Sleep(d.RetryAfter)
+		if d := l.Allow(ctx, "a", 1); !d.Allowed {
+			t.Fatalf("refused after the retry delay: %+v", d)
+		}
+	})
 }
 
 func TestMemoryForgetsFullBudgets(t *testing.T) {
-	l := ratelimit.NewMemory(1000, 1)
-	for i := range 100 {
-		l.Allow(context.Background(), strconv.Itoa(i), 1)
-	}
-	if l.Len() != 100 {
-		t.Fatalf("%d budgets", l.Len())
-	}
-	time.Sleep(5 * time.Millisecond)
-	ratelimit.Sweep(l)
-	if l.Len() != 0 {
-		t.Fatalf("%d budgets kept after they refilled", l.Len())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		l := ratelimit.NewMemory(1000, 1)
+		for i := range 100 {
+			l.Allow(context.Background(), strconv.Itoa(i), 1)
+		}
+		if l.Len() != 100 {
+			t.Fatalf("%d budgets", l.Len())
+		}
+		time.Sleep(time.Millisecond) // one token at 1000/s: every budget is full again
+		ratelimit.Sweep(l)
+		if l.Len() != 0 {
+			t.Fatalf("%d budgets kept after they refilled", l.Len())
+		}
+	})
 }
 
 func TestNew(t *testing.T) {

@@ -29,7 +29,7 @@ import (
 // that would remove every credential is refused, and the keys in force
 // stay.
 func TestReloadRevokesAnAPIKey(t *testing.T) {
-	e := boot(t)
+	e := bootAlone(t)
 	ctx := t.Context()
 	vars := e.demo.Simulators.Vars()
 	lookup := func(name string) (string, bool) { v, ok := vars[name]; return v, ok }

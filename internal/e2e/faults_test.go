@@ -39,9 +39,9 @@ const (
 	faultDeadline = 30 * time.Second
 )
 
-// faultEnv is a second gateway over the shared demo's simulators, with its
-// own store and resilience settings, so that breakers and last good values
-// never leak into the other tests.
+// faultEnv is a gateway over a demo of the test's own (bootAlone), with
+// its own store and resilience settings, so that breakers, last good
+// values and broken systems never leak into the other tests.
 type faultEnv struct {
 	*env
 	gw  *app.Gateway
@@ -50,7 +50,7 @@ type faultEnv struct {
 
 func bootFaults(t *testing.T) *faultEnv {
 	t.Helper()
-	e := boot(t)
+	e := bootAlone(t)
 	ctx := t.Context()
 	cfg := *e.demo.Config
 	cfg.Connectors = slices.Clone(cfg.Connectors)
@@ -196,22 +196,66 @@ func activePeople(t *testing.T, pop *population.Population, skip, n int) []popul
 	return nil
 }
 
+// faultRig is a fault gateway (bootFaults) over a demo of the test's own,
+// the systems the tests break, and people to ask for.
+type faultRig struct {
+	f       *faultEnv
+	systems []faultSystem
+	// warm is read before each case, fresh are people no case read before.
+	warm  population.Person
+	fresh []population.Person
+}
+
+type faultSystem struct {
+	name string
+	sim  *simhttp.Server
+}
+
+func newFaultRig(t *testing.T, fresh int) *faultRig {
+	t.Helper()
+	f := bootFaults(t)
+	sims := f.demo.Simulators
+	r := &faultRig{f: f, systems: []faultSystem{
+		{population.Helpdesk, sims.Helpdesk.Server},
+		{population.Shop, sims.Shop.Server},
+	}}
+	all := activePeople(t, sims.Population(), 0, fresh+1)
+	r.warm, r.fresh = all[0], all[1:]
+	t.Cleanup(func() {
+		for _, s := range r.systems {
+			_ = s.sim.Heal()
+		}
+	})
+	return r
+}
+
+// heal heals the systems and has each answer once: breakers count
+// consecutive failures, and each case starts from none.
+func (r *faultRig) heal(t *testing.T) {
+	t.Helper()
+	for _, s := range r.systems {
+		if err := s.sim.Heal(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range r.systems {
+		src, ok := r.f.gw.Sources.Get(s.name)
+		if !ok {
+			t.Fatalf("no source %s", s.name)
+		}
+		if _, err := src.Profiles(t.Context(), []string{r.warm.Key(s.name)}); err != nil {
+			t.Fatalf("healthy %s: %v", s.name, err)
+		}
+	}
+}
+
 // TestFaultInjection breaks one system at a time in every way a system
 // breaks and checks that every operation is answered in time, with the
 // other systems' data and coded errors naming the broken system; then that
-// the breaker opens and recovers, and that last good values answer while a
-// system is down.
+// last good values answer while a system is down. (The breaker is
+// TestBreakerOpensAndRecovers, on a gateway of its own, so that the two
+// wait for their timeouts and cool-down side by side.)
 func TestFaultInjection(t *testing.T) {
-	f := bootFaults(t)
-	sims := f.demo.Simulators
-	pop := sims.Population()
-	systems := []struct {
-		name string
-		sim  *simhttp.Server
-	}{
-		{population.Helpdesk, sims.Helpdesk.Server},
-		{population.Shop, sims.Shop.Server},
-	}
 	faults := []struct {
 		name   string
 		inject func(t *testing.T, s *simhttp.Server)
@@ -228,32 +272,9 @@ func TestFaultInjection(t *testing.T) {
 		{"huge payload", func(_ *testing.T, s *simhttp.Server) { s.SetHuge(50 << 20) }, "UPSTREAM_BAD_RESPONSE"},
 		{"hanging connection", func(_ *testing.T, s *simhttp.Server) { s.SetHang(true) }, "UPSTREAM_TIMEOUT"},
 	}
-	all := activePeople(t, pop, 0, len(systems)*len(faults)+3)
-	warm, fresh := all[0], all[1:]
-	heal := func(t *testing.T) {
-		t.Helper()
-		for _, s := range systems {
-			if err := s.sim.Heal(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// A good answer from each system: breakers count consecutive
-		// failures, and each case starts from none.
-		for _, s := range systems {
-			src, ok := f.gw.Sources.Get(s.name)
-			if !ok {
-				t.Fatalf("no source %s", s.name)
-			}
-			if _, err := src.Profiles(t.Context(), []string{warm.Key(s.name)}); err != nil {
-				t.Fatalf("healthy %s: %v", s.name, err)
-			}
-		}
-	}
-	t.Cleanup(func() {
-		for _, s := range systems {
-			_ = s.sim.Heal()
-		}
-	})
+	rig := newFaultRig(t, 2*len(faults)+1)
+	f, systems, fresh, heal := rig.f, rig.systems, rig.fresh, rig.heal
+	sims := f.demo.Simulators
 
 	for _, sys := range systems {
 		for _, fault := range faults {
@@ -305,84 +326,9 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 
-	t.Run("breaker opens and recovers", func(t *testing.T) {
-		heal(t)
-		helpdesk := sims.Helpdesk.Server
-		helpdesk.SetStatus(http.StatusServiceUnavailable)
-		defer func() { _ = helpdesk.Heal() }()
-		opened := false
-		var lastStart time.Time // the breaker opened during the last failing operation
-		for range 2 * faultFailures {
-			lastStart = time.Now()
-			f.customer360(t, warm)
-			if f.readyz(t)["connector:helpdesk"] == "degraded" {
-				opened = true
-				break
-			}
-		}
-		if !opened {
-			t.Fatalf("the breaker did not open after %d failing operations; readyz %v", 2*faultFailures, f.readyz(t))
-		}
-		// While open, calls fail fast, coded, and never reach the system.
-		// The checks hold until the cool-down ends; on a machine too slow to
-		// make them before, they are skipped rather than flaky.
-		src, _ := f.gw.Sources.Get("helpdesk")
-		before := helpdesk.Total()
-		_, err := src.Profiles(t.Context(), []string{fresh[0].Key(population.Helpdesk)})
-		after := helpdesk.Total()
-		gauge := f.breakerGauge(t, "helpdesk")
-		if time.Since(lastStart) < faultCoolDown {
-			var ce *connectors.Error
-			if !errors.As(err, &ce) || ce.Code != connectors.CodeCircuitOpen || ce.Connector != "helpdesk" {
-				t.Errorf("err = %v, want CIRCUIT_OPEN naming helpdesk", err)
-			}
-			if after != before {
-				t.Errorf("the helpdesk got %d calls while its breaker was open", after-before)
-			}
-			if gauge != "2" {
-				t.Errorf("breaker gauge = %q, want 2 (open)", gauge)
-			}
-		} else {
-			t.Log("the machine is too slow to see the breaker open before its cool-down; not checked")
-		}
-		checks := f.readyz(t)
-		if checks["store"] != "ok" || checks["connector:crm"] != "configured" {
-			t.Errorf("readyz = %v, want the store ok and other connectors unaffected", checks)
-		}
-		_, r := f.customer360(t, fresh[0])
-		if time.Since(lastStart) < faultCoolDown && !slices.ContainsFunc(r.Errors, func(ge gqlError) bool {
-			return ge.Extensions["code"] == "CIRCUIT_OPEN" && ge.Extensions["connector"] == "helpdesk"
-		}) {
-			t.Errorf("errors = %+v, want CIRCUIT_OPEN from helpdesk", r.Errors)
-		}
-		after = helpdesk.Total()
-
-		// Healthy again: after the cool-down a probe closes the breaker.
-		if err := helpdesk.Heal(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(10*faultCoolDown + faultDeadline)
-		for f.readyz(t)["connector:helpdesk"] != "configured" {
-			if time.Now().After(deadline) {
-				t.Fatalf("the breaker did not close; readyz %v", f.readyz(t))
-			}
-			time.Sleep(200 * time.Millisecond)
-			f.customer360(t, warm)
-		}
-		if helpdesk.Total() <= after {
-			t.Error("no call reached the helpdesk after it healed")
-		}
-		if g := f.breakerGauge(t, "helpdesk"); g != "0" {
-			t.Errorf("breaker gauge = %q, want 0 (closed)", g)
-		}
-		if _, r := f.customer360(t, warm); len(r.Errors) > 0 {
-			t.Errorf("errors after recovery: %+v", r.Errors)
-		}
-	})
-
 	t.Run("stale fallback", func(t *testing.T) {
 		heal(t)
-		p := fresh[1]
+		p := fresh[0] // the one left: never read before
 		first, r := f.customer360(t, p)
 		if len(r.Errors) > 0 {
 			t.Fatalf("first answer: %+v", r.Errors)
@@ -434,4 +380,86 @@ func TestFaultInjection(t *testing.T) {
 			t.Error("the stale extension names a key")
 		}
 	})
+}
+
+// TestBreakerOpensAndRecovers fails the helpdesk until its breaker opens,
+// checks that calls then fail fast, coded, without reaching it, and that a
+// probe closes the breaker once the helpdesk is healthy and the cool-down
+// is over.
+func TestBreakerOpensAndRecovers(t *testing.T) {
+	rig := newFaultRig(t, 1)
+	f, warm, fresh := rig.f, rig.warm, rig.fresh
+	sims := f.demo.Simulators
+	rig.heal(t)
+	helpdesk := sims.Helpdesk.Server
+	helpdesk.SetStatus(http.StatusServiceUnavailable)
+	defer func() { _ = helpdesk.Heal() }()
+	opened := false
+	var lastStart time.Time // the breaker opened during the last failing operation
+	for range 2 * faultFailures {
+		lastStart = time.Now()
+		f.customer360(t, warm)
+		if f.readyz(t)["connector:helpdesk"] == "degraded" {
+			opened = true
+			break
+		}
+	}
+	if !opened {
+		t.Fatalf("the breaker did not open after %d failing operations; readyz %v", 2*faultFailures, f.readyz(t))
+	}
+	// While open, calls fail fast, coded, and never reach the system.
+	// The checks hold until the cool-down ends; on a machine too slow to
+	// make them before, they are skipped rather than flaky.
+	src, _ := f.gw.Sources.Get("helpdesk")
+	before := helpdesk.Total()
+	_, err := src.Profiles(t.Context(), []string{fresh[0].Key(population.Helpdesk)})
+	after := helpdesk.Total()
+	gauge := f.breakerGauge(t, "helpdesk")
+	if time.Since(lastStart) < faultCoolDown {
+		var ce *connectors.Error
+		if !errors.As(err, &ce) || ce.Code != connectors.CodeCircuitOpen || ce.Connector != "helpdesk" {
+			t.Errorf("err = %v, want CIRCUIT_OPEN naming helpdesk", err)
+		}
+		if after != before {
+			t.Errorf("the helpdesk got %d calls while its breaker was open", after-before)
+		}
+		if gauge != "2" {
+			t.Errorf("breaker gauge = %q, want 2 (open)", gauge)
+		}
+	} else {
+		t.Log("the machine is too slow to see the breaker open before its cool-down; not checked")
+	}
+	checks := f.readyz(t)
+	if checks["store"] != "ok" || checks["connector:crm"] != "configured" {
+		t.Errorf("readyz = %v, want the store ok and other connectors unaffected", checks)
+	}
+	_, r := f.customer360(t, fresh[0])
+	if time.Since(lastStart) < faultCoolDown && !slices.ContainsFunc(r.Errors, func(ge gqlError) bool {
+		return ge.Extensions["code"] == "CIRCUIT_OPEN" && ge.Extensions["connector"] == "helpdesk"
+	}) {
+		t.Errorf("errors = %+v, want CIRCUIT_OPEN from helpdesk", r.Errors)
+	}
+	after = helpdesk.Total()
+
+	// Healthy again: after the cool-down a probe closes the breaker.
+	if err := helpdesk.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10*faultCoolDown + faultDeadline)
+	for f.readyz(t)["connector:helpdesk"] != "configured" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the breaker did not close; readyz %v", f.readyz(t))
+		}
+		time.Sleep(200 * time.Millisecond)
+		f.customer360(t, warm)
+	}
+	if helpdesk.Total() <= after {
+		t.Error("no call reached the helpdesk after it healed")
+	}
+	if g := f.breakerGauge(t, "helpdesk"); g != "0" {
+		t.Errorf("breaker gauge = %q, want 0 (closed)", g)
+	}
+	if _, r := f.customer360(t, warm); len(r.Errors) > 0 {
+		t.Errorf("errors after recovery: %+v", r.Errors)
+	}
 }

@@ -25,7 +25,7 @@ import (
 const people = 300
 
 // env is one demo shared by the package's tests, which run one at a time and
-// put back whatever they break.
+// put back whatever they break; or, from bootAlone, a test's own.
 type env struct {
 	demo *demo.Demo
 	gw   *app.Gateway
@@ -85,14 +85,7 @@ func boot(t *testing.T) *env {
 			sharedErr = err
 			return
 		}
-		for i := range d.Config.Connectors {
-			// Short enough for the timeout test, long enough for -race.
-			d.Config.Connectors[i].Timeout = 2 * time.Second
-			// The tests break systems on purpose and expect their errors:
-			// no answer from last good values unless a test asks for it.
-			off := time.Duration(0)
-			d.Config.Connectors[i].StaleFor = &off
-		}
+		tune(d)
 		logs := &syncBuffer{}
 		var examples []playground.Example
 		for _, q := range queries.All() {
@@ -117,6 +110,37 @@ func boot(t *testing.T) *env {
 	}
 	shared.demo.Simulators.Reset()
 	return shared
+}
+
+// tune sets the connectors' resilience for the tests.
+func tune(d *demo.Demo) {
+	for i := range d.Config.Connectors {
+		// Short enough for the timeout test, long enough for -race.
+		d.Config.Connectors[i].Timeout = 2 * time.Second
+		// The tests break systems on purpose and expect their errors:
+		// no answer from last good values unless a test asks for it.
+		off := time.Duration(0)
+		d.Config.Connectors[i].StaleFor = &off
+	}
+}
+
+// bootAlone starts a demo of the test's own, its simulators and their
+// configuration (no gateway: the test builds its own), stopped when the
+// test ends, and marks the test parallel. It is for the tests that build
+// their own gateways and break, slow or change the systems: most of their
+// time is spent waiting for timeouts and cool-downs, which they now do two
+// at a time (go test's -parallel, GOMAXPROCS by default), after the tests
+// of the shared demo. Their point of sale runs on SQLite, as in make run.
+func bootAlone(t *testing.T) *env {
+	t.Helper()
+	t.Parallel()
+	d, err := demo.Start(context.Background(), demo.Options{DataDir: t.TempDir(), People: people})
+	if err != nil {
+		t.Fatalf("start a demo: %v", err)
+	}
+	t.Cleanup(d.Close)
+	tune(d)
+	return &env{demo: d, logs: &syncBuffer{}}
 }
 
 // gqlError is one error of a GraphQL response.

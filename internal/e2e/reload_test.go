@@ -26,7 +26,7 @@ import (
 // reload and the old one no more, and that an invalid edit keeps the
 // running connectors and says why on /readyz.
 func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
-	e := boot(t)
+	e := bootAlone(t)
 	ctx := t.Context()
 	sims := e.demo.Simulators
 	vars := sims.Vars()

@@ -67,7 +67,7 @@ connectors:
 // finds its members by loyalty card, linked to the customers the other
 // systems know, with the program's fields and point events.
 func TestSeventhSystemByConfigurationAlone(t *testing.T) {
-	e := boot(t)
+	e := bootAlone(t)
 	ctx := t.Context()
 
 	// The loyalty program's own database.

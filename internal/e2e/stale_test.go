@@ -19,13 +19,13 @@ import (
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
-// bootStale is a gateway over the shared demo's simulators with its own
-// store, whose helpdesk answers from last good values when it fails and
+// bootStale is a gateway over a demo of the test's own (bootAlone) with
+// its own store, whose helpdesk answers from last good values when it fails and
 // whose call center has a read cache (and no fallback): the two ways a
 // value read before an outage can answer during it.
 func bootStale(t *testing.T) *faultEnv {
 	t.Helper()
-	e := boot(t)
+	e := bootAlone(t)
 	ctx := t.Context()
 	cfg := *e.demo.Config
 	cfg.Connectors = slices.Clone(cfg.Connectors)

@@ -233,7 +233,7 @@ func TestSubscriptionsReceiveWebhookEvents(t *testing.T) {
 // Two gateways share NATS: an event gateway A's webhook takes reaches a
 // subscriber of gateway B.
 func TestSubscriptionsAcrossGatewaysOnNATS(t *testing.T) {
-	e := boot(t)
+	e := bootAlone(t)
 	natsURL := testenv.NATS(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()

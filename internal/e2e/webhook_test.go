@@ -55,7 +55,7 @@ func TestWebhookEventsStoredExactlyOnce(t *testing.T) {
 		webhookEvents, webhookDistinct = raceWebhookEvents, raceWebhookEvents*4/5
 		t.Logf("race detector on: %d events instead of 10,000 (HARMONY_E2E_WEBHOOK_EVENTS=10000 for the full run)", webhookEvents)
 	}
-	e := boot(t)
+	e := bootAlone(t)
 	ctx := context.Background()
 	start := time.Now()
 

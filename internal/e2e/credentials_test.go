@@ -18,7 +18,6 @@ import (
 
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/config"
-	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
 
@@ -55,7 +54,7 @@ func TestReloadRevokesAnAPIKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := string(demo.YAMLOnPostgres()) // the demo boot runs: the point of sale on PostgreSQL
+	base := e.yaml()
 	write(base + keys("desk", deskKey, "ops", opsKey))
 	cfg, err := config.Load(file, lookup)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,6 +142,17 @@ func bootAlone(t *testing.T) *env {
 	t.Cleanup(d.Close)
 	tune(d)
 	return &env{demo: d, logs: &syncBuffer{}}
+}
+
+// yaml is demo.yaml as e's demo runs it, its ${NAME} references
+// unexpanded, for tests that serve it from a file: the point of sale's
+// block on PostgreSQL or on SQLite, as the demo's POS_DSN is (bootAlone's
+// demos, and boot's without a PostgreSQL, run it on SQLite).
+func (e *env) yaml() string {
+	if strings.HasPrefix(e.demo.Simulators.Vars()["POS_DSN"], "postgres") {
+		return string(demo.YAMLOnPostgres())
+	}
+	return string(demo.YAML())
 }
 
 // gqlError is one error of a GraphQL response.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/config"
-	"github.com/harmonyhq/harmony/internal/demo"
 	"github.com/harmonyhq/harmony/internal/simulators/crm"
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
@@ -52,7 +51,7 @@ func TestHotReloadSwapsAConnectorUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := string(demo.YAMLOnPostgres()) // the demo boot runs: the point of sale on PostgreSQL
+	base := e.yaml()
 	if !strings.Contains(base, "${CRM_URL}") {
 		t.Fatal("demo.yaml no longer reads ${CRM_URL}: update this test")
 	}

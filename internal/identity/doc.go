@@ -9,11 +9,15 @@
 // priority order, blocked values, the cap of identities per customer and the
 // alert threshold.
 //
-// Linking is deterministic: records that share a matchable identifier of a
-// kind some rule names belong to one customer. A value held by records whose
-// given names disagree (a family inbox, a recycled number) is shared and
-// joins nobody; blocked and unnormalisable values join nobody either. A
-// link, once stored, never moves silently: merges, splits and unlinks are
-// made by people (see the store's Merge, Split, Link and Unlink) and
-// recorded in the history.
+// Linking is deterministic and depends on the records alone, not on their
+// order: records that share a matchable identifier of a kind some rule
+// names belong to one customer, unless evidence says they are different
+// people (different names, a one-letter typo with nothing personal in
+// common, different birth dates or family names, a phone number behind
+// different e-mails): such a value is shared and joins nobody, with its
+// reason (match.go). Blocked, placeholder and unnormalisable values join
+// nobody either. Each full sync brings the store to that partition,
+// recording the merges and moves it makes in the history; what people
+// decided (merges, splits, links and unlinks by hand, see the store's
+// Merge, Split, Link and Unlink) it never undoes (reconcile.go).
 package identity

@@ -146,8 +146,11 @@ func (l *Linker) policy() *Policy {
 // customer, new records create customers, and every identifier and native
 // key becomes a link. Blocked, shared and unnormalisable values are kept on
 // the customer of each record holding them but join nobody. It can run
-// again at any time: what is already linked stays as it is, and an identity
-// a person unlinked is never linked again.
+// again at any time and brings the store to the partition the records
+// give, whatever their order: customers a record bridges are merged and
+// identities the evidence places elsewhere move (see reconcile.go), while
+// what people decided stays (an identity a person unlinked is never
+// linked again, a customer a person shaped stays whole).
 //
 // Sync decides on complete evidence only: when any source's listing fails
 // or is incomplete (see listing.go), it links nothing and returns the

@@ -14,7 +14,9 @@ import (
 	"github.com/harmonyhq/harmony/bench/internal/peer"
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/config"
+	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
+	"github.com/harmonyhq/harmony/internal/store"
 
 	_ "github.com/harmonyhq/harmony/connectors/all"
 )
@@ -124,6 +126,15 @@ func TestHarmonyConfigReadsTheSubgraphs(t *testing.T) {
 	}
 	if len(profiles) != 3 || profiles[0] == nil || profiles[0].Key != "cu_00003" || profiles[1] != nil || profiles[0].Get("email") == "" {
 		t.Errorf("profiles: %+v", profiles)
+	}
+	// The subgraphs' made-up addresses must link under the
+	// configuration's identity policy, or the bench's sync joins nothing.
+	policy, err := identity.NewPolicy(cfg.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, status := policy.Classify(peer.Profile, "email", profiles[0].Get("email")); status != store.StatusMatch {
+		t.Errorf("a subgraph's e-mail is %s under harmony.yaml's identity policy, want %s", status, store.StatusMatch)
 	}
 	orders, err := conns[peer.Orders].(connectors.OrderSource).Orders(t.Context(), keys, connectors.Window{Limit: 2})
 	if err != nil {

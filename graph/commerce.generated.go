@@ -520,7 +520,7 @@ func (ec *executionContext) marshalNOrder2githubᚗcomᚋharmonyhqᚋharmonyᚋg
 }
 
 func (ec *executionContext) marshalNOrder2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Order) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrder2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐOrder(ctx, sel, v[i])
@@ -550,7 +550,7 @@ func (ec *executionContext) marshalNOrderItem2githubᚗcomᚋharmonyhqᚋharmony
 }
 
 func (ec *executionContext) marshalNOrderItem2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐOrderItemᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderItem2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐOrderItem(ctx, sel, v[i])

@@ -2151,7 +2151,7 @@ func (ec *executionContext) marshalNCustomer2githubᚗcomᚋharmonyhqᚋharmony�
 }
 
 func (ec *executionContext) marshalNCustomer2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Customer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomer2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomer(ctx, sel, v[i])
@@ -2167,7 +2167,7 @@ func (ec *executionContext) marshalNCustomer2ᚕgithubᚗcomᚋharmonyhqᚋharmo
 }
 
 func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomer(ctx context.Context, sel ast.SelectionSet, v []*model.Customer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCustomer2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomer(ctx, sel, v[i])
@@ -2189,7 +2189,7 @@ func (ec *executionContext) marshalNCustomerEdge2githubᚗcomᚋharmonyhqᚋharm
 }
 
 func (ec *executionContext) marshalNCustomerEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CustomerEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
@@ -2217,7 +2217,7 @@ func (ec *executionContext) marshalNProfileAttribute2githubᚗcomᚋharmonyhqᚋ
 }
 
 func (ec *executionContext) marshalNProfileAttribute2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐProfileAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ProfileAttribute) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProfileAttribute2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐProfileAttribute(ctx, sel, v[i])
@@ -2237,7 +2237,7 @@ func (ec *executionContext) marshalNProfileValue2githubᚗcomᚋharmonyhqᚋharm
 }
 
 func (ec *executionContext) marshalNProfileValue2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐProfileValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ProfileValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProfileValue2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐProfileValue(ctx, sel, v[i])

@@ -3259,7 +3259,7 @@ func (ec *executionContext) marshalNIdentity2githubᚗcomᚋharmonyhqᚋharmony�
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Identity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentity2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentity(ctx, sel, v[i])
@@ -3297,7 +3297,7 @@ func (ec *executionContext) marshalNIdentityEvent2githubᚗcomᚋharmonyhqᚋhar
 }
 
 func (ec *executionContext) marshalNIdentityEvent2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEventᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEvent2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEvent(ctx, sel, v[i])
@@ -3325,7 +3325,7 @@ func (ec *executionContext) marshalNIdentityEventEdge2githubᚗcomᚋharmonyhq�
 }
 
 func (ec *executionContext) marshalNIdentityEventEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityEventEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEventEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityEventEdge(ctx, sel, v[i])
@@ -3345,7 +3345,7 @@ func (ec *executionContext) marshalNIdentityRef2githubᚗcomᚋharmonyhqᚋharmo
 }
 
 func (ec *executionContext) marshalNIdentityRef2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityRefᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityRef) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityRef2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐIdentityRef(ctx, sel, v[i])
@@ -3390,7 +3390,7 @@ func (ec *executionContext) marshalNMatchEvidence2githubᚗcomᚋharmonyhqᚋhar
 }
 
 func (ec *executionContext) marshalNMatchEvidence2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMatchEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MatchEvidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMatchEvidence2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMatchEvidence(ctx, sel, v[i])

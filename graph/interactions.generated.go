@@ -541,7 +541,7 @@ func (ec *executionContext) unmarshalNChannel2ᚕgithubᚗcomᚋharmonyhqᚋharm
 }
 
 func (ec *executionContext) marshalNChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Channel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
@@ -561,7 +561,7 @@ func (ec *executionContext) marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmo
 }
 
 func (ec *executionContext) marshalNInteraction2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Interaction) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx, sel, v[i])
@@ -615,7 +615,7 @@ func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋharmonyhqᚋharmon
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannel2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
@@ -666,7 +666,7 @@ func (ec *executionContext) marshalOInteraction2ᚕgithubᚗcomᚋharmonyhqᚋha
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInteraction2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteraction(ctx, sel, v[i])
@@ -702,7 +702,7 @@ func (ec *executionContext) marshalOInteractionType2ᚕgithubᚗcomᚋharmonyhq�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx, sel, v[i])

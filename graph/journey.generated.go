@@ -700,7 +700,7 @@ func (ec *executionContext) marshalNConversationEdge2githubᚗcomᚋharmonyhqᚋ
 }
 
 func (ec *executionContext) marshalNConversationEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐConversationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ConversationEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConversationEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐConversationEdge(ctx, sel, v[i])

@@ -2880,7 +2880,7 @@ func (ec *executionContext) marshalNCampaignTouch2githubᚗcomᚋharmonyhqᚋhar
 }
 
 func (ec *executionContext) marshalNCampaignTouch2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCampaignTouchᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CampaignTouch) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCampaignTouch2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐCampaignTouch(ctx, sel, v[i])
@@ -2900,7 +2900,7 @@ func (ec *executionContext) marshalNChannelContacts2githubᚗcomᚋharmonyhqᚋh
 }
 
 func (ec *executionContext) marshalNChannelContacts2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelContactsᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChannelContacts) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannelContacts2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChannelContacts(ctx, sel, v[i])
@@ -2928,7 +2928,7 @@ func (ec *executionContext) marshalNDatedScore2githubᚗcomᚋharmonyhqᚋharmon
 }
 
 func (ec *executionContext) marshalNDatedScore2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐDatedScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DatedScore) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDatedScore2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐDatedScore(ctx, sel, v[i])
@@ -2948,7 +2948,7 @@ func (ec *executionContext) marshalNLifetimeValue2githubᚗcomᚋharmonyhqᚋhar
 }
 
 func (ec *executionContext) marshalNLifetimeValue2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐLifetimeValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.LifetimeValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLifetimeValue2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐLifetimeValue(ctx, sel, v[i])

@@ -1415,7 +1415,7 @@ func (ec *executionContext) marshalNAuditEntryEdge2githubᚗcomᚋharmonyhqᚋha
 }
 
 func (ec *executionContext) marshalNAuditEntryEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AuditEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntryEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAuditEntryEdge(ctx, sel, v[i])
@@ -1435,7 +1435,7 @@ func (ec *executionContext) marshalNConsent2githubᚗcomᚋharmonyhqᚋharmony�
 }
 
 func (ec *executionContext) marshalNConsent2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Consent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConsent2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐConsent(ctx, sel, v[i])
@@ -1501,7 +1501,7 @@ func (ec *executionContext) marshalNPrivacySystemResult2githubᚗcomᚋharmonyhq
 }
 
 func (ec *executionContext) marshalNPrivacySystemResult2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐPrivacySystemResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PrivacySystemResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPrivacySystemResult2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐPrivacySystemResult(ctx, sel, v[i])

@@ -1592,7 +1592,7 @@ func (ec *executionContext) marshalNAttribute2githubᚗcomᚋharmonyhqᚋharmony
 }
 
 func (ec *executionContext) marshalNAttribute2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Attribute) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttribute2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAttribute(ctx, sel, v[i])
@@ -1658,7 +1658,7 @@ func (ec *executionContext) marshalNMoney2githubᚗcomᚋharmonyhqᚋharmonyᚋg
 }
 
 func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Money) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMoney2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐMoney(ctx, sel, v[i])
@@ -1692,7 +1692,7 @@ func (ec *executionContext) marshalNSource2githubᚗcomᚋharmonyhqᚋharmonyᚋ
 }
 
 func (ec *executionContext) marshalNSource2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Source) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSource2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSource(ctx, sel, v[i])

@@ -646,7 +646,7 @@ func (ec *executionContext) marshalNSegment2githubᚗcomᚋharmonyhqᚋharmony�
 }
 
 func (ec *executionContext) marshalNSegment2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Segment) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSegment2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐSegment(ctx, sel, v[i])

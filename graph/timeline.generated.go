@@ -780,7 +780,7 @@ func (ec *executionContext) marshalNTimelineEdge2githubᚗcomᚋharmonyhqᚋharm
 }
 
 func (ec *executionContext) marshalNTimelineEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TimelineEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTimelineEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineEdge(ctx, sel, v[i])
@@ -804,7 +804,7 @@ func (ec *executionContext) marshalNTimelineGap2githubᚗcomᚋharmonyhqᚋharmo
 }
 
 func (ec *executionContext) marshalNTimelineGap2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineGapᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TimelineGap) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTimelineGap2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineGap(ctx, sel, v[i])
@@ -868,7 +868,7 @@ func (ec *executionContext) marshalOTimelineKind2ᚕgithubᚗcomᚋharmonyhqᚋh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTimelineKind2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTimelineKind(ctx, sel, v[i])

@@ -141,6 +141,9 @@ func (b *batcher[K, V]) counted(fn dataloader.BatchFunc[K, V]) dataloader.BatchF
 // holding them). The upstream calls the batch makes are its children.
 func traced[K comparable, V any](connector string, c connectors.Capability, fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
 	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		if !tracing.On() {
+			return fn(ctx, keys)
+		}
 		ctx, span := tracing.Tracer().Start(ctx, "loader "+connector+" "+string(c), trace.WithAttributes(
 			tracing.AttrConnector.String(connector),
 			tracing.AttrCapability.String(string(c)),

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/tracing"
@@ -21,6 +22,9 @@ const (
 // startCall starts the span of one upstream call attempt. It names the
 // connector and capability and counts the keys; it never holds them.
 func (s *Source) startCall(ctx context.Context, c connectors.Capability, nkeys, attempt int) (context.Context, trace.Span) {
+	if !tracing.On() {
+		return ctx, noSpan
+	}
 	return tracing.Tracer().Start(ctx, "connector "+s.name+" "+string(c),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(
@@ -30,6 +34,9 @@ func (s *Source) startCall(ctx context.Context, c connectors.Capability, nkeys, 
 			tracing.AttrAttempt.Int(attempt),
 		))
 }
+
+// noSpan is the span of calls made while no tracer provider is installed.
+var noSpan = noop.Span{}
 
 // endCall ends an attempt's span with its outcome (ok, or the failure's
 // code, never its message, which may quote the system) and records it for

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -44,6 +45,16 @@ const (
 // Tracer is the gateway's tracer, from the global provider that Setup
 // installs: a no-op until then.
 func Tracer() trace.Tracer { return otel.Tracer(ScopeName) }
+
+// installed is set once a tracer provider is installed.
+var installed atomic.Bool
+
+// On reports whether a tracer provider has been installed (Setup with an
+// exporter, or Install). Until then every span would be a no-op, and the
+// hot paths skip making one: building its name and attributes and asking
+// the global provider for a tracer cost allocations on every upstream
+// call and loader batch.
+func On() bool { return installed.Load() }
 
 // DocumentHash is the lower-case hex SHA-256 of a query document: it names
 // the query in spans without recording its text.
@@ -104,6 +115,7 @@ func NewProvider(sp sdktrace.SpanProcessor, ratio float64, res *resource.Resourc
 // Install makes tp the global tracer provider and W3C trace context the
 // propagator. Baggage is not propagated: it could carry anything.
 func Install(tp trace.TracerProvider) {
+	installed.Store(true)
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 }

@@ -1,0 +1,70 @@
+// Command inorder runs after gqlgen (graph/generate.go): it makes the
+// generated executor marshal lists one element after the other on the
+// calling goroutine, through graph.marshalSliceInOrder, instead of
+// graphql.MarshalSliceConcurrently, which starts a goroutine per element
+// even when exec.worker_limit is 1.
+//
+// Harmony needs no goroutine per element: the first customer of a level
+// issues the reads of every customer (docs/batching.md), so the elements
+// have nothing to wait for one another. A goroutine per element only costs
+// its start and the growth of a fresh stack, about a tenth of a customer
+// 360's CPU. gqlgen v0.17.98 has no option for it, hence this rewrite of
+// its output; the call keeps gqlgen's signature, so the rewrite is one
+// name, and it fails when gqlgen's output no longer holds the call, so a
+// gqlgen upgrade cannot silently bring the goroutines back.
+//
+// Usage: go run ./internal/codegen/inorder DIR (the generated package).
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const (
+	from = "graphql.MarshalSliceConcurrently("
+	to   = "marshalSliceInOrder("
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: inorder DIR")
+		os.Exit(2)
+	}
+	n, err := rewrite(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "inorder:", err)
+		os.Exit(1)
+	}
+	if n == 0 {
+		fmt.Fprintf(os.Stderr, "inorder: no %s call in %s/*.generated.go: has gqlgen's template changed?\n", from, os.Args[1])
+		os.Exit(1)
+	}
+}
+
+// rewrite renames the calls in dir's generated files and returns how many
+// there were.
+func rewrite(dir string) (int, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.generated.go"))
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return 0, err
+		}
+		n := bytes.Count(b, []byte(from))
+		if n == 0 {
+			continue
+		}
+		total += n
+		if err := os.WriteFile(f, bytes.ReplaceAll(b, []byte(from), []byte(to)), 0o644); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}

@@ -113,10 +113,19 @@ const DefaultQueue = 4096
 // writeBatch bounds the entries of one insert.
 const writeBatch = 100
 
+// DefaultLinger is how long the writer holds the first entry of a batch
+// for others to join it.
+const DefaultLinger = 100 * time.Millisecond
+
+// Writer is where Log writes its entries: the profile store.
+type Writer interface {
+	AddAudit(ctx context.Context, entries []store.AuditEntry) error
+}
+
 // Log writes audit entries to the profile store's `audit` collection from
 // a bounded queue, in the background. Start it with Run.
 type Log struct {
-	store   *store.Store
+	store   Writer
 	log     *slog.Logger
 	queue   chan store.AuditEntry
 	dropped atomic.Int64
@@ -125,14 +134,18 @@ type Log struct {
 	drops   prometheus.Counter
 	fails   prometheus.Counter
 
-	wg   sync.WaitGroup
-	once sync.Once
-	stop chan struct{}
+	linger time.Duration
+	flush  chan chan struct{}
+
+	wg      sync.WaitGroup
+	once    sync.Once
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 // NewLog makes a log writing to st with a queue of size entries
 // (DefaultQueue when not positive); reg, when not nil, gets its counters.
-func NewLog(st *store.Store, size int, log *slog.Logger, reg prometheus.Registerer) *Log {
+func NewLog(st Writer, size int, log *slog.Logger, reg prometheus.Registerer) *Log {
 	if size <= 0 {
 		size = DefaultQueue
 	}
@@ -140,6 +153,7 @@ func NewLog(st *store.Store, size int, log *slog.Logger, reg prometheus.Register
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Log{store: st, log: log, queue: make(chan store.AuditEntry, size), stop: make(chan struct{}),
+		stopped: make(chan struct{}), flush: make(chan chan struct{}), linger: DefaultLinger,
 		drops: prometheus.NewCounter(prometheus.CounterOpts{Name: "harmony_audit_dropped_total",
 			Help: "Audit entries dropped because the write queue was full."}),
 		fails: prometheus.NewCounter(prometheus.CounterOpts{Name: "harmony_audit_write_failed_total",
@@ -183,21 +197,23 @@ func (l *Log) Written() int64 { return l.written.Load() }
 // Pending is the number of entries waiting in the queue.
 func (l *Log) Pending() int { return len(l.queue) }
 
-// Flush waits until the queue is empty or ctx ends (tests, shutdown).
+// Flush returns once every entry added before it was called is written
+// (or failed), or when ctx ends: the writer acknowledges it, so nothing is
+// left in a batch it holds. For tests and shutdown.
 func (l *Log) Flush(ctx context.Context) error {
-	for {
-		if len(l.queue) == 0 {
-			// The writer may hold a batch in flight: one more beat.
-			time.Sleep(20 * time.Millisecond)
-			if len(l.queue) == 0 {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
+	done := make(chan struct{})
+	select {
+	case l.flush <- done:
+	case <-l.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -210,34 +226,75 @@ func (l *Log) Close(ctx context.Context) {
 	})
 }
 
+// run is the writer. It holds entries for up to linger after the first
+// one, so that one insert carries what arrived meanwhile: on the embedded
+// store an insert costs about as much as a customer 360's own work, and
+// under load a batch of one per operation would double each operation's
+// cost. A full batch, a flush or Close writes at once.
 func (l *Log) run() {
 	defer l.wg.Done()
+	defer close(l.stopped)
+	var (
+		batch []store.AuditEntry
+		timer = time.NewTimer(time.Hour)
+		acks  []chan struct{}
+	)
+	timer.Stop()
 	for {
-		var first store.AuditEntry
 		select {
 		case <-l.stop:
+			l.write(l.drain(batch))
 			return
-		case first = <-l.queue:
-		}
-		batch := []store.AuditEntry{first}
-	drain:
-		for len(batch) < writeBatch {
-			select {
-			case e := <-l.queue:
-				batch = append(batch, e)
-			default:
-				break drain
+		case e := <-l.queue:
+			if len(batch) == 0 {
+				timer.Reset(l.linger)
 			}
+			batch = append(batch, e)
+			if len(batch) < writeBatch {
+				continue
+			}
+		case <-timer.C:
+		case done := <-l.flush:
+			acks = append(acks, done)
+			batch = l.drain(batch)
 		}
+		timer.Stop()
+		l.write(batch)
+		batch = nil
+		for _, done := range acks {
+			close(done)
+		}
+		acks = nil
+	}
+}
+
+// drain appends every entry waiting in the queue to batch.
+func (l *Log) drain(batch []store.AuditEntry) []store.AuditEntry {
+	for {
+		select {
+		case e := <-l.queue:
+			batch = append(batch, e)
+		default:
+			return batch
+		}
+	}
+}
+
+// write inserts batch, writeBatch entries at a time, and counts them.
+func (l *Log) write(batch []store.AuditEntry) {
+	for len(batch) > 0 {
+		n := min(len(batch), writeBatch)
+		part := batch[:n]
+		batch = batch[n:]
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := l.store.AddAudit(ctx, batch)
+		err := l.store.AddAudit(ctx, part)
 		cancel()
 		if err != nil {
-			n := l.failed.Add(int64(len(batch)))
-			l.fails.Add(float64(len(batch)))
-			l.log.Error("audit entries not written", "entries", len(batch), "failed_total", n, "error", err.Error())
+			n := l.failed.Add(int64(len(part)))
+			l.fails.Add(float64(len(part)))
+			l.log.Error("audit entries not written", "entries", len(part), "failed_total", n, "error", err.Error())
 			continue
 		}
-		l.written.Add(int64(len(batch)))
+		l.written.Add(int64(len(part)))
 	}
 }

@@ -2,7 +2,10 @@ package audit
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/harmonyhq/harmony/internal/store"
@@ -58,3 +61,69 @@ func TestLogWritesAndCountsDrops(t *testing.T) {
 
 // newID is a distinct audit ID per i.
 func newID(at time.Time, i int) string { return store.NewAuditID(at.Add(time.Duration(i))) }
+
+// countingWriter notes the size of each insert.
+type countingWriter struct {
+	mu      sync.Mutex
+	inserts []int
+}
+
+func (w *countingWriter) AddAudit(_ context.Context, entries []store.AuditEntry) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inserts = append(w.inserts, len(entries))
+	return nil
+}
+
+func (w *countingWriter) sizes() []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.inserts)
+}
+
+func TestLogBatchesWhatArrivesWithinTheLinger(t *testing.T) {
+	entry := func(i int) store.AuditEntry {
+		return store.AuditEntry{ID: newID(time.Unix(0, 0), i), Actor: "t", OperationType: "query"}
+	}
+	cases := []struct {
+		name  string
+		added int
+		flush bool // Flush instead of waiting out the linger
+		want  []int
+	}{
+		{name: "a few entries, one insert after the linger", added: 5, want: []int{5}},
+		{name: "a flush writes at once", added: 3, flush: true, want: []int{3}},
+		{name: "full batches leave at once, the rest after the linger", added: 2*writeBatch + 7, want: []int{writeBatch, writeBatch, 7}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := &countingWriter{}
+				l := NewLog(w, 0, nil, nil)
+				defer l.Close(t.Context())
+				for i := range tc.added {
+					l.Add(entry(i))
+				}
+				synctest.Wait()
+				full := tc.added / writeBatch
+				if got := w.sizes(); len(got) != full {
+					t.Fatalf("before the linger: inserts %v, want %d full ones", got, full)
+				}
+				if tc.flush {
+					if err := l.Flush(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					time.Sleep(DefaultLinger)
+					synctest.Wait()
+				}
+				if got := w.sizes(); !slices.Equal(got, tc.want) {
+					t.Errorf("inserts %v, want %v", got, tc.want)
+				}
+				if l.Written() != int64(tc.added) {
+					t.Errorf("written %d, want %d", l.Written(), tc.added)
+				}
+			})
+		})
+	}
+}

@@ -41,6 +41,7 @@ type Cached struct {
 	purgedAt   uint64           // fills that began before it are refused
 
 	entries *lru.Cache[string, *entry]
+	owners  *ownerCache
 
 	actMu     sync.Mutex // guards actItems, actIndex
 	acts      *lru.Cache[activityKey, activityPage]
@@ -131,6 +132,8 @@ func NewCached(s *Store, o CacheOptions) *Cached {
 		c.actBudget = DefaultCacheActivityItems
 	}
 	c.entries, _ = lru.New[string, *entry](max(o.MaxCustomers, 1)) // size > 0: no error
+	// A customer has a few identities: room for four each.
+	c.owners = newOwnerCache(4 * max(o.MaxCustomers, 1))
 	// The callback runs with the LRU's lock held: it only takes actMu.
 	c.acts, _ = lru.NewWithEvict[activityKey, activityPage](max(c.actBudget, 1), func(k activityKey, v activityPage) {
 		c.actMu.Lock()
@@ -163,6 +166,7 @@ func (c *Cached) Invalidate(origin string, customerIDs []string) {
 	for _, id := range customerIDs {
 		c.tombstones[id] = tombstone{seq: c.seq, at: now}
 		c.entries.Remove(id)
+		c.owners.drop(id)
 		// A read under way began before the change: later readers read
 		// again rather than wait for it.
 		delete(c.inflight, id)
@@ -189,6 +193,7 @@ func (c *Cached) Purge() {
 	clear(c.inflight)
 	c.mu.Unlock()
 	c.acts.Purge()
+	c.owners.purge()
 	c.m.purges.Inc()
 }
 
@@ -416,14 +421,53 @@ func (c *Cached) MergedIDs(ctx context.Context, ids []string) ([][]string, error
 	return out, nil
 }
 
-// Owners implements Reader: identities by _id, not cached.
+// Owners implements Reader: identities by _id, the ones held answered from
+// the cache (see ownerCache), the others read in one round trip.
 func (c *Cached) Owners(ctx context.Context, identityIDs []string) ([]*Identity, error) {
+	out := make([]*Identity, len(identityIDs))
+	now := c.now()
+	var miss []string
+	for i, id := range identityIDs {
+		if idn, ok := c.owners.get(id, now, c.ttl); ok {
+			out[i] = &idn
+			continue
+		}
+		miss = append(miss, id)
+	}
+	c.m.hit(partOwner, len(identityIDs)-len(miss), len(miss))
+	if len(miss) == 0 {
+		return out, nil
+	}
+	miss = sortedUnique(miss)
+	t := c.begin()
 	release, err := c.gate.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	return c.s.Owners(ctx, identityIDs)
+	found, err := c.s.Owners(ctx, miss)
+	release()
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*Identity, len(miss))
+	c.mu.Lock()
+	for i, idn := range found {
+		if idn == nil {
+			continue
+		}
+		byID[miss[i]] = idn
+		if c.fillable(idn.CustomerID, t) {
+			c.owners.put(*idn, t.at)
+		}
+	}
+	c.mu.Unlock()
+	for i, id := range identityIDs {
+		if out[i] == nil && byID[id] != nil {
+			cp := *byID[id]
+			out[i] = &cp
+		}
+	}
+	return out, nil
 }
 
 // Histories implements Reader: not cached (identity history is read
@@ -655,6 +699,7 @@ const (
 	partCustomer = "customer"
 	partConsents = "consents"
 	partActivity = "activity"
+	partOwner    = "owner"
 )
 
 type cacheMetrics struct {
@@ -667,7 +712,7 @@ func newCacheMetrics(reg prometheus.Registerer, c *Cached) *cacheMetrics {
 	m := &cacheMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "harmony_store_cache_requests_total",
-			Help: "Customers the profile store's read cache was asked for, by part (customer: customer, keys and marks documents; consents; activity) and result (hit, miss: read from the store).",
+			Help: "Customers (identities, for part owner) the profile store's read cache was asked for, by part (customer: customer, keys and marks documents; consents; activity; owner: an identity and the customer it belongs to) and result (hit, miss: read from the store).",
 		}, []string{"part", "result"}),
 		invalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "harmony_store_cache_invalidations_total",

@@ -114,6 +114,31 @@ func seedShared(t *testing.T, s *store.Store) {
 	})
 }
 
+// seededIdentities are the identity IDs seedShared stores.
+var seededIdentities = []string{
+	store.IdentityID(store.KindEmail, "", "ada@example.com"),
+	store.IdentityID(store.KindEmail, "", "bea@example.com"),
+	store.IdentityID(store.KindExternalID, "pos", "P-1"),
+	store.IdentityID(store.KindEmail, "", "cy@example.com"),
+}
+
+// owners says which customer owns each seeded identity ("-" for none).
+func owners(t *testing.T, r store.Reader) string {
+	t.Helper()
+	got, err := r.Owners(context.Background(), seededIdentities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(got))
+	for i, idn := range got {
+		out[i] = "-"
+		if idn != nil {
+			out[i] = idn.CustomerID
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // cacheSteps change the store, each followed by what every replica must
 // read: a change made on one replica must show on every replica at once
 // (Local) or as soon as the bus delivers it (NATS). Each view was cached
@@ -205,6 +230,7 @@ func checkSteps(t *testing.T, writer *replica, readers []*replica, settle func(f
 			for _, id := range customers {
 				r.view(t, id) // cached before the change
 			}
+			owners(t, r.cached) // cached before the change
 		}
 		if err := st.do(ctx); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -220,6 +246,12 @@ func checkSteps(t *testing.T, writer *replica, readers []*replica, settle func(f
 					t.Errorf("%s: reader %d reads %s as %q, want %q", st.name, i, id, got, want)
 				}
 			}
+			// Who owns each seeded identity, as the store says.
+			want := owners(t, writer.store)
+			var got string
+			if !settle(func() bool { got = owners(t, r.cached); return got == want }) {
+				t.Errorf("%s: reader %d reads the owners as %q, want %q", st.name, i, got, want)
+			}
 		}
 	}
 }
@@ -232,8 +264,10 @@ func TestCacheInvalidatedOnOneReplica(t *testing.T) {
 	r := newReplica(t, srv, b)
 	seedShared(t, r.store)
 	checkSteps(t, r, []*replica{r}, func(ok func() bool) bool { return ok() })
-	if hits := testutil.ToFloat64(mustCounter(t, r.reg, "harmony_store_cache_requests_total", "customer", "hit")); hits == 0 {
-		t.Error("no cache hit: the test does not test a cache")
+	for _, part := range []string{"customer", "owner"} {
+		if hits := testutil.ToFloat64(mustCounter(t, r.reg, "harmony_store_cache_requests_total", part, "hit")); hits == 0 {
+			t.Errorf("no %s cache hit: the test does not test a cache", part)
+		}
 	}
 }
 

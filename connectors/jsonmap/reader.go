@@ -164,7 +164,14 @@ func (r *Reader[T]) direct(b []byte) (doc any, list []T, ok bool) {
 		return nil, nil, false
 	}
 	// The records were gathered in the walker's pooled list: hand over a
-	// copy of the right size, and zero what the pooled list held.
+	// copy of the right size, and zero what the pooled list held. A list
+	// that outgrew what the pool keeps is handed over itself: it would not
+	// be pooled, and copying thousands of records costs more than the room
+	// append left past its end.
+	if cap(w.out) > maxPooledRecords {
+		list, w.out = w.out, nil
+		return doc, list, true
+	}
 	list = make([]T, len(w.out))
 	copy(list, w.out)
 	clear(w.out)

@@ -773,3 +773,39 @@ func (g *gen) value(b *strings.Builder, depth int) {
 		b.WriteString(genScalars[g.pick(len(genScalars))])
 	}
 }
+
+// TestReaderListsAreTheirOwn: a list a read hands over shares nothing with
+// the reader's pooled room, whether it fit the pool or outgrew it: later
+// reads through the same reader leave it as it was.
+func TestReaderListsAreTheirOwn(t *testing.T) {
+	im, err := helpdeskMapping.Compile("interactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := im.Reader()
+	for _, n := range []int{20, 3000} {
+		_, first, err := r.Read(helpdeskBody(n))
+		if err != nil || len(first) != n {
+			t.Fatalf("%d records: read %d, %v", n, len(first), err)
+		}
+		doc, err := jsonmap.DecodeBytes(helpdeskBody(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := im.Map(doc) // the general path, no pool
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(first, want) {
+			t.Fatalf("%d records: the read differs from the general path", n)
+		}
+		for _, m := range []int{n, 7, 3000} {
+			if _, _, err := r.Read(helpdeskBody(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !reflect.DeepEqual(first, want) {
+			t.Errorf("%d records: later reads changed the list handed over", n)
+		}
+	}
+}

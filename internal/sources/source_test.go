@@ -290,3 +290,49 @@ func TestListPageSize(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowOrderAndLimit: whatever order a connector answers in, the
+// guard hands on the items inside the window, newest first, ties by ID
+// descending, at most the limit; a list that already is so as well.
+func TestWindowOrderAndLimit(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 10, d, 0, 0, 0, 0, time.UTC) }
+	order := func(id string, d int) connectors.Order {
+		return connectors.Order{ID: id, CustomerKey: "k1", PlacedAt: day(d)}
+	}
+	cases := []struct {
+		name   string
+		answer []connectors.Order
+		w      connectors.Window
+		want   []string
+	}{
+		{name: "already newest first", answer: []connectors.Order{order("c", 3), order("b", 2), order("a", 1)},
+			w: connectors.Window{Limit: 5}, want: []string{"c", "b", "a"}},
+		{name: "oldest first", answer: []connectors.Order{order("a", 1), order("b", 2), order("c", 3)},
+			w: connectors.Window{Limit: 5}, want: []string{"c", "b", "a"}},
+		{name: "ties by ID ascending", answer: []connectors.Order{order("a", 2), order("b", 2)},
+			w: connectors.Window{Limit: 5}, want: []string{"b", "a"}},
+		{name: "sorted but over the limit", answer: []connectors.Order{order("c", 3), order("b", 2), order("a", 1)},
+			w: connectors.Window{Limit: 2}, want: []string{"c", "b"}},
+		{name: "sorted with one outside", answer: []connectors.Order{order("c", 3), order("b", 2), order("a", 1)},
+			w: connectors.Window{Since: day(2), Limit: 5}, want: []string{"c", "b"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fake{orders: func(_ context.Context, keys []string, _ connectors.Window) ([][]connectors.Order, error) {
+				return [][]connectors.Order{slices.Clone(tc.answer)}, nil
+			}}
+			s := sources.New("shop", "fake", f, sources.Options{}, nil, nil)
+			got, err := s.Orders(context.Background(), []string{"k1"}, tc.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, o := range got[0] {
+				ids = append(ids, o.ID)
+			}
+			if !slices.Equal(ids, tc.want) {
+				t.Errorf("orders %v, want %v", ids, tc.want)
+			}
+		})
+	}
+}

@@ -117,8 +117,11 @@ func start(t *testing.T, name, bin string, args, env []string, ready func(string
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env // nil: the test's own
+	// Not CommandContext: the test stops its children itself (SIGTERM,
+	// or SIGKILL when the test kills one), and its context would kill
+	// them before the cleanup that drains them.
+	cmd := exec.Command(bin, args...) //nolint:noctx // see above
+	cmd.Env = env                     // nil: the test's own
 	cmd.Stderr = f
 	out, err := cmd.StdoutPipe()
 	if err != nil {

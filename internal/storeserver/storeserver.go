@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -84,7 +85,7 @@ func (o Options) Check() error {
 	if err != nil {
 		return fmt.Errorf("%w: --addr %q: want host:port, e.g. %s", ErrUsage, o.Addr, DefaultAddr)
 	}
-	if _, err := net.LookupPort("tcp", port); err != nil {
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
 		return fmt.Errorf("%w: --addr %q: bad port", ErrUsage, o.Addr)
 	}
 	if !o.AllowRemote && !loopback(host) {

@@ -4,7 +4,7 @@ GO ?= go
 GOLANGCI_LINT_VERSION := v2.15.0
 ARGS ?=
 
-.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz bench gobench identity-eval
+.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz bench gobench identity-eval cluster cluster-down
 
 ## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/,
 ## the Customer 360 console at http://127.0.0.1:8080/console)
@@ -18,7 +18,7 @@ run: assets
 # directory, so that a fresh clone of code built before (CI's) compiles
 # nothing again: without it, the packages of a new clone are all rebuilt
 # (about 90 s of vet and -race compiling on 2 cores).
-TEST_FIRST := ./internal/e2e ./internal/identity ./internal/console ./connectors/mongodb \
+TEST_FIRST := ./internal/e2e ./internal/clustertest ./internal/identity ./internal/console ./connectors/mongodb \
 	./internal/store ./internal/server
 
 ## test: every test, with the race detector. scripts/test-services.sh first
@@ -42,6 +42,17 @@ test: assets check-generated
 		-run '^TestWebhookEventsStoredExactlyOnce$$' -v ./internal/e2e/ 2>&1 | grep -v '^=== ' | tee -a $$capture/go-test.log; \
 	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then exit $$status; fi; \
 	$(GO) run -trimpath ./scripts/logscan $$capture
+
+## cluster: the production topology in miniature (docs/deploy.md): `harmony
+## store serve` over PostgreSQL, three `harmony serve` replicas on 8181-8183
+## sharing it with Redis and NATS, and the demo's simulators; pid files and
+## logs in .cluster/. Needs PostgreSQL (5432) and Redis (6379)
+cluster: assets
+	@scripts/cluster.sh up
+
+## cluster-down: stop what make cluster started
+cluster-down:
+	@scripts/cluster.sh down
 
 ## test-short: the same without the race detector, for a quick loop
 test-short: assets

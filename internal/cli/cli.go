@@ -35,6 +35,8 @@ Usage:
         profile store, the playground at http://ADDR/.
   harmony serve --config FILE [--addr ADDR]
         Serve a configuration against real systems.
+  harmony store serve [--addr ADDR] [--postgresql-url URL | --sqlite-dir DIR]
+        Serve a profile store for replicas that share one (FerretDB).
   harmony config validate FILE
         Check a configuration and build its connectors, then exit.
   harmony queries manifest [DIR]
@@ -65,6 +67,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, args, stdout, stderr)
 	case "serve":
 		err = runServe(ctx, args, stdout, stderr)
+	case "store":
+		err = runStore(ctx, args, stdout, stderr)
 	case "config":
 		err = runConfig(ctx, args, stdout, stderr)
 	case "queries":

@@ -61,7 +61,7 @@ func Start(ctx context.Context, dir string, logger *slog.Logger) (*Server, error
 	newMu.Lock() // ferretdb.New writes a package variable of FerretDB's
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Logger:    slog.New(quietHandler{next: logger.Handler()}),
+		Logger:    QuietLogger(logger),
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL(abs, mode),
 	})
@@ -207,6 +207,13 @@ func private(dir string) (string, error) {
 		}
 	}
 	return mode, nil
+}
+
+// QuietLogger is logger as FerretDB should be given it: only the first
+// line of its warnings and errors, without attributes (see quietHandler).
+// The store server (internal/storeserver) runs FerretDB with it too.
+func QuietLogger(logger *slog.Logger) *slog.Logger {
+	return slog.New(quietHandler{next: logger.Handler()})
 }
 
 // quietHandler passes on the first line of FerretDB's warnings and errors,

@@ -41,7 +41,16 @@ var (
 	inProcessOnce sync.Once
 	inProcessGW   *inProcess
 	errInProcess  error
+	inProcessDir  string // removed when the tests end
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if inProcessDir != "" {
+		_ = os.RemoveAll(inProcessDir)
+	}
+	os.Exit(code)
+}
 
 // startInProcess links the upstreams' demo population with the real sync,
 // then serves the gateway on loopback until the process ends.
@@ -72,6 +81,7 @@ func newInProcess(addr string) (*inProcess, error) {
 	if err != nil {
 		return nil, err
 	}
+	inProcessDir = dir
 	text, err := demoConfig()
 	if err != nil {
 		return nil, err

@@ -245,6 +245,7 @@ type ComplexityRoot struct {
 
 	Interaction struct {
 		Attributes      func(childComplexity int) int
+		Author          func(childComplexity int) int
 		Channel         func(childComplexity int) int
 		Direction       func(childComplexity int) int
 		DurationSeconds func(childComplexity int) int
@@ -1430,6 +1431,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interaction.Attributes(childComplexity), true
+	case "Interaction.author":
+		if e.ComplexityRoot.Interaction.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.Author(childComplexity), true
 	case "Interaction.channel":
 		if e.ComplexityRoot.Interaction.Channel == nil {
 			break
@@ -3393,6 +3400,8 @@ func (ec *executionContext) childFields_Interaction(ctx context.Context, field g
 		return ec.fieldContext_Interaction_type(ctx, field)
 	case "direction":
 		return ec.fieldContext_Interaction_direction(ctx, field)
+	case "author":
+		return ec.fieldContext_Interaction_author(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_Interaction_occurredAt(ctx, field)
 	case "summary":

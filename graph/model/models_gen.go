@@ -473,6 +473,12 @@ type Interaction struct {
 	Type InteractionType `json:"type"`
 	// Who started it, when the system says.
 	Direction *Direction `json:"direction,omitempty"`
+	// Who wrote it: BOT for a chatbot's conversation, AGENT for a person of
+	// the company, CUSTOMER for the customer. It comes from the interaction's
+	// `author` attribute (`customer`, `agent` or `bot`), which a connector maps
+	// from its system; without one, an INBOUND interaction is the customer's
+	// and the author of any other is null (unknown).
+	Author *Author `json:"author,omitempty"`
 	// When it happened (for conversations and calls: when they started).
 	OccurredAt time.Time `json:"occurredAt"`
 	// A short line: a subject, a campaign title, a call outcome.
@@ -1128,6 +1134,67 @@ type UnlinkIdentityInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Who wrote an interaction.
+type Author string
+
+const (
+	// The customer.
+	AuthorCustomer Author = "CUSTOMER"
+	// A person working for the company (an agent, a community manager).
+	AuthorAgent Author = "AGENT"
+	// A bot: a chatbot answering for the company.
+	AuthorBot Author = "BOT"
+)
+
+var AllAuthor = []Author{
+	AuthorCustomer,
+	AuthorAgent,
+	AuthorBot,
+}
+
+func (e Author) IsValid() bool {
+	switch e {
+	case AuthorCustomer, AuthorAgent, AuthorBot:
+		return true
+	}
+	return false
+}
+
+func (e Author) String() string {
+	return string(e)
+}
+
+func (e *Author) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Author(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Author", str)
+	}
+	return nil
+}
+
+func (e Author) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Author) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Author) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The channels a customer and the company talk through.
 type Channel string
 
@@ -1142,8 +1209,10 @@ const (
 	ChannelPhone Channel = "PHONE"
 	// Text message.
 	ChannelSms Channel = "SMS"
-	// The website or app (online orders, visits).
+	// The website (online orders, page views).
 	ChannelWeb Channel = "WEB"
+	// The company's mobile app (screens, product views, push notifications opened, in-app chat).
+	ChannelApp Channel = "APP"
 	// A physical store.
 	ChannelStore Channel = "STORE"
 	// A social network.
@@ -1159,6 +1228,7 @@ var AllChannel = []Channel{
 	ChannelPhone,
 	ChannelSms,
 	ChannelWeb,
+	ChannelApp,
 	ChannelStore,
 	ChannelSocial,
 	ChannelOther,
@@ -1166,7 +1236,7 @@ var AllChannel = []Channel{
 
 func (e Channel) IsValid() bool {
 	switch e {
-	case ChannelChat, ChannelWhatsapp, ChannelEmail, ChannelPhone, ChannelSms, ChannelWeb, ChannelStore, ChannelSocial, ChannelOther:
+	case ChannelChat, ChannelWhatsapp, ChannelEmail, ChannelPhone, ChannelSms, ChannelWeb, ChannelApp, ChannelStore, ChannelSocial, ChannelOther:
 		return true
 	}
 	return false

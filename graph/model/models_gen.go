@@ -209,6 +209,13 @@ type Conversation struct {
 	ThreadRef *string `json:"threadRef,omitempty"`
 	// Its interactions, oldest first, each with its own channel and source.
 	Messages []Interaction `json:"messages"`
+	// The conversation as a transcript across channels, oldest first, a page at
+	// a time: each entry is one of its interactions, with who wrote it, on which
+	// channel and when, and its text. The text is a message's own text where the
+	// system gives one per message (SMS, social direct messages), else the line
+	// the system gives for the whole contact (a conversation's subject, a
+	// call's outcome). Read with the conversation: no upstream call of its own.
+	Transcript TranscriptConnection `json:"transcript"`
 }
 
 // A page of conversations.
@@ -1122,6 +1129,38 @@ type TimelineGap struct {
 	Reason TimelineGapReason `json:"reason"`
 	// For `STALE`: when the oldest of the values shown was read from the system. Null for `FAILED`.
 	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
+}
+
+// A page of a transcript.
+type TranscriptConnection struct {
+	// The entries of this page, oldest first.
+	Edges []TranscriptEdge `json:"edges"`
+	// Where this page sits.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A transcript entry and its position.
+type TranscriptEdge struct {
+	// Opaque position of this entry; pass it as `after` to continue.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node TranscriptEntry `json:"node"`
+}
+
+// One entry of a conversation's transcript.
+type TranscriptEntry struct {
+	// The interaction's ID in its system.
+	InteractionID string `json:"interactionId"`
+	// The system (connector name) it comes from.
+	Source string `json:"source"`
+	// When it was written (for conversations and calls: when they started).
+	At time.Time `json:"at"`
+	// The channel it was written on.
+	Channel Channel `json:"channel"`
+	// Who wrote it (see Interaction.author); null when nobody can tell.
+	Author *Author `json:"author,omitempty"`
+	// What was said, or the contact's subject or outcome (see Conversation.transcript).
+	Text *string `json:"text,omitempty"`
 }
 
 // Input of `unlinkIdentity`.

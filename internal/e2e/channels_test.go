@@ -519,3 +519,92 @@ func newerContacts(t *testing.T, e *env, p population.Person) []metricContact {
 	}
 	return out
 }
+
+// TestTranscriptOfAHandOffInOrder: the transcript of a handed-off
+// conversation is its interactions oldest first, the bot's (author BOT,
+// on CHAT) before the helpdesk's; and transcripts of a page of customers'
+// conversations cost no upstream call beyond the conversations' own, one
+// per system. (Paging by cursor: resolvers' TestTranscriptPages.)
+func TestTranscriptOfAHandOffInOrder(t *testing.T) {
+	e := boot(t)
+	p := handoffPerson(t, e.demo.Simulators.Population())
+	var ref string
+	for _, c := range p.BotConversations {
+		if c.HandoffAt != nil {
+			ref = c.ThreadRef
+			break
+		}
+	}
+	id := externalCustomer(t, e, population.Chatbot, p.Key(population.Chatbot))
+	type entry struct {
+		Source, Channel, At string
+		Author              *string
+	}
+	var out struct {
+		C struct {
+			Conversations struct {
+				Edges []struct {
+					Node struct {
+						ThreadRef  *string
+						Messages   []struct{ ID string }
+						Transcript struct {
+							Edges []struct {
+								Node entry
+							}
+							PageInfo struct{ HasNextPage bool }
+						}
+					}
+				}
+			}
+		} `json:"customer"`
+	}
+	e.mustQuery(t, `query ($id: ID!) { customer(id: $id) { conversations(first: 100) { edges { node {
+  threadRef messages { id } transcript(first: 100) { edges { node { source channel at author text } } pageInfo { hasNextPage } } } } } } }`,
+		map[string]any{"id": id}, &out)
+	var entries []entry
+	found := 0
+	for _, edge := range out.C.Conversations.Edges {
+		c := edge.Node
+		if c.ThreadRef == nil || *c.ThreadRef != ref {
+			continue
+		}
+		found++
+		for _, x := range c.Transcript.Edges {
+			entries = append(entries, x.Node)
+		}
+		if len(entries) != len(c.Messages) || c.Transcript.PageInfo.HasNextPage {
+			t.Fatalf("transcript of %d entries (more: %v), the conversation has %d", len(entries), c.Transcript.PageInfo.HasNextPage, len(c.Messages))
+		}
+	}
+	if found != 1 {
+		t.Fatalf("%d conversations carry the hand-off's thread, want one", found)
+	}
+	if len(entries) < 2 || entries[0].Source != population.Chatbot || entries[0].Author == nil || *entries[0].Author != "BOT" || entries[0].Channel != "CHAT" {
+		t.Fatalf("transcript %+v, want the bot's part first", entries)
+	}
+	if slices.IndexFunc(entries, func(x entry) bool { return x.Source == population.Helpdesk }) < 1 {
+		t.Fatalf("transcript %+v has no helpdesk part after the bot's", entries)
+	}
+	for i := 1; i < len(entries); i++ {
+		if entries[i].At < entries[i-1].At {
+			t.Fatalf("transcript goes back in time at %d: %+v", i, entries)
+		}
+	}
+
+	// A page of customers, their conversations and transcripts: one call
+	// per system that has interactions, none for the transcripts.
+	sims := e.demo.Simulators
+	sims.Reset()
+	e.mustQuery(t, `{ customers(first: 30) { edges { node { conversations(first: 5) { edges { node {
+  transcript(first: 3) { edges { node { author channel at text } } } } } } } } } }`, nil, nil)
+	for name, total := range sims.Totals() {
+		if total > 1 {
+			t.Errorf("%s served %d requests, want at most one (%v)", name, total, sims.Get(name).Counts())
+		}
+	}
+	for _, name := range []string{population.Helpdesk, population.SMS, population.Social, population.Analytics, population.Chatbot} {
+		if sims.Get(name).Total() != 1 {
+			t.Errorf("%s served %d requests, want one", name, sims.Get(name).Total())
+		}
+	}
+}

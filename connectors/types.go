@@ -209,6 +209,7 @@ const (
 	ChannelWeb      = "web"
 	ChannelStore    = "store"
 	ChannelSocial   = "social"
+	ChannelApp      = "app" // the company's mobile app
 )
 
 // Interaction types.
@@ -253,6 +254,19 @@ type Interaction struct {
 	FirstResponseAt time.Time
 	// ResolvedAt is when the conversation or ticket was closed, zero if open.
 	ResolvedAt time.Time
-	// Attributes holds other facts (campaign, agent, outcome, url).
+	// Attributes holds other facts (campaign, agent, outcome, url). The
+	// attribute AttrAuthor says who wrote the interaction.
 	Attributes map[string]string
 }
+
+// AttrAuthor is the interaction attribute that says who wrote it: one of
+// AuthorCustomer, AuthorAgent or AuthorBot. Without it, an inbound
+// interaction is the customer's and the author of any other is unknown.
+const AttrAuthor = "author"
+
+// Authors of an interaction (the AttrAuthor attribute).
+const (
+	AuthorCustomer = "customer"
+	AuthorAgent    = "agent"
+	AuthorBot      = "bot"
+)

@@ -140,6 +140,29 @@ func (ec *executionContext) fieldContext_Interaction_direction(_ context.Context
 	return graphql.NewScalarFieldContext("Interaction", field, false, false, "Direction")
 }
 
+func (ec *executionContext) _Interaction_author(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interaction_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Author) graphql.Marshaler {
+			return ec.marshalOAuthor2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAuthor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Interaction_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interaction", field, false, false, "Author")
+}
+
 func (ec *executionContext) _Interaction_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -445,6 +468,11 @@ func (ec *executionContext) _Interaction(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "author":
+			out.Values[i] = ec._Interaction_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "occurredAt":
 			out.Values[i] = ec._Interaction_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -591,6 +619,22 @@ func (ec *executionContext) unmarshalNInteractionType2githubᚗcomᚋharmonyhq�
 }
 
 func (ec *executionContext) marshalNInteractionType2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐInteractionType(ctx context.Context, sel ast.SelectionSet, v model.InteractionType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalOAuthor2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAuthor(ctx context.Context, v any) (*model.Author, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Author)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAuthor2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐAuthor(ctx context.Context, sel ast.SelectionSet, v *model.Author) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	return v
 }
 

@@ -23,6 +23,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Conversation() ConversationResolver
 	Customer() CustomerResolver
 	CustomerConnection() CustomerConnectionResolver
 	Mutation() MutationResolver
@@ -123,6 +124,7 @@ type ComplexityRoot struct {
 		StartedAt      func(childComplexity int) int
 		Status         func(childComplexity int) int
 		ThreadRef      func(childComplexity int) int
+		Transcript     func(childComplexity int, first *int, after *string) int
 	}
 
 	ConversationConnection struct {
@@ -245,6 +247,7 @@ type ComplexityRoot struct {
 
 	Interaction struct {
 		Attributes      func(childComplexity int) int
+		Author          func(childComplexity int) int
 		Channel         func(childComplexity int) int
 		Direction       func(childComplexity int) int
 		DurationSeconds func(childComplexity int) int
@@ -545,6 +548,25 @@ type ComplexityRoot struct {
 		FetchedAt  func(childComplexity int) int
 		Reason     func(childComplexity int) int
 		Source     func(childComplexity int) int
+	}
+
+	TranscriptConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TranscriptEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TranscriptEntry struct {
+		At            func(childComplexity int) int
+		Author        func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		InteractionID func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Text          func(childComplexity int) int
 	}
 }
 
@@ -913,6 +935,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.ThreadRef(childComplexity), true
+	case "Conversation.transcript":
+		if e.ComplexityRoot.Conversation.Transcript == nil {
+			break
+		}
+
+		args, err := ec.field_Conversation_transcript_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Conversation.Transcript(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "ConversationConnection.edges":
 		if e.ComplexityRoot.ConversationConnection.Edges == nil {
@@ -1430,6 +1463,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interaction.Attributes(childComplexity), true
+	case "Interaction.author":
+		if e.ComplexityRoot.Interaction.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interaction.Author(childComplexity), true
 	case "Interaction.channel":
 		if e.ComplexityRoot.Interaction.Channel == nil {
 			break
@@ -2825,6 +2864,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimelineGap.Source(childComplexity), true
 
+	case "TranscriptConnection.edges":
+		if e.ComplexityRoot.TranscriptConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptConnection.Edges(childComplexity), true
+	case "TranscriptConnection.pageInfo":
+		if e.ComplexityRoot.TranscriptConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptConnection.PageInfo(childComplexity), true
+
+	case "TranscriptEdge.cursor":
+		if e.ComplexityRoot.TranscriptEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEdge.Cursor(childComplexity), true
+	case "TranscriptEdge.node":
+		if e.ComplexityRoot.TranscriptEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEdge.Node(childComplexity), true
+
+	case "TranscriptEntry.at":
+		if e.ComplexityRoot.TranscriptEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.At(childComplexity), true
+	case "TranscriptEntry.author":
+		if e.ComplexityRoot.TranscriptEntry.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.Author(childComplexity), true
+	case "TranscriptEntry.channel":
+		if e.ComplexityRoot.TranscriptEntry.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.Channel(childComplexity), true
+	case "TranscriptEntry.interactionId":
+		if e.ComplexityRoot.TranscriptEntry.InteractionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.InteractionID(childComplexity), true
+	case "TranscriptEntry.source":
+		if e.ComplexityRoot.TranscriptEntry.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.Source(childComplexity), true
+	case "TranscriptEntry.text":
+		if e.ComplexityRoot.TranscriptEntry.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.Text(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3141,6 +3243,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_threadRef(ctx, field)
 	case "messages":
 		return ec.fieldContext_Conversation_messages(ctx, field)
+	case "transcript":
+		return ec.fieldContext_Conversation_transcript(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -3393,6 +3497,8 @@ func (ec *executionContext) childFields_Interaction(ctx context.Context, field g
 		return ec.fieldContext_Interaction_type(ctx, field)
 	case "direction":
 		return ec.fieldContext_Interaction_direction(ctx, field)
+	case "author":
+		return ec.fieldContext_Interaction_author(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_Interaction_occurredAt(ctx, field)
 	case "summary":
@@ -3919,6 +4025,44 @@ func (ec *executionContext) childFields_TimelineGap(ctx context.Context, field g
 		return ec.fieldContext_TimelineGap_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TimelineGap", field.Name)
+}
+
+func (ec *executionContext) childFields_TranscriptConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TranscriptConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TranscriptConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranscriptConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TranscriptEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TranscriptEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TranscriptEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranscriptEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TranscriptEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "interactionId":
+		return ec.fieldContext_TranscriptEntry_interactionId(ctx, field)
+	case "source":
+		return ec.fieldContext_TranscriptEntry_source(ctx, field)
+	case "at":
+		return ec.fieldContext_TranscriptEntry_at(ctx, field)
+	case "channel":
+		return ec.fieldContext_TranscriptEntry_channel(ctx, field)
+	case "author":
+		return ec.fieldContext_TranscriptEntry_author(ctx, field)
+	case "text":
+		return ec.fieldContext_TranscriptEntry_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TranscriptEntry", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

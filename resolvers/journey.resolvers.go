@@ -8,8 +8,14 @@ package resolvers
 import (
 	"context"
 
+	"github.com/harmonyhq/harmony/graph"
 	"github.com/harmonyhq/harmony/graph/model"
 )
+
+// Transcript is the resolver for the transcript field.
+func (r *conversationResolver) Transcript(ctx context.Context, obj *model.Conversation, first *int, after *string) (*model.TranscriptConnection, error) {
+	return transcript(obj, first, after)
+}
 
 // Conversations is the resolver for the conversations field.
 func (r *customerResolver) Conversations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ConversationConnection, error) {
@@ -20,3 +26,8 @@ func (r *customerResolver) Conversations(ctx context.Context, obj *model.Custome
 func (r *mutationResolver) RecordInteraction(ctx context.Context, input model.RecordInteractionInput) (*model.Interaction, error) {
 	return r.recordInteraction(ctx, input)
 }
+
+// Conversation returns graph.ConversationResolver implementation.
+func (r *Resolver) Conversation() graph.ConversationResolver { return &conversationResolver{r} }
+
+type conversationResolver struct{ *Resolver }

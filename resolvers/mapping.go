@@ -51,6 +51,7 @@ var channels = map[string]model.Channel{
 	connectors.ChannelWeb:      model.ChannelWeb,
 	connectors.ChannelStore:    model.ChannelStore,
 	connectors.ChannelSocial:   model.ChannelSocial,
+	connectors.ChannelApp:      model.ChannelApp,
 }
 
 func toChannel(c string) model.Channel {
@@ -100,6 +101,7 @@ func toInteraction(source string, it connectors.Interaction) model.Interaction {
 		d := model.DirectionOutbound
 		out.Direction = &d
 	}
+	out.Author = toAuthor(it)
 	if it.Duration > 0 {
 		s := int(it.Duration.Seconds())
 		out.DurationSeconds = &s
@@ -109,6 +111,25 @@ func toInteraction(source string, it connectors.Interaction) model.Interaction {
 	}
 	slices.SortFunc(out.Attributes, func(a, b model.Attribute) int { return cmp.Compare(a.Name, b.Name) })
 	return out
+}
+
+var authors = map[string]model.Author{
+	connectors.AuthorCustomer: model.AuthorCustomer,
+	connectors.AuthorAgent:    model.AuthorAgent,
+	connectors.AuthorBot:      model.AuthorBot,
+}
+
+// toAuthor says who wrote it: its author attribute, else the customer for
+// an inbound interaction, else nobody knows.
+func toAuthor(it connectors.Interaction) *model.Author {
+	if a, ok := authors[strings.ToLower(strings.TrimSpace(it.Attributes[connectors.AttrAuthor]))]; ok {
+		return &a
+	}
+	if strings.EqualFold(it.Direction, connectors.DirectionInbound) {
+		a := model.AuthorCustomer
+		return &a
+	}
+	return nil
 }
 
 // toTimelineEntry describes an order or an interaction as a moment of the

@@ -110,7 +110,7 @@ type InteractionMapping struct {
 	// OccurredAt is when it happened; for conversations and calls, when
 	// they started (required).
 	OccurredAt string `yaml:"occurred_at"`
-	// Channel: chat, whatsapp, email, phone, sms, web, store, social.
+	// Channel: chat, whatsapp, email, phone, sms, web, app, store, social.
 	Channel string `yaml:"channel"`
 	// Type: message, conversation, ticket, call, email_sent, email_opened,
 	// email_clicked, visit, other.

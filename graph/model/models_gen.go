@@ -209,6 +209,13 @@ type Conversation struct {
 	ThreadRef *string `json:"threadRef,omitempty"`
 	// Its interactions, oldest first, each with its own channel and source.
 	Messages []Interaction `json:"messages"`
+	// The conversation as a transcript across channels, oldest first, a page at
+	// a time: each entry is one of its interactions, with who wrote it, on which
+	// channel and when, and its text. The text is a message's own text where the
+	// system gives one per message (SMS, social direct messages), else the line
+	// the system gives for the whole contact (a conversation's subject, a
+	// call's outcome). Read with the conversation: no upstream call of its own.
+	Transcript TranscriptConnection `json:"transcript"`
 }
 
 // A page of conversations.
@@ -473,6 +480,12 @@ type Interaction struct {
 	Type InteractionType `json:"type"`
 	// Who started it, when the system says.
 	Direction *Direction `json:"direction,omitempty"`
+	// Who wrote it: BOT for a chatbot's conversation, AGENT for a person of
+	// the company, CUSTOMER for the customer. It comes from the interaction's
+	// `author` attribute (`customer`, `agent` or `bot`), which a connector maps
+	// from its system; without one, an INBOUND interaction is the customer's
+	// and the author of any other is null (unknown).
+	Author *Author `json:"author,omitempty"`
 	// When it happened (for conversations and calls: when they started).
 	OccurredAt time.Time `json:"occurredAt"`
 	// A short line: a subject, a campaign title, a call outcome.
@@ -1118,6 +1131,38 @@ type TimelineGap struct {
 	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
 }
 
+// A page of a transcript.
+type TranscriptConnection struct {
+	// The entries of this page, oldest first.
+	Edges []TranscriptEdge `json:"edges"`
+	// Where this page sits.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A transcript entry and its position.
+type TranscriptEdge struct {
+	// Opaque position of this entry; pass it as `after` to continue.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node TranscriptEntry `json:"node"`
+}
+
+// One entry of a conversation's transcript.
+type TranscriptEntry struct {
+	// The interaction's ID in its system.
+	InteractionID string `json:"interactionId"`
+	// The system (connector name) it comes from.
+	Source string `json:"source"`
+	// When it was written (for conversations and calls: when they started).
+	At time.Time `json:"at"`
+	// The channel it was written on.
+	Channel Channel `json:"channel"`
+	// Who wrote it (see Interaction.author); null when nobody can tell.
+	Author *Author `json:"author,omitempty"`
+	// What was said, or the contact's subject or outcome (see Conversation.transcript).
+	Text *string `json:"text,omitempty"`
+}
+
 // Input of `unlinkIdentity`.
 type UnlinkIdentityInput struct {
 	// The customer to unlink from.
@@ -1126,6 +1171,67 @@ type UnlinkIdentityInput struct {
 	Identifier IdentifierInput `json:"identifier"`
 	// Why, for the history. Do not put personal data here.
 	Reason *string `json:"reason,omitempty"`
+}
+
+// Who wrote an interaction.
+type Author string
+
+const (
+	// The customer.
+	AuthorCustomer Author = "CUSTOMER"
+	// A person working for the company (an agent, a community manager).
+	AuthorAgent Author = "AGENT"
+	// A bot: a chatbot answering for the company.
+	AuthorBot Author = "BOT"
+)
+
+var AllAuthor = []Author{
+	AuthorCustomer,
+	AuthorAgent,
+	AuthorBot,
+}
+
+func (e Author) IsValid() bool {
+	switch e {
+	case AuthorCustomer, AuthorAgent, AuthorBot:
+		return true
+	}
+	return false
+}
+
+func (e Author) String() string {
+	return string(e)
+}
+
+func (e *Author) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Author(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Author", str)
+	}
+	return nil
+}
+
+func (e Author) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Author) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Author) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The channels a customer and the company talk through.
@@ -1142,8 +1248,10 @@ const (
 	ChannelPhone Channel = "PHONE"
 	// Text message.
 	ChannelSms Channel = "SMS"
-	// The website or app (online orders, visits).
+	// The website (online orders, page views).
 	ChannelWeb Channel = "WEB"
+	// The company's mobile app (screens, product views, push notifications opened, in-app chat).
+	ChannelApp Channel = "APP"
 	// A physical store.
 	ChannelStore Channel = "STORE"
 	// A social network.
@@ -1159,6 +1267,7 @@ var AllChannel = []Channel{
 	ChannelPhone,
 	ChannelSms,
 	ChannelWeb,
+	ChannelApp,
 	ChannelStore,
 	ChannelSocial,
 	ChannelOther,
@@ -1166,7 +1275,7 @@ var AllChannel = []Channel{
 
 func (e Channel) IsValid() bool {
 	switch e {
-	case ChannelChat, ChannelWhatsapp, ChannelEmail, ChannelPhone, ChannelSms, ChannelWeb, ChannelStore, ChannelSocial, ChannelOther:
+	case ChannelChat, ChannelWhatsapp, ChannelEmail, ChannelPhone, ChannelSms, ChannelWeb, ChannelApp, ChannelStore, ChannelSocial, ChannelOther:
 		return true
 	}
 	return false

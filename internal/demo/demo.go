@@ -1,4 +1,4 @@
-// Package demo runs Harmony's embedded demo: the six channel simulators on
+// Package demo runs Harmony's embedded demo: the ten channel simulators on
 // loopback with deterministic sample customers, wired by demo.yaml, the
 // integrators' first example configuration.
 package demo

@@ -16,14 +16,14 @@ const sendMessageMutation = `mutation Send($in: SendMessageInput!) {
 }`
 
 // actionPerson returns, from the end of the population, the skip-th person
-// known to the helpdesk and the mailing system but not to the CRM: people
-// the privacy tests (CRM members) and the others (members of every system)
-// leave alone.
-func actionPerson(t *testing.T, pop *population.Population, skip int) population.Person {
+// known to the helpdesk, the mailing system and system but not to the
+// CRM: people the privacy tests (CRM members) and the others (members of
+// every system) leave alone.
+func actionPerson(t *testing.T, pop *population.Population, system string, skip int) population.Person {
 	t.Helper()
 	for i := len(pop.People) - 1; i >= 0; i-- {
 		p := pop.People[i]
-		if p.In(population.CRM) || !p.In(population.Helpdesk) || !p.In(population.Mailing) {
+		if p.In(population.CRM) || !p.In(population.Helpdesk) || !p.In(population.Mailing) || !p.In(system) {
 			continue
 		}
 		if skip > 0 {
@@ -82,10 +82,12 @@ func TestActionSendMessage(t *testing.T) {
 			map[string]any{"body": "Your parcel is on its way"}, sims.Helpdesk.Sent},
 		{"transactional e-mail through the mailing system", population.Mailing, "EMAIL",
 			map[string]any{"template": "order-shipped", "params": []map[string]string{{"name": "order", "value": "A-1"}}}, sims.Mailing.Sent},
+		{"text message through the SMS provider", population.SMS, "SMS",
+			map[string]any{"body": "Your parcel is on its way"}, sims.SMS.Sent},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := actionPerson(t, sims.Population(), i)
+			p := actionPerson(t, sims.Population(), tt.system, i)
 			key := p.Key(tt.system)
 			id := externalCustomer(t, e, tt.system, key)
 			in := map[string]any{"customerId": id, "channel": tt.channel, "idempotencyKey": "e2e-" + tt.channel}

@@ -224,7 +224,8 @@ query Page($system: String!, $key: String!, $after: String) {
 			t.Fatal("the timeline does not end")
 		}
 	}
-	want := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(mailing.SurveyAnswers(&p)) + len(p.Calls)
+	want := len(p.Orders) + len(p.Sales) + len(p.Conversations) + len(p.EmailEvents) + len(mailing.SurveyAnswers(&p)) + len(p.Calls) +
+		newerEvents(&p)
 	if len(seen) != want {
 		t.Fatalf("walked %d entries in %d pages, want every one of the %d events", len(seen), pages, want)
 	}

@@ -229,6 +229,8 @@ func TestMetricsOfOneCustomerMatchTheSystemsData(t *testing.T) {
 	simulatorGet(t, vars["MAILING_URL"]+"/3.0/activity?"+url.Values{"member_ids": {p.Key(population.Mailing)}, "count_per_member": {"1000"}}.Encode(),
 		"harmony", vars["MAILING_KEY"], &ml)
 
+	more := newerContacts(t, e, p)
+
 	for _, days := range []int{7, 30} {
 		t.Run(fmt.Sprintf("conversion window %d days", days), func(t *testing.T) {
 			var out struct {
@@ -260,7 +262,7 @@ func TestMetricsOfOneCustomerMatchTheSystemsData(t *testing.T) {
 			}
 			got := out.C.Metrics
 			now := mustTime(t, got.ComputedAt)
-			checkMetrics(t, got, expectMetrics(t, &p, hd.Conversations, ml.Activity, now, days))
+			checkMetrics(t, got, expectMetrics(t, &p, hd.Conversations, ml.Activity, more, now, days))
 		})
 	}
 }
@@ -288,7 +290,18 @@ type plainOrder struct {
 	spent      bool
 }
 
-func expectMetrics(t *testing.T, p *population.Person, convs []helpdeskConversation, activity []mailingActivity, now time.Time, days int) wantMetrics {
+// metricContact is a contact as the metrics count it: its channel, when,
+// and whether the customer started it.
+type metricContact struct {
+	channel string
+	at      time.Time
+	inbound bool
+}
+
+// expectMetrics works the figures out from the helpdesk's and the mailing
+// system's answers, the person's orders and calls, and the contacts of
+// the newer systems (more, see newerContacts).
+func expectMetrics(t *testing.T, p *population.Person, convs []helpdeskConversation, activity []mailingActivity, more []metricContact, now time.Time, days int) wantMetrics {
 	t.Helper()
 	var w wantMetrics
 
@@ -323,13 +336,10 @@ func expectMetrics(t *testing.T, p *population.Person, convs []helpdeskConversat
 	w.activeMonths = len(months)
 
 	// Contacts: every conversation, every call, every e-mail event but a
-	// send. Customer-initiated: inbound conversations and calls.
-	type contact struct {
-		channel string
-		at      time.Time
-		inbound bool
-	}
-	var contacts []contact
+	// send, and every interaction of the newer systems. Customer-initiated:
+	// inbound conversations, messages and calls.
+	type contact = metricContact
+	contacts := append([]contact(nil), more...)
 	for _, c := range convs {
 		contacts = append(contacts, contact{strings.ToUpper(c.Channel), mustTime(t, c.CreatedAt), c.Direction == "inbound"})
 		start := mustTime(t, c.CreatedAt)

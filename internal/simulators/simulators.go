@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/harmonyhq/harmony/internal/simulators/analytics"
 	"github.com/harmonyhq/harmony/internal/simulators/calls"
+	"github.com/harmonyhq/harmony/internal/simulators/chatbot"
 	"github.com/harmonyhq/harmony/internal/simulators/crm"
 	"github.com/harmonyhq/harmony/internal/simulators/helpdesk"
 	"github.com/harmonyhq/harmony/internal/simulators/mailing"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/simulators/pos"
 	"github.com/harmonyhq/harmony/internal/simulators/shop"
+	"github.com/harmonyhq/harmony/internal/simulators/sms"
+	"github.com/harmonyhq/harmony/internal/simulators/social"
 )
 
 // Options configures Start. Zero values pick the demo defaults.
@@ -38,6 +42,11 @@ type Options struct {
 	HelpdeskWebhookSecret string
 	MailingKey            string
 	CallsKey              string
+	SMSAccountSID         string
+	SMSToken              string
+	SocialToken           string
+	AnalyticsKey          string
+	ChatbotToken          string
 }
 
 // Simulator is what every simulator offers the tests and benchmarks.
@@ -60,22 +69,30 @@ var (
 	_ Simulator = (*helpdesk.Server)(nil)
 	_ Simulator = (*mailing.Server)(nil)
 	_ Simulator = (*calls.Server)(nil)
+	_ Simulator = (*sms.Server)(nil)
+	_ Simulator = (*social.Server)(nil)
+	_ Simulator = (*analytics.Server)(nil)
+	_ Simulator = (*chatbot.Server)(nil)
 )
 
-// Set is the six running simulators.
+// Set is the ten running simulators.
 type Set struct {
-	CRM      *crm.Server
-	Shop     *shop.Server
-	POS      *pos.DB
-	Helpdesk *helpdesk.Server
-	Mailing  *mailing.Server
-	Calls    *calls.Server
+	CRM       *crm.Server
+	Shop      *shop.Server
+	POS       *pos.DB
+	Helpdesk  *helpdesk.Server
+	Mailing   *mailing.Server
+	Calls     *calls.Server
+	SMS       *sms.Server
+	Social    *social.Server
+	Analytics *analytics.Server
+	Chatbot   *chatbot.Server
 
 	pop  *population.Population
 	opts Options
 }
 
-// Start generates the population and starts all six simulators. On error,
+// Start generates the population and starts all ten simulators. On error,
 // those already started are closed.
 func Start(ctx context.Context, opts Options) (*Set, error) {
 	opts = withDefaults(opts)
@@ -114,6 +131,11 @@ func withDefaults(o Options) Options {
 	def(&o.HelpdeskWebhookSecret, helpdesk.DefaultWebhookSecret)
 	def(&o.MailingKey, mailing.DefaultKey)
 	def(&o.CallsKey, calls.DefaultKey)
+	def(&o.SMSAccountSID, sms.DefaultAccountSID)
+	def(&o.SMSToken, sms.DefaultToken)
+	def(&o.SocialToken, social.DefaultToken)
+	def(&o.AnalyticsKey, analytics.DefaultKey)
+	def(&o.ChatbotToken, chatbot.DefaultToken)
 	return o
 }
 
@@ -143,6 +165,18 @@ func (s *Set) start(ctx context.Context) error {
 	if s.Calls, err = calls.New(ctx, s.pop, calls.Options{Key: o.CallsKey}); err != nil {
 		return fmt.Errorf("start simulators: %w", err)
 	}
+	if s.SMS, err = sms.New(ctx, s.pop, sms.Options{AccountSID: o.SMSAccountSID, Token: o.SMSToken}); err != nil {
+		return fmt.Errorf("start simulators: %w", err)
+	}
+	if s.Social, err = social.New(ctx, s.pop, social.Options{Token: o.SocialToken}); err != nil {
+		return fmt.Errorf("start simulators: %w", err)
+	}
+	if s.Analytics, err = analytics.New(ctx, s.pop, analytics.Options{Key: o.AnalyticsKey}); err != nil {
+		return fmt.Errorf("start simulators: %w", err)
+	}
+	if s.Chatbot, err = chatbot.New(ctx, s.pop, chatbot.Options{Token: o.ChatbotToken}); err != nil {
+		return fmt.Errorf("start simulators: %w", err)
+	}
 	return nil
 }
 
@@ -162,7 +196,7 @@ func (s *Set) All() []Simulator {
 }
 
 // Get returns the simulator named name ("crm", "shop", "pos", "helpdesk",
-// "mailing", "calls"), or nil.
+// "mailing", "calls", "sms", "social", "analytics", "chatbot"), or nil.
 func (s *Set) Get(name string) Simulator {
 	switch {
 	case name == population.CRM && s.CRM != nil:
@@ -177,6 +211,14 @@ func (s *Set) Get(name string) Simulator {
 		return s.Mailing
 	case name == population.Calls && s.Calls != nil:
 		return s.Calls
+	case name == population.SMS && s.SMS != nil:
+		return s.SMS
+	case name == population.Social && s.Social != nil:
+		return s.Social
+	case name == population.Analytics && s.Analytics != nil:
+		return s.Analytics
+	case name == population.Chatbot && s.Chatbot != nil:
+		return s.Chatbot
 	}
 	return nil
 }
@@ -212,10 +254,20 @@ func (s *Set) Vars() map[string]string {
 		"HELPDESK_WEBHOOK_SECRET": o.HelpdeskWebhookSecret,
 		"MAILING_KEY":             o.MailingKey,
 		"CALLS_KEY":               o.CallsKey,
+		"SMS_ACCOUNT_SID":         o.SMSAccountSID,
+		"SMS_TOKEN":               o.SMSToken,
+		"SMS_SERVICE_SID":         sms.ServiceSID,
+		"SOCIAL_TOKEN":            o.SocialToken,
+		"SOCIAL_PAGE_ID":          social.PageID,
+		"ANALYTICS_KEY":           o.AnalyticsKey,
+		"ANALYTICS_SPACE":         analytics.SpaceID,
+		"CHATBOT_TOKEN":           o.ChatbotToken,
 	}
 	for name, sim := range map[string]Simulator{
 		"CRM_URL": s.Get(population.CRM), "SHOP_URL": s.Get(population.Shop), "POS_DSN": s.Get(population.POS),
 		"HELPDESK_URL": s.Get(population.Helpdesk), "MAILING_URL": s.Get(population.Mailing), "CALLS_URL": s.Get(population.Calls),
+		"SMS_URL": s.Get(population.SMS), "SOCIAL_URL": s.Get(population.Social),
+		"ANALYTICS_URL": s.Get(population.Analytics), "CHATBOT_URL": s.Get(population.Chatbot),
 	} {
 		if sim != nil {
 			v[name] = sim.URL()

@@ -21,8 +21,10 @@ import (
 )
 
 var wantVars = []string{
-	"CALLS_KEY", "CALLS_URL", "CRM_TOKEN", "CRM_URL", "HELPDESK_TOKEN", "HELPDESK_URL", "HELPDESK_USER", "HELPDESK_WEBHOOK_SECRET",
+	"ANALYTICS_KEY", "ANALYTICS_SPACE", "ANALYTICS_URL",
+	"CALLS_KEY", "CALLS_URL", "CHATBOT_TOKEN", "CHATBOT_URL", "CRM_TOKEN", "CRM_URL", "HELPDESK_TOKEN", "HELPDESK_URL", "HELPDESK_USER", "HELPDESK_WEBHOOK_SECRET",
 	"MAILING_KEY", "MAILING_URL", "POS_DSN", "SHOP_TOKEN", "SHOP_URL",
+	"SMS_ACCOUNT_SID", "SMS_SERVICE_SID", "SMS_TOKEN", "SMS_URL", "SOCIAL_PAGE_ID", "SOCIAL_TOKEN", "SOCIAL_URL",
 }
 
 func startSQLite(t *testing.T, opts simulators.Options) *simulators.Set {
@@ -63,6 +65,26 @@ func call(t *testing.T, v map[string]string, system string) (*http.Response, err
 		if err == nil {
 			req.SetBasicAuth("harmony", v["MAILING_KEY"])
 		}
+	case population.SMS:
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, v["SMS_URL"]+"/v1/Services/"+v["SMS_SERVICE_SID"]+"/Bindings?PageSize=1", nil)
+		if err == nil {
+			req.SetBasicAuth(v["SMS_ACCOUNT_SID"], v["SMS_TOKEN"])
+		}
+	case population.Social:
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, v["SOCIAL_URL"]+"/v19.0/"+v["SOCIAL_PAGE_ID"]+"/contacts?limit=1", nil)
+		if err == nil {
+			req.Header.Set("Authorization", "Bearer "+v["SOCIAL_TOKEN"])
+		}
+	case population.Analytics:
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, v["ANALYTICS_URL"]+"/v1/spaces/"+v["ANALYTICS_SPACE"]+"/collections/users/profiles?limit=1", nil)
+		if err == nil {
+			req.Header.Set("Authorization", "Bearer "+v["ANALYTICS_KEY"])
+		}
+	case population.Chatbot:
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, v["CHATBOT_URL"]+"/api/v2/end-users?limit=1", nil)
+		if err == nil {
+			req.Header.Set("Authorization", "Bearer "+v["CHATBOT_TOKEN"])
+		}
 	case population.Calls:
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, v["CALLS_URL"]+"/v1/contacts?per_page=1", nil)
 		if err == nil {
@@ -76,7 +98,8 @@ func call(t *testing.T, v map[string]string, system string) (*http.Response, err
 	return client.Do(req)
 }
 
-var httpSystems = []string{population.CRM, population.Shop, population.Helpdesk, population.Mailing, population.Calls}
+var httpSystems = []string{population.CRM, population.Shop, population.Helpdesk, population.Mailing, population.Calls,
+	population.SMS, population.Social, population.Analytics, population.Chatbot}
 
 func TestStartWithSQLite(t *testing.T) {
 	set := startSQLite(t, simulators.Options{People: 80, CRMToken: "custom"})
@@ -116,7 +139,7 @@ func TestStartWithSQLite(t *testing.T) {
 			}
 		})
 	}
-	if set.Get("nope") != nil || len(set.All()) != 6 {
+	if set.Get("nope") != nil || len(set.All()) != len(population.Systems()) {
 		t.Errorf("Get(nope) not nil or All has %d", len(set.All()))
 	}
 

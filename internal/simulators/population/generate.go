@@ -13,10 +13,11 @@ import (
 // presence is the chance that a system knows a person.
 var presence = map[string]float64{
 	CRM: 0.9, Shop: 0.7, POS: 0.55, Helpdesk: 0.6, Mailing: 0.75, Calls: 0.5,
+	SMS: 0.45, Social: 0.3, Analytics: 0.5, Chatbot: 0.35,
 }
 
 // EveryoneEvery makes every EveryoneEvery-th person (index 0, 20, 40...)
-// present in all six systems, so at least 5% are.
+// present in all ten systems, so at least 5% are.
 const EveryoneEvery = 20
 
 // generator holds what must stay unique or sequential across people.
@@ -45,6 +46,10 @@ func Generate(seed uint64, n int) *Population {
 		p, ph := g.person(r, i)
 		g.records(r, &p, ph)
 		g.activity(r, &p, pop.Campaigns)
+		// The newer systems draw from a stream of their own, so the six
+		// first systems' data does not depend on them.
+		rc := rand.New(rand.NewPCG(splitmix(seed^0xc4a77e15), splitmix(uint64(i)+seed*0x9e3779b97f4a7c15)))
+		g.channels(rc, &p, ph)
 		pop.People = append(pop.People, p)
 	}
 	pop.byKey = map[string]map[string]int{}
@@ -119,6 +124,15 @@ func (g *generator) nextKey(system string, p *Person) string {
 		return fmt.Sprint(3_600_000_001 + int64(k))
 	case Mailing:
 		return SubscriberHash(p.Email)
+	case SMS:
+		// Twilio-like: a recipient is its number.
+		return p.Phone
+	case Social:
+		return fmt.Sprintf("sc_%06d", 1+k)
+	case Analytics:
+		return fmt.Sprintf("usr_%05d", 40001+k)
+	case Chatbot:
+		return fmt.Sprintf("eu_%06x%06d", splitmix(g.seed)&0xffffff, 1+k)
 	default:
 		return fmt.Sprintf("c_%d", 1+k)
 	}

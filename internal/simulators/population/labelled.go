@@ -93,7 +93,7 @@ func Labelled(seed uint64, n int) []LabelledRecord {
 			l.blocked()
 		}
 	}
-	order := Systems()
+	order := coreSystems()
 	slices.SortStableFunc(l.out, func(a, b LabelledRecord) int {
 		return slices.Index(order, a.System) - slices.Index(order, b.System)
 	})
@@ -151,7 +151,7 @@ func (l *labeller) newPerson(class string, c *country, minGiven int) *someone {
 		}
 	}
 	// Two to four systems know the person.
-	systems := Systems()
+	systems := coreSystems()
 	r.Shuffle(len(systems), func(i, j int) { systems[i], systems[j] = systems[j], systems[i] })
 	p.systems = systems[:2+r.IntN(3)]
 	return p

@@ -12,10 +12,23 @@ const (
 	Helpdesk = "helpdesk"
 	Mailing  = "mailing"
 	Calls    = "calls"
+
+	// The channel systems added after the first six (channels.go).
+	SMS       = "sms"
+	Social    = "social"
+	Analytics = "analytics"
+	Chatbot   = "chatbot"
 )
 
-// Systems returns the six system names in a fixed order.
+// Systems returns the ten system names in a fixed order.
 func Systems() []string {
+	return []string{CRM, Shop, POS, Helpdesk, Mailing, Calls, SMS, Social, Analytics, Chatbot}
+}
+
+// coreSystems are the first six systems. Their records come from the
+// person's first random stream and the newer systems' from a stream of
+// their own, so adding a system leaves the others' data as it was.
+func coreSystems() []string {
 	return []string{CRM, Shop, POS, Helpdesk, Mailing, Calls}
 }
 
@@ -73,6 +86,12 @@ type Person struct {
 	Conversations []Conversation // helpdesk
 	EmailEvents   []EmailEvent   // mailing
 	Calls         []Call         // calls
+
+	SMSMessages      []SMSMessage      // sms
+	SocialMessages   []SocialMessage   // social
+	AppEvents        []AppEvent        // analytics, joined or not
+	Identifies       []Identify        // analytics: devices linked, oldest first
+	BotConversations []BotConversation // chatbot
 }
 
 // Record is one system's view of a person, noise included.
@@ -85,8 +104,11 @@ type Record struct {
 	WhatsApp   string // helpdesk only: international digits without "+"
 	HomeStore  string // pos only
 	Subscribed bool   // mailing only
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Handles are the social accounts the social inbox knows, as it
+	// writes them (social only).
+	Handles   []Handle
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // In reports whether the system knows the person.
@@ -100,7 +122,7 @@ func (p *Person) Key(system string) string {
 	return p.Records[system].Key
 }
 
-// InAll reports whether all six systems know the person.
+// InAll reports whether all ten systems know the person.
 func (p *Person) InAll() bool {
 	for _, s := range Systems() {
 		if !p.In(s) {
@@ -130,7 +152,7 @@ func (p *Population) ByKey(system, key string) (*Person, bool) {
 	return &p.People[i], true
 }
 
-// InAll returns the people present in all six systems, by index.
+// InAll returns the people present in all ten systems, by index.
 func (p *Population) InAll() []Person {
 	var out []Person
 	for i := range p.People {

@@ -13,7 +13,7 @@ import (
 // writes spaced international numbers.
 func (g *generator) records(r *rand.Rand, p *Person, ph phone) {
 	p.Records = map[string]Record{}
-	for _, s := range Systems() {
+	for _, s := range coreSystems() {
 		draw := r.Float64()
 		if p.Index%EveryoneEvery == 0 || draw < presence[s] {
 			p.Records[s] = Record{}
@@ -22,7 +22,7 @@ func (g *generator) records(r *rand.Rand, p *Person, ph phone) {
 	if len(p.Records) == 0 {
 		p.Records[CRM] = Record{}
 	}
-	for _, s := range Systems() {
+	for _, s := range coreSystems() {
 		if _, ok := p.Records[s]; !ok {
 			continue
 		}

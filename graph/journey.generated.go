@@ -1229,7 +1229,7 @@ func (ec *executionContext) marshalNTranscriptEdge2githubᚗcomᚋharmonyhqᚋha
 }
 
 func (ec *executionContext) marshalNTranscriptEdge2ᚕgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTranscriptEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TranscriptEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTranscriptEdge2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐTranscriptEdge(ctx, sel, v[i])

@@ -9,6 +9,13 @@ import (
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
+// demoVars are the variables demo.yaml reads of its systems (POS_DSN
+// aside): their URLs and credentials.
+var demoVars = []string{"CRM_URL", "CRM_TOKEN", "SHOP_URL", "SHOP_TOKEN", "HELPDESK_URL", "HELPDESK_USER", "HELPDESK_TOKEN",
+	"HELPDESK_WEBHOOK_SECRET", "MAILING_URL", "MAILING_KEY", "CALLS_URL", "CALLS_KEY",
+	"SMS_URL", "SMS_ACCOUNT_SID", "SMS_TOKEN", "SMS_SERVICE_SID", "SOCIAL_URL", "SOCIAL_TOKEN", "SOCIAL_PAGE_ID",
+	"ANALYTICS_URL", "ANALYTICS_KEY", "ANALYTICS_SPACE", "CHATBOT_URL", "CHATBOT_TOKEN"}
+
 // The bench's demo configuration is demo.yaml with the point of sale on
 // PostgreSQL, the store in the bench's directory and no sync on start.
 func TestDemoConfig(t *testing.T) {
@@ -17,8 +24,7 @@ func TestDemoConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{DataDirVar: "/bench/store", "POS_DSN": "postgres://127.0.0.1:1/x"}
-	for _, v := range []string{"CRM_URL", "CRM_TOKEN", "SHOP_URL", "SHOP_TOKEN", "HELPDESK_URL", "HELPDESK_USER", "HELPDESK_TOKEN",
-		"HELPDESK_WEBHOOK_SECRET", "MAILING_URL", "MAILING_KEY", "CALLS_URL", "CALLS_KEY"} {
+	for _, v := range demoVars {
 		env[v] = "http://" + strings.ToLower(v)
 	}
 	cfg, err := config.Parse("bench-demo.yaml", b, lookupIn(env))
@@ -38,7 +44,7 @@ func TestDemoConfig(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(names, " "); got != "crm:rest shop:graphql pos:sql helpdesk:rest mailing:rest calls:rest" {
+	if got := strings.Join(names, " "); got != "crm:rest shop:graphql pos:sql helpdesk:rest mailing:rest calls:rest sms:rest social:rest analytics:rest chatbot:rest" {
 		t.Errorf("connectors %s", got)
 	}
 	if !strings.Contains(string(b), "*crm_fields") {

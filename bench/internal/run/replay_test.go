@@ -18,8 +18,7 @@ func TestStatementsReplayTheConfiguredQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{DataDirVar: t.TempDir(), "POS_DSN": "postgres://127.0.0.1:1/pos?search_path=pos_x"}
-	for _, v := range []string{"CRM_URL", "CRM_TOKEN", "SHOP_URL", "SHOP_TOKEN", "HELPDESK_URL", "HELPDESK_USER", "HELPDESK_TOKEN",
-		"HELPDESK_WEBHOOK_SECRET", "MAILING_URL", "MAILING_KEY", "CALLS_URL", "CALLS_KEY"} {
+	for _, v := range demoVars {
 		env[v] = "http://x"
 	}
 	cfg, err := config.Parse("bench-demo.yaml", b, lookupIn(env))

@@ -100,6 +100,7 @@ func degradedProfile() map[string]time.Duration {
 var urlVars = map[string]string{
 	"CRM_URL": population.CRM, "SHOP_URL": population.Shop, "HELPDESK_URL": population.Helpdesk,
 	"MAILING_URL": population.Mailing, "CALLS_URL": population.Calls,
+	"SMS_URL": population.SMS, "SOCIAL_URL": population.Social, "ANALYTICS_URL": population.Analytics, "CHATBOT_URL": population.Chatbot,
 	peer.URLVar(peer.Profile): peer.Profile, peer.URLVar(peer.Orders): peer.Orders, peer.URLVar(peer.Interactions): peer.Interactions,
 }
 

@@ -27,7 +27,8 @@ TEST_FIRST := ./internal/e2e ./internal/clustertest ./internal/identity ./intern
 ## inside the tests when none answers on 127.0.0.1:4222. Tests whose service
 ## is missing skip, and one line at the end names it (on CI they fail). Then
 ## the webhook durability test at full size (10,000 events and a restart)
-## without the race detector, which slows the in-process store sixfold. The
+## without the race detector, which slows the in-process store sixfold, and
+## gobench's benchmarks once each, so that their checks cannot rot. The
 ## tests' logs and output are captured, then scanned for the demo
 ## population's e-mails and phones (internal/testlog, internal/logscan).
 test: assets check-generated
@@ -40,6 +41,8 @@ test: assets check-generated
 	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then exit $$status; fi; \
 	HARMONY_E2E_WEBHOOK_EVENTS=10000 $(GO) test -trimpath -count=1 -timeout 10m \
 		-run '^TestWebhookEventsStoredExactlyOnce$$' -v ./internal/e2e/ 2>&1 | grep -v '^=== ' | tee -a $$capture/go-test.log; \
+	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then exit $$status; fi; \
+	$(GO) test -trimpath -count=1 -run '^$$' -bench . -benchtime 1x $(GOBENCH_PKGS) 2>&1 | tee -a $$capture/go-test.log; \
 	status=$${PIPESTATUS[0]}; if [ $$status -ne 0 ]; then exit $$status; fi; \
 	$(GO) run -trimpath ./scripts/logscan $$capture
 
@@ -120,9 +123,9 @@ bench: assets
 ## identity lookups, benchstat-comparable (BENCHCOUNT=10 for benchstat)
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
+GOBENCH_PKGS := ./internal/sources ./internal/loaders ./internal/timeline ./internal/identity
 gobench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) \
-		./internal/sources ./internal/loaders ./internal/timeline ./internal/identity
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) $(GOBENCH_PKGS)
 
 ## identity-eval: the identity accuracy harness (internal/identityeval, docs/identity-eval.md)
 ## at the full size, 1,600 people: one sync, syncs in other record orders and syncs

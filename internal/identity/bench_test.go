@@ -45,8 +45,8 @@ func BenchmarkLookupIDs(b *testing.B) {
 	type raw struct{ kind, value string }
 	var batch []raw
 	for i := range 50 {
-		batch = append(batch, raw{store.KindEmail, fmt.Sprintf("Person.%d@Example.org", i)},
-			raw{store.KindPhone, fmt.Sprintf("06 12 34 %02d %02d", i/10, i%10)})
+		batch = append(batch, raw{store.KindEmail, fmt.Sprintf("Person.%d@Orange.fr", i)},
+			raw{store.KindPhone, fmt.Sprintf("06 58 %02d %02d 91", 20+i/10, 30+i%10)})
 	}
 	ids := make([]string, 0, len(batch))
 	b.ReportAllocs()

@@ -156,8 +156,16 @@ type ServeReport struct {
 	Clients       int     `json:"clients"`
 	Serve         Row     `json:"serve"`
 	Child         Row     `json:"child"`
-	// CPURatio is Serve.CPUPerOp ÷ Child.CPUPerOp.
+	// CPURatio is Serve.CPUPerOp ÷ Child.CPUPerOp: Serve measures the
+	// read cache warm (every target read once before).
 	CPURatio float64 `json:"cpu_ratio"`
+	// ColdCPUPerOp is the CPU per operation of the pass that read each
+	// target for the first time, one at a time; ColdCPURatio is it ÷
+	// Child.CPUPerOp.
+	ColdCPUPerOp float64 `json:"cold_cpu_us_per_op"`
+	ColdCPURatio float64 `json:"cold_cpu_ratio"`
+	ColdDone     int     `json:"cold_done"`
+	ColdErrors   int     `json:"cold_errors"`
 }
 
 // LoaderWait is how long a batch waited after its last key before it was

@@ -62,8 +62,10 @@ func printReport(w io.Writer, r *Report) {
 	p("gateway child at rest, before any operation: RSS %.1f MB, CPU %.1f ms per second\n", r.IdleRSSMB, r.IdleCPUMSPerS)
 	sv := r.Serve
 	p("harmony serve (%s) at rest: RSS %.1f MB once ready (CPU %.1f ms per second), %.1f MB after serving\n", sv.Store, sv.IdleRSSMB, sv.IdleCPUMSPerS, sv.RestRSSMB)
-	p("customer 360 by e-mail, 0 ms upstreams, %d in flight: harmony serve %.1f RPS, p50 %.1f ms, %.0f µs CPU/op (%d done, %d failed); gateway child %.1f RPS, p50 %.2f ms, %.0f µs CPU/op: ratio %.1f\n",
+	p("customer 360 by e-mail, 0 ms upstreams, %d in flight: harmony serve (read cache warm) %.1f RPS, p50 %.1f ms, %.0f µs CPU/op (%d done, %d failed); gateway child %.1f RPS, p50 %.2f ms, %.0f µs CPU/op: ratio %.1f\n",
 		sv.Clients, sv.Serve.RPS, sv.Serve.P50MS, sv.Serve.CPUPerOp, sv.Serve.Done, sv.Serve.Errors, sv.Child.RPS, sv.Child.P50MS, sv.Child.CPUPerOp, sv.CPURatio)
+	p("harmony serve, first read of each customer (cache cold, one at a time): %.0f µs CPU/op (%d done, %d failed): ratio %.1f to the gateway child\n",
+		sv.ColdCPUPerOp, sv.ColdDone, sv.ColdErrors, sv.ColdCPURatio)
 	lw := r.LoaderWait
 	p("dataloader wait, last key to the connector (%d samples, no timer): p50 %.3f ms, p99 %.3f ms\n", lw.Samples, lw.P50MS, lw.P99MS)
 	p("\n== loader batches per operation, by what sent them (latency profile, 10 in flight; mean wait after the last key)\n")

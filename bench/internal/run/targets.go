@@ -101,9 +101,10 @@ func targets(r *Report) []Target {
 	add(GroupDemo, "RSS of harmony serve at rest (embedded store, demo configuration), the higher of once ready and after serving", "≤ 60 MB",
 		fmt.Sprintf("%.1f MB (%.1f MB once ready, %.1f MB after serving)", rest, r.Serve.IdleRSSMB, r.Serve.RestRSSMB), rest > 0 && rest <= 60, "")
 	sv := r.Serve
-	add(GroupDemo, fmt.Sprintf("CPU per customer 360, harmony serve (embedded store, audit) ÷ gateway child (in-memory store), 0 ms, %d in flight", sv.Clients),
-		"≤ 1.5", fmt.Sprintf("%.1f (%.0f µs vs %.0f µs; serve %d done, %d failed)", sv.CPURatio, sv.Serve.CPUPerOp, sv.Child.CPUPerOp, sv.Serve.Done, sv.Serve.Errors),
-		sv.CPURatio > 0 && sv.CPURatio <= 1.5 && sv.Serve.Errors == 0, "")
+	add(GroupDemo, fmt.Sprintf("CPU per customer 360, harmony serve (embedded store, audit, read cache warm) ÷ gateway child (in-memory store), 0 ms, %d in flight", sv.Clients),
+		"≤ 1.5", fmt.Sprintf("%.1f (%.0f µs vs %.0f µs; serve %d done, %d failed; a customer's first read: %.1f, %.0f µs)",
+			sv.CPURatio, sv.Serve.CPUPerOp, sv.Child.CPUPerOp, sv.Serve.Done, sv.Serve.Errors, sv.ColdCPURatio, sv.ColdCPUPerOp),
+		sv.CPURatio > 0 && sv.CPURatio <= 1.5 && sv.Serve.Errors == 0 && sv.ColdErrors == 0, "")
 	// The customer 360's batches: met when none waited on a timer, every
 	// batch sent when its level (or its lone resolver) had issued its keys.
 	var safety, sent, meanWait float64

@@ -27,37 +27,133 @@ import (
 	"github.com/harmonyhq/harmony/internal/server"
 )
 
-const usage = `Harmony: one GraphQL customer graph over every channel system.
+// command is one subcommand: its name, the one line `harmony help` gives
+// it, and the usage `harmony help NAME` and `harmony NAME --help` print.
+// Every command Main dispatches has an entry (TestEveryCommandHasHelp).
+type command struct {
+	name, summary, usage string
+}
 
-Usage:
-  harmony [demo] [--addr ADDR] [--data-dir DIR] [--people N]
-        Run the embedded demo: channel simulators on loopback, the embedded
-        profile store, the playground at http://ADDR/.
-  harmony serve --config FILE [--addr ADDR]
-        Serve a configuration against real systems.
-  harmony config validate FILE
-        Check a configuration and build its connectors, then exit.
-  harmony queries manifest [DIR]
-        Print the safelist of the saved example operations (or of DIR's
-        .graphql files): a JSON map of each query's sha256 to the query,
-        for server.persisted_queries.file in safelist mode.
-  harmony connectors list
-        List the connector kinds, the capabilities they can serve and their
-        documentation.
-  harmony connector new NAME [--dir DIR]
-        Write a Go connector package NAME (default directory ./NAME, inside
-        your Go module) with a test that runs the conformance kit.
-  harmony connectors check FILE
-        Call each configured connector once per capability; print whether it
-        is reachable, whether it accepts the credentials, the latency and
-        the capabilities; exit 1 if any fails.
-`
+var commands = []command{
+	{"demo", "run the embedded demo: simulators, store, playground (the default)", `harmony [demo] [--addr ADDR] [--data-dir DIR] [--people N]
+
+Run the embedded demo: channel simulators on loopback, the embedded profile
+store, the playground at http://ADDR/ and the console at http://ADDR/console.
+
+Flags:
+  --addr ADDR      listen address, loopback only (default ` + config.DefaultAddr + `)
+  --data-dir DIR   where the embedded store and the demo's POS database keep
+                   their files (default ` + config.DefaultDataDir + `)
+  --people N       size of the simulated population (default ` + fmt.Sprint(demo.DefaultPeople) + `)
+`},
+	{"serve", "serve a configuration against real systems", `harmony serve --config FILE [--addr ADDR]
+
+Serve a configuration (YAML) against real systems. The connectors are
+reloaded on SIGHUP and when the file changes.
+
+Flags:
+  --config FILE    configuration file (required)
+  --addr ADDR      listen address (overrides server.addr)
+`},
+	{"config", "check a configuration and build its connectors", `harmony config validate FILE
+
+Check a configuration and build its connectors, then exit: 0 when valid, 2
+with the file, line, key and reason when not.
+`},
+	{"queries", "print the safelist manifest of the example operations", `harmony queries manifest [DIR]
+
+Print the safelist of the saved example operations (or of DIR's .graphql
+files): a JSON map of each query's sha256 to the query, for
+server.persisted_queries.file in safelist mode.
+`},
+	{"connectors", "list the connector kinds, or check a configuration's connectors", `harmony connectors list
+harmony connectors check FILE
+
+list: the connector kinds, the capabilities they can serve and their
+documentation.
+check: call each configured connector once per capability; print whether it
+is reachable, whether it accepts the credentials, the latency and the
+capabilities; exit 1 if any fails.
+`},
+	{"connector", "write a Go connector package with its conformance test", `harmony connector new NAME [--dir DIR]
+
+Write a Go connector package NAME (default directory ./NAME, inside your Go
+module) with a test that runs the conformance kit.
+
+Flags:
+  --dir DIR        directory of the new package (default ./NAME)
+`},
+	{"help", "list the commands, or show one command's usage", `harmony help [COMMAND]
+
+Without a command: every command, one line each. With one: its usage, as
+harmony COMMAND --help prints it.
+`},
+}
+
+// usage lists every command, one line each.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("Harmony: one GraphQL customer graph over every channel system.\n\nUsage:\n  harmony [COMMAND] [ARGS]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-11s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'harmony COMMAND --help' (or 'harmony help COMMAND') for a command's usage.\n")
+	return b.String()
+}
+
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
+// asksHelp reports whether args ask for help: -h or --help anywhere before
+// a "--" (so that "serve --config --help" never reads --help as a file).
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if isHelpFlag(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// help prints the list of commands, or the usage of the one named.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		_, _ = fmt.Fprint(stdout, usage())
+		return 0
+	}
+	c, ok := lookupCommand(args[0])
+	if !ok {
+		_, _ = fmt.Fprintf(stderr, "harmony: unknown command %q\n\n%s", args[0], usage())
+		return 2
+	}
+	_, _ = fmt.Fprintf(stdout, "Usage:\n  %s", c.usage)
+	return 0
+}
 
 // Main runs the command line args and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		return help(nil, stdout, stderr)
+	}
 	cmd := "demo"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if asksHelp(args) {
+		if _, ok := lookupCommand(cmd); ok {
+			return help([]string{cmd}, stdout, stderr)
+		}
 	}
 	var err error
 	switch cmd {
@@ -73,10 +169,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runConnectors(ctx, args, stdout)
 	case "connector":
 		err = runConnectorNew(args, stdout)
-	case "help", "-h", "--help":
-		_, _ = fmt.Fprint(stdout, usage)
+	case "help":
+		return help(args, stdout, stderr)
 	default:
-		_, _ = fmt.Fprintf(stderr, "harmony: unknown command %q\n\n%s", cmd, usage)
+		_, _ = fmt.Fprintf(stderr, "harmony: unknown command %q\n\n%s", cmd, usage())
 		return 2
 	}
 	if errors.Is(err, flag.ErrHelp) {

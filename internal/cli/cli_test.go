@@ -31,7 +31,7 @@ func TestCommands(t *testing.T) {
 		inStdout string
 		inStderr string
 	}{
-		{"help", []string{"help"}, 0, "harmony serve --config FILE", ""},
+		{"help", []string{"help"}, 0, "serve       serve a configuration against real systems", ""},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"connector kinds", []string{"connectors", "list"}, 0, "graphql", ""},
 		{"valid config", []string{"config", "validate", good}, 0, "valid, 1 connectors", ""},

@@ -195,12 +195,35 @@ func logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func examples() []playground.Example {
-	var out []playground.Example
-	for _, q := range queries.All() {
-		out = append(out, playground.Example{Name: q.Name, Query: q.Query, Variables: q.Variables})
+// demoExamples are the saved example operations of docs/queries, written
+// for the demo's customers.
+func demoExamples() []playground.Example {
+	ex, err := playground.LoadExamples(queries.Files)
+	if err != nil {
+		panic(err) // embedded at build time: a broken file is a build defect
 	}
-	return out
+	return ex
+}
+
+// configuredExamples reads the operations of server.examples, relative to
+// the configuration file; none when it is not set: the demo's would name
+// customers this gateway does not have.
+func configuredExamples(cfg *config.Config) ([]playground.Example, error) {
+	dir := cfg.Server.Examples
+	if dir == "" {
+		return nil, nil
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(cfg.Dir(), dir)
+	}
+	ex, err := playground.LoadExamples(os.DirFS(dir))
+	if err == nil && len(ex) == 0 {
+		err = errors.New("no .graphql file in " + dir)
+	}
+	if err != nil {
+		return nil, &config.Error{File: cfg.File, Key: "server.examples", Reason: err.Error()}
+	}
+	return ex, nil
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -222,7 +245,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer d.Close()
 	d.Config.Server.Addr = *addr // without auth, Serve refuses an address other than loopback
-	return serve(ctx, d.Config, log, stdout, "Harmony demo", func(w io.Writer, bound net.Addr) {
+	return serve(ctx, d.Config, demoExamples(), log, stdout, "Harmony demo", func(w io.Writer, bound net.Addr) {
 		// The helpdesk simulator delivers its signed webhooks here.
 		d.WebhooksTo(bound.String())
 		_, _ = fmt.Fprintln(w, "  channel simulators (GET /_sim/stats; POST /_sim/control {\"down\": true} or {\"latency_ms\": 200}):")
@@ -254,18 +277,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
-	return serve(ctx, cfg, logger(stderr), stdout, "Harmony", nil, os.LookupEnv)
+	examples, err := configuredExamples(cfg)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, examples, logger(stderr), stdout, "Harmony", nil, os.LookupEnv)
 }
 
 // serve builds the gateway, listens, links identities, and runs until ctx
 // ends.
 // A non-nil env also reloads the connectors from cfg.File on SIGHUP and
 // when the file changes.
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer, what string, banner func(io.Writer, net.Addr), env config.Lookup) error {
+func serve(ctx context.Context, cfg *config.Config, examples []playground.Example, log *slog.Logger, stdout io.Writer, what string, banner func(io.Writer, net.Addr), env config.Lookup) error {
 	if err := app.CheckOpen(cfg, cfg.Server.Addr); err != nil {
 		return err // before starting anything; Serve checks the bound address again
 	}
-	g, err := app.Build(ctx, cfg, app.Options{Log: log, Examples: examples()})
+	g, err := app.Build(ctx, cfg, app.Options{Log: log, Examples: examples})
 	if err != nil {
 		return err
 	}
@@ -309,7 +336,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			}
 		}()
 	}
-	readyBanner(stdout, what, bound, !cfg.Auth.Enabled())
+	readyBanner(stdout, what, bound, !cfg.Auth.Enabled(), cfg.Server.PlaygroundOn())
 	if banner != nil {
 		banner(stdout, bound)
 	}
@@ -399,10 +426,15 @@ func runQueries(args []string, stdout io.Writer) error {
 	return err
 }
 
-// readyBanner prints where the gateway answers and, when no auth is
-// configured, says plainly that it is open.
-func readyBanner(w io.Writer, what string, bound net.Addr, open bool) {
-	_, _ = fmt.Fprintf(w, "%s is ready.\n  playground: http://%s/\n  console:    http://%s/console\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", what, bound, bound, bound, bound)
+// readyBanner prints where the gateway answers (the playground only when
+// it is served) and, when no auth is configured, says plainly that it is
+// open.
+func readyBanner(w io.Writer, what string, bound net.Addr, open, playground bool) {
+	_, _ = fmt.Fprintf(w, "%s is ready.\n", what)
+	if playground {
+		_, _ = fmt.Fprintf(w, "  playground: http://%s/\n", bound)
+	}
+	_, _ = fmt.Fprintf(w, "  console:    http://%s/console\n  graphql:    http://%s/graphql\n  metrics:    http://%s/metrics\n", bound, bound, bound)
 	if !open {
 		return
 	}

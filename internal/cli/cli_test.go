@@ -64,8 +64,8 @@ func TestCommands(t *testing.T) {
 func TestReadyBannerSaysOpen(t *testing.T) {
 	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
 	var open, closed strings.Builder
-	readyBanner(&open, "Harmony demo", addr, true)
-	readyBanner(&closed, "Harmony", addr, false)
+	readyBanner(&open, "Harmony demo", addr, true, true)
+	readyBanner(&closed, "Harmony", addr, false, true)
 	flat := strings.Join(strings.Fields(open.String()), " ")
 	for _, want := range []string{"WARNING: the gateway is OPEN: no auth is configured", "can read and change all customer data, as admin", "localhost, 127.0.0.1 or [::1]"} {
 		if !strings.Contains(flat, want) {
@@ -76,4 +76,19 @@ func TestReadyBannerSaysOpen(t *testing.T) {
 		t.Errorf("banner with auth says open:\n%s", closed.String())
 	}
 	t.Log("\n" + open.String())
+}
+
+// TestReadyBannerPlayground: the banner advertises the playground only
+// when it is served (introspection on).
+func TestReadyBannerPlayground(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	var with, without strings.Builder
+	readyBanner(&with, "Harmony", addr, false, true)
+	readyBanner(&without, "Harmony", addr, false, false)
+	if !strings.Contains(with.String(), "playground: http://127.0.0.1:8080/") {
+		t.Errorf("banner with the playground lacks it:\n%s", with.String())
+	}
+	if strings.Contains(without.String(), "playground") || !strings.Contains(without.String(), "graphql:    http://127.0.0.1:8080/graphql") {
+		t.Errorf("banner without the playground:\n%s", without.String())
+	}
 }

@@ -42,8 +42,15 @@ type Server struct {
 	Addr string `yaml:"addr"`
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool `yaml:"introspection"`
-	// Playground serves GraphiQL at / and /playground.
+	// Playground serves GraphiQL at / and /playground. It reads the schema
+	// by introspection, so it defaults to introspection's value, and true
+	// without introspection is refused.
 	Playground *bool `yaml:"playground"`
+	// Examples is a directory, relative to the configuration file, whose
+	// NAME.graphql files (with their variables in NAME.json) the playground
+	// opens as tabs on a first visit, sorted by the number NAME starts
+	// with. None when empty.
+	Examples string `yaml:"examples"`
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// MaxDepth bounds how deep an operation's selections nest.
@@ -372,8 +379,8 @@ func (c *Config) defaults() {
 		c.Server.ShutdownTimeout = 15 * time.Second
 	}
 	if c.Server.Playground == nil {
-		t := true
-		c.Server.Playground = &t
+		on := c.Server.Introspection
+		c.Server.Playground = &on
 	}
 	c.Server.defaults()
 	c.Server.Tracing.defaults()

@@ -137,3 +137,35 @@ func TestConnectorErrorsPointIntoTheFile(t *testing.T) {
 		t.Fatalf("err = %s", got)
 	}
 }
+
+// The playground reads the schema by introspection: it follows
+// introspection by default, and is refused, at its line, when asked for
+// without it.
+func TestPlaygroundNeedsIntrospection(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		on   bool
+		err  string
+	}{
+		{"server: {addr: 127.0.0.1:9090}\n", false, ""},
+		{"server:\n  introspection: true\n", true, ""},
+		{"server:\n  introspection: true\n  playground: false\n", false, ""},
+		{"server:\n  addr: 127.0.0.1:9090\n  playground: true\n", false, "harmony.yaml:3: server.playground: needs server.introspection: true"},
+		{"server:\n  examples: ops\n", false, "harmony.yaml:2: server.examples: needs the playground"},
+	} {
+		c, err := Parse("harmony.yaml", []byte(tt.file+"connectors:\n  - {name: crm, kind: configtest}\n"), env(nil))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.file, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.file, err)
+			continue
+		}
+		if c.Server.PlaygroundOn() != tt.on {
+			t.Errorf("%q: playground %v, want %v", tt.file, c.Server.PlaygroundOn(), tt.on)
+		}
+	}
+}

@@ -15,7 +15,7 @@ import {
   type Customer,
   type CustomerSummary,
 } from './queries';
-import { Banner } from './views/banner';
+import { Banner, failure } from './views/banner';
 import { consentView } from './views/consent';
 import { conversationsView } from './views/conversations';
 import { identitiesView } from './views/identities';
@@ -210,7 +210,7 @@ async function search(value: string, k: string): Promise<void> {
   }
   if (!isCurrent(gen)) return;
   const unique = [...new Map(found.map((c) => [c.id, c])).values()];
-  const problems = errors.length ? ` (some lookups failed: ${[...new Set(errors.map(errorCode))].join(', ')})` : '';
+  const problems = errors.length ? ` (some systems could not be searched: ${[...new Set(errors.map((e) => failure(e).replace(/^The /, 'the ')))].join('; ')})` : '';
   if (unique.length === 0) {
     searchStatus.textContent = `No customer found${problems}.`;
     return;

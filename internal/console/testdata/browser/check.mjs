@@ -203,7 +203,17 @@ async function gap(page) {
   check('the partial-data banner is shown', bannerShown);
   if (bannerShown) {
     check('the banner is an alert', (await banner.getAttribute('role')) === 'alert');
-    check('the banner names an error code', /[A-Z_]{5,}/.test((await banner.textContent()) || ''));
+    const text = (await banner.textContent()) || '';
+    check('the banner shows no raw error code', !/\b[A-Z]{2,}_[A-Z_]{2,}\b/.test(text), text.match(/\b[A-Z]{2,}_[A-Z_]{2,}\b/)?.[0]);
+    const lines = await banner.locator('li').allTextContents();
+    check('the banner says each thing once', new Set(lines).size === lines.length);
+    const mine = banner.locator(`li[data-source="${down}"]`);
+    check(`the banner has one line for ${down}`, (await mine.count()) === 1, String(await mine.count()));
+    if ((await mine.count()) === 1) {
+      const line = (await mine.textContent()) || '';
+      check('the line says in words which system fails and what is missing', /^The .+ is not answering: .+ (is|are) missing\.$/.test(line), line);
+      if (down === 'calls') check('the call center is named as such, and its metrics', line.startsWith('The call center is not answering: ') && line.includes('call metrics'), line);
+    }
   }
   await marker.scrollIntoViewIfNeeded().catch(() => {});
   await shot(page, 'console-gap.png');
@@ -235,7 +245,11 @@ async function stale(page) {
   if (bannerShown) {
     const text = (await banner.textContent()) || '';
     check('the banner says the data is stale', /Stale data/.test(text), text);
-    for (const sys of staleSystems) check(`the banner names ${sys}`, text.includes(`${sys} is not answering`), text);
+    for (const sys of staleSystems) {
+      const line = (await banner.locator(`.stale-list li[data-source="${sys}"]`).allTextContents()).join(' ');
+      check(`the banner says ${sys} is not answering`, /^The .+ is not answering/.test(line), line);
+    }
+    check('the banner shows no raw error code', !/\b[A-Z]{2,}_[A-Z_]{2,}\b/.test(text));
     check('the banner says how old', /read \d+ (s|min) ago/.test(text), text);
   }
   const profileSource = staleSystems[0];

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -256,7 +258,36 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			_, _ = fmt.Fprintf(w, "    %-9s %s\n", sim.Name(), sim.URL())
 		}
+		printVars(w, d.Simulators.Vars())
 	}, nil) // the demo's configuration is built in: nothing to reload
+}
+
+// printVars prints the variables a configuration of its own needs to use
+// the demo's systems while the demo runs (harmony serve --config beside
+// it, as in docs/configuration.md): their addresses and the simulators'
+// demo-only credentials, as shell exports. No customer data is among them.
+func printVars(w io.Writer, vars map[string]string) {
+	_, _ = fmt.Fprintln(w, "\n  To wire another configuration to these systems while the demo runs, export")
+	_, _ = fmt.Fprintln(w, "  (demo credentials of the simulators, valid nowhere else):")
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		_, _ = fmt.Fprintf(w, "    export %s=%s\n", name, shellQuote(vars[name]))
+	}
+}
+
+// shellQuote quotes v for a POSIX shell when it holds anything but plain
+// characters.
+func shellQuote(v string) string {
+	plain := v != ""
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -92,3 +92,26 @@ func TestReadyBannerPlayground(t *testing.T) {
 		t.Errorf("banner without the playground:\n%s", without.String())
 	}
 }
+
+// TestPrintVars: the demo prints, as shell exports in a stable order, the
+// variables another configuration needs to use its systems, quoted when
+// they need it.
+func TestPrintVars(t *testing.T) {
+	var b strings.Builder
+	printVars(&b, map[string]string{
+		"HELPDESK_URL":  "http://127.0.0.1:40001",
+		"CRM_TOKEN":     "demo-crm-token",
+		"HELPDESK_USER": "agent@harmony.example/token",
+		"POS_DSN":       "/tmp/my data/pos.sqlite",
+		"ODD":           "it's",
+	})
+	want := `    export CRM_TOKEN=demo-crm-token
+    export HELPDESK_URL=http://127.0.0.1:40001
+    export HELPDESK_USER=agent@harmony.example/token
+    export ODD='it'\''s'
+    export POS_DSN='/tmp/my data/pos.sqlite'
+`
+	if !strings.HasSuffix(b.String(), want) {
+		t.Fatalf("printVars wrote:\n%s\nwant it to end with:\n%s", b.String(), want)
+	}
+}

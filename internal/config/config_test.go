@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -167,5 +168,28 @@ func TestPlaygroundNeedsIntrospection(t *testing.T) {
 		if c.Server.PlaygroundOn() != tt.on {
 			t.Errorf("%q: playground %v, want %v", tt.file, c.Server.PlaygroundOn(), tt.on)
 		}
+	}
+}
+
+// A YAML syntax error points at the line that broke the document, not at
+// the start of the block it is in.
+func TestYAMLErrorLine(t *testing.T) {
+	for _, tt := range []struct {
+		name, file string
+		line       int
+	}{
+		{"key indented less than its siblings", "server:\n  addr: 127.0.0.1:8080\nconnectors:\n  - name: crm\n    kind: rest\n   config:\n      base_url: http://x\n", 6},
+		{"key indented less under server", "server:\n  addr: 127.0.0.1:8080\n introspection: true\nconnectors:\n  - name: crm\n", 3},
+		{"key indented more", "connectors:\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://x\n        profiles: {}\n", 6},
+		{"a tab", "connectors:\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://x\n\tprofiles: {}\n", 6},
+		{"an unclosed flow sequence", "server: [\n", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("cfg.yaml", []byte(tt.file), env(nil))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Line != tt.line || !strings.HasPrefix(ce.Reason, "invalid YAML") {
+				t.Fatalf("error %v, want invalid YAML at line %d", err, tt.line)
+			}
+		})
 	}
 }

@@ -1,6 +1,6 @@
 // Browser checks of the Harmony console against a running demo gateway.
 //
-// Usage: node check.mjs <journey|gap|stale|switch|a11y>
+// Usage: node check.mjs <journey|gap|stale|switch|playground|a11y>
 // Environment (set by the Go tests in internal/console):
 //   HARMONY_CONSOLE_URL        the console page (http://127.0.0.1:PORT/console)
 //   HARMONY_CONSOLE_PHONE      a demo customer's phone, as a system writes it
@@ -12,6 +12,8 @@
 //   HARMONY_CONSOLE_STALE      the systems taken down, comma-separated (stale)
 //   HARMONY_CONSOLE_OTHER_ID   another customer's Harmony ID (switch)
 //   HARMONY_CONSOLE_STRANGER   a phone number no customer has (switch)
+//   HARMONY_CONSOLE_TABS       the playground's example tabs in order, as a
+//                              JSON list of operation names (playground)
 //   HARMONY_CONSOLE_ARTIFACTS  where screenshots go
 //   HARMONY_CHROMIUM           the browser (default /usr/bin/chromium)
 //
@@ -41,8 +43,8 @@ const executablePath = process.env.HARMONY_CHROMIUM || '/usr/bin/chromium';
 const timeout = Number(process.env.HARMONY_CONSOLE_TIMEOUT_MS) || 120_000;
 let step = 'start'; // named in a failure, to say where it stopped
 
-if (!['journey', 'gap', 'stale', 'switch', 'a11y'].includes(mode) || !pageURL || !phone) {
-  console.error('usage: node check.mjs <journey|gap|stale|switch|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
+if (!['journey', 'gap', 'stale', 'switch', 'playground', 'a11y'].includes(mode) || !pageURL || !phone) {
+  console.error('usage: node check.mjs <journey|gap|stale|switch|playground|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
   process.exit(2);
 }
 const origin = new URL(pageURL).origin;
@@ -171,7 +173,7 @@ async function journey(page) {
 
   await page.locator('.timeline-scroll').evaluate((el) => el.scrollTo(0, 0));
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot(page, 'console-1280.png');
+  await shot(page, 'console.png');
 
   // Phone width.
   step = 'phone width';
@@ -180,7 +182,7 @@ async function journey(page) {
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   check('nothing overflows a 390 px viewport', wide <= 391, `${wide}px`);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot(page, 'console-390.png', { fullPage: false });
+  await shot(page, 'console-phone.png', { fullPage: false });
   await shot(page, 'console-390-full.png');
 }
 
@@ -369,6 +371,32 @@ async function switchSearch(page) {
   check('the identity graph is the newer customer\'s', (await page.locator('#content svg title').first().textContent()) === otherGraph);
 }
 
+// playground opens the gateway's playground, checks that its example tabs
+// are the saved operations in their numbers' order, runs the Customer360
+// tab against the demo, and takes the README's screenshot.
+async function playground(page) {
+  step = 'playground';
+  const tabs = JSON.parse(process.env.HARMONY_CONSOLE_TABS || '[]');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${origin}/playground`, { waitUntil: 'load', timeout });
+  await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor({ state: 'visible', timeout });
+  await page.waitForLoadState('networkidle', { timeout }).catch(() => {});
+  const shown = (await page.locator('.graphiql-tab .graphiql-tab-button').allInnerTexts()).map((t) => t.trim());
+  check('the example tabs are the saved operations, in their numbers\' order', tabs.length > 10 && JSON.stringify(shown) === JSON.stringify(tabs), shown.join(', '));
+  step = 'playground: run Customer360';
+  const i = shown.indexOf('Customer360');
+  check('a Customer360 tab is there', i >= 0);
+  if (i < 0) return;
+  await page.locator('.graphiql-tab .graphiql-tab-button').nth(i).click({ timeout });
+  const answered = page.waitForResponse((r) => r.url().endsWith('/graphql') && /Customer360/.test(r.request().postData() || ''), { timeout });
+  await page.getByRole('button', { name: /Execute query/ }).click({ timeout });
+  const body = await (await answered).json();
+  check('Customer360 answers without error', !body.errors?.length && !!body.data?.customer, (body.errors || []).map((e) => e.extensions?.code).join(', '));
+  await page.locator('.graphiql-response .CodeMirror-code').first().waitFor({ state: 'visible', timeout });
+  await page.waitForFunction(() => /"customer"/.test(document.querySelector('.graphiql-response')?.textContent || ''), null, { timeout });
+  await shot(page, 'playground.png', { fullPage: false });
+}
+
 async function a11y(page, context) {
   step = 'accessibility audit';
   // The audit reports every fault of a broken page: it can fail.
@@ -484,6 +512,7 @@ try {
   else if (mode === 'gap') await gap(page);
   else if (mode === 'stale') await stale(page);
   else if (mode === 'switch') await switchSearch(page);
+  else if (mode === 'playground') await playground(page);
   else await a11y(page, context);
 } catch (e) {
   fail(`browser, at step "${step}": ${e.message.split('\n')[0]}`);

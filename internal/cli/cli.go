@@ -277,14 +277,10 @@ func printVars(w io.Writer, vars map[string]string) {
 // shellQuote quotes v for a POSIX shell when it holds anything but plain
 // characters.
 func shellQuote(v string) string {
-	plain := v != ""
-	for _, r := range v {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
-			plain = false
-			break
-		}
+	plain := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)
 	}
-	if plain {
+	if v != "" && strings.IndexFunc(v, func(r rune) bool { return !plain(r) }) < 0 {
 		return v
 	}
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"

@@ -14,10 +14,14 @@
 import { gql, InMemoryCache, ApolloClient, HttpLink } from '@apollo/client';
 import { createApolloClient } from './apollo.mjs';
 import { createUrqlClient, fetchSchema } from './urql.mjs';
-import { relayFetch, refetchCustomer, customersPage } from './relay.mjs';
+import { createRelayEnvironment, fetchSDL } from './relay.mjs';
+import { fetchQuery } from 'relay-runtime';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { watchCustomerWS } from './graphql-ws.mjs';
 import { watchCustomerSSE } from './sse.mjs';
-import { buildClientSchema, isInterfaceType, isObjectType } from 'graphql';
 import { Client, fetchExchange } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
 
@@ -29,6 +33,7 @@ if (!base || !customer || !liveURL) {
   process.exit(2);
 }
 const url = `${base}/graphql`;
+const here = dirname(fileURLToPath(import.meta.url));
 const timeout = Number(process.env.HARMONY_CLIENTS_TIMEOUT_MS) || 60_000;
 
 const report = { checks: {}, problems: [] };
@@ -121,22 +126,50 @@ async function urql() {
 }
 
 async function relay() {
-  const schema = await fetchSchema(url);
-  const s = buildClientSchema(schema);
-  const node = s.getType('Node');
-  const customerType = s.getType('Customer');
-  check('relay: Node is an interface with id: ID!', isInterfaceType(node) && String(node.getFields().id?.type) === 'ID!');
-  check('relay: Customer implements Node', isObjectType(customerType) && customerType.getInterfaces().some((i) => i.name === 'Node'));
-  check('relay: Query.node(id: ID!): Node', String(s.getQueryType().getFields().node?.type) === 'Node');
-  const r = await relayFetch(url, refetchCustomer, { id: customer });
-  check('relay: node(id) refetches the customer', r.data?.node?.id === customer && r.data.node.__typename === 'Customer', JSON.stringify(r.errors ?? null));
-  const p1 = await relayFetch(url, customersPage, { count: 3, cursor: null });
-  const c1 = p1.data?.customers;
-  const p2 = c1?.pageInfo.hasNextPage ? await relayFetch(url, customersPage, { count: 3, cursor: c1.pageInfo.endCursor }) : null;
-  const ids1 = c1?.edges.map((e) => e.node.id) ?? [];
-  const ids2 = p2?.data?.customers.edges.map((e) => e.node.id) ?? [];
-  check('relay: a connection pages on endCursor without overlap', ids1.length === 3 && ids2.length > 0 && !ids2.some((id) => ids1.includes(id)));
-  check('relay: every edge has a cursor', c1?.edges.every((e) => typeof e.cursor === 'string' && e.cursor));
+  // relay-compiler compiles the fragments of relay/fragments.js against
+  // the gateway's schema; the artifacts it writes run on relay-runtime.
+  writeFileSync(join(here, 'relay', 'schema.graphql'), await fetchSDL(url));
+  rmSync(join(here, 'relay', '__generated__'), { recursive: true, force: true });
+  mkdirSync(join(here, 'relay', '__generated__'));
+  const compiled = spawnSync(join(here, 'node_modules', '.bin', 'relay-compiler'), [], { cwd: here, encoding: 'utf8' });
+  if (!check('relay: relay-compiler compiles the fragments against the schema', compiled.status === 0, (compiled.stderr || compiled.stdout || '').split('\n').filter(Boolean).slice(-3).join(' | '))) return;
+  const artifact = async (name) => (await import(join(here, 'relay', '__generated__', `${name}.graphql.js`))).default;
+
+  const sent = [];
+  const env = createRelayEnvironment(url);
+  const network = env.getNetwork();
+  const execute = network.execute.bind(network);
+  network.execute = (op, vars, ...rest) => {
+    sent.push({ text: op.text, vars });
+    return execute(op, vars, ...rest);
+  };
+  const records = () => env.getStore().getSource();
+
+  const refetch = await artifact('RelayCustomerRefetchQuery');
+  await fetchQuery(env, await artifact('RelayCustomerQuery'), { id: customer }).toPromise();
+  await fetchQuery(env, refetch, { id: customer }).toPromise();
+  check('relay: the refetch query goes through node(id:)', /node\(id: \$id\)/.test(sent.at(-1)?.text || ''));
+  const rec = records().get(customer);
+  check('relay: the customer is normalized under its global id', rec?.__typename === 'Customer' && rec.id === customer);
+
+  const pages = await artifact('RelayCustomersPaginationQuery');
+  const first = await fetchQuery(env, pages, { count: 3, cursor: null }).toPromise();
+  check('relay: the pagination query uses first/after', /customers\(first: \$count, after: \$cursor\)/.test(sent.at(-1)?.text || ''));
+  void first;
+  const ids = (source) =>
+    source
+      .getRecordIDs()
+      .filter((id) => source.get(id)?.__typename === 'Customer')
+      .sort();
+  const before = ids(records());
+  const conn = records()
+    .getRecordIDs()
+    .map((id) => records().get(id))
+    .find((r) => r?.__typename === 'PageInfo');
+  check('relay: the connection has pageInfo with an endCursor', !!conn?.endCursor && conn.hasNextPage === true);
+  await fetchQuery(env, pages, { count: 3, cursor: conn?.endCursor ?? null }).toPromise();
+  const after = ids(records());
+  check('relay: the next page brings other customers', after.length >= before.length + 3, `${before.length} then ${after.length}`);
 }
 
 // live subscribes with one transport and sends webhook events until one

@@ -14,8 +14,8 @@ func TestDocsShowTheTestedSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := regexp.MustCompile("(?s)<!-- snippet: (clients/[a-z-]+\\.mjs) -->\n```js\n(.*?)```\n").FindAllStringSubmatch(string(md), -1)
-	want := []string{"apollo.mjs", "urql.mjs", "relay.mjs", "graphql-ws.mjs", "sse.mjs"}
+	blocks := regexp.MustCompile("(?s)<!-- snippet: (clients/[a-z/-]+\\.m?js) -->\n```js\n(.*?)```\n").FindAllStringSubmatch(string(md), -1)
+	want := []string{"apollo.mjs", "urql.mjs", "relay.mjs", "relay/fragments.js", "graphql-ws.mjs", "sse.mjs"}
 	if len(blocks) != len(want) {
 		t.Fatalf("docs/clients.md shows %d snippets, want %d (%v)", len(blocks), len(want), want)
 	}

@@ -8,7 +8,13 @@ ARGS ?=
 
 ## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/,
 ## the Customer 360 console at http://127.0.0.1:8080/console)
-run: assets
+## On a fresh clone, compiling takes most of the wait: the dependencies
+## compile while `make assets` fetches and builds the front end (mostly
+## network), and `go run` then compiles only Harmony's own packages.
+run:
+	@$(GO) list -deps -f '{{if and .Module (not .Module.Main)}}{{.ImportPath}}{{end}}' ./cmd/harmony 2>/dev/null \
+		| xargs $(GO) build >/dev/null 2>&1 & \
+	$(MAKE) --no-print-directory assets; status=$$?; wait; exit $$status
 	$(GO) run ./cmd/harmony $(ARGS)
 
 # The packages whose tests take longest, named first so that go test starts

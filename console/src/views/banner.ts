@@ -45,6 +45,11 @@ const GATEWAY_SAYS: Record<string, string> = {
   INTROSPECTION_DISABLED: 'The gateway does not describe its schema',
 };
 
+/** fails says what a failing system is doing, after its name: "is not answering". */
+export function fails(code: string): string {
+  return SYSTEM_FAILS[code] ?? 'failed';
+}
+
 /** failure says in words why data is missing: "The call center is not answering". */
 export function failure(e: GqlError): string {
   const code = errorCode(e);

@@ -4,11 +4,17 @@ GO ?= go
 GOLANGCI_LINT_VERSION := v2.15.0
 ARGS ?=
 
-.PHONY: run test test-short build generate lint assets tools check-generated clean fuzz bench gobench identity-eval cluster cluster-down
+.PHONY: run test test-short build generate client-types lint assets tools check-generated clean fuzz bench gobench identity-eval cluster cluster-down
 
 ## run: the embedded demo (simulators, embedded store, playground at http://127.0.0.1:8080/,
 ## the Customer 360 console at http://127.0.0.1:8080/console)
-run: assets
+## On a fresh clone, compiling takes most of the wait: the dependencies
+## compile while `make assets` fetches and builds the front end (mostly
+## network), and `go run` then compiles only Harmony's own packages.
+run:
+	@$(GO) list -deps -f '{{if and .Module (not .Module.Main)}}{{.ImportPath}}{{end}}' ./cmd/harmony 2>/dev/null \
+		| xargs $(GO) build >/dev/null 2>&1 & \
+	$(MAKE) --no-print-directory assets; status=$$?; wait; exit $$status
 	$(GO) run ./cmd/harmony $(ARGS)
 
 # The packages whose tests take longest, named first so that go test starts
@@ -18,7 +24,7 @@ run: assets
 # directory, so that a fresh clone of code built before (CI's) compiles
 # nothing again: without it, the packages of a new clone are all rebuilt
 # (about 90 s of vet and -race compiling on 2 cores).
-TEST_FIRST := ./internal/e2e ./internal/clustertest ./internal/identity ./internal/console ./connectors/mongodb \
+TEST_FIRST := ./internal/e2e ./internal/clustertest ./internal/identity ./internal/console ./internal/clients ./connectors/mongodb \
 	./internal/store ./internal/server
 
 ## test: every test, with the race detector. scripts/test-services.sh first
@@ -31,6 +37,9 @@ TEST_FIRST := ./internal/e2e ./internal/clustertest ./internal/identity ./intern
 ## gobench's benchmarks once each, so that their checks cannot rot. The
 ## tests' logs and output are captured, then scanned for the demo
 ## population's e-mails and phones (internal/testlog, internal/logscan).
+## The client snippets of docs/clients.md run in Node against the demo
+## (internal/clients, with docs/clients/package-lock.json's packages); without
+## node and npm that test skips and the summary line names Node.js.
 test: assets check-generated
 	$(GO) vet -trimpath ./...
 	@capture=$$(mktemp -d); services=$$(mktemp -d); \
@@ -65,9 +74,17 @@ test-short: assets
 build: assets
 	$(GO) build -o bin/harmony ./cmd/harmony
 
-## generate: regenerate gqlgen's executor and models from graph/schema
-generate:
+## generate: regenerate gqlgen's executor and models from graph/schema, the
+## configuration schema, and the clients' possibleTypes
+generate: client-types
 	$(GO) generate ./...
+
+## client-types: docs/clients/possibleTypes.json, the interfaces and unions of
+## graph/schema with their object types, for Apollo Client's InMemoryCache
+## (docs/clients.md); a test fails when it is stale
+client-types:
+	$(GO) run ./scripts/possibletypes > docs/clients/possibleTypes.json.tmp
+	mv docs/clients/possibleTypes.json.tmp docs/clients/possibleTypes.json
 
 ## check-generated: fail when the generated code is not what the schema gives
 check-generated:

@@ -162,6 +162,7 @@ type ComplexityRoot struct {
 	}
 
 	CustomerConnection struct {
+		Complete   func(childComplexity int) int
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
@@ -1123,6 +1124,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.Timeline(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.TimelineFilter)), true
 
+	case "CustomerConnection.complete":
+		if e.ComplexityRoot.CustomerConnection.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Complete(childComplexity), true
 	case "CustomerConnection.edges":
 		if e.ComplexityRoot.CustomerConnection.Edges == nil {
 			break
@@ -3325,6 +3332,8 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	case "complete":
+		return ec.fieldContext_CustomerConnection_complete(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
 }

@@ -33,6 +33,10 @@ type Resolver struct {
 	// Reindex refreshes the search projection of customers a mutation
 	// changed; nil skips it.
 	Reindex func(ctx context.Context, customerIDs []string) error
+	// SearchComplete reports whether the search index covers every
+	// customer (the first identity sync and index pass are done); nil
+	// means it does.
+	SearchComplete func() bool
 	// Lookup asks the systems that can search by identifier about
 	// identifiers nobody owns in the store, and links what they find; nil
 	// skips it. It is called at most once per field.

@@ -81,7 +81,8 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
-	conn := &model.CustomerConnection{Edges: make([]model.CustomerEdge, 0, min(n, len(list)))}
+	conn := &model.CustomerConnection{Edges: make([]model.CustomerEdge, 0, min(n, len(list))),
+		Complete: r.SearchComplete == nil || r.SearchComplete()}
 	conn.PageInfo.HasNextPage = len(list) > n
 	l := loaders.From(ctx)
 	for i := range list[:min(n, len(list))] {

@@ -15,7 +15,7 @@ import {
   type Customer,
   type CustomerSummary,
 } from './queries';
-import { Banner } from './views/banner';
+import { Banner, failure } from './views/banner';
 import { consentView } from './views/consent';
 import { conversationsView } from './views/conversations';
 import { identitiesView } from './views/identities';
@@ -103,6 +103,34 @@ kind.addEventListener('change', () => {
   systemField.hidden = kind.value !== 'EXTERNAL_ID';
 });
 
+// --- What the view belongs to ------------------------------------------------
+
+// Every search and every customer opened takes a new view. An answer that
+// arrives for an older view (a slow search overtaken by a newer one, a
+// customer left before it loaded) is dropped: the screen never shows data
+// under a search it does not belong to. Leaving a view also aborts its
+// requests.
+let view = 0;
+let viewAbort = new AbortController();
+
+function newView(): { gen: number; signal: AbortSignal } {
+  viewAbort.abort();
+  viewAbort = new AbortController();
+  view += 1;
+  return { gen: view, signal: viewAbort.signal };
+}
+
+const isCurrent = (gen: number): boolean => gen === view;
+
+/** clearCustomer takes the last customer off the screen. */
+function clearCustomer(): void {
+  closeCurrent();
+  banner.clear();
+  replace(content);
+  document.title = 'Harmony · Customer 360';
+  if (location.hash.startsWith('#/customer/')) history.pushState(null, '', '#/');
+}
+
 // --- Search -----------------------------------------------------------------
 
 function displayName(c: CustomerSummary): string {
@@ -112,11 +140,11 @@ function displayName(c: CustomerSummary): string {
 
 type Lookup = { kind: string; value: string; system?: string };
 
-async function lookup(ids: Lookup[]): Promise<{ found: CustomerSummary[]; errors: GqlError[] }> {
+async function lookup(ids: Lookup[], signal: AbortSignal): Promise<{ found: CustomerSummary[]; errors: GqlError[] }> {
   // One request per identifier: a value that is not of a kind (a name is no
   // phone number) is refused on its own without hiding the others.
   const results = await Promise.all(
-    ids.map((id) => gql<{ customersByIdentifiers: (CustomerSummary | null)[] }>(LOOKUP, { identifiers: [id] })),
+    ids.map((id) => gql<{ customersByIdentifiers: (CustomerSummary | null)[] }>(LOOKUP, { identifiers: [id] }, signal)),
   );
   const found: CustomerSummary[] = [];
   const errors: GqlError[] = [];
@@ -134,6 +162,10 @@ async function search(value: string, k: string): Promise<void> {
     q.focus();
     return;
   }
+  // A new search takes the last customer off the screen at once, and its
+  // answers are its own: an earlier search's, arriving late, are dropped.
+  const { gen, signal } = newView();
+  clearCustomer();
   searchStatus.textContent = 'Searching…';
   const found: CustomerSummary[] = [];
   const errors: GqlError[] = [];
@@ -144,30 +176,31 @@ async function search(value: string, k: string): Promise<void> {
   const lookupSystems = sources.filter((s) => s.capabilities.includes('lookup') || s.capabilities.includes('profiles'));
   try {
     if (k === 'ID' || (k === 'ANY' && /^cus_[A-Za-z0-9]+$/.test(v))) {
-      const r = await gql<{ customer: CustomerSummary | null }>(BY_ID, { id: v });
+      const r = await gql<{ customer: CustomerSummary | null }>(BY_ID, { id: v }, signal);
       if (r.data?.customer) found.push(r.data.customer);
       errors.push(...r.errors);
     } else if (k === 'NAME') {
-      const r = await gql<{ customers: { edges: { node: CustomerSummary }[] } }>(BY_NAME, { prefix: v });
+      const r = await gql<{ customers: { edges: { node: CustomerSummary }[] } }>(BY_NAME, { prefix: v }, signal);
       found.push(...(r.data?.customers.edges.map((e) => e.node) ?? []));
       errors.push(...r.errors);
     } else if (k === 'EXTERNAL_ID') {
-      add(await lookup([{ kind: 'EXTERNAL_ID', value: v, system: system.value }]));
+      add(await lookup([{ kind: 'EXTERNAL_ID', value: v, system: system.value }], signal));
     } else if (k !== 'ANY') {
-      add(await lookup([{ kind: k, value: v }]));
+      add(await lookup([{ kind: k, value: v }], signal));
     } else if (v.includes('@')) {
-      add(await lookup([{ kind: 'EMAIL', value: v }]));
+      add(await lookup([{ kind: 'EMAIL', value: v }], signal));
     } else if (/^\+?[\d\s().\-/]{6,}$/.test(v)) {
-      add(await lookup([{ kind: 'PHONE', value: v }, { kind: 'WHATSAPP', value: v }, ...lookupSystems.map((s) => ({ kind: 'EXTERNAL_ID', value: v, system: s.name }))]));
+      add(await lookup([{ kind: 'PHONE', value: v }, { kind: 'WHATSAPP', value: v }, ...lookupSystems.map((s) => ({ kind: 'EXTERNAL_ID', value: v, system: s.name }))], signal));
     } else {
-      add(await lookup([{ kind: 'LOYALTY_CARD', value: v }, ...lookupSystems.map((s) => ({ kind: 'EXTERNAL_ID', value: v, system: s.name }))]));
+      add(await lookup([{ kind: 'LOYALTY_CARD', value: v }, ...lookupSystems.map((s) => ({ kind: 'EXTERNAL_ID', value: v, system: s.name }))], signal));
       if (/^\p{L}[\p{L}' -]{1,39}$/u.test(v)) {
-        const r = await gql<{ customers: { edges: { node: CustomerSummary }[] } }>(BY_NAME, { prefix: v });
+        const r = await gql<{ customers: { edges: { node: CustomerSummary }[] } }>(BY_NAME, { prefix: v }, signal);
         found.push(...(r.data?.customers.edges.map((e) => e.node) ?? []));
         errors.push(...r.errors.filter((e) => errorCode(e) !== 'BAD_USER_INPUT'));
       }
     }
   } catch (e) {
+    if (!isCurrent(gen)) return;
     if (e instanceof AuthError) {
       askForKey(() => void search(value, k));
       return;
@@ -175,15 +208,16 @@ async function search(value: string, k: string): Promise<void> {
     searchStatus.textContent = `The search failed: ${e instanceof Error ? e.message : String(e)}`;
     return;
   }
+  if (!isCurrent(gen)) return;
   const unique = [...new Map(found.map((c) => [c.id, c])).values()];
-  const problems = errors.length ? ` (some lookups failed: ${[...new Set(errors.map(errorCode))].join(', ')})` : '';
+  const problems = errors.length ? ` (some systems could not be searched: ${[...new Set(errors.map((e) => failure(e).replace(/^The /, 'the ')))].join('; ')})` : '';
   if (unique.length === 0) {
     searchStatus.textContent = `No customer found${problems}.`;
     return;
   }
   if (unique.length === 1) {
     searchStatus.textContent = `Found ${displayName(unique[0])}${problems}.`;
-    void openCustomer(unique[0].id, true);
+    void openCustomer(unique[0].id, true, gen);
     return;
   }
   searchStatus.replaceChildren(
@@ -239,7 +273,13 @@ function closeCurrent(): void {
   current = null;
 }
 
-async function openCustomer(id: string, focus: boolean): Promise<void> {
+/**
+ * openCustomer shows one customer. A search that found them hands over its
+ * view (searchGen), so that a newer search still drops this one.
+ */
+async function openCustomer(id: string, focus: boolean, searchGen?: number): Promise<void> {
+  if (searchGen !== undefined && !isCurrent(searchGen)) return;
+  const { gen, signal } = newView();
   const target = `#/customer/${encodeURIComponent(id)}`;
   if (location.hash !== target) {
     history.pushState(null, '', target);
@@ -252,9 +292,10 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
   let convMore = false;
   try {
     const [r, cr] = await Promise.all([
-      gql<{ customer: Customer | null }>(CUSTOMER, { id }),
-      gql<{ customer: { conversations: { edges: { node: Conversation }[]; pageInfo: { hasNextPage: boolean } } } | null }>(CONVERSATIONS, { id, after: null }),
+      gql<{ customer: Customer | null }>(CUSTOMER, { id }, signal),
+      gql<{ customer: { conversations: { edges: { node: Conversation }[]; pageInfo: { hasNextPage: boolean } } } | null }>(CONVERSATIONS, { id, after: null }, signal),
     ]);
+    if (!isCurrent(gen)) return;
     if (r.errors.length) banner.add('Customer', r.errors);
     if (cr.errors.length) banner.add('Conversations', cr.errors);
     banner.staleFrom('Customer', r.stale);
@@ -263,6 +304,7 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
     convs = cr.data?.customer?.conversations.edges.map((e) => e.node) ?? null;
     convMore = cr.data?.customer?.conversations.pageInfo.hasNextPage ?? false;
   } catch (e) {
+    if (!isCurrent(gen)) return;
     if (e instanceof AuthError) {
       askForKey(() => void openCustomer(id, focus));
       return;
@@ -276,11 +318,14 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
     return;
   }
   const name = `${cust.profile?.givenName?.value ?? ''} ${cust.profile?.familyName?.value ?? ''}`.trim();
+  // The timeline, live updates and extra figures report to the banner only
+  // while this customer is the one shown.
   const timeline = new Timeline(
     id,
-    (w, errs) => banner.add(w, errs),
-    (w, err) => banner.fail(w, err),
+    (w, errs) => isCurrent(gen) && banner.add(w, errs),
+    (w, err) => isCurrent(gen) && banner.fail(w, err),
     (w, entries, gaps) => {
+      if (!isCurrent(gen)) return;
       banner.staleFrom(w, entries);
       const now = Date.now();
       banner.stale(
@@ -294,7 +339,7 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
       );
     },
   );
-  const live = new Live(id, (e) => timeline.live(e), (w, errs) => banner.add(w, errs));
+  const live = new Live(id, (e) => timeline.live(e), (w, errs) => isCurrent(gen) && banner.add(w, errs));
   current = { id, timeline, live };
   const metrics = metricsView(cust);
   replace(
@@ -314,7 +359,7 @@ async function openCustomer(id: string, focus: boolean): Promise<void> {
   if (extra) {
     void extraMetrics(id, extra)
       .then((errs) => {
-        if (errs.length) banner.add('More figures', errs);
+        if (errs.length && isCurrent(gen)) banner.add('More figures', errs);
       })
       .catch(() => {});
   }
@@ -327,8 +372,9 @@ function route(): void {
   if (m) {
     const id = decodeURIComponent(m[1]);
     if (current?.id !== id) void openCustomer(id, false);
-  } else {
-    closeCurrent();
+  } else if (current) {
+    newView();
+    clearCustomer();
   }
 }
 

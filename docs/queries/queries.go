@@ -10,8 +10,12 @@ import (
 	"strings"
 )
 
+// Files holds the saved operations, NAME.graphql and NAME.json.
+//
 //go:embed *.graphql *.json
-var files embed.FS
+var Files embed.FS
+
+var files = Files
 
 // Query is one saved operation.
 type Query struct {

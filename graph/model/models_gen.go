@@ -254,6 +254,12 @@ type CustomerConnection struct {
 	PageInfo PageInfo `json:"pageInfo"`
 	// How many customers the whole list holds.
 	TotalCount int `json:"totalCount"`
+	// False while the gateway is still building its first search index (after
+	// start, the first identity sync and the index pass over every customer):
+	// the list and `totalCount` then cover only the customers indexed so far,
+	// and asking again later finds more. True once the index holds every
+	// customer; `/readyz` answers 200 from then on.
+	Complete bool `json:"complete"`
 }
 
 // A customer and its position in the list.

@@ -72,6 +72,9 @@ type Gateway struct {
 	embedded *embedded.Server
 	server   *server.Server
 	synced   atomic.Bool
+	// indexed is set when a search index pass over every customer has
+	// completed: until then customer filters and segments see part of them.
+	indexed atomic.Bool
 }
 
 // Build makes a gateway from cfg: it opens the profile store (starting the
@@ -185,7 +188,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache, Suppressed: g.suppressedEvent})
 	g.startPrivacy(cfg)
 	res := &resolvers.Resolver{Store: g.Store, Reader: g.Reads, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
-		Privacy: g.privacy.Privacy, Audit: g.privacy.Audit, Suppression: g.Suppression,
+		SearchComplete: g.SearchComplete,
+		Privacy:        g.privacy.Privacy, Audit: g.privacy.Audit, Suppression: g.Suppression,
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
 		ConversationWindow: cfg.Journey.ConversationWindow,
@@ -302,21 +306,38 @@ func (g *Gateway) index(ctx context.Context) {
 		}
 		return
 	}
+	g.indexed.Store(true)
 	g.log.Info("search index done", "customers", rep.Customers, "pages", rep.Pages, "failed_sources", rep.Failed,
 		"duration_ms", time.Since(start).Milliseconds())
 }
 
-// MarkSynced declares identities ready without a sync (sync disabled).
-func (g *Gateway) MarkSynced() { g.synced.Store(true) }
+// SearchComplete reports whether the search index holds every customer: a
+// first identity sync and the index pass after it have completed. Until
+// then a customer list or count covers only part of the customers.
+func (g *Gateway) SearchComplete() bool { return g.indexed.Load() }
+
+// MarkSynced declares identities and the search index ready without a
+// sync (sync disabled: another replica syncs, and the index is the one it
+// keeps in the shared store).
+func (g *Gateway) MarkSynced() {
+	g.synced.Store(true)
+	g.indexed.Store(true)
+}
 
 func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
-	parts := map[string]string{"store": "ok", "identity": "ok"}
+	parts := map[string]string{"store": "ok", "identity": "ok", "search": "ok"}
 	ready := true
 	if err := g.Store.Ping(ctx); err != nil {
 		parts["store"], ready = "unavailable", false
 	}
-	if !g.synced.Load() {
-		parts["identity"], ready = "syncing", false
+	// Ready means whole: the first identity sync has linked every system's
+	// records, and the search index pass after it has covered every
+	// customer (before, a name search finds some of them and says nothing).
+	switch {
+	case !g.synced.Load():
+		parts["identity"], parts["search"], ready = "syncing", "waiting", false
+	case !g.indexed.Load():
+		parts["search"], ready = "indexing", false
 	}
 	g.listings.ready(parts)
 	// A connector whose breaker is open is degraded, not a reason to leave

@@ -31,7 +31,7 @@ func TestCommands(t *testing.T) {
 		inStdout string
 		inStderr string
 	}{
-		{"help", []string{"help"}, 0, "harmony serve --config FILE", ""},
+		{"help", []string{"help"}, 0, "serve       serve a configuration against real systems", ""},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"connector kinds", []string{"connectors", "list"}, 0, "graphql", ""},
 		{"valid config", []string{"config", "validate", good}, 0, "valid, 1 connectors", ""},
@@ -64,8 +64,8 @@ func TestCommands(t *testing.T) {
 func TestReadyBannerSaysOpen(t *testing.T) {
 	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
 	var open, closed strings.Builder
-	readyBanner(&open, "Harmony demo", addr, true)
-	readyBanner(&closed, "Harmony", addr, false)
+	readyBanner(&open, "Harmony demo", addr, true, true)
+	readyBanner(&closed, "Harmony", addr, false, true)
 	flat := strings.Join(strings.Fields(open.String()), " ")
 	for _, want := range []string{"WARNING: the gateway is OPEN: no auth is configured", "can read and change all customer data, as admin", "localhost, 127.0.0.1 or [::1]"} {
 		if !strings.Contains(flat, want) {
@@ -76,4 +76,42 @@ func TestReadyBannerSaysOpen(t *testing.T) {
 		t.Errorf("banner with auth says open:\n%s", closed.String())
 	}
 	t.Log("\n" + open.String())
+}
+
+// TestReadyBannerPlayground: the banner advertises the playground only
+// when it is served (introspection on).
+func TestReadyBannerPlayground(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	var with, without strings.Builder
+	readyBanner(&with, "Harmony", addr, false, true)
+	readyBanner(&without, "Harmony", addr, false, false)
+	if !strings.Contains(with.String(), "playground: http://127.0.0.1:8080/") {
+		t.Errorf("banner with the playground lacks it:\n%s", with.String())
+	}
+	if strings.Contains(without.String(), "playground") || !strings.Contains(without.String(), "graphql:    http://127.0.0.1:8080/graphql") {
+		t.Errorf("banner without the playground:\n%s", without.String())
+	}
+}
+
+// TestPrintVars: the demo prints, as shell exports in a stable order, the
+// variables another configuration needs to use its systems, quoted when
+// they need it.
+func TestPrintVars(t *testing.T) {
+	var b strings.Builder
+	printVars(&b, map[string]string{
+		"HELPDESK_URL":  "http://127.0.0.1:40001",
+		"CRM_TOKEN":     "demo-crm-token",
+		"HELPDESK_USER": "agent@harmony.example/token",
+		"POS_DSN":       "/tmp/my data/pos.sqlite",
+		"ODD":           "it's",
+	})
+	want := `    export CRM_TOKEN=demo-crm-token
+    export HELPDESK_URL=http://127.0.0.1:40001
+    export HELPDESK_USER=agent@harmony.example/token
+    export ODD='it'\''s'
+    export POS_DSN='/tmp/my data/pos.sqlite'
+`
+	if !strings.HasSuffix(b.String(), want) {
+		t.Fatalf("printVars wrote:\n%s\nwant it to end with:\n%s", b.String(), want)
+	}
 }

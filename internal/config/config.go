@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -42,8 +43,15 @@ type Server struct {
 	Addr string `yaml:"addr"`
 	// Introspection enables GraphQL schema introspection.
 	Introspection bool `yaml:"introspection"`
-	// Playground serves GraphiQL at / and /playground.
+	// Playground serves GraphiQL at / and /playground. It reads the schema
+	// by introspection, so it defaults to introspection's value, and true
+	// without introspection is refused.
 	Playground *bool `yaml:"playground"`
+	// Examples is a directory, relative to the configuration file, whose
+	// NAME.graphql files (with their variables in NAME.json) the playground
+	// opens as tabs on a first visit, sorted by the number NAME starts
+	// with. None when empty.
+	Examples string `yaml:"examples"`
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// MaxDepth bounds how deep an operation's selections nest.
@@ -325,7 +333,7 @@ func Parse(file string, data []byte, env Lookup) (*Config, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	if root.Kind == 0 {
 		return nil, &Error{File: file, Reason: "the file is empty"}
@@ -372,8 +380,8 @@ func (c *Config) defaults() {
 		c.Server.ShutdownTimeout = 15 * time.Second
 	}
 	if c.Server.Playground == nil {
-		t := true
-		c.Server.Playground = &t
+		on := c.Server.Introspection
+		c.Server.Playground = &on
 	}
 	c.Server.defaults()
 	c.Server.Tracing.defaults()
@@ -512,13 +520,45 @@ func wrap(file, prefix string, err error) error {
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
-func syntaxError(file string, err error) error {
+func syntaxError(file string, data []byte, err error) error {
 	e := &Error{File: file, Reason: "invalid YAML"}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		_, _ = fmt.Sscan(m[1], &e.Line) // m[1] is digits; on overflow Line stays 0 (unknown)
 		e.Reason = "invalid YAML: " + m[2]
+		if line := problemLine(data, m[2]); line > 0 {
+			e.Line = line
+		}
 	}
 	return e
+}
+
+// maxProblemScan bounds the lines problemLine re-reads.
+const maxProblemScan = 5000
+
+// problemLine finds the line where a YAML syntax error is. yaml.v3 reports
+// the line of the block the error is in (a mis-indented key six lines into
+// a list is reported at the list's first line), so this finds the first
+// line at which the document, cut after it, stops parsing with the same
+// complaint: the line that broke it. It returns 0 when none does (a
+// complaint only the whole document raises).
+func problemLine(data []byte, reason string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxProblemScan {
+		return 0
+	}
+	var prefix []byte
+	for i, l := range lines {
+		prefix = append(prefix, l...)
+		var n yaml.Node
+		err := yaml.Unmarshal(prefix, &n)
+		if err == nil {
+			continue
+		}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil && m[2] == reason {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // lines records where each connector, API key and the JWT block start, and

@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,60 @@ func TestConnectorErrorsPointIntoTheFile(t *testing.T) {
 	_, err = connectors.Build(context.Background(), "configtest", &c.Connectors[0].Config, connectors.Env{})
 	if got := c.ConnectorError(0, err).Error(); got != "cfg.yaml:5: connectors[0].config.url: is required" {
 		t.Fatalf("err = %s", got)
+	}
+}
+
+// The playground reads the schema by introspection: it follows
+// introspection by default, and is refused, at its line, when asked for
+// without it.
+func TestPlaygroundNeedsIntrospection(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		on   bool
+		err  string
+	}{
+		{"server: {addr: 127.0.0.1:9090}\n", false, ""},
+		{"server:\n  introspection: true\n", true, ""},
+		{"server:\n  introspection: true\n  playground: false\n", false, ""},
+		{"server:\n  addr: 127.0.0.1:9090\n  playground: true\n", false, "harmony.yaml:3: server.playground: needs server.introspection: true"},
+		{"server:\n  examples: ops\n", false, "harmony.yaml:2: server.examples: needs the playground"},
+	} {
+		c, err := Parse("harmony.yaml", []byte(tt.file+"connectors:\n  - {name: crm, kind: configtest}\n"), env(nil))
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.file, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.file, err)
+			continue
+		}
+		if c.Server.PlaygroundOn() != tt.on {
+			t.Errorf("%q: playground %v, want %v", tt.file, c.Server.PlaygroundOn(), tt.on)
+		}
+	}
+}
+
+// A YAML syntax error points at the line that broke the document, not at
+// the start of the block it is in.
+func TestYAMLErrorLine(t *testing.T) {
+	for _, tt := range []struct {
+		name, file string
+		line       int
+	}{
+		{"key indented less than its siblings", "server:\n  addr: 127.0.0.1:8080\nconnectors:\n  - name: crm\n    kind: rest\n   config:\n      base_url: http://x\n", 6},
+		{"key indented less under server", "server:\n  addr: 127.0.0.1:8080\n introspection: true\nconnectors:\n  - name: crm\n", 3},
+		{"key indented more", "connectors:\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://x\n        profiles: {}\n", 6},
+		{"a tab", "connectors:\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://x\n\tprofiles: {}\n", 6},
+		{"an unclosed flow sequence", "server: [\n", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("cfg.yaml", []byte(tt.file), env(nil))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Line != tt.line || !strings.HasPrefix(ce.Reason, "invalid YAML") {
+				t.Fatalf("error %v, want invalid YAML at line %d", err, tt.line)
+			}
+		})
 	}
 }

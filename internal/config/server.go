@@ -104,9 +104,22 @@ func (s *Server) defaults() {
 	}
 }
 
+// PlaygroundOn reports whether the playground is served: asked for (or
+// not refused) and able to read the schema by introspection.
+func (s *Server) PlaygroundOn() bool {
+	return s.Introspection && (s.Playground == nil || *s.Playground)
+}
+
 func (c *Config) validateServer(bad func(int, string, string, ...any) error) error {
 	s := &c.Server
 	at := func(key string) int { return s.keyLines[key] }
+	if s.Playground != nil && *s.Playground && !s.Introspection {
+		return bad(at("server.playground"), "server.playground",
+			"needs server.introspection: true (GraphiQL reads the schema by introspection, and without it opens on an error)")
+	}
+	if s.Examples != "" && !s.PlaygroundOn() {
+		return bad(at("server.examples"), "server.examples", "needs the playground (server.introspection: true)")
+	}
 	between := func(key string, v, lo, hi int) error {
 		if v < lo || v > hi {
 			return bad(at(key), key, "must be between %d and %d", lo, hi)

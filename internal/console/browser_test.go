@@ -10,15 +10,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/harmonyhq/harmony/docs/queries"
 	"github.com/harmonyhq/harmony/internal/app"
 	"github.com/harmonyhq/harmony/internal/console"
 	"github.com/harmonyhq/harmony/internal/demo"
+	"github.com/harmonyhq/harmony/internal/playground"
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/testlog"
 )
@@ -31,7 +34,13 @@ import (
 //	HARMONY_BROWSER_TESTS=1 go test -count=1 -run TestConsole -v ./internal/console/
 //
 // Screenshots go to HARMONY_ARTIFACTS when set (created if needed), else to
-// a temporary folder removed after the test.
+// a temporary folder removed after the test. The README's screenshots
+// (console.png, console-phone.png, playground.png) are regenerated with
+//
+//	HARMONY_ARTIFACTS=docs/images HARMONY_BROWSER_TESTS=1 go test -count=1 \
+//	  -run 'TestConsole(Journey|Playground)$' ./internal/console/
+//
+// (a relative HARMONY_ARTIFACTS is taken from the repository's root).
 
 // people is the demo population: enough for every overlap between systems,
 // small enough for a quick first sync.
@@ -129,7 +138,12 @@ func start() (*demoEnv, error) {
 		// 503 at once, so this does not slow the gap test.
 		d.Config.Connectors[i].Timeout = 10 * time.Second
 	}
-	gw, err := app.Build(ctx, d.Config, app.Options{Log: testlog.Logger(io.Discard)})
+	examples, err := playground.LoadExamples(queries.Files)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	gw, err := app.Build(ctx, d.Config, app.Options{Log: testlog.Logger(io.Discard), Examples: examples})
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -259,6 +273,9 @@ func artifacts(t *testing.T) string {
 	if dir == "" {
 		return t.TempDir()
 	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", "..", dir) // relative to the repository's root
+	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -346,4 +363,28 @@ func TestConsoleAccessibility(t *testing.T) {
 	chromium := browserPrereqs(t)
 	e := boot(t)
 	runCheck(t, chromium, "a11y", e, nil)
+}
+
+// TestConsolePlayground opens the gateway's playground beside the
+// console: its example tabs are the saved operations of docs/queries in
+// their numbers' order (1, 2, …, 10, not 1, 10, 2), and the Customer360
+// tab answers from the demo. Its screenshot is the README's.
+func TestConsolePlayground(t *testing.T) {
+	chromium := browserPrereqs(t)
+	e := boot(t)
+	examples, err := playground.LoadExamples(queries.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := regexp.MustCompile(`(?m)^(?:query|mutation|subscription)\s+(\w+)`)
+	var names []string
+	for _, ex := range examples {
+		m := op.FindStringSubmatch(ex.Query)
+		if m == nil {
+			t.Fatalf("example %s has no named operation", ex.Name)
+		}
+		names = append(names, m[1])
+	}
+	tabs, _ := json.Marshal(names)
+	runCheck(t, chromium, "playground", e, map[string]string{"HARMONY_CONSOLE_TABS": string(tabs)})
 }

@@ -111,3 +111,50 @@ func TestConsoleStaleData(t *testing.T) {
 		"HARMONY_CONSOLE_STALE":    population.CRM + "," + population.Calls,
 	})
 }
+
+// TestConsoleSearchSwitch checks that the console shows data only under the
+// search it belongs to: a search that finds nobody takes the last customer
+// off the screen, and an earlier search's answers that arrive after a newer
+// search answered (the browser holds them, as a slow system would) are
+// dropped, whether the late answer is the lookup or the customer itself.
+func TestConsoleSearchSwitch(t *testing.T) {
+	chromium := browserPrereqs(t)
+	e := boot(t)
+	ctx := t.Context()
+	otherID := ""
+	for _, p := range e.demo.Simulators.Population().InAll() {
+		if p.Index == e.person.Index {
+			continue
+		}
+		id, err := lookupPhone(ctx, e.srv.URL, p.Phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id != "" {
+			otherID = id
+			break
+		}
+	}
+	if otherID == "" {
+		t.Fatal("no other demo customer is found by phone")
+	}
+	// A number in a range reserved for fiction, checked to be nobody's.
+	stranger := ""
+	for _, ph := range []string{"+44 7700 900461", "+44 7700 900732", "+1 202 555 0183"} {
+		id, err := lookupPhone(ctx, e.srv.URL, ph)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id == "" {
+			stranger = ph
+			break
+		}
+	}
+	if stranger == "" {
+		t.Fatal("every candidate number belongs to a demo customer")
+	}
+	runCheck(t, chromium, "switch", e, map[string]string{
+		"HARMONY_CONSOLE_OTHER_ID": otherID,
+		"HARMONY_CONSOLE_STRANGER": stranger,
+	})
+}

@@ -104,7 +104,7 @@ func New(o Options) *Server {
 	mux.Handle("GET /readyz", readyz(o.Ready))
 	mux.Handle("POST /webhooks/{connector}", orNotFound(o.Webhooks))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
-	if o.Config.Playground == nil || *o.Config.Playground {
+	if o.Config.PlaygroundOn() {
 		playground.Mount(mux, playground.Options{Title: "Harmony", Endpoint: "/graphql", Examples: o.Examples})
 	}
 	// The Customer 360 console: a static page that reads /graphql like any client.

@@ -6,6 +6,7 @@ import { chip } from '../channels';
 import { ago, duration, h, label, replace, section, time } from '../dom';
 import { gql, type GqlError, type StaleEntry } from '../graphql';
 import { TIMELINE, type ActivityEvent, type TimelineGap, type TimelineNode, type TimelinePage } from '../queries';
+import { fails, systemName } from './banner';
 
 function money(amount: string, currency: string): string {
   const n = Number(amount);
@@ -60,8 +61,8 @@ function gapItem(g: TimelineGap): HTMLElement {
       h(
         'span',
         null,
-        h('strong', null, `Stale: ${g.source} is not answering`),
-        ` (${g.code}) — its ${g.capability} below are shown as read ${ago(g.fetchedAt)}, marked Stale; anything newer is missing.`,
+        h('strong', null, `Stale: ${systemName(g.source)} ${fails(g.code)}`),
+        ` — its ${g.capability} below are shown as read ${ago(g.fetchedAt)}, marked Stale; anything newer is missing.`,
       ),
     );
   }
@@ -72,8 +73,8 @@ function gapItem(g: TimelineGap): HTMLElement {
     h(
       'span',
       null,
-      h('strong', null, `Gap: ${g.source} is missing here`),
-      ` — its ${g.capability} could not be read (${g.code}). Entries of ${g.source} from this point on are not shown; the next page asks it again.`,
+      h('strong', null, `Gap: ${systemName(g.source)} is missing here`),
+      ` — its ${g.capability} could not be read: it ${fails(g.code)}. Its entries from this point on are not shown; the next page asks it again.`,
     ),
   );
 }

@@ -1,6 +1,6 @@
 // Browser checks of the Harmony console against a running demo gateway.
 //
-// Usage: node check.mjs <journey|gap|stale|a11y>
+// Usage: node check.mjs <journey|gap|stale|switch|playground|a11y>
 // Environment (set by the Go tests in internal/console):
 //   HARMONY_CONSOLE_URL        the console page (http://127.0.0.1:PORT/console)
 //   HARMONY_CONSOLE_PHONE      a demo customer's phone, as a system writes it
@@ -10,6 +10,10 @@
 //                              timeline entries must show as stale (stale)
 //   HARMONY_CONSOLE_DOWN_URL   POST here takes the systems down (stale)
 //   HARMONY_CONSOLE_STALE      the systems taken down, comma-separated (stale)
+//   HARMONY_CONSOLE_OTHER_ID   another customer's Harmony ID (switch)
+//   HARMONY_CONSOLE_STRANGER   a phone number no customer has (switch)
+//   HARMONY_CONSOLE_TABS       the playground's example tabs in order, as a
+//                              JSON list of operation names (playground)
 //   HARMONY_CONSOLE_ARTIFACTS  where screenshots go
 //   HARMONY_CHROMIUM           the browser (default /usr/bin/chromium)
 //
@@ -30,6 +34,8 @@ const liveURL = process.env.HARMONY_CONSOLE_LIVE_URL;
 const down = process.env.HARMONY_CONSOLE_DOWN;
 const downURL = process.env.HARMONY_CONSOLE_DOWN_URL;
 const staleSystems = (process.env.HARMONY_CONSOLE_STALE || '').split(',').filter(Boolean);
+const otherID = process.env.HARMONY_CONSOLE_OTHER_ID;
+const stranger = process.env.HARMONY_CONSOLE_STRANGER;
 const outDir = process.env.HARMONY_CONSOLE_ARTIFACTS || tmpdir();
 const executablePath = process.env.HARMONY_CHROMIUM || '/usr/bin/chromium';
 // A guard against hangs, generous for the race detector on a busy machine:
@@ -37,8 +43,8 @@ const executablePath = process.env.HARMONY_CHROMIUM || '/usr/bin/chromium';
 const timeout = Number(process.env.HARMONY_CONSOLE_TIMEOUT_MS) || 120_000;
 let step = 'start'; // named in a failure, to say where it stopped
 
-if (!['journey', 'gap', 'stale', 'a11y'].includes(mode) || !pageURL || !phone) {
-  console.error('usage: node check.mjs <journey|gap|stale|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
+if (!['journey', 'gap', 'stale', 'switch', 'playground', 'a11y'].includes(mode) || !pageURL || !phone) {
+  console.error('usage: node check.mjs <journey|gap|stale|switch|playground|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
   process.exit(2);
 }
 const origin = new URL(pageURL).origin;
@@ -167,7 +173,7 @@ async function journey(page) {
 
   await page.locator('.timeline-scroll').evaluate((el) => el.scrollTo(0, 0));
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot(page, 'console-1280.png');
+  await shot(page, 'console.png');
 
   // Phone width.
   step = 'phone width';
@@ -176,7 +182,7 @@ async function journey(page) {
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   check('nothing overflows a 390 px viewport', wide <= 391, `${wide}px`);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot(page, 'console-390.png', { fullPage: false });
+  await shot(page, 'console-phone.png', { fullPage: false });
   await shot(page, 'console-390-full.png');
 }
 
@@ -189,7 +195,7 @@ async function gap(page) {
   check(`the timeline shows a gap marker for ${down}`, shown);
   if (shown) {
     const text = (await marker.textContent()) || '';
-    check('the gap marker says what is missing in words', text.includes(down) && /could not be read/.test(text));
+    check('the gap marker says what is missing in words, without a raw code', /^⚠?Gap: The .+ is missing here — its .+ could not be read: it .+\./.test(text.trim()) && !/\b[A-Z]{2,}_[A-Z_]{2,}\b/.test(text), text);
     check('the gap marker is announced as a note', (await marker.getAttribute('role')) === 'note');
   }
   check('entries of the other systems still arrive', (await page.locator('.timeline li.entry').count()) > 0);
@@ -199,7 +205,17 @@ async function gap(page) {
   check('the partial-data banner is shown', bannerShown);
   if (bannerShown) {
     check('the banner is an alert', (await banner.getAttribute('role')) === 'alert');
-    check('the banner names an error code', /[A-Z_]{5,}/.test((await banner.textContent()) || ''));
+    const text = (await banner.textContent()) || '';
+    check('the banner shows no raw error code', !/\b[A-Z]{2,}_[A-Z_]{2,}\b/.test(text), text.match(/\b[A-Z]{2,}_[A-Z_]{2,}\b/)?.[0]);
+    const lines = await banner.locator('li').allTextContents();
+    check('the banner says each thing once', new Set(lines).size === lines.length);
+    const mine = banner.locator(`li[data-source="${down}"]`);
+    check(`the banner has one line for ${down}`, (await mine.count()) === 1, String(await mine.count()));
+    if ((await mine.count()) === 1) {
+      const line = (await mine.textContent()) || '';
+      check('the line says in words which system fails and what is missing', /^The .+ is not answering: .+ (is|are) missing\.$/.test(line), line);
+      if (down === 'calls') check('the call center is named as such, and its metrics', line.startsWith('The call center is not answering: ') && line.includes('call metrics'), line);
+    }
   }
   await marker.scrollIntoViewIfNeeded().catch(() => {});
   await shot(page, 'console-gap.png');
@@ -231,7 +247,11 @@ async function stale(page) {
   if (bannerShown) {
     const text = (await banner.textContent()) || '';
     check('the banner says the data is stale', /Stale data/.test(text), text);
-    for (const sys of staleSystems) check(`the banner names ${sys}`, text.includes(`${sys} is not answering`), text);
+    for (const sys of staleSystems) {
+      const line = (await banner.locator(`.stale-list li[data-source="${sys}"]`).allTextContents()).join(' ');
+      check(`the banner says ${sys} is not answering`, /^The .+ is not answering/.test(line), line);
+    }
+    check('the banner shows no raw error code', !/\b[A-Z]{2,}_[A-Z_]{2,}\b/.test(text));
     check('the banner says how old', /read \d+ (s|min) ago/.test(text), text);
   }
   const profileSource = staleSystems[0];
@@ -244,7 +264,7 @@ async function stale(page) {
   check(`the timeline marks ${down} as stale`, shown);
   if (shown) {
     const text = (await marker.textContent()) || '';
-    check('the stale marker says it in words', text.includes(down) && /shown as read/.test(text), text);
+    check('the stale marker says it in words, without a raw code', /^⏱?Stale: The .+ — its .+ shown as read/.test(text.trim()) && !/\b[A-Z]{2,}_[A-Z_]{2,}\b/.test(text), text);
   }
   const entries = page.locator(`.timeline li.entry[data-source="${down}"]`);
   const n = await entries.count();
@@ -254,6 +274,127 @@ async function stale(page) {
     (els, systems) => els.every((e) => systems.includes(e.getAttribute('data-source'))), staleSystems)));
   await marker.scrollIntoViewIfNeeded().catch(() => {});
   await shot(page, 'console-stale.png');
+}
+
+// submit types a value into the search box and submits it with Enter.
+async function submit(page, value) {
+  await page.locator('#q').fill(value);
+  await page.locator('#q').press('Enter');
+}
+
+const statusText = (page) => page.locator('#search-status').textContent().then((t) => t || '');
+const waitStatus = (page, re) =>
+  page.waitForFunction((src) => new RegExp(src).test(document.getElementById('search-status')?.textContent || ''), re.source, { timeout });
+
+// hold makes the page's /graphql requests that match wait until released,
+// as a slow system would; the requests held so far are counted.
+async function hold(page, match) {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const held = { count: 0, done: 0 };
+  const handler = async (route) => {
+    if (!match(route.request().postDataJSON() || {})) return route.continue();
+    held.count++;
+    await gate;
+    // The page may have aborted it meanwhile: then there is nothing to send.
+    await route.continue().catch(() => {});
+    held.done++;
+  };
+  await page.route('**/graphql', handler);
+  const waitHeld = async () => {
+    for (let i = 0; held.count === 0; i++) {
+      if (i * 50 > timeout) throw new Error('no request was held');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const releaseAll = async () => {
+    release();
+    for (let i = 0; held.done < held.count && i * 50 < timeout; i++) await new Promise((r) => setTimeout(r, 50));
+    await page.unroute('**/graphql', handler);
+    // What the page would do with a late answer it does at once; a few
+    // seconds more are for a slow machine, not a measurement.
+    await page.waitForTimeout(3000);
+  };
+  return { waitHeld, releaseAll };
+}
+
+// switchSearch checks that the view belongs to the search shown: a new
+// search that finds nobody takes the last customer off the screen, and an
+// earlier search's answers, arriving after a newer search answered, are
+// dropped (a lookup, then the customer itself).
+async function switchSearch(page) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await search(page);
+  const firstHash = await page.evaluate(() => location.hash);
+  const firstTitle = await page.title();
+  await page.locator('.timeline li.entry').first().waitFor({ state: 'visible', timeout });
+
+  step = 'switch: a number nobody has';
+  await submit(page, stranger);
+  await waitStatus(page, /No customer found/);
+  const nothingShown = async (what) => {
+    check(`${what}: no profile is shown`, (await page.locator('#profile-title').count()) === 0);
+    check(`${what}: no timeline entry is shown`, (await page.locator('.timeline li.entry').count()) === 0);
+    check(`${what}: no identity, consent or metric is shown`, (await page.locator('#content section').count()) === 0);
+    check(`${what}: the banner is hidden`, await page.locator('#partial-banner').isHidden());
+    check(`${what}: the address no longer names the last customer`, (await page.evaluate(() => location.hash)) !== firstHash);
+    check(`${what}: the tab's title no longer names the last customer`, (await page.title()) !== firstTitle);
+  };
+  await nothingShown('after "No customer found"');
+  await shot(page, 'console-not-found.png');
+
+  step = 'switch: a late lookup of an earlier search';
+  const lookups = await hold(page, (b) => /query ConsoleLookup\b/.test(b.query || '') && JSON.stringify(b.variables || {}).includes(JSON.stringify(phone)));
+  await submit(page, phone);
+  await lookups.waitHeld();
+  await submit(page, stranger);
+  await waitStatus(page, /No customer found/);
+  await lookups.releaseAll();
+  check('a late lookup leaves "No customer found" in place', /No customer found/.test(await statusText(page)));
+  await nothingShown('after a late lookup of an earlier search');
+
+  step = 'switch: a late customer of an earlier search';
+  const firstID = decodeURIComponent(firstHash.replace(/^#\/customer\//, ''));
+  const customers = await hold(page, (b) => /query Console360\b/.test(b.query || '') && b.variables?.id === firstID);
+  await submit(page, phone);
+  await customers.waitHeld();
+  await submit(page, otherID);
+  const otherHash = `#/customer/${encodeURIComponent(otherID)}`;
+  await page.locator('#profile-title').waitFor({ state: 'visible', timeout });
+  await page.waitForFunction((h) => location.hash === h, otherHash, { timeout });
+  const otherTitle = await page.title();
+  const otherGraph = await page.locator('#content svg title').first().textContent();
+  await customers.releaseAll();
+  check('the newer search\'s customer stays in the address', (await page.evaluate(() => location.hash)) === otherHash);
+  check('the newer search\'s customer stays in the title', (await page.title()) === otherTitle);
+  check('one customer is shown', (await page.locator('#profile-title').count()) === 1);
+  check('the identity graph is the newer customer\'s', (await page.locator('#content svg title').first().textContent()) === otherGraph);
+}
+
+// playground opens the gateway's playground, checks that its example tabs
+// are the saved operations in their numbers' order, runs the Customer360
+// tab against the demo, and takes the README's screenshot.
+async function playground(page) {
+  step = 'playground';
+  const tabs = JSON.parse(process.env.HARMONY_CONSOLE_TABS || '[]');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${origin}/playground`, { waitUntil: 'load', timeout });
+  await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor({ state: 'visible', timeout });
+  await page.waitForLoadState('networkidle', { timeout }).catch(() => {});
+  const shown = (await page.locator('.graphiql-tab .graphiql-tab-button').allInnerTexts()).map((t) => t.trim());
+  check('the example tabs are the saved operations, in their numbers\' order', tabs.length > 10 && JSON.stringify(shown) === JSON.stringify(tabs), shown.join(', '));
+  step = 'playground: run Customer360';
+  const i = shown.indexOf('Customer360');
+  check('a Customer360 tab is there', i >= 0);
+  if (i < 0) return;
+  await page.locator('.graphiql-tab .graphiql-tab-button').nth(i).click({ timeout });
+  const answered = page.waitForResponse((r) => r.url().endsWith('/graphql') && /Customer360/.test(r.request().postData() || ''), { timeout });
+  await page.getByRole('button', { name: /Execute query/ }).click({ timeout });
+  const body = await (await answered).json();
+  check('Customer360 answers without error', !body.errors?.length && !!body.data?.customer, (body.errors || []).map((e) => e.extensions?.code).join(', '));
+  await page.locator('.graphiql-response .CodeMirror-code').first().waitFor({ state: 'visible', timeout });
+  await page.waitForFunction(() => /"customer"/.test(document.querySelector('.graphiql-response')?.textContent || ''), null, { timeout });
+  await shot(page, 'playground.png', { fullPage: false });
 }
 
 async function a11y(page, context) {
@@ -370,6 +511,8 @@ try {
   if (mode === 'journey') await journey(page);
   else if (mode === 'gap') await gap(page);
   else if (mode === 'stale') await stale(page);
+  else if (mode === 'switch') await switchSearch(page);
+  else if (mode === 'playground') await playground(page);
   else await a11y(page, context);
 } catch (e) {
   fail(`browser, at step "${step}": ${e.message.split('\n')[0]}`);

@@ -279,7 +279,7 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		"invalid_identifiers", rep.Invalid, "unmapped_identifiers", rep.Unmapped, "refused_matches", rep.Refused,
 		"refused_by", rep.RefusedBy, "blocked_values", rep.Blocked, "shared_values", rep.Shared, "capped_joins", rep.Capped,
 		"merged_customers", rep.Merged, "kept_apart", rep.KeptApart, "moved_identities", rep.Moved, "alerts", rep.Alerts,
-		"suppressed_records", rep.Suppressed, "failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
+		"suppressed_records", rep.Suppressed, "failed_sources", rep.FailedNames(), "duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
 	return nil
 }
@@ -290,7 +290,7 @@ func (g *Gateway) lookup(ctx context.Context, ids []connectors.Identifier) error
 	start := time.Now()
 	rep, err := g.Linker.Lookup(ctx, ids)
 	g.log.Info("identity lookup done", "identifiers", len(ids), "records", rep.Records, "new_customers", rep.Customers,
-		"new_links", rep.Identities, "suppressed_records", rep.Suppressed, "failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
+		"new_links", rep.Identities, "suppressed_records", rep.Suppressed, "failed_sources", rep.FailedNames(), "duration_ms", time.Since(start).Milliseconds())
 	return err
 }
 

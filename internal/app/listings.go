@@ -37,13 +37,13 @@ func newListings(reg prometheus.Registerer) *listings {
 func (l *listings) record(listed []string, rep identity.Report) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.failed = slices.Clone(rep.FailedSources)
+	l.failed = slices.Clone(rep.Failed)
 	// Connectors removed by a reload leave the gauge.
 	l.failing.Reset()
 	for _, name := range listed {
 		l.failing.WithLabelValues(name).Set(0)
 	}
-	for _, f := range rep.FailedSources {
+	for _, f := range rep.Failed {
 		l.failures.WithLabelValues(f.Name, string(f.Code)).Inc()
 		l.failing.WithLabelValues(f.Name).Set(1)
 	}

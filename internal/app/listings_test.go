@@ -23,7 +23,7 @@ import (
 func TestListingsRecord(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	l := newListings(reg)
-	failed := identity.Report{FailedSources: []identity.FailedSource{{Name: "shop", Code: identity.CodeIncomplete}}}
+	failed := identity.Report{Failed: []identity.FailedSource{{Name: "shop", Code: identity.CodeIncomplete}}}
 	l.record([]string{"crm", "shop"}, failed)
 
 	parts := map[string]string{"identity": "ok"}

@@ -59,16 +59,25 @@ type Report struct {
 	Refused    int // people kept apart although they share a value a rule names
 	// RefusedBy counts Refused by reason (Reason* constants).
 	RefusedBy  map[string]int
-	Merged     int      // customers the sync merged because a record bridges them
-	KeptApart  int      // such merges not made: a person split the customers, or shaped one by hand
-	Moved      int      // identities the sync moved because the records' evidence changed
-	Capped     int      // joins refused because a customer would hold too many identities
-	Alerts     int      // values held by more people than the policy's alert threshold
-	Suppressed int      // records skipped: they carry an erased person's native key or identifier
-	Failed     []string // sources whose listing failed; their records were skipped
-	// FailedSources are Sync's failed listings, with their codes; when
-	// there is any, Sync linked nothing (see Sync).
-	FailedSources []FailedSource
+	Merged     int // customers the sync merged because a record bridges them
+	KeptApart  int // such merges not made: a person split the customers, or shaped one by hand
+	Moved      int // identities the sync moved because the records' evidence changed
+	Capped     int // joins refused because a customer would hold too many identities
+	Alerts     int // values held by more people than the policy's alert threshold
+	Suppressed int // records skipped: they carry an erased person's native key or identifier
+	// Failed are the sources whose listing (Sync) or lookup (Lookup) failed,
+	// with their codes; their records were skipped. When a listing failed,
+	// Sync linked nothing (see Sync).
+	Failed []FailedSource
+}
+
+// FailedNames are the names of the sources in Failed, in order.
+func (r Report) FailedNames() []string {
+	out := make([]string, len(r.Failed))
+	for i, f := range r.Failed {
+		out[i] = f.Name
+	}
+	return out
 }
 
 // record is one system's record, reduced to what linking needs.
@@ -167,8 +176,8 @@ func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if len(rep.FailedSources) > 0 {
-		for _, f := range rep.FailedSources {
+	if len(rep.Failed) > 0 {
+		for _, f := range rep.Failed {
 			log.Warn("identity sync: a listing failed or is incomplete; nothing is linked", "connector", f.Name, "code", string(f.Code))
 		}
 		return rep, nil
@@ -215,7 +224,7 @@ func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Repor
 	var failed error
 	for i, src := range srcs {
 		if errs[i] != nil {
-			rep.Failed = append(rep.Failed, src.Name())
+			rep.Failed = append(rep.Failed, FailedSource{Name: src.Name(), Code: failureCode(errs[i])})
 			log.Warn("identity lookup failed; its records are skipped", "connector", src.Name(), "code", string(connectors.CodeOf(errs[i])))
 			if failed == nil {
 				failed = errs[i]

@@ -14,8 +14,16 @@ import (
 // codes (connectors.CodeUnavailable, ...).
 const CodeIncomplete connectors.Code = "LISTING_INCOMPLETE"
 
-// FailedSource is a source whose listing failed during a Sync, and why. It
-// holds the connector's name and a code only, never data.
+// failureCode is err's connector code, CodeInternal when it has none.
+func failureCode(err error) connectors.Code {
+	if code := connectors.CodeOf(err); code != "" {
+		return code
+	}
+	return connectors.CodeInternal
+}
+
+// FailedSource is a source whose listing (Sync) or lookup (Lookup) failed,
+// and why. It holds the connector's name and a code only, never data.
 type FailedSource struct {
 	Name string
 	// Code is the connector failure's code (UPSTREAM_UNAVAILABLE, ...) or
@@ -24,7 +32,7 @@ type FailedSource struct {
 }
 
 // listAll lists every listing source. A source whose listing fails is named
-// in rep.Failed and rep.FailedSources; the others are still listed, so that
+// in rep.Failed; the others are still listed, so that
 // one sync reports every failure. It returns the records of the sources
 // that listed completely, and an error only when ctx ends.
 func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]record, error) {
@@ -35,12 +43,7 @@ func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]recor
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			code := connectors.CodeOf(err)
-			if code == "" {
-				code = connectors.CodeInternal
-			}
-			rep.Failed = append(rep.Failed, src.Name())
-			rep.FailedSources = append(rep.FailedSources, FailedSource{Name: src.Name(), Code: code})
+			rep.Failed = append(rep.Failed, FailedSource{Name: src.Name(), Code: failureCode(err)})
 			continue
 		}
 		rep.Invalid += u.invalid

@@ -102,10 +102,10 @@ func TestSyncLinksNothingWhenAListingFails(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Sync: %v; a failed listing is reported, not returned", err)
 			}
-			if want := []FailedSource{{Name: "shop", Code: tt.code}}; !slices.Equal(rep.FailedSources, want) {
-				t.Fatalf("failed sources = %+v, want %+v", rep.FailedSources, want)
+			if want := []FailedSource{{Name: "shop", Code: tt.code}}; !slices.Equal(rep.Failed, want) {
+				t.Fatalf("failed sources = %+v, want %+v", rep.Failed, want)
 			}
-			if !slices.Equal(rep.Failed, []string{"shop"}) || rep.Customers != 0 || rep.Identities != 0 {
+			if !slices.Equal(rep.FailedNames(), []string{"shop"}) || rep.Customers != 0 || rep.Identities != 0 {
 				t.Fatalf("report = %+v, want shop failed and nothing linked", rep)
 			}
 			if got := owner(t, st, nativeID("crm", "1001")); got != "" {
@@ -228,12 +228,12 @@ func TestSyncRESTListings(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.code != "" {
-				if want := []FailedSource{{Name: "crm", Code: tt.code}}; !slices.Equal(rep.FailedSources, want) || rep.Customers != 0 {
+				if want := []FailedSource{{Name: "crm", Code: tt.code}}; !slices.Equal(rep.Failed, want) || rep.Customers != 0 {
 					t.Fatalf("report = %+v, want crm failed with %s and nothing linked", rep, tt.code)
 				}
 				return
 			}
-			if len(rep.FailedSources) != 0 || rep.Records != tt.records || rep.Customers != tt.records {
+			if len(rep.Failed) != 0 || rep.Records != tt.records || rep.Customers != tt.records {
 				t.Fatalf("report = %+v, want all %d records linked", rep, tt.records)
 			}
 			for _, k := range []string{"c001", "c100", "c101", "c230"} {

@@ -82,7 +82,7 @@ func TestLookupLinksAsSyncDoes(t *testing.T) {
 		{Kind: connectors.IdentifierEmail, Value: "nobody@example.org"},
 	}
 	rep, err := l.Lookup(ctx, ids)
-	if connectors.CodeOf(err) != connectors.CodeUnavailable || !slices.Equal(rep.Failed, []string{"helpdesk"}) {
+	if connectors.CodeOf(err) != connectors.CodeUnavailable || !slices.Equal(rep.FailedNames(), []string{"helpdesk"}) {
 		t.Fatalf("err = %v, failed = %v; want the helpdesk's failure", err, rep.Failed)
 	}
 	if len(crm.calls) != 1 || len(crm.calls[0]) != 3 {

@@ -90,7 +90,7 @@ func (r *Result) WriteTable(out io.Writer) error {
 	w.flush(tw)
 	rep := sync.Report
 	w.printf("sync report: read %d, invalid %d, blocked %d, shared %d, refused %d %s, customers %d, links %d, failed sources %v\n",
-		rep.Records, rep.Invalid, rep.Blocked, rep.Shared, rep.Refused, byReason(rep.RefusedBy), rep.Customers, rep.Identities, rep.Failed)
+		rep.Records, rep.Invalid, rep.Blocked, rep.Shared, rep.Refused, byReason(rep.RefusedBy), rep.Customers, rep.Identities, rep.FailedNames())
 	for _, run := range r.Runs {
 		if syncs := run.Outcome.Syncs; len(syncs) > 1 {
 			var merged, moved, kept int

@@ -205,7 +205,7 @@ func (g *generator) smsMessages(r *rand.Rand, p *Person, rec Record, every bool)
 				}
 			}
 			body = fmt.Sprintf(body, order)
-		case strings.Contains(body, "code %s"):
+		case strings.Contains(body, "code is %s"):
 			body = fmt.Sprintf(body, fmt.Sprintf("%06d", r.IntN(1_000_000)))
 		default:
 			body = strings.ReplaceAll(body, "%%", "%")

@@ -247,3 +247,21 @@ func checkOrder(t *testing.T, person int, what string, n, limit int, key func(i 
 		}
 	}
 }
+
+// TestSMSBodiesAreFilledIn: every text's template was filled in, none
+// shows a formatting verb or a doubled percent sign.
+func TestSMSBodiesAreFilledIn(t *testing.T) {
+	pop := Generate(DefaultSeed, 300)
+	n := 0
+	for _, p := range pop.People {
+		for _, m := range p.SMSMessages {
+			n++
+			if strings.Contains(m.Body, "%s") || strings.Contains(m.Body, "%%") {
+				t.Errorf("text %q was not filled in", m.Body)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no text message in the population")
+	}
+}

@@ -84,6 +84,3 @@ func (oc *ownerCache) drop(customerID string) {
 
 // purge forgets everything.
 func (oc *ownerCache) purge() { oc.lru.Purge() }
-
-// len is the number of identities held.
-func (oc *ownerCache) len() int { return oc.lru.Len() }

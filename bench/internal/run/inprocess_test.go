@@ -171,7 +171,12 @@ func (g *inProcess) do(tb testing.TB, op Operation, i int) {
 		body["variables"] = op.Vars(g.targets[i%len(g.targets)])
 	}
 	b, _ := json.Marshal(body)
-	resp, err := g.client.Post("http://"+g.addr+"/graphql", "application/json", bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+g.addr+"/graphql", bytes.NewReader(b))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := g.client.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -19,8 +19,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 const (
@@ -45,15 +45,20 @@ func main() {
 }
 
 // rewrite renames the calls in dir's generated files and returns how many
-// there were.
+// there were. Files are read and written inside dir only.
 func rewrite(dir string) (int, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.generated.go"))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = root.Close() }()
+	files, err := fs.Glob(root.FS(), "*.generated.go")
 	if err != nil {
 		return 0, err
 	}
 	total := 0
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := root.ReadFile(f)
 		if err != nil {
 			return 0, err
 		}
@@ -62,7 +67,8 @@ func rewrite(dir string) (int, error) {
 			continue
 		}
 		total += n
-		if err := os.WriteFile(f, bytes.ReplaceAll(b, []byte(from), []byte(to)), 0o644); err != nil {
+		// The file exists: WriteFile keeps its mode.
+		if err := root.WriteFile(f, bytes.ReplaceAll(b, []byte(from), []byte(to)), 0o600); err != nil {
 			return 0, err
 		}
 	}

@@ -233,18 +233,10 @@ func (s *Server) serveProfiles(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if q.Has("user_ids") {
-		ids, err := simhttp.SplitIDs(q.Get("user_ids"))
-		if err != nil {
-			simhttp.BadRequest(w, err)
-			return
+		profiles, ok := simhttp.ByIDs(w, q.Get("user_ids"), s.byID, s.profiles)
+		if ok {
+			simhttp.WriteJSON(w, http.StatusOK, profilesResponse{Data: profiles})
 		}
-		out := profilesResponse{Data: []Profile{}}
-		for _, id := range simhttp.Dedupe(ids) {
-			if i, ok := s.byID[id]; ok {
-				out.Data = append(out.Data, s.profiles[i])
-			}
-		}
-		simhttp.WriteJSON(w, http.StatusOK, out)
 		return
 	}
 	limit, err := simhttp.PageSize(r, "limit", 50, 200)
@@ -252,19 +244,13 @@ func (s *Server) serveProfiles(w http.ResponseWriter, r *http.Request) {
 		simhttp.BadRequest(w, err)
 		return
 	}
-	start := 0
-	if c := q.Get("cursor"); c != "" {
-		i, ok := s.byID[c]
-		if !ok {
-			simhttp.BadRequest(w, fmt.Errorf("unknown cursor"))
-			return
-		}
-		start = i + 1
+	page, more, ok := simhttp.PageAfter(w, q.Get("cursor"), s.byID, s.profiles, limit)
+	if !ok {
+		return
 	}
-	end := min(start+limit, len(s.profiles))
-	out := profilesResponse{Data: append([]Profile{}, s.profiles[start:end]...), Cursor: &cursor{}}
-	if end < len(s.profiles) {
-		out.Cursor.HasMore, out.Cursor.Next = true, s.profiles[end-1].UserID
+	out := profilesResponse{Data: page, Cursor: &cursor{}}
+	if more {
+		out.Cursor.HasMore, out.Cursor.Next = true, page[len(page)-1].UserID
 	}
 	simhttp.WriteJSON(w, http.StatusOK, out)
 }

@@ -122,18 +122,10 @@ type meta struct {
 func (s *Server) serveEndUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Has("ids") {
-		ids, err := simhttp.SplitIDs(q.Get("ids"))
-		if err != nil {
-			simhttp.BadRequest(w, err)
-			return
+		users, ok := simhttp.ByIDs(w, q.Get("ids"), s.byID, s.users)
+		if ok {
+			simhttp.WriteJSON(w, http.StatusOK, endUsersResponse{Data: users})
 		}
-		out := endUsersResponse{Data: []EndUser{}}
-		for _, id := range simhttp.Dedupe(ids) {
-			if i, ok := s.byID[id]; ok {
-				out.Data = append(out.Data, s.users[i])
-			}
-		}
-		simhttp.WriteJSON(w, http.StatusOK, out)
 		return
 	}
 	limit, err := simhttp.PageSize(r, "limit", 50, 100)
@@ -141,19 +133,13 @@ func (s *Server) serveEndUsers(w http.ResponseWriter, r *http.Request) {
 		simhttp.BadRequest(w, err)
 		return
 	}
-	start := 0
-	if c := q.Get("cursor"); c != "" {
-		i, ok := s.byID[c]
-		if !ok {
-			simhttp.BadRequest(w, fmt.Errorf("unknown cursor"))
-			return
-		}
-		start = i + 1
+	page, more, ok := simhttp.PageAfter(w, q.Get("cursor"), s.byID, s.users, limit)
+	if !ok {
+		return
 	}
-	end := min(start+limit, len(s.users))
-	out := endUsersResponse{Data: append([]EndUser{}, s.users[start:end]...), Meta: &meta{}}
-	if end < len(s.users) {
-		next := s.users[end-1].ID
+	out := endUsersResponse{Data: page, Meta: &meta{}}
+	if more {
+		next := page[len(page)-1].ID
 		out.Meta.NextCursor = &next
 	}
 	simhttp.WriteJSON(w, http.StatusOK, out)

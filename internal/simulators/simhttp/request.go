@@ -184,3 +184,38 @@ func Newest[T any](items []T, at func(T) time.Time, w Window, limit int) []T {
 	}
 	return out
 }
+
+// ByIDs answers a batch read: the items whose IDs the comma-separated list
+// names, once each, in the order asked, skipping unknown IDs; index gives
+// each ID's position in items. false means it answered 400 already.
+func ByIDs[T any](w http.ResponseWriter, list string, index map[string]int, items []T) ([]T, bool) {
+	ids, err := SplitIDs(list)
+	if err != nil {
+		BadRequest(w, err)
+		return nil, false
+	}
+	out := []T{}
+	for _, id := range Dedupe(ids) {
+		if i, ok := index[id]; ok {
+			out = append(out, items[i])
+		}
+	}
+	return out, true
+}
+
+// PageAfter answers a listing whose cursor is the ID of the last item of
+// the previous page ("" for the first): up to limit items after it, a copy,
+// and whether more follow. false means it answered 400 already.
+func PageAfter[T any](w http.ResponseWriter, cursor string, index map[string]int, items []T, limit int) (page []T, more, ok bool) {
+	start := 0
+	if cursor != "" {
+		i, known := index[cursor]
+		if !known {
+			BadRequest(w, errors.New("unknown cursor"))
+			return nil, false, false
+		}
+		start = i + 1
+	}
+	end := min(start+limit, len(items))
+	return append([]T{}, items[start:end]...), end < len(items), true
+}

@@ -139,18 +139,10 @@ func (s *Server) serveContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if q.Has("ids") {
-		ids, err := simhttp.SplitIDs(q.Get("ids"))
-		if err != nil {
-			simhttp.BadRequest(w, err)
-			return
+		contacts, ok := simhttp.ByIDs(w, q.Get("ids"), s.byID, s.contacts)
+		if ok {
+			simhttp.WriteJSON(w, http.StatusOK, contactsResponse{Data: contacts})
 		}
-		out := contactsResponse{Data: []Contact{}}
-		for _, id := range simhttp.Dedupe(ids) {
-			if i, ok := s.byID[id]; ok {
-				out.Data = append(out.Data, s.contacts[i])
-			}
-		}
-		simhttp.WriteJSON(w, http.StatusOK, out)
 		return
 	}
 	limit, err := simhttp.PageSize(r, "limit", 25, 100)
@@ -159,19 +151,13 @@ func (s *Server) serveContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The cursor is the id of the last contact of the previous page.
-	start := 0
-	if after := q.Get("after"); after != "" {
-		i, ok := s.byID[after]
-		if !ok {
-			simhttp.BadRequest(w, fmt.Errorf("unknown cursor"))
-			return
-		}
-		start = i + 1
+	page, more, ok := simhttp.PageAfter(w, q.Get("after"), s.byID, s.contacts, limit)
+	if !ok {
+		return
 	}
-	end := min(start+limit, len(s.contacts))
-	out := contactsResponse{Data: append([]Contact{}, s.contacts[start:end]...), Paging: &paging{}}
-	if end < len(s.contacts) {
-		out.Paging.Cursors.After = s.contacts[end-1].ID
+	out := contactsResponse{Data: page, Paging: &paging{}}
+	if more {
+		out.Paging.Cursors.After = page[len(page)-1].ID
 		next := url.Values{"limit": {fmt.Sprint(limit)}, "after": {out.Paging.Cursors.After}}
 		out.Paging.Next = s.URL() + r.URL.Path + "?" + next.Encode()
 	}

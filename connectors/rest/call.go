@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/connectors/jsonmap"
@@ -70,6 +71,27 @@ func (c *Connector) ListPageSize() int {
 // limit does not end the listing (APIs cap their pages below what is
 // asked): see Pagination for what does.
 func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) (connectors.ProfilePage, error) {
+	return c.list(ctx, time.Time{}, cursor, limit)
+}
+
+// ListsChanges implements connectors.ChangeLister: the list_profiles
+// request uses {{.Since}}.
+func (c *Connector) ListsChanges() bool { return c.listProfiles != nil && c.listProfiles.changes }
+
+// ListChangedProfiles implements connectors.ChangeLister: ListProfiles
+// with {{.Since}} set.
+func (c *Connector) ListChangedProfiles(ctx context.Context, since time.Time, cursor string, limit int) (connectors.ProfilePage, error) {
+	if !c.ListsChanges() {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: the request does not use {{.Since}}")
+	}
+	if since.IsZero() {
+		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: changes since no time")
+	}
+	return c.list(ctx, since, cursor, limit)
+}
+
+// list reads one page of list_profiles, with since as {{.Since}}.
+func (c *Connector) list(ctx context.Context, since time.Time, cursor string, limit int) (connectors.ProfilePage, error) {
 	ep := c.listProfiles
 	if ep == nil {
 		return connectors.ProfilePage{}, unconfigured(connectors.CapListProfiles)
@@ -77,7 +99,7 @@ func (c *Connector) ListProfiles(ctx context.Context, cursor string, limit int) 
 	if limit <= 0 {
 		return connectors.ProfilePage{}, connectors.Errorf(connectors.CodeInternal, "list_profiles: limit must be positive")
 	}
-	d := TemplateData{Limit: limit, Cursor: cursor}
+	d := TemplateData{Limit: limit, Cursor: cursor, Since: since}
 	switch ep.style {
 	case PageNumber:
 		d.Page = 1

@@ -201,12 +201,16 @@ type listEP struct {
 	next    jsonmap.Value
 	hasMore jsonmap.Value
 	total   jsonmap.Value
+	// changes is set when the request uses {{.Since}}: the endpoint can
+	// list only the records changed since a time (connectors.ChangeLister).
+	changes bool
 }
 
 var (
 	_ connectors.ProfileSource      = (*Connector)(nil)
 	_ connectors.ProfileLister      = (*Connector)(nil)
 	_ connectors.ListPageSizer      = (*Connector)(nil)
+	_ connectors.ChangeLister       = (*Connector)(nil)
 	_ connectors.OrderSource        = (*Connector)(nil)
 	_ connectors.InteractionSource  = (*Connector)(nil)
 	_ connectors.ProfileFinder      = (*Connector)(nil)
@@ -375,6 +379,9 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 			}
 		}
 		ep.rd = m.Reader(probes...)
+		if ep.changes, err = usesSince(req); err != nil {
+			return err
+		}
 		c.listProfiles = ep
 	}
 	if e := c.Config.Orders; e != nil {
@@ -543,6 +550,23 @@ func (c *Connector) compileRequest(prefix string, r Request, perKey bool) (*requ
 		return nil, connectors.Invalid(prefix+".path", "does not render a path below base_url")
 	}
 	return out, nil
+}
+
+// usesSince reports whether a list_profiles request renders differently
+// with a lower time bound: whether it passes {{.Since}} to the API.
+func usesSince(req *request) (bool, error) {
+	a := TemplateData{Limit: 10, Cursor: "c", Page: 1}
+	b := a
+	b.Since = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	ra, err := req.trial("list_profiles", a)
+	if err != nil {
+		return false, err
+	}
+	rb, err := req.trial("list_profiles", b)
+	if err != nil {
+		return false, err
+	}
+	return !ra.same(rb), nil
 }
 
 // resolve builds the URL of a rendered path below base_url.

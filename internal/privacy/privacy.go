@@ -484,6 +484,28 @@ func (s *Service) suppress(ctx context.Context, requestID string, idents []store
 	if n > 0 {
 		s.log().Info("privacy request: webhook events naming the customer erased", "request", requestID, "events", n)
 	}
+	// The identity sync's snapshot of the systems' records holds their
+	// records too: those with their keys and those carrying their
+	// identifiers (a phone as a WhatsApp ID as well).
+	var ids []string
+	for _, x := range idents {
+		if x.Kind == store.KindExternalID {
+			continue
+		}
+		ids = append(ids, store.IdentityID(x.Kind, x.System, x.Value))
+		switch x.Kind {
+		case store.KindPhone:
+			ids = append(ids, store.IdentityID(store.KindWhatsApp, x.System, x.Value))
+		case store.KindWhatsApp:
+			ids = append(ids, store.IdentityID(store.KindPhone, x.System, x.Value))
+		}
+	}
+	if n, err = s.Store.EraseSourceRecords(ctx, keys, ids); err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log().Info("privacy request: the identity sync's records of the customer erased", "request", requestID, "records", n)
+	}
 	return nil
 }
 

@@ -159,7 +159,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	if err != nil {
 		return err
 	}
-	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log, Suppression: g.Suppression}
+	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log, Suppression: g.Suppression,
+		FullEvery: cfg.Identity.FullSyncEvery, SnapshotMaxAge: snapshotMaxAge(cfg.Identity.SnapshotMaxAge)}
 	g.Indexer = &search.Indexer{Store: g.Store, Sources: g.Sources, Log: log}
 	if g.Bus, err = bus.Open(ctx, cfg.Bus, bus.Options{Registerer: g.Registry}); err != nil {
 		return &config.Error{File: cfg.File, Key: "bus.nats_url", Reason: err.Error()}
@@ -259,10 +260,23 @@ func SourceOptions(cn config.Connector) sources.Options {
 	return o
 }
 
+// snapshotMaxAge maps identity.snapshot_max_age to the Linker's: unset is
+// the default (0), 0s is never (negative).
+func snapshotMaxAge(d *time.Duration) time.Duration {
+	switch {
+	case d == nil:
+		return 0
+	case *d == 0:
+		return -1
+	}
+	return *d
+}
+
 // Sync links every listing source's records to customers. A source whose
-// listing fails or is incomplete makes the sync link nothing (see
-// identity.Linker.Sync): it is then shown on /readyz and in the metrics
-// until a sync lists every source completely, and Sync returns nil.
+// listing fails or is incomplete is shown on /readyz and in the metrics
+// until a sync lists it completely, and Sync returns nil; its last
+// complete listing stands in when recent enough, otherwise the sync links
+// nothing (see identity.Linker.Sync).
 func (g *Gateway) Sync(ctx context.Context) error {
 	start := time.Now()
 	var listed []string
@@ -279,7 +293,8 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		"invalid_identifiers", rep.Invalid, "unmapped_identifiers", rep.Unmapped, "refused_matches", rep.Refused,
 		"refused_by", rep.RefusedBy, "blocked_values", rep.Blocked, "shared_values", rep.Shared, "capped_joins", rep.Capped,
 		"merged_customers", rep.Merged, "kept_apart", rep.KeptApart, "moved_identities", rep.Moved, "alerts", rep.Alerts,
-		"suppressed_records", rep.Suppressed, "failed_sources", rep.FailedNames(), "duration_ms", time.Since(start).Milliseconds())
+		"suppressed_records", rep.Suppressed, "failed_sources", rep.FailedNames(), "from_snapshot", rep.FromSnapshot,
+		"incremental", rep.Incremental, "duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
 	return nil
 }

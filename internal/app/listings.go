@@ -15,6 +15,8 @@ import (
 type listings struct {
 	mu     sync.Mutex
 	failed []identity.FailedSource
+	// standIn names the failed sources whose snapshot stood in.
+	standIn []string
 
 	failures *prometheus.CounterVec
 	failing  *prometheus.GaugeVec
@@ -38,6 +40,7 @@ func (l *listings) record(listed []string, rep identity.Report) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.failed = slices.Clone(rep.Failed)
+	l.standIn = slices.Clone(rep.FromSnapshot)
 	// Connectors removed by a reload leave the gauge.
 	l.failing.Reset()
 	for _, name := range listed {
@@ -65,5 +68,8 @@ func (l *listings) ready(parts map[string]string) {
 	}
 	for _, f := range l.failed {
 		parts["listing:"+f.Name] = "failed: " + string(f.Code)
+		if slices.Contains(l.standIn, f.Name) {
+			parts["listing:"+f.Name] += " (its last complete listing stands in)"
+		}
 	}
 }

@@ -38,6 +38,14 @@ func TestListingsRecord(t *testing.T) {
 		t.Errorf("crm failing = %v, want 0", got)
 	}
 
+	// A failed listing whose snapshot stood in says so.
+	l.record([]string{"crm", "shop"}, identity.Report{Failed: failed.Failed, FromSnapshot: []string{"shop"}})
+	parts = map[string]string{"identity": "ok"}
+	l.ready(parts)
+	if want := "failed: LISTING_INCOMPLETE (its last complete listing stands in)"; parts["listing:shop"] != want {
+		t.Errorf("listing:shop = %q, want %q", parts["listing:shop"], want)
+	}
+
 	// A complete sync clears the parts and the gauge; the counter stays.
 	l.record([]string{"crm", "shop"}, identity.Report{})
 	parts = map[string]string{"identity": "ok"}
@@ -48,8 +56,8 @@ func TestListingsRecord(t *testing.T) {
 	if got := testutil.ToFloat64(l.failing.WithLabelValues("shop")); got != 0 {
 		t.Errorf("shop failing = %v after a complete sync, want 0", got)
 	}
-	if got := testutil.ToFloat64(l.failures.WithLabelValues("shop", "LISTING_INCOMPLETE")); got != 1 {
-		t.Errorf("shop failures = %v, want 1", got)
+	if got := testutil.ToFloat64(l.failures.WithLabelValues("shop", "LISTING_INCOMPLETE")); got != 2 {
+		t.Errorf("shop failures = %v, want 2 (one per failed sync)", got)
 	}
 }
 

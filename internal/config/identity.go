@@ -28,6 +28,15 @@ type Identity struct {
 	// SyncInterval re-links every listing source's records periodically:
 	// 0 (the default) disables it, otherwise at least 1m.
 	SyncInterval time.Duration `yaml:"sync_interval"`
+	// FullSyncEvery is how often a sync lists every record of a system
+	// that can list its changes (a list_profiles request using
+	// {{.Since}}); the syncs in between read only the records changed
+	// since the last one. Default 24h; at least 1m.
+	FullSyncEvery time.Duration `yaml:"full_sync_every"`
+	// SnapshotMaxAge is the age up to which a system's last complete
+	// listing stands in for a listing that fails, so that the sync still
+	// links the other systems' records. Default 24h; 0s never.
+	SnapshotMaxAge *time.Duration `yaml:"snapshot_max_age"`
 	// Email holds e-mail provider rules, per domain. None apply by default.
 	Email EmailRules `yaml:"email"`
 	// Rules are the deterministic match rules, highest priority first. Two
@@ -162,6 +171,12 @@ func (c *Config) validateIdentity(bad func(int, string, string, ...any) error) e
 	fail := func(key, format string, args ...any) error { return bad(at(key), key, format, args...) }
 	if id.SyncInterval < 0 || (id.SyncInterval > 0 && id.SyncInterval < time.Minute) {
 		return fail("identity.sync_interval", "must be 0 (off) or at least 1m")
+	}
+	if id.FullSyncEvery < 0 || (id.FullSyncEvery > 0 && id.FullSyncEvery < time.Minute) {
+		return fail("identity.full_sync_every", "must be at least 1m (default 24h)")
+	}
+	if id.SnapshotMaxAge != nil && *id.SnapshotMaxAge < 0 {
+		return fail("identity.snapshot_max_age", "must not be negative (0s: a failed listing is never replaced)")
 	}
 	if !phoneRegion(id.DefaultRegion) {
 		return fail("identity.default_region", "%s", regionReason)

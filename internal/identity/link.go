@@ -42,6 +42,23 @@ type Linker struct {
 	// Suppression is the suppression list: records carrying an erased
 	// person's native key or identifier are never linked. None when nil.
 	Suppression *suppress.List
+	// FullEvery is how often a source that can list its changes is
+	// listed whole (DefaultFullEvery when 0); see snapshot.go.
+	FullEvery time.Duration
+	// SnapshotMaxAge is the oldest snapshot that may stand in for a
+	// source whose listing failed (DefaultSnapshotMaxAge when 0; none
+	// ever when negative).
+	SnapshotMaxAge time.Duration
+
+	snapMu sync.Mutex
+	snaps  map[string]*snapshot // by source
+}
+
+func (l *Linker) log() *slog.Logger {
+	if l.Log != nil {
+		return l.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // Report says what one Sync did. It holds counts only, never data.
@@ -66,9 +83,15 @@ type Report struct {
 	Alerts     int // values held by more people than the policy's alert threshold
 	Suppressed int // records skipped: they carry an erased person's native key or identifier
 	// Failed are the sources whose listing (Sync) or lookup (Lookup) failed,
-	// with their codes; their records were skipped. When a listing failed,
-	// Sync linked nothing (see Sync).
+	// with their codes; their records were skipped, or taken from the
+	// source's snapshot (FromSnapshot). When a listing failed with no
+	// snapshot to stand in, Sync linked nothing (see Sync).
 	Failed []FailedSource
+	// FromSnapshot names the failed sources whose last complete listing
+	// stood in for the failed one (see snapshot.go).
+	FromSnapshot []string
+	// Incremental names the sources listed for their changes only.
+	Incremental []string
 }
 
 // FailedNames are the names of the sources in Failed, in order.
@@ -161,25 +184,27 @@ func (l *Linker) policy() *Policy {
 // what people decided stays (an identity a person unlinked is never
 // linked again, a customer a person shaped stays whole).
 //
-// Sync decides on complete evidence only: when any source's listing fails
-// or is incomplete (see listing.go), it links nothing and returns the
-// report naming the failed sources, with a nil error; the store keeps what
-// earlier syncs linked.
+// Sync decides on complete evidence only: when a source's listing fails
+// or is incomplete (see listing.go), its last complete listing stands in
+// when it is recent enough (see snapshot.go); otherwise Sync links nothing
+// and returns the report naming the failed sources, with a nil error; the
+// store keeps what earlier syncs linked.
 func (l *Linker) Sync(ctx context.Context) (Report, error) {
 	var rep Report
-	log := l.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := l.log()
 	pol := l.policy()
-	records, err := l.listAll(ctx, &rep, pol)
+	records, complete, err := l.listAll(ctx, &rep, pol)
 	if err != nil {
 		return rep, err
 	}
-	if len(rep.Failed) > 0 {
-		for _, f := range rep.Failed {
+	for _, f := range rep.Failed {
+		if slices.Contains(rep.FromSnapshot, f.Name) {
+			log.Warn("identity sync: a listing failed or is incomplete; its last complete listing stands in", "connector", f.Name, "code", string(f.Code))
+		} else {
 			log.Warn("identity sync: a listing failed or is incomplete; nothing is linked", "connector", f.Name, "code", string(f.Code))
 		}
+	}
+	if !complete {
 		return rep, nil
 	}
 	err = l.link(ctx, &rep, records, pol, log, true)
@@ -252,7 +277,8 @@ func (l *Linker) Lookup(ctx context.Context, ids []connectors.Identifier) (Repor
 func (l *Linker) link(ctx context.Context, rep *Report, records []record, pol *Policy, log *slog.Logger, full bool) error {
 	rep.Records = len(records)
 	records = canonical(records, l.ranks())
-	records, rep.Suppressed = l.unsuppressed(records)
+	records, n := l.unsuppressed(records)
+	rep.Suppressed += n
 	if len(records) == 0 {
 		return nil
 	}

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/sources"
@@ -31,27 +32,24 @@ type FailedSource struct {
 	Code connectors.Code
 }
 
-// listAll lists every listing source. A source whose listing fails is named
-// in rep.Failed; the others are still listed, so that
-// one sync reports every failure. It returns the records of the sources
-// that listed completely, and an error only when ctx ends.
-func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]record, error) {
+// listAll lists every listing source (see listSource). A source whose
+// listing fails is named in rep.Failed; the others are still listed, so
+// that one sync reports every failure. It returns the records to link, and
+// complete false when a failed source had no snapshot to stand in for it:
+// the sync must then link nothing. It returns an error only when ctx ends.
+func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]record, bool, error) {
 	var records []record
+	complete := true
 	for _, src := range l.Sources.With(connectors.CapListProfiles) {
-		recs, u, err := l.list(ctx, src, pol)
+		recs, listed, err := l.listSource(ctx, src, rep, pol)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			rep.Failed = append(rep.Failed, FailedSource{Name: src.Name(), Code: failureCode(err)})
-			continue
+			return nil, false, err
 		}
-		rep.Invalid += u.invalid
-		rep.Unmapped += u.unmapped
+		complete = complete && listed
 		records = append(records, recs...)
 	}
 	rep.Records = len(records)
-	return records, nil
+	return records, complete, nil
 }
 
 // list reads every page of one source, asking each for the source's page
@@ -59,7 +57,10 @@ func (l *Linker) listAll(ctx context.Context, rep *Report, pol *Policy) ([]recor
 // gives no next cursor; it is incomplete (CodeIncomplete) when a cursor
 // repeats, when a record comes back twice, or when it ends with fewer
 // distinct records than the last total the system reported.
-func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]record, unusable, error) {
+//
+// With since set, it lists only the records changed since then
+// (connectors.ChangeLister).
+func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy, since time.Time) ([]record, unusable, error) {
 	size := l.PageSize
 	if size <= 0 {
 		size = src.ListPageSize()
@@ -71,7 +72,13 @@ func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]
 	keys := map[string]bool{}
 	total := 0
 	for {
-		page, err := src.ListProfiles(ctx, cursor, size)
+		var page connectors.ProfilePage
+		var err error
+		if since.IsZero() {
+			page, err = src.ListProfiles(ctx, cursor, size)
+		} else {
+			page, err = src.ListChangedProfiles(ctx, since, cursor, size)
+		}
 		if err != nil {
 			return nil, u, err
 		}
@@ -84,6 +91,9 @@ func (l *Linker) list(ctx context.Context, src *sources.Source, pol *Policy) ([]
 			}
 			keys[p.Key] = true
 			r, bad := reduceProfile(src.Name(), p, pol)
+			// The store keeps milliseconds: a record reads the same
+			// before and after a round trip through the snapshot.
+			r.updated = r.updated.UTC().Truncate(time.Millisecond)
 			u.invalid += bad.invalid
 			u.unmapped += bad.unmapped
 			out = append(out, r)

@@ -141,7 +141,7 @@ func TestListAsksEachSourcesPageSize(t *testing.T) {
 			p := &pager{pages: pages}
 			src := sources.New("crm", "go", tt.conn(p), sources.Options{}, nil, nil)
 			l := &Linker{PageSize: tt.override}
-			if _, _, err := l.list(context.Background(), src, DefaultPolicy()); err != nil {
+			if _, _, err := l.list(context.Background(), src, DefaultPolicy(), time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(p.asked, []int{tt.want}) {

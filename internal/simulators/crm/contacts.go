@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/harmonyhq/harmony/internal/simulators/population"
 	"github.com/harmonyhq/harmony/internal/simulators/simhttp"
@@ -167,17 +168,37 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Query().Get("properties"); p != "" {
 		props = strings.Split(p, ",")
 	}
-	end := min(start+limit, len(s.store.contacts))
-	out := listResponse{Results: make([]Contact, 0, end-start)}
-	for _, c := range s.store.contacts[start:end] {
-		if s.erased.has(c.ID) {
+	// updatedSince keeps the contacts changed at or after a time, and
+	// pages through those only.
+	var since time.Time
+	if v := r.URL.Query().Get("updatedSince"); v != "" {
+		if since, err = time.Parse(time.RFC3339, v); err != nil {
+			simhttp.BadRequest(w, errors.New("updatedSince must be an RFC 3339 time"))
+			return
+		}
+	}
+	changed := func(c Contact) bool {
+		at, err := time.Parse(time.RFC3339, c.UpdatedAt)
+		return since.IsZero() || err != nil || !at.Before(since)
+	}
+	out := listResponse{Results: make([]Contact, 0, limit)}
+	i, taken := start, 0
+	for ; i < len(s.store.contacts) && taken < limit; i++ {
+		c := s.store.contacts[i]
+		if !changed(c) {
 			continue
 		}
-		out.Results = append(out.Results, project(c, props))
+		taken++
+		if !s.erased.has(c.ID) {
+			out.Results = append(out.Results, project(c, props))
+		}
 	}
-	if end < len(s.store.contacts) {
+	for i < len(s.store.contacts) && !changed(s.store.contacts[i]) {
+		i++
+	}
+	if i < len(s.store.contacts) {
 		out.Paging = &paging{}
-		out.Paging.Next.After = s.store.contacts[end].ID
+		out.Paging.Next.After = s.store.contacts[i].ID
 	}
 	simhttp.WriteJSON(w, http.StatusOK, out)
 }

@@ -194,7 +194,8 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 // indexes what exists: embedded.Server.IndexIDs).
 var collections = []string{customersCollection, identitiesCollection, historyCollection, locksCollection,
 	eventsCollection, consentsCollection, auditCollection, privacyCollection, segmentsCollection,
-	keysCollection, marksCollection, searchCollection, suppressionsCollection, settingsCollection}
+	keysCollection, marksCollection, searchCollection, suppressionsCollection, settingsCollection,
+	journeyRunsCollection, journeyStateCollection}
 
 // ensureCollections creates the collections that do not exist yet.
 func (s *Store) ensureCollections(ctx context.Context) error {

@@ -12,8 +12,10 @@ import (
 const CapSend Capability = "send"
 
 // SendChannels lists the channels an OutboundMessage may name (see the
-// Channel constants).
-var SendChannels = []string{ChannelEmail, ChannelWhatsApp, ChannelSMS, ChannelChat}
+// Channel constants). On ChannelPhone the message asks the system for a
+// callback task (a call center's agent calls the customer back): its
+// Template says why.
+var SendChannels = []string{ChannelEmail, ChannelWhatsApp, ChannelSMS, ChannelChat, ChannelPhone}
 
 // MessageSender sends messages to customers through the system (a
 // helpdesk's outbound WhatsApp, a mailing system's transactional e-mail).
@@ -35,7 +37,8 @@ type ChannelSender interface {
 type OutboundMessage struct {
 	// CustomerKey is the recipient's native key in the system.
 	CustomerKey string
-	// Channel is ChannelEmail, ChannelWhatsApp, ChannelSMS or ChannelChat.
+	// Channel is ChannelEmail, ChannelWhatsApp, ChannelSMS, ChannelChat or
+	// ChannelPhone (a callback task).
 	Channel string
 	// Body is the message text. It is customer-facing content: never log it.
 	Body string

@@ -127,6 +127,8 @@ func (r *Resolver) sendMessage(ctx context.Context, in model.SendMessageInput) (
 	if _, err := r.Store.AddActivities(ctx, []store.Activity{act}); err != nil {
 		// The message went out: answer it, and say the timeline misses it.
 		graphql.AddError(ctx, apperr.Store(err))
+	} else {
+		r.publish(ctx, act)
 	}
 	return &model.SendMessagePayload{MessageID: res[0].MessageID, Status: res[0].Status, Channel: in.Channel,
 		Source: src.Name()}, nil

@@ -201,6 +201,9 @@ func (r *Resolver) recordInteraction(ctx context.Context, in model.RecordInterac
 	if err != nil {
 		return nil, apperr.Store(err)
 	}
+	if stored[0] {
+		r.publish(ctx, a)
+	}
 	if !stored[0] {
 		// Recorded before with this clientId: answer the first record.
 		prev, err := r.Store.ActivityByID(ctx, id)

@@ -10,6 +10,7 @@ import (
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/audit"
+	"github.com/harmonyhq/harmony/internal/automation"
 	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
@@ -67,6 +68,9 @@ type Resolver struct {
 	// identifiers are never linked, nor looked up in the systems. None
 	// when nil.
 	Suppression *suppress.List
+	// Automation is the journey engine (journeys, simulateJourney); nil
+	// lists none.
+	Automation *automation.Engine
 }
 
 // Limits of list arguments and of the data metrics rest on.

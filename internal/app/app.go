@@ -67,11 +67,13 @@ type Gateway struct {
 	webhooks *webhook.Handler
 	reloads  reloadState   // reload.go
 	privacy  *privacyParts // privacy.go
-	observe  observeParts  // observe.go
-	auth     *auth.Authenticator
-	embedded *embedded.Server
-	server   *server.Server
-	synced   atomic.Bool
+	// automation is the journey engine (automation.go).
+	automation *automationParts
+	observe    observeParts // observe.go
+	auth       *auth.Authenticator
+	embedded   *embedded.Server
+	server     *server.Server
+	synced     atomic.Bool
 	// indexed is set when a search index pass over every customer has
 	// completed: until then customer filters and segments see part of them.
 	indexed atomic.Bool
@@ -188,13 +190,14 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
 		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache, Suppressed: g.suppressedEvent})
 	g.startPrivacy(cfg)
+	g.startAutomation(cfg)
 	res := &resolvers.Resolver{Store: g.Store, Reader: g.Reads, Sources: g.Sources, Policy: policy, Reindex: g.Indexer.Refresh,
 		SearchComplete: g.SearchComplete,
 		Privacy:        g.privacy.Privacy, Audit: g.privacy.Audit, Suppression: g.Suppression,
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
 		ConversationWindow: cfg.Journey.ConversationWindow,
-		Lookup:             g.lookup, Bus: g.Bus}
+		Lookup:             g.lookup, Bus: g.Bus, Automation: g.automation.Engine}
 	safelist, err := loadSafelist(cfg, log)
 	if err != nil {
 		return err
@@ -386,6 +389,7 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 
 // Close releases everything Build acquired.
 func (g *Gateway) Close(ctx context.Context) {
+	g.stopAutomation()
 	g.stopPrivacy(ctx)
 	if g.Sources != nil {
 		if err := g.Sources.Close(); err != nil {

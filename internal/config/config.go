@@ -29,6 +29,8 @@ type Config struct {
 	Bus        Bus         `yaml:"bus"`
 	Privacy    Privacy     `yaml:"privacy"`
 	Journey    Journey     `yaml:"journey"`
+	// Journeys are the automated journeys (docs/automation.md).
+	Journeys []JourneyRule `yaml:"journeys"`
 	// Cache chooses where the connectors' read caches live (each
 	// connector's cache block turns its cache on).
 	Cache Cache `yaml:"cache"`
@@ -439,6 +441,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.validatePrivacy(bad); err != nil {
+		return err
+	}
+	if err := c.validateJourneys(bad); err != nil {
 		return err
 	}
 	if c.Profile.StaleAfter < 0 {

@@ -195,7 +195,7 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 var collections = []string{customersCollection, identitiesCollection, historyCollection, locksCollection,
 	eventsCollection, consentsCollection, auditCollection, privacyCollection, segmentsCollection,
 	keysCollection, marksCollection, searchCollection, suppressionsCollection, settingsCollection,
-	sourceRecordsCollection, sourceListingsCollection}
+	sourceRecordsCollection, sourceListingsCollection, journeyRunsCollection, journeyStateCollection}
 
 // ensureCollections creates the collections that do not exist yet.
 func (s *Store) ensureCollections(ctx context.Context) error {

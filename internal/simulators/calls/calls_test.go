@@ -1,6 +1,7 @@
 package calls_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -224,4 +225,51 @@ func TestInjection(t *testing.T) {
 		t.Errorf("contacts.get count while down = %d, want 1", got)
 	}
 	simtest.Stopped(t, s, req)
+}
+
+func TestCallbacks(t *testing.T) {
+	s, pop := start(t, 20)
+	contact := id(pop.Members(population.Calls)[0])
+	post := func(body string) *http.Request {
+		req := simtest.NewRequest(t, http.MethodPost, s.URL()+"/v1/callbacks", json.RawMessage(body))
+		req.Header.Set("X-Api-Key", key)
+		return req
+	}
+	tests := []struct {
+		name string
+		body string
+		want int
+		// tasks is how many callback tasks exist after the request.
+		tasks int
+	}{
+		{"scheduled", fmt.Sprintf(`{"contact_id":%q,"reason":"nps_detractor","idempotency_key":"k1"}`, contact), http.StatusCreated, 1},
+		{"retry answers the first", fmt.Sprintf(`{"contact_id":%q,"reason":"nps_detractor","idempotency_key":"k1"}`, contact), http.StatusCreated, 1},
+		{"another key", fmt.Sprintf(`{"contact_id":%q,"reason":"nps_detractor","idempotency_key":"k2"}`, contact), http.StatusCreated, 2},
+		{"unknown contact", `{"contact_id":"c_nobody","reason":"x"}`, http.StatusNotFound, 2},
+		{"no reason", fmt.Sprintf(`{"contact_id":%q}`, contact), http.StatusBadRequest, 2},
+	}
+	var first calls.Callback
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got calls.Callback
+			simtest.DoJSON(t, post(tc.body), tc.want, &got)
+			if n := len(s.Callbacks()); n != tc.tasks {
+				t.Fatalf("%d callback tasks, want %d", n, tc.tasks)
+			}
+			switch i {
+			case 0:
+				first = got
+				if got.Status != "scheduled" || got.ContactID != contact || got.ID == "" {
+					t.Fatalf("answer %+v", got)
+				}
+			case 1:
+				if got.ID != first.ID {
+					t.Fatalf("retry answered %q, want the first task %q", got.ID, first.ID)
+				}
+			}
+		})
+	}
+	if n := s.Count("callbacks.create"); n != int64(len(tests)) {
+		t.Fatalf("callbacks.create counted %d requests, want %d", n, len(tests))
+	}
 }

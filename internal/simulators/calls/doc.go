@@ -18,5 +18,7 @@
 // order, each contact's newest first (ties: higher id first), at most
 // per_contact (0 to 1000, default 10) each, from/to inclusive on started_at.
 // Phone numbers are written spaced international ("+33 6 12 34 56 78");
-// phone_numbers and emails are [] when the contact has none.
+// phone_numbers and emails are [] when the contact has none. A callback is
+// a task for an agent to call the contact back: 404 for an unknown contact,
+// and a repeated idempotency key answers the first task without adding one.
 package calls

@@ -22,6 +22,8 @@ type Server struct {
 	*simhttp.Server
 	store  *store
 	erased simhttp.Erased
+	// callbacks are the callback tasks scheduled through the API.
+	callbacks *simhttp.Outbox
 }
 
 // EraseByHand deletes a contact and its calls as a person would in the
@@ -39,11 +41,13 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 		opts.Key = DefaultKey
 	}
 	s := &Server{
-		Server: simhttp.New(population.Calls, simhttp.APIKey("X-Api-Key", opts.Key)),
-		store:  newStore(pop),
+		Server:    simhttp.New(population.Calls, simhttp.APIKey("X-Api-Key", opts.Key)),
+		store:     newStore(pop),
+		callbacks: simhttp.NewOutbox("cb_"),
 	}
 	s.HandleSelect("GET /v1/contacts", contactsRoute, s.contacts)
 	s.Handle("GET /v1/calls", "calls", s.calls)
+	s.Handle("POST /v1/callbacks", "callbacks.create", s.createCallback)
 	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("calls simulator: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -191,7 +191,7 @@ type Connector struct {
 	// set. An accepted webhook event drops its customer's entries.
 	Cache ConnectorCache `yaml:"cache"`
 	// Config is the kind's own configuration, decoded by the kind.
-	Config yaml.Node `yaml:"config"`
+	Config connectors.Block `yaml:"config"`
 
 	// Line is where the instance starts in the file.
 	Line int `yaml:"-"`
@@ -341,8 +341,12 @@ func Parse(file string, data []byte, env Lookup) (*Config, error) {
 	if err := expand(file, &root, "", env); err != nil {
 		return nil, err
 	}
+	var doc connectors.Block
+	if err := root.Decode(&doc); err != nil {
+		return nil, wrap(file, "", err)
+	}
 	var c Config
-	if err := connectors.DecodeStrict(&root, &c); err != nil {
+	if err := doc.Decode(&c); err != nil {
 		return nil, wrap(file, "", err)
 	}
 	c.File = file

@@ -18,7 +18,6 @@ import (
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 	_ "github.com/harmonyhq/harmony/connectors/all" // the built-in kinds
@@ -121,7 +120,8 @@ func refName(ref string) string {
 var (
 	durationType = reflect.TypeOf(time.Duration(0))
 	secretType   = reflect.TypeOf(connectors.Secret(""))
-	nodeType     = reflect.TypeOf(yaml.Node{})
+	blockType    = reflect.TypeOf(connectors.Block{})
+	valueType    = reflect.TypeOf(connectors.Value{})
 )
 
 func reflector() *jsonschema.Reflector {
@@ -143,7 +143,7 @@ func reflector() *jsonschema.Reflector {
 			case secretType:
 				return &jsonschema.Schema{Type: "string",
 					Description: "a secret: write ${ENV_VAR}; it is never logged or printed"}
-			case nodeType:
+			case blockType, valueType:
 				return &jsonschema.Schema{}
 			}
 			return nil

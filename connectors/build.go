@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -47,7 +48,13 @@ func Build(ctx context.Context, kind string, dec Decoder, env Env) (Connector, e
 	}
 	c := k.New()
 	if dec != nil {
-		if err := dec.Decode(c); err != nil {
+		// A kind whose instance is not a pointer has no configuration:
+		// any key in its block is unknown.
+		var target any = c
+		if reflect.ValueOf(c).Kind() != reflect.Pointer {
+			target = &struct{}{}
+		}
+		if err := dec.Decode(target); err != nil {
 			return nil, err
 		}
 	}

@@ -397,7 +397,11 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string) error {
 			}
 			ft, ok := fields[key.Value]
 			if !ok {
-				return &ConfigError{Line: key.Line, Key: join(path, key.Value), Reason: fmt.Sprintf("unknown key (known: %s)", strings.Join(sortedKeys(fields), ", "))}
+				reason := "unknown key: this block takes none"
+				if len(fields) > 0 {
+					reason = fmt.Sprintf("unknown key (known: %s)", strings.Join(sortedKeys(fields), ", "))
+				}
+				return &ConfigError{Line: key.Line, Key: join(path, key.Value), Reason: reason}
 			}
 			if err := checkKnown(val, ft, join(path, key.Value)); err != nil {
 				return err

@@ -33,7 +33,7 @@ type SendInsert struct {
 	Document connectors.Value `yaml:"document"`
 	// Channels lists the channels the system sends on (email, whatsapp,
 	// sms, chat). Required.
-	Channels []string `yaml:"channels"`
+	Channels []string `yaml:"channels" jsonschema_extras:"x-choices=send_channel"`
 	// Status is the status reported for an inserted message (default
 	// "queued").
 	Status string `yaml:"status"`

@@ -3,14 +3,12 @@ package connectors
 import (
 	"errors"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 func TestLocateFindsIndexedKeys(t *testing.T) {
 	const doc = "orders:\n  items:\n    - sku: a\n    - sku: b\n      name: x\n  matrix: [[1, 2], [3, 4]]\n"
-	var root yaml.Node
-	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
+	root, err := ParseBlock([]byte(doc))
+	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -25,7 +23,7 @@ func TestLocateFindsIndexedKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var ce *ConfigError
-		if err := locate(&root, Invalid(tt.key, "bad")); !errors.As(err, &ce) {
+		if err := locate(root, Invalid(tt.key, "bad")); !errors.As(err, &ce) {
 			t.Fatalf("%s: %v is not a *ConfigError", tt.key, err)
 		}
 		if got := ce.Line; got != tt.line {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -118,13 +118,13 @@ func init() {
 	}})
 }
 
-func node(t *testing.T, text string) *yaml.Node {
+func block(t *testing.T, text string) *connectors.Block {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &n); err != nil {
+	b, err := connectors.ParseBlock([]byte(text))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &n
+	return b
 }
 
 func TestBuild(t *testing.T) {
@@ -142,7 +142,7 @@ func TestBuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			lifecycleCalls, lifecycleFail = nil, tt.fail
-			c, err := connectors.Build(context.Background(), "sdktest", node(t, tt.config), connectors.Env{})
+			c, err := connectors.Build(context.Background(), "sdktest", block(t, tt.config), connectors.Env{})
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -176,6 +176,18 @@ const (
 	OrderChannelStore  = "store"
 )
 
+// The values configuration may give where a key has a fixed set of
+// choices (a mapping's literal channel, a value map's targets, an
+// endpoint's identifier kinds), in the order the docs list them. The
+// configuration schema and the kinds check against these lists.
+var (
+	OrderChannels       = []string{OrderChannelOnline, OrderChannelStore}
+	InteractionChannels = []string{ChannelChat, ChannelWhatsApp, ChannelEmail, ChannelPhone, ChannelSMS, ChannelWeb, ChannelApp, ChannelStore, ChannelSocial, ChannelOther}
+	InteractionTypes    = []string{TypeMessage, TypeConversation, TypeTicket, TypeCall, TypeEmailSent, TypeEmailOpened, TypeEmailClicked, TypeVisit, TypeOther}
+	Directions          = []string{DirectionInbound, DirectionOutbound}
+	IdentifierKinds     = []string{IdentifierEmail, IdentifierPhone, IdentifierWhatsApp, IdentifierLoyaltyCard, IdentifierSocialHandle}
+)
+
 // Order is one purchase.
 type Order struct {
 	// ID is the order's native ID in its system.
@@ -210,6 +222,7 @@ const (
 	ChannelStore    = "store"
 	ChannelSocial   = "social"
 	ChannelApp      = "app" // the company's mobile app
+	ChannelOther    = "other"
 )
 
 // Interaction types.
@@ -222,6 +235,7 @@ const (
 	TypeEmailOpened  = "email_opened"
 	TypeEmailClicked = "email_clicked"
 	TypeVisit        = "visit"
+	TypeOther        = "other"
 )
 
 // Directions of an interaction.

@@ -1,19 +1,9 @@
 // Command harmony is the Harmony gateway. With no arguments it runs the
-// embedded demo; see `harmony help`.
+// embedded demo; see `harmony help`. It is harmonycmd.Main with the
+// built-in connector kinds: a build with kinds of one's own is the same
+// one line (see package harmonycmd).
 package main
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
+import "github.com/harmonyhq/harmony/harmonycmd"
 
-	"github.com/harmonyhq/harmony/internal/cli"
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { harmonycmd.Main() }

@@ -52,8 +52,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/harmonyhq/harmony/connectors"
 )
 
@@ -118,15 +116,11 @@ func Build(t testing.TB, kind, yamlConfig string, env connectors.Env) connectors
 // TryBuild is Build returning the error, for tests of configuration errors.
 // The caller closes the connector.
 func TryBuild(kind, yamlConfig string, env connectors.Env) (connectors.Connector, error) {
-	var node yaml.Node
-	if err := yaml.Unmarshal([]byte(yamlConfig), &node); err != nil {
+	b, err := connectors.ParseBlock([]byte(yamlConfig))
+	if err != nil {
 		return nil, fmt.Errorf("parse YAML: %w", err)
 	}
-	var n *yaml.Node
-	if node.Kind != 0 {
-		n = &node
-	}
-	return connectors.Build(context.Background(), kind, n, env)
+	return connectors.Build(context.Background(), kind, b, env)
 }
 
 // Run runs the conformance checks. newHarness is called once per

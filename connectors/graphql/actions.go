@@ -57,10 +57,10 @@ type SendMutation struct {
 	// Mutation is the GraphQL mutation document.
 	Mutation string `yaml:"mutation"`
 	// Batch is list (default) or aliases.
-	Batch string `yaml:"batch"`
+	Batch string `yaml:"batch" jsonschema:"enum=list,enum=aliases"`
 	// Channels lists the channels the mutation reaches (email, whatsapp,
 	// sms, chat). Required.
-	Channels []string `yaml:"channels"`
+	Channels []string `yaml:"channels" jsonschema_extras:"x-choices=send_channel"`
 	// MessageFields (batch list) maps the input object's field names to
 	// message attributes (customer_key, channel, body, template, params,
 	// idempotency_key). Default: customerKey, channel, body, template,

@@ -64,7 +64,7 @@ type ProfilesQuery struct {
 	Query string `yaml:"query"`
 	// Batch is list (default: one list variable, $keys) or aliases (the
 	// field repeated per key: k0: customer(id: $k0) ...).
-	Batch                  string `yaml:"batch"`
+	Batch                  string `yaml:"batch" jsonschema:"enum=list,enum=aliases"`
 	jsonmap.ProfileMapping `yaml:",inline"`
 }
 
@@ -97,7 +97,7 @@ type OrdersQuery struct {
 	Query string `yaml:"query"`
 	// Batch is list (default) or aliases; with aliases, customer_key may be
 	// left out (the alias names the key).
-	Batch                string `yaml:"batch"`
+	Batch                string `yaml:"batch" jsonschema:"enum=list,enum=aliases"`
 	jsonmap.OrderMapping `yaml:",inline"`
 }
 
@@ -108,7 +108,7 @@ type InteractionsQuery struct {
 	Query string `yaml:"query"`
 	// Batch is list (default) or aliases; with aliases, customer_key may be
 	// left out (the alias names the key).
-	Batch                      string `yaml:"batch"`
+	Batch                      string `yaml:"batch" jsonschema:"enum=list,enum=aliases"`
 	jsonmap.InteractionMapping `yaml:",inline"`
 }
 

@@ -51,7 +51,7 @@ type EraseMutation struct {
 	// key).
 	Mutation string `yaml:"mutation"`
 	// Batch is list (default) or aliases.
-	Batch string `yaml:"batch"`
+	Batch string `yaml:"batch" jsonschema:"enum=list,enum=aliases"`
 	// ErasedKeys (batch list) is the JSONPath of the keys the system
 	// erased ($.data.eraseCustomers.erasedIds); the others are reported not
 	// found. Unset, every key is reported found.
@@ -69,7 +69,7 @@ type ExportQuery struct {
 	// (batch aliases).
 	Query string `yaml:"query"`
 	// Batch is list (default) or aliases.
-	Batch string `yaml:"batch"`
+	Batch string `yaml:"batch" jsonschema:"enum=list,enum=aliases"`
 	// Records is the JSONPath of the records: required with batch list
 	// ($.data.customers); with batch aliases, optional, selecting the
 	// document inside a key's answer (default: the field's whole answer).

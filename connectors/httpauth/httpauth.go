@@ -41,7 +41,7 @@ const (
 // Config is an `auth:` block.
 type Config struct {
 	// Type is none (the default), bearer, api_key, basic or oauth2.
-	Type string `yaml:"type"`
+	Type string `yaml:"type" jsonschema:"enum=none,enum=bearer,enum=api_key,enum=basic,enum=oauth2"`
 	// Token is the bearer token (type bearer), sent as
 	// "Authorization: Bearer <token>".
 	Token connectors.Secret `yaml:"token"`

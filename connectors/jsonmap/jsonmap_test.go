@@ -279,7 +279,7 @@ func TestUnexpectedShapes(t *testing.T) {
 	wildcard, _ := jsonmap.ProfileMapping{Records: "$.data[*]", Key: "$.id"}.Compile("")
 	whole, _ := jsonmap.ProfileMapping{Key: "$.id"}.Compile("")
 	orders, _ := jsonmap.OrderMapping{Records: "$.orders", CustomerKey: "$.c", ID: "$.id", PlacedAt: "$.at"}.Compile("")
-	interactions, _ := jsonmap.InteractionMapping{Records: "$.events", CustomerKey: "$.c", ID: "$.id", OccurredAt: "$.at", Channel: "chat", Type: "chat"}.Compile("")
+	interactions, _ := jsonmap.InteractionMapping{Records: "$.events", CustomerKey: "$.c", ID: "$.id", OccurredAt: "$.at", Channel: "chat", Type: "message"}.Compile("")
 	mapOrders := func(d string) (int, error) { l, err := mapOrders(t, orders, d); return len(l), err }
 	mapInteractions := func(d string) (int, error) { l, err := mapInteractions(t, interactions, d); return len(l), err }
 	profiles := func(m *jsonmap.Profiles) func(string) (int, error) {

@@ -2,7 +2,9 @@ package jsonmap
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -44,7 +46,7 @@ type ItemMapping struct {
 	// Currency of the unit price; the order's currency when unset.
 	Currency string `yaml:"currency"`
 	// Unit is how UnitPrice is written: "major" (default) or "minor".
-	Unit string `yaml:"unit"`
+	Unit string `yaml:"unit" jsonschema:"enum=major,enum=minor"`
 }
 
 // OrderMapping maps records onto connectors.Order.
@@ -60,8 +62,9 @@ type OrderMapping struct {
 	PlacedAt string `yaml:"placed_at"`
 	// Status is the system's order status (paid, shipped, refunded...).
 	Status string `yaml:"status"`
-	// Channel is where it was bought: online, store, phone...
-	Channel string `yaml:"channel"`
+	// Channel is where it was bought: online or store (a literal), or a
+	// JSONPath whose values channel_values translates.
+	Channel string `yaml:"channel" jsonschema_extras:"x-choices=order_channel"`
 	// Location is the store or site it was bought in.
 	Location string `yaml:"location"`
 	// Total is the amount paid, in TotalUnit.
@@ -70,13 +73,14 @@ type OrderMapping struct {
 	Currency string `yaml:"currency"`
 	// TotalUnit is how Total is written: "major" (default; "129.90" or
 	// 129.9) or "minor" (integer cents, 12990).
-	TotalUnit string `yaml:"total_unit"`
+	TotalUnit string `yaml:"total_unit" jsonschema:"enum=major,enum=minor"`
 	// Items maps the order's line items.
 	Items *ItemMapping `yaml:"items"`
 	// StatusValues translates the system's statuses (see ValueMap).
 	StatusValues ValueMap `yaml:"status_values"`
-	// ChannelValues translates the system's channels (see ValueMap).
-	ChannelValues ValueMap `yaml:"channel_values"`
+	// ChannelValues translates the system's channels (see ValueMap) to
+	// online or store.
+	ChannelValues ValueMap `yaml:"channel_values" jsonschema_extras:"x-choices=order_channel"`
 }
 
 // ValueMap translates a field's values from the system's vocabulary to
@@ -110,13 +114,15 @@ type InteractionMapping struct {
 	// OccurredAt is when it happened; for conversations and calls, when
 	// they started (required).
 	OccurredAt string `yaml:"occurred_at"`
-	// Channel: chat, whatsapp, email, phone, sms, web, app, store, social.
-	Channel string `yaml:"channel"`
+	// Channel: chat, whatsapp, email, phone, sms, web, app, store, social,
+	// other (a literal), or a JSONPath whose values channel_values
+	// translates.
+	Channel string `yaml:"channel" jsonschema_extras:"x-choices=channel"`
 	// Type: message, conversation, ticket, call, email_sent, email_opened,
-	// email_clicked, visit, other.
-	Type string `yaml:"type"`
-	// Direction: inbound or outbound.
-	Direction string `yaml:"direction"`
+	// email_clicked, visit, other (a literal), or a JSONPath.
+	Type string `yaml:"type" jsonschema_extras:"x-choices=interaction_type"`
+	// Direction: inbound or outbound (a literal), or a JSONPath.
+	Direction string `yaml:"direction" jsonschema_extras:"x-choices=direction"`
 	// Summary is a short line: a subject, a campaign title, an outcome.
 	Summary string `yaml:"summary"`
 	// Status is the system's status (open, solved, done...).
@@ -132,13 +138,14 @@ type InteractionMapping struct {
 	ResolvedAt string `yaml:"resolved_at"`
 	// Attributes maps attribute names to values.
 	Attributes map[string]string `yaml:"attributes"`
-	// ChannelValues translates the system's channels (see ValueMap).
-	ChannelValues ValueMap `yaml:"channel_values"`
+	// ChannelValues translates the system's channels (see ValueMap) to
+	// Harmony's (see Channel).
+	ChannelValues ValueMap `yaml:"channel_values" jsonschema_extras:"x-choices=channel"`
 	// TypeValues translates the system's types (see ValueMap), e.g.
 	// {sent: email_sent, open: email_opened}.
-	TypeValues ValueMap `yaml:"type_values"`
+	TypeValues ValueMap `yaml:"type_values" jsonschema_extras:"x-choices=interaction_type"`
 	// DirectionValues translates the system's directions (see ValueMap).
-	DirectionValues ValueMap `yaml:"direction_values"`
+	DirectionValues ValueMap `yaml:"direction_values" jsonschema_extras:"x-choices=direction"`
 	// StatusValues translates the system's statuses (see ValueMap).
 	StatusValues ValueMap `yaml:"status_values"`
 }
@@ -184,11 +191,25 @@ func (c *compiler) unit(name, u string) {
 	}
 }
 
-func (c *compiler) valueMap(name string, m ValueMap) {
-	for k := range m {
+// valueMap checks a value map; allowed, when not nil, lists the values it
+// may translate to.
+func (c *compiler) valueMap(name string, m ValueMap, allowed []string) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if k == "" && c.err == nil {
 			c.err = connectors.Invalid(c.key(name), "empty value to translate")
 		}
+		if allowed != nil && !slices.Contains(allowed, m[k]) && c.err == nil {
+			c.err = connectors.Invalid(c.key(name+"."+k), "must be one of %s", strings.Join(allowed, ", "))
+		}
+	}
+}
+
+// choice checks a value with a fixed set of choices: a literal must be one
+// of allowed; a JSONPath's values are translated by a value map at read
+// time (an unknown one shows as other).
+func (c *compiler) choice(name string, v Value, allowed []string) {
+	if v.IsSet() && !v.IsPath() && !slices.Contains(allowed, v.lit) && c.err == nil {
+		c.err = connectors.Invalid(c.key(name), "must be one of %s, or a JSONPath ($...)", strings.Join(allowed, ", "))
 	}
 }
 
@@ -501,8 +522,9 @@ func (m OrderMapping) Compile(prefix string) (*Orders, error) {
 		statusValues:  m.StatusValues,
 		channelValues: m.ChannelValues,
 	}
-	c.valueMap("status_values", m.StatusValues)
-	c.valueMap("channel_values", m.ChannelValues)
+	c.valueMap("status_values", m.StatusValues, nil)
+	c.valueMap("channel_values", m.ChannelValues, connectors.OrderChannels)
+	c.choice("channel", o.channel, connectors.OrderChannels)
 	c.required("id", o.id)
 	c.required("placed_at", o.placedAt)
 	c.unit("total_unit", m.TotalUnit)
@@ -700,10 +722,13 @@ func (m InteractionMapping) Compile(prefix string) (*Interactions, error) {
 		directionValues: m.DirectionValues,
 		statusValues:    m.StatusValues,
 	}
-	c.valueMap("channel_values", m.ChannelValues)
-	c.valueMap("type_values", m.TypeValues)
-	c.valueMap("direction_values", m.DirectionValues)
-	c.valueMap("status_values", m.StatusValues)
+	c.valueMap("channel_values", m.ChannelValues, connectors.InteractionChannels)
+	c.valueMap("type_values", m.TypeValues, connectors.InteractionTypes)
+	c.valueMap("direction_values", m.DirectionValues, connectors.Directions)
+	c.valueMap("status_values", m.StatusValues, nil)
+	c.choice("channel", in.channel, connectors.InteractionChannels)
+	c.choice("type", in.typ, connectors.InteractionTypes)
+	c.choice("direction", in.direction, connectors.Directions)
 	c.required("id", in.id)
 	c.required("occurred_at", in.occurredAt)
 	if c.err != nil {

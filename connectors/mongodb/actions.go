@@ -9,7 +9,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -31,10 +30,10 @@ type SendInsert struct {
 	Collection string `yaml:"collection"`
 	// Document is the document inserted per message, with placeholders; it
 	// must use :customer_key and :body or :template. Required.
-	Document yaml.Node `yaml:"document"`
+	Document connectors.Value `yaml:"document"`
 	// Channels lists the channels the system sends on (email, whatsapp,
 	// sms, chat). Required.
-	Channels []string `yaml:"channels"`
+	Channels []string `yaml:"channels" jsonschema_extras:"x-choices=send_channel"`
 	// Status is the status reported for an inserted message (default
 	// "queued").
 	Status string `yaml:"status"`
@@ -67,11 +66,11 @@ func (c *Connector) provisionSend() error {
 			return connectors.Invalid(fmt.Sprintf("send.channels[%d]", i), "repeats %s", ch)
 		}
 	}
-	if e.Document.Kind == 0 {
+	if e.Document.Kind == connectors.NoValue {
 		return connectors.Invalid("send.document", "required: the outbox document, e.g. {to: %q, channel: %q, text: %q}", PCustomerKey, PChannel, PBody)
 	}
 	used := map[string]bool{}
-	v, err := fromYAML(&e.Document, "send.document", used)
+	v, err := fromValue(e.Document, "send.document", used)
 	if err != nil {
 		return err
 	}

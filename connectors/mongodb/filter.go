@@ -3,12 +3,10 @@ package mongodb
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -26,8 +24,8 @@ func compileAt(cp connectors.Capability, prefix string, f Find, needKeys bool) (
 	}
 	used := map[string]bool{}
 	q := &query{cp: cp, collection: f.Collection, filter: bson.D{}, used: used}
-	if f.Filter.Kind != 0 {
-		v, err := fromYAML(&f.Filter, prefix+".filter", used)
+	if f.Filter.Kind != connectors.NoValue {
+		v, err := fromValue(f.Filter, prefix+".filter", used)
 		if err != nil {
 			return nil, err
 		}
@@ -56,14 +54,14 @@ func compileAt(cp connectors.Capability, prefix string, f Find, needKeys bool) (
 		}
 	}
 	for _, part := range []struct {
-		name string
-		node *yaml.Node
-		dst  *bson.D
-	}{{"projection", &f.Projection, &q.projection}, {"sort", &f.Sort, &q.sort}} {
-		if part.node.Kind == 0 {
+		name  string
+		value connectors.Value
+		dst   *bson.D
+	}{{"projection", f.Projection, &q.projection}, {"sort", f.Sort, &q.sort}} {
+		if part.value.Kind == connectors.NoValue {
 			continue
 		}
-		v, err := fromYAML(part.node, prefix+"."+part.name, map[string]bool{})
+		v, err := fromValue(part.value, prefix+"."+part.name, map[string]bool{})
 		if err != nil {
 			return nil, err
 		}
@@ -76,81 +74,50 @@ func compileAt(cp connectors.Capability, prefix string, f Find, needKeys bool) (
 	return q, nil
 }
 
-// fromYAML converts a YAML node into BSON values, keeping the order of
-// mapping keys. Placeholder strings are noted in used.
-func fromYAML(n *yaml.Node, key string, used map[string]bool) (any, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return bson.D{}, nil
-		}
-		return fromYAML(n.Content[0], key, used)
-	case yaml.AliasNode:
-		return fromYAML(n.Alias, key, used)
-	case yaml.MappingNode:
-		d := make(bson.D, 0, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			v, err := fromYAML(n.Content[i+1], key+"."+k, used)
+// fromValue converts a configuration value into BSON values, keeping the
+// order of mapping keys. Placeholder strings are noted in used.
+func fromValue(v connectors.Value, key string, used map[string]bool) (any, error) {
+	switch v.Kind {
+	case connectors.MapValue:
+		d := make(bson.D, 0, len(v.Fields))
+		for _, f := range v.Fields {
+			x, err := fromValue(f.Value, key+"."+f.Key, used)
 			if err != nil {
 				return nil, err
 			}
-			d = append(d, bson.E{Key: k, Value: v})
+			d = append(d, bson.E{Key: f.Key, Value: x})
 		}
 		return d, nil
-	case yaml.SequenceNode:
-		a := make(bson.A, 0, len(n.Content))
-		for i, c := range n.Content {
-			v, err := fromYAML(c, fmt.Sprintf("%s[%d]", key, i), used)
+	case connectors.ListValue:
+		a := make(bson.A, 0, len(v.Items))
+		for i, item := range v.Items {
+			x, err := fromValue(item, fmt.Sprintf("%s[%d]", key, i), used)
 			if err != nil {
 				return nil, err
 			}
-			a = append(a, v)
+			a = append(a, x)
 		}
 		return a, nil
-	case yaml.ScalarNode:
-		return scalar(n, key, used)
+	case connectors.ScalarValue:
+		return scalar(v.Scalar, key, used)
 	}
-	return nil, connectors.Invalid(key, "unsupported YAML node")
+	return nil, nil
 }
 
-func scalar(n *yaml.Node, key string, used map[string]bool) (any, error) {
-	switch n.ShortTag() {
-	case "!!null":
-		return nil, nil
-	case "!!bool":
-		b, err := strconv.ParseBool(n.Value)
-		if err != nil {
-			return nil, connectors.Invalid(key, "not a boolean")
-		}
-		return b, nil
-	case "!!int":
-		i, err := strconv.ParseInt(n.Value, 0, 64)
-		if err != nil {
-			return nil, connectors.Invalid(key, "not an integer")
-		}
-		return i, nil
-	case "!!float":
-		f, err := strconv.ParseFloat(n.Value, 64)
-		if err != nil {
-			return nil, connectors.Invalid(key, "not a number")
-		}
-		return f, nil
-	case "!!timestamp":
-		var t time.Time
-		if err := n.Decode(&t); err != nil {
-			return nil, connectors.Invalid(key, "not a time")
-		}
-		return t, nil
+// scalar passes a scalar through, making placeholder strings placeholders.
+func scalar(x any, key string, used map[string]bool) (any, error) {
+	s, ok := x.(string)
+	if !ok {
+		return x, nil
 	}
-	if slices.Contains(allPlaceholders, n.Value) {
-		used[n.Value] = true
-		return placeholder(n.Value), nil
+	if slices.Contains(allPlaceholders, s) {
+		used[s] = true
+		return placeholder(s), nil
 	}
-	if len(n.Value) > 1 && n.Value[0] == ':' && isWord(n.Value[1:]) {
-		return nil, connectors.Invalid(key, "unknown placeholder %s (known: %s)", n.Value, strings.Join(allPlaceholders, ", "))
+	if len(s) > 1 && s[0] == ':' && isWord(s[1:]) {
+		return nil, connectors.Invalid(key, "unknown placeholder %s (known: %s)", s, strings.Join(allPlaceholders, ", "))
 	}
-	return n.Value, nil
+	return s, nil
 }
 
 func isWord(s string) bool {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -18,8 +17,12 @@ at: {$gte: ":since", $lte: ":until"}
 $and: [{at: {$gte: ":since"}}, {kind: earn}]
 status: {$ne: closed}
 `
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(filter), &n); err != nil {
+	b, err := connectors.ParseBlock([]byte(filter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n connectors.Value
+	if err := b.Decode(&n); err != nil {
 		t.Fatal(err)
 	}
 	q, err := compile(connectors.CapOrders, Find{Collection: "c", Filter: n}, true)

@@ -14,7 +14,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/connectors/jsonmap"
@@ -80,11 +79,11 @@ type Find struct {
 	// Collection is the collection to read.
 	Collection string `yaml:"collection"`
 	// Filter is the query document, with placeholders.
-	Filter yaml.Node `yaml:"filter"`
+	Filter connectors.Value `yaml:"filter"`
 	// Projection limits the fields read (optional).
-	Projection yaml.Node `yaml:"projection"`
+	Projection connectors.Value `yaml:"projection"`
 	// Sort orders the documents (optional); keys keep their order.
-	Sort yaml.Node `yaml:"sort"`
+	Sort connectors.Value `yaml:"sort"`
 }
 
 // ProfilesQuery reads profile records by native key.

@@ -10,7 +10,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/connectors/jsonmap"
@@ -38,12 +37,12 @@ type EraseStep struct {
 	// Collection is the collection to erase from. Required.
 	Collection string `yaml:"collection"`
 	// Filter selects the customers' documents; it must use :keys.
-	Filter yaml.Node `yaml:"filter"`
+	Filter connectors.Value `yaml:"filter"`
 	// Update, when set, anonymises the documents with updateMany (an update
 	// document of operators: {$set: {...}, $unset: {...}}) instead of
 	// deleting them. Make the filter skip documents already anonymised, so
 	// that a repeated erasure reports them not found.
-	Update yaml.Node `yaml:"update"`
+	Update connectors.Value `yaml:"update"`
 	// KeyField is the field (dotted path) holding the customer's native
 	// key. When set, the step first finds the keys its filter selects, and
 	// those are the keys reported Found; when no step sets it, every key
@@ -95,8 +94,8 @@ func (c *Connector) provisionMore() error {
 			return err
 		}
 		step := eraseStep{q: q, keyField: e.KeyField}
-		if e.Update.Kind != 0 {
-			v, err := fromYAML(&e.Update, prefix+".update", map[string]bool{})
+		if e.Update.Kind != connectors.NoValue {
+			v, err := fromValue(e.Update, prefix+".update", map[string]bool{})
 			if err != nil {
 				return err
 			}

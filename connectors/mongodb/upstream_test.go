@@ -214,9 +214,9 @@ interactions:
     customer_key: $.member_id
     id: $._id
     occurred_at: $.at
-    channel: loyalty
+    channel: store
     type: $.kind
-    type_values: {earn: points_earned, redeem: points_redeemed}
+    type_values: {earn: other, redeem: other}
     attributes: {points: $.points}
 lookup:
   collection: members

@@ -35,7 +35,7 @@ type SendEndpoint struct {
 	PerMessage bool `yaml:"per_message"`
 	// Channels lists the channels the endpoint reaches (email, whatsapp,
 	// sms, chat). Required.
-	Channels []string `yaml:"channels"`
+	Channels []string `yaml:"channels" jsonschema_extras:"x-choices=send_channel"`
 	// Records is the JSONPath of the per-message results in a response.
 	Records string `yaml:"records"`
 	// MessageID is the JSONPath of a result's message ID. Required.

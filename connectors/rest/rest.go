@@ -69,7 +69,7 @@ type ProfilesEndpoint struct {
 type Pagination struct {
 	// Style is cursor, page, offset or link (the next page's URL in the
 	// response's Link header, rel="next", as GitHub and Shopify send it).
-	Style string `yaml:"style"`
+	Style string `yaml:"style" jsonschema:"enum=cursor,enum=page,enum=offset,enum=link"`
 	// Next is the JSONPath of the next page's cursor in a response (cursor
 	// style); empty or absent means the last page.
 	Next string `yaml:"next"`
@@ -127,7 +127,7 @@ type LookupEndpoint struct {
 	// Kinds lists the identifier kinds the endpoint can search (email,
 	// phone, whatsapp, loyalty_card, social_handle); identifiers of other
 	// kinds are not sent. Required.
-	Kinds                  []string `yaml:"kinds"`
+	Kinds                  []string `yaml:"kinds" jsonschema_extras:"x-choices=identifier_kind"`
 	jsonmap.ProfileMapping `yaml:",inline"`
 }
 

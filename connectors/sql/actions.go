@@ -47,7 +47,7 @@ type SendStatement struct {
 	Statement string `yaml:"statement"`
 	// Channels lists the channels the system sends on (email, whatsapp,
 	// sms, chat). Required.
-	Channels []string `yaml:"channels"`
+	Channels []string `yaml:"channels" jsonschema_extras:"x-choices=send_channel"`
 }
 
 type sendStatement struct {

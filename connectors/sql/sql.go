@@ -58,7 +58,7 @@ type ListQuery struct {
 // Config is the configuration of a sql instance.
 type Config struct {
 	// Driver is postgres or sqlite.
-	Driver string `yaml:"driver"`
+	Driver string `yaml:"driver" jsonschema:"enum=postgres,enum=sqlite"`
 	// DSN is the connection string: a PostgreSQL URL or key=value string,
 	// or an SQLite file path / file: URI (relative paths are resolved
 	// against the configuration file's directory). It may hold a password,

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/reload"
@@ -233,7 +231,7 @@ func sameConnector(a, b config.Connector) bool {
 	if a.Config.Decode(&ab) != nil || b.Config.Decode(&bb) != nil {
 		return false
 	}
-	a.Config, b.Config = yaml.Node{}, yaml.Node{}
+	a.Config, b.Config = connectors.Block{}, connectors.Block{}
 	a.Line, b.Line = 0, 0
 	return reflect.DeepEqual(ab, bb) && reflect.DeepEqual(a, b)
 }

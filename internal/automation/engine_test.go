@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 	_ "github.com/harmonyhq/harmony/connectors/all"

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/internal/caller"
 )
@@ -37,7 +37,7 @@ type APIKey struct {
 	// Role grants the role's scopes.
 	Role string `yaml:"role"`
 	// Scopes are granted as well as the role's.
-	Scopes []string `yaml:"scopes"`
+	Scopes []string `yaml:"scopes" jsonschema_extras:"x-choices=scope"`
 
 	// Line is where the key starts in the file.
 	Line int `yaml:"-"`

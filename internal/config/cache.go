@@ -30,7 +30,7 @@ const (
 type Cache struct {
 	// Backend is memory (default: an LRU per connector in each replica) or
 	// redis (shared by replicas).
-	Backend string `yaml:"backend"`
+	Backend string `yaml:"backend" jsonschema:"enum=memory,enum=redis"`
 	// RedisURL is the Redis the redis backend uses (redis:// or
 	// rediss://). It may carry a password, so it is a secret.
 	RedisURL connectors.Secret `yaml:"redis_url"`

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -151,10 +151,13 @@ type Profile struct {
 	// Survivorship chooses, per field, how the golden value is picked:
 	// source_priority (default), most_recent or most_frequent. The key
 	// "default" sets the rule of fields not listed.
-	Survivorship map[string]string `yaml:"survivorship"`
+	Survivorship map[string]string `yaml:"survivorship" jsonschema_extras:"x-choices=survivorship"`
 	// StaleAfter marks a field stale when its value was fetched longer ago
 	// than this (a cached or fallback value). Default 15m.
 	StaleAfter time.Duration `yaml:"stale_after"`
+
+	// keyLines maps keys under profile to their line, for errors.
+	keyLines map[string]int
 }
 
 // Connector is one connector instance.
@@ -193,7 +196,7 @@ type Connector struct {
 	// set. An accepted webhook event drops its customer's entries.
 	Cache ConnectorCache `yaml:"cache"`
 	// Config is the kind's own configuration, decoded by the kind.
-	Config yaml.Node `yaml:"config"`
+	Config connectors.Block `yaml:"config"`
 
 	// Line is where the instance starts in the file.
 	Line int `yaml:"-"`
@@ -343,8 +346,12 @@ func Parse(file string, data []byte, env Lookup) (*Config, error) {
 	if err := expand(file, &root, "", env); err != nil {
 		return nil, err
 	}
+	var doc connectors.Block
+	if err := root.Decode(&doc); err != nil {
+		return nil, wrap(file, "", err)
+	}
 	var c Config
-	if err := connectors.DecodeStrict(&root, &c); err != nil {
+	if err := doc.Decode(&c); err != nil {
 		return nil, wrap(file, "", err)
 	}
 	c.File = file
@@ -453,13 +460,14 @@ func (c *Config) validate() error {
 		connectors.FieldPhone, connectors.FieldWhatsApp, connectors.FieldLoyaltyCard, connectors.FieldBirthDate,
 		connectors.FieldCity, connectors.FieldCountry, connectors.FieldLanguage}
 	for field, rule := range c.Profile.Survivorship {
+		at := lineOf(c.Profile.keyLines, "profile.survivorship."+field)
 		if !slices.Contains(profileFields, field) {
-			return bad(0, "profile.survivorship."+field, "not a profile field (known: %s)", strings.Join(profileFields, ", "))
+			return bad(at, "profile.survivorship."+field, "not a profile field (known: %s)", strings.Join(profileFields, ", "))
 		}
 		switch rule {
 		case SurvivorshipPriority, SurvivorshipMostRecent, SurvivorshipMostFrequent:
 		default:
-			return bad(0, "profile.survivorship."+field, "unknown rule %q (known: %s, %s, %s)", rule,
+			return bad(at, "profile.survivorship."+field, "unknown rule %q (known: %s, %s, %s)", rule,
 				SurvivorshipPriority, SurvivorshipMostRecent, SurvivorshipMostFrequent)
 		}
 	}
@@ -579,6 +587,9 @@ func lines(root *yaml.Node, c *Config) {
 		}
 		if doc.Content[i].Value == "server" {
 			c.Server.keyLines = keyLines(doc.Content[i+1], "server", nil)
+		}
+		if doc.Content[i].Value == "profile" {
+			c.Profile.keyLines = keyLines(doc.Content[i+1], "profile", nil)
 		}
 		if doc.Content[i].Value == "identity" {
 			c.Identity.keyLines = keyLines(doc.Content[i+1], "identity", nil)

@@ -95,7 +95,7 @@ type MatchRule struct {
 	// Kinds are the identifier kinds the rule matches on: email, phone,
 	// whatsapp, loyalty_card, social_handle. Phone and whatsapp match each
 	// other.
-	Kinds []string `yaml:"kinds"`
+	Kinds []string `yaml:"kinds" jsonschema_extras:"x-choices=identifier_kind"`
 	// Confidence recorded on the link, 0 < c <= 1. Default 1.
 	Confidence float64 `yaml:"confidence"`
 }

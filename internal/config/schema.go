@@ -12,7 +12,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/docs"
 )
@@ -70,6 +70,9 @@ func checkSchema(file string, root *yaml.Node) error {
 	}
 	key, line := locateKey(root, leaf.InstanceLocation)
 	reason := describe(leaf.ErrorKind)
+	if _, ok := leaf.ErrorKind.(*kind.Enum); ok && pathAllowed(ve, leaf.InstanceLocation) {
+		reason += ", or a JSONPath ($...)"
+	}
 	if ap, ok := leaf.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
 		key, line = locateKey(root, append(append([]string{}, leaf.InstanceLocation...), ap.Properties[0]))
 		reason = "unknown key"
@@ -284,4 +287,17 @@ func locateKey(root *yaml.Node, loc []string) (string, int) {
 		n = next
 	}
 	return b.String(), line
+}
+
+// pathPattern is the pattern by which the schema lets a mapping value be a
+// JSONPath instead of one of its choices (configschema.PathPattern).
+const pathPattern = `^\$([^$]|$)`
+
+// pathAllowed reports whether a value at loc failed a JSONPath alternative
+// too: its choices are literals, and a JSONPath would do as well.
+func pathAllowed(e *jsonschema.ValidationError, loc []string) bool {
+	if p, ok := e.ErrorKind.(*kind.Pattern); ok && p.Want == pathPattern && slices.Equal(e.InstanceLocation, loc) {
+		return true
+	}
+	return slices.ContainsFunc(e.Causes, func(c *jsonschema.ValidationError) bool { return pathAllowed(c, loc) })
 }

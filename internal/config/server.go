@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 )
@@ -37,7 +37,7 @@ const (
 // PersistedQueries configures operations sent by hash.
 type PersistedQueries struct {
 	// Mode is apq (default), safelist or off.
-	Mode string `yaml:"mode"`
+	Mode string `yaml:"mode" jsonschema:"enum=apq,enum=safelist,enum=off"`
 	// File is the safelist, relative to the configuration file: a JSON
 	// object mapping the lower-case hex SHA-256 of each query to the
 	// query, or a directory whose .graphql files are the queries. Required

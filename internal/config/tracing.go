@@ -27,7 +27,7 @@ const DefaultTracingSampleRatio = 1.0
 // the SHA-256 of its document).
 type Tracing struct {
 	// Exporter is none (default), otlp or stdout.
-	Exporter string `yaml:"exporter"`
+	Exporter string `yaml:"exporter" jsonschema:"enum=none,enum=otlp,enum=stdout"`
 	// Endpoint is the OTLP/HTTP collector URL
 	// ("http://127.0.0.1:4318/v1/traces"); required with otlp. Its
 	// scheme decides TLS.

@@ -30,13 +30,13 @@ type WebhookSignature struct {
 	// in X-Slack-Request-Timestamp) or stripe (Stripe-Signature:
 	// t=<unix>,v1=<hex> over "{timestamp}.{body}"). Fields set explicitly
 	// override the preset's.
-	Scheme string `yaml:"scheme"`
+	Scheme string `yaml:"scheme" jsonschema:"enum=hmac,enum=github,enum=slack,enum=stripe"`
 	// Header carries the signature (default X-Signature).
 	Header string `yaml:"header"`
 	// Algorithm is sha256 (default) or sha1, for systems that still use it.
-	Algorithm string `yaml:"algorithm"`
+	Algorithm string `yaml:"algorithm" jsonschema:"enum=sha256,enum=sha1"`
 	// Encoding of the MAC in the header: hex (default) or base64.
-	Encoding string `yaml:"encoding"`
+	Encoding string `yaml:"encoding" jsonschema:"enum=hex,enum=base64"`
 	// Prefix precedes the encoded MAC in the header ("sha256=").
 	Prefix string `yaml:"prefix"`
 	// TimestampHeader carries the time the system signed the delivery (Unix

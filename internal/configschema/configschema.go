@@ -18,7 +18,6 @@ import (
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
-	"gopkg.in/yaml.v3"
 
 	"github.com/harmonyhq/harmony/connectors"
 	_ "github.com/harmonyhq/harmony/connectors/all" // the built-in kinds
@@ -70,7 +69,11 @@ func Generate(root string) (*jsonschema.Schema, error) {
 	var ids []any
 	for _, k := range connectors.Kinds() {
 		ids = append(ids, k.ID)
-		ks := r.ReflectFromType(reflect.TypeOf(k.New()).Elem())
+		t := reflect.TypeOf(k.New())
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		ks := r.ReflectFromType(t)
 		name := "kind-" + k.ID
 		for n, d := range ks.Definitions {
 			if _, dup := s.Definitions[n]; !dup {
@@ -93,7 +96,81 @@ func Generate(root string) (*jsonschema.Schema, error) {
 		kind.Description = "the connector kind: " + joinAny(ids) + ", or a Go connector's kind"
 	}
 	conn.Required = append(conn.Required, "name", "kind")
+	if err := applyChoices(s, map[*jsonschema.Schema]bool{}); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// Choices are the named sets of values a field tagged
+// `jsonschema_extras:"x-choices=NAME"` may take; the lists are the ones
+// the loader and the kinds check against, so the schema cannot drift from
+// them.
+var Choices = map[string][]string{
+	"channel":          connectors.InteractionChannels,
+	"interaction_type": connectors.InteractionTypes,
+	"direction":        connectors.Directions,
+	"order_channel":    connectors.OrderChannels,
+	"identifier_kind":  connectors.IdentifierKinds,
+	"send_channel":     connectors.SendChannels,
+	"survivorship":     {config.SurvivorshipPriority, config.SurvivorshipMostRecent, config.SurvivorshipMostFrequent},
+	"scope":            config.Scopes,
+}
+
+// PathPattern matches a mapping value that is a JSONPath ($.a.b), not a
+// literal ($$ escapes a literal starting with $).
+const PathPattern = `^\$([^$]|$)`
+
+// applyChoices turns each x-choices mark into the schema's words: a string
+// is one of the choices or a JSONPath (a mapping value), a list's items
+// and a map's values are one of them.
+func applyChoices(s *jsonschema.Schema, seen map[*jsonschema.Schema]bool) error {
+	if s == nil || seen[s] {
+		return nil
+	}
+	seen[s] = true
+	if name, ok := s.Extras["x-choices"].(string); ok {
+		vals, known := Choices[name]
+		if !known {
+			return fmt.Errorf("x-choices=%s: no such set of choices", name)
+		}
+		enum := make([]any, len(vals))
+		for i, v := range vals {
+			enum[i] = v
+		}
+		delete(s.Extras, "x-choices")
+		if len(s.Extras) == 0 {
+			s.Extras = nil
+		}
+		switch {
+		case s.Type == "string":
+			s.AnyOf = []*jsonschema.Schema{{Enum: enum}, {Pattern: PathPattern}}
+		case s.Type == "array" && s.Items != nil:
+			s.Items.Enum = enum
+		default: // a map (maybe a named type, by reference)
+			s.Ref, s.Type = "", "object"
+			s.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum}
+		}
+	}
+	var kids []*jsonschema.Schema
+	if s.Properties != nil {
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			kids = append(kids, p.Value)
+		}
+	}
+	for _, d := range s.Definitions {
+		kids = append(kids, d)
+	}
+	kids = append(kids, s.Items, s.AdditionalProperties, s.If, s.Then, s.Else)
+	kids = append(kids, s.AllOf...)
+	kids = append(kids, s.AnyOf...)
+	kids = append(kids, s.OneOf...)
+	for _, k := range kids {
+		if err := applyChoices(k, seen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func joinAny(ids []any) string {
@@ -121,7 +198,8 @@ func refName(ref string) string {
 var (
 	durationType = reflect.TypeOf(time.Duration(0))
 	secretType   = reflect.TypeOf(connectors.Secret(""))
-	nodeType     = reflect.TypeOf(yaml.Node{})
+	blockType    = reflect.TypeOf(connectors.Block{})
+	valueType    = reflect.TypeOf(connectors.Value{})
 )
 
 func reflector() *jsonschema.Reflector {
@@ -143,7 +221,7 @@ func reflector() *jsonschema.Reflector {
 			case secretType:
 				return &jsonschema.Schema{Type: "string",
 					Description: "a secret: write ${ENV_VAR}; it is never logged or printed"}
-			case nodeType:
+			case blockType, valueType:
 				return &jsonschema.Schema{}
 			}
 			return nil

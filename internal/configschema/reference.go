@@ -62,7 +62,7 @@ func defNames(s *jsonschema.Schema) []string {
 // flatten lists key and, for objects, every key under it.
 func flatten(root *jsonschema.Schema, key string, prop *jsonschema.Schema, depth int) [][3]string {
 	p := resolve(root, prop)
-	rows := [][3]string{{key, typeOf(root, prop), oneLine(describeOf(root, prop))}}
+	rows := [][3]string{{key, typeOf(root, prop), oneLine(describeOf(root, prop) + allowedOf(p))}}
 	if depth > 6 {
 		return rows
 	}
@@ -149,4 +149,29 @@ func keys(m propMap) []string {
 		out = append(out, p.Key)
 	}
 	return out
+}
+
+// allowedOf words a key's fixed set of choices, "" when it has none.
+func allowedOf(p *jsonschema.Schema) string {
+	enum, orPath := p.Enum, false
+	switch {
+	case len(p.AnyOf) == 2 && p.AnyOf[1].Pattern == PathPattern:
+		enum, orPath = p.AnyOf[0].Enum, true
+	case p.Items != nil && len(p.Items.Enum) > 0:
+		enum = p.Items.Enum
+	case p.AdditionalProperties != nil && len(p.AdditionalProperties.Enum) > 0:
+		enum = p.AdditionalProperties.Enum
+	}
+	if len(enum) == 0 {
+		return ""
+	}
+	vals := make([]string, len(enum))
+	for i, v := range enum {
+		vals[i] = fmt.Sprintf("`%v`", v)
+	}
+	out := " Allowed: " + strings.Join(vals, ", ")
+	if orPath {
+		out += ", or a JSONPath"
+	}
+	return out + "."
 }

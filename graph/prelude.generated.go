@@ -94,6 +94,12 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -140,6 +146,12 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.IsRepeatable); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -230,6 +242,12 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -322,6 +340,12 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -490,6 +514,12 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -568,6 +598,14 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.DefaultValue; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -123,6 +123,12 @@ func (ec *executionContext) fieldContext_TimelineConnection_gaps(_ context.Conte
 }
 
 func (ec *executionContext) _TimelineEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Cursor); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -178,6 +184,12 @@ func (ec *executionContext) fieldContext_TimelineEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _TimelineEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -201,6 +213,12 @@ func (ec *executionContext) fieldContext_TimelineEntry_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _TimelineEntry_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.OccurredAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -224,6 +242,12 @@ func (ec *executionContext) fieldContext_TimelineEntry_occurredAt(_ context.Cont
 }
 
 func (ec *executionContext) _TimelineEntry_channel(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Channel); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -247,6 +271,12 @@ func (ec *executionContext) fieldContext_TimelineEntry_channel(_ context.Context
 }
 
 func (ec *executionContext) _TimelineEntry_source(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -270,6 +300,12 @@ func (ec *executionContext) fieldContext_TimelineEntry_source(_ context.Context,
 }
 
 func (ec *executionContext) _TimelineEntry_kind(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Kind); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -357,6 +393,12 @@ func (ec *executionContext) fieldContext_TimelineEntry_payload(_ context.Context
 }
 
 func (ec *executionContext) _TimelineEntry_stale(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Stale); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -380,6 +422,14 @@ func (ec *executionContext) fieldContext_TimelineEntry_stale(_ context.Context, 
 }
 
 func (ec *executionContext) _TimelineEntry_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.FetchedAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -403,6 +453,12 @@ func (ec *executionContext) fieldContext_TimelineEntry_fetchedAt(_ context.Conte
 }
 
 func (ec *executionContext) _TimelineGap_source(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -426,6 +482,12 @@ func (ec *executionContext) fieldContext_TimelineGap_source(_ context.Context, f
 }
 
 func (ec *executionContext) _TimelineGap_capability(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Capability); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -449,6 +511,12 @@ func (ec *executionContext) fieldContext_TimelineGap_capability(_ context.Contex
 }
 
 func (ec *executionContext) _TimelineGap_code(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Code); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -472,6 +540,12 @@ func (ec *executionContext) fieldContext_TimelineGap_code(_ context.Context, fie
 }
 
 func (ec *executionContext) _TimelineGap_reason(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Reason); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -495,6 +569,14 @@ func (ec *executionContext) fieldContext_TimelineGap_reason(_ context.Context, f
 }
 
 func (ec *executionContext) _TimelineGap_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.TimelineGap) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.FetchedAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

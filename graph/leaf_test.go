@@ -71,13 +71,18 @@ func TestLeafFields(t *testing.T) {
 	pending.CompletedAt = nil
 	zero := full
 	zero.RequestedAt = time.Time{}
-	const q = `{ privacyRequest(id: "prq_1") { id kind customerId status requestedAt requestedBy completedAt } }`
+	const all = `{ privacyRequest(id: "prq_1") { id kind customerId status requestedAt requestedBy completedAt } }`
 	for _, tc := range []struct {
-		name string
-		req  model.PrivacyRequest
-		data string
-		errs string // the errors' paths and messages, "" for none
+		name  string
+		query string
+		req   model.PrivacyRequest
+		data  string
+		errs  string // the errors' paths and messages, "" for none
 	}{
+		// Objects are written by graph.objectFields: in selection order,
+		// each alias once, __typename included.
+		{name: "aliases", query: `{ privacyRequest(id: "prq_1") { a: id __typename id ... on PrivacyRequest { a: id by: requestedBy } kind } }`, req: full,
+			data: `{"privacyRequest":{"a":"prq_1","__typename":"PrivacyRequest","id":"prq_1","by":"ops","kind":"EXPORT"}}`},
 		{name: "every field", req: full,
 			data: `{"privacyRequest":{"id":"prq_1","kind":"EXPORT","customerId":"cus_1","status":"DONE","requestedAt":"2026-03-04T04:06:07Z","requestedBy":"ops","completedAt":"2026-03-04T05:06:07Z"}}`},
 		{name: "nil pointer is null", req: pending,
@@ -106,6 +111,10 @@ func TestLeafFields(t *testing.T) {
 					Message string
 					Path    []any
 				}
+			}
+			q := tc.query
+			if q == "" {
+				q = all
 			}
 			body, _ := json.Marshal(map[string]string{"query": q})
 			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", bytes.NewReader(body))

@@ -2424,7 +2424,7 @@ func (ec *executionContext) _CampaignConversion(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignConversionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2468,7 +2468,7 @@ func (ec *executionContext) _CampaignConversion(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var campaignTouchImplementors = []string{"CampaignTouch"}
@@ -2477,7 +2477,7 @@ func (ec *executionContext) _CampaignTouch(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignTouchImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2526,7 +2526,7 @@ func (ec *executionContext) _CampaignTouch(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var channelContactsImplementors = []string{"ChannelContacts"}
@@ -2535,7 +2535,7 @@ func (ec *executionContext) _ChannelContacts(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, channelContactsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2574,7 +2574,7 @@ func (ec *executionContext) _ChannelContacts(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var convertingOrderImplementors = []string{"ConvertingOrder"}
@@ -2583,7 +2583,7 @@ func (ec *executionContext) _ConvertingOrder(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, convertingOrderImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2622,7 +2622,7 @@ func (ec *executionContext) _ConvertingOrder(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var customerMetricsImplementors = []string{"CustomerMetrics"}
@@ -2631,7 +2631,7 @@ func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2740,7 +2740,7 @@ func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var datedScoreImplementors = []string{"DatedScore"}
@@ -2749,7 +2749,7 @@ func (ec *executionContext) _DatedScore(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, datedScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2788,7 +2788,7 @@ func (ec *executionContext) _DatedScore(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var lifetimeValueImplementors = []string{"LifetimeValue"}
@@ -2797,7 +2797,7 @@ func (ec *executionContext) _LifetimeValue(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, lifetimeValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2851,7 +2851,7 @@ func (ec *executionContext) _LifetimeValue(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var scoreSummaryImplementors = []string{"ScoreSummary"}
@@ -2860,7 +2860,7 @@ func (ec *executionContext) _ScoreSummary(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, scoreSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2914,7 +2914,7 @@ func (ec *executionContext) _ScoreSummary(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentConversionImplementors = []string{"SegmentConversion"}
@@ -2923,7 +2923,7 @@ func (ec *executionContext) _SegmentConversion(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentConversionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2962,7 +2962,7 @@ func (ec *executionContext) _SegmentConversion(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentCsatImplementors = []string{"SegmentCsat"}
@@ -2971,7 +2971,7 @@ func (ec *executionContext) _SegmentCsat(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentCsatImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3005,7 +3005,7 @@ func (ec *executionContext) _SegmentCsat(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentMetricsImplementors = []string{"SegmentMetrics"}
@@ -3014,7 +3014,7 @@ func (ec *executionContext) _SegmentMetrics(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3108,7 +3108,7 @@ func (ec *executionContext) _SegmentMetrics(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentNpsImplementors = []string{"SegmentNps"}
@@ -3117,7 +3117,7 @@ func (ec *executionContext) _SegmentNps(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentNpsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3166,7 +3166,7 @@ func (ec *executionContext) _SegmentNps(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 // endregion **************************** object.gotpl ****************************

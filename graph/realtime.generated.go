@@ -659,7 +659,7 @@ func (ec *executionContext) _ActivityEvent(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -743,7 +743,7 @@ func (ec *executionContext) _ActivityEvent(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var subscriptionImplementors = []string{"Subscription"}

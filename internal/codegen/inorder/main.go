@@ -14,8 +14,9 @@
 // gqlgen upgrade cannot silently bring the goroutines back.
 //
 // It then gives leaf fields a fast path that skips gqlgen's per-field
-// machinery (leaf.go says which fields and why), and fails when it finds
-// none, for the same reason.
+// machinery (leaf.go says which fields and why) and lightens each object's
+// marshaller (objects.go), and fails when it finds none, for the same
+// reason.
 //
 // Usage: go run ./internal/codegen/inorder DIR (the generated package).
 package main
@@ -71,6 +72,13 @@ func leaves(dir string) (int, error) {
 	members, err := modelMembers(root)
 	if err != nil {
 		return 0, err
+	}
+	objects, err := rewriteObjects(root, files)
+	if err != nil {
+		return 0, err
+	}
+	if objects == 0 {
+		return 0, fmt.Errorf("no object marshaller in %s/*.generated.go: has gqlgen's template changed?", dir)
 	}
 	return rewriteLeaves(root, files, members)
 }

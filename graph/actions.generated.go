@@ -24,6 +24,12 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _SendMessagePayload_messageId(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.MessageID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47,6 +53,12 @@ func (ec *executionContext) fieldContext_SendMessagePayload_messageId(_ context.
 }
 
 func (ec *executionContext) _SendMessagePayload_status(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Status); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -70,6 +82,12 @@ func (ec *executionContext) fieldContext_SendMessagePayload_status(_ context.Con
 }
 
 func (ec *executionContext) _SendMessagePayload_channel(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Channel); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -93,6 +111,12 @@ func (ec *executionContext) fieldContext_SendMessagePayload_channel(_ context.Co
 }
 
 func (ec *executionContext) _SendMessagePayload_source(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -116,6 +140,12 @@ func (ec *executionContext) fieldContext_SendMessagePayload_source(_ context.Con
 }
 
 func (ec *executionContext) _SendMessagePayload_replayed(ctx context.Context, field graphql.CollectedField, obj *model.SendMessagePayload) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Replayed); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -293,7 +323,7 @@ func (ec *executionContext) _SendMessagePayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, sendMessagePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -337,7 +367,7 @@ func (ec *executionContext) _SendMessagePayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 // endregion **************************** object.gotpl ****************************

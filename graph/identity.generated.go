@@ -225,6 +225,12 @@ func (ec *executionContext) field_Mutation_unlinkIdentity_args(ctx context.Conte
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Identity_kind(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Kind); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -289,6 +295,14 @@ func (ec *executionContext) fieldContext_Identity_value(_ context.Context, field
 }
 
 func (ec *executionContext) _Identity_system(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.System; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -312,6 +326,12 @@ func (ec *executionContext) fieldContext_Identity_system(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Identity_rule(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Rule); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -335,6 +355,12 @@ func (ec *executionContext) fieldContext_Identity_rule(_ context.Context, field 
 }
 
 func (ec *executionContext) _Identity_source(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -381,6 +407,12 @@ func (ec *executionContext) fieldContext_Identity_confidence(_ context.Context, 
 }
 
 func (ec *executionContext) _Identity_linkedAt(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.LinkedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -404,6 +436,12 @@ func (ec *executionContext) fieldContext_Identity_linkedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Identity_status(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Status); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -427,6 +465,14 @@ func (ec *executionContext) fieldContext_Identity_status(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Identity_mergedFrom(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.MergedFrom; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalID(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -482,6 +528,12 @@ func (ec *executionContext) fieldContext_IdentityChange_customer(_ context.Conte
 }
 
 func (ec *executionContext) _IdentityChange_changed(ctx context.Context, field graphql.CollectedField, obj *model.IdentityChange) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Changed); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -569,6 +621,12 @@ func (ec *executionContext) fieldContext_IdentityChange_detached(_ context.Conte
 }
 
 func (ec *executionContext) _IdentityEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.IdentityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -592,6 +650,12 @@ func (ec *executionContext) fieldContext_IdentityEvent_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _IdentityEvent_action(ctx context.Context, field graphql.CollectedField, obj *model.IdentityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Action); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -615,6 +679,12 @@ func (ec *executionContext) fieldContext_IdentityEvent_action(_ context.Context,
 }
 
 func (ec *executionContext) _IdentityEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.IdentityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.At); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -638,6 +708,12 @@ func (ec *executionContext) fieldContext_IdentityEvent_at(_ context.Context, fie
 }
 
 func (ec *executionContext) _IdentityEvent_actor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Actor); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -821,6 +897,12 @@ func (ec *executionContext) fieldContext_IdentityEventConnection_pageInfo(_ cont
 }
 
 func (ec *executionContext) _IdentityEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityEventEdge) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Cursor); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -876,6 +958,12 @@ func (ec *executionContext) fieldContext_IdentityEventEdge_node(_ context.Contex
 }
 
 func (ec *executionContext) _IdentityRef_kind(ctx context.Context, field graphql.CollectedField, obj *model.IdentityRef) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Kind); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -899,6 +987,14 @@ func (ec *executionContext) fieldContext_IdentityRef_kind(_ context.Context, fie
 }
 
 func (ec *executionContext) _IdentityRef_system(ctx context.Context, field graphql.CollectedField, obj *model.IdentityRef) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.System; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -963,6 +1059,12 @@ func (ec *executionContext) fieldContext_IdentityRef_value(_ context.Context, fi
 }
 
 func (ec *executionContext) _MatchEvidence_kind(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Kind); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -986,6 +1088,14 @@ func (ec *executionContext) fieldContext_MatchEvidence_kind(_ context.Context, f
 }
 
 func (ec *executionContext) _MatchEvidence_system(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.System; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1050,6 +1160,14 @@ func (ec *executionContext) fieldContext_MatchEvidence_value(_ context.Context, 
 }
 
 func (ec *executionContext) _MatchEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Rule; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1073,6 +1191,12 @@ func (ec *executionContext) fieldContext_MatchEvidence_rule(_ context.Context, f
 }
 
 func (ec *executionContext) _MatchEvidence_decision(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Decision); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1096,6 +1220,14 @@ func (ec *executionContext) fieldContext_MatchEvidence_decision(_ context.Contex
 }
 
 func (ec *executionContext) _MatchEvidence_reason(ctx context.Context, field graphql.CollectedField, obj *model.MatchEvidence) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Reason; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1165,6 +1297,12 @@ func (ec *executionContext) fieldContext_MatchEvidence_sources(_ context.Context
 }
 
 func (ec *executionContext) _MatchExplanation_a(ctx context.Context, field graphql.CollectedField, obj *model.MatchExplanation) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.A); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1188,6 +1326,12 @@ func (ec *executionContext) fieldContext_MatchExplanation_a(_ context.Context, f
 }
 
 func (ec *executionContext) _MatchExplanation_b(ctx context.Context, field graphql.CollectedField, obj *model.MatchExplanation) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.B); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1211,6 +1355,12 @@ func (ec *executionContext) fieldContext_MatchExplanation_b(_ context.Context, f
 }
 
 func (ec *executionContext) _MatchExplanation_sameCustomer(ctx context.Context, field graphql.CollectedField, obj *model.MatchExplanation) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.SameCustomer); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1234,6 +1384,12 @@ func (ec *executionContext) fieldContext_MatchExplanation_sameCustomer(_ context
 }
 
 func (ec *executionContext) _MatchExplanation_verdict(ctx context.Context, field graphql.CollectedField, obj *model.MatchExplanation) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Verdict); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1257,6 +1413,12 @@ func (ec *executionContext) fieldContext_MatchExplanation_verdict(_ context.Cont
 }
 
 func (ec *executionContext) _MatchExplanation_summary(ctx context.Context, field graphql.CollectedField, obj *model.MatchExplanation) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Summary); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1376,6 +1538,12 @@ func (ec *executionContext) fieldContext_MergeResult_survivor(_ context.Context,
 }
 
 func (ec *executionContext) _MergeResult_mergedId(ctx context.Context, field graphql.CollectedField, obj *model.MergeResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.MergedID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1399,6 +1567,12 @@ func (ec *executionContext) fieldContext_MergeResult_mergedId(_ context.Context,
 }
 
 func (ec *executionContext) _MergeResult_changed(ctx context.Context, field graphql.CollectedField, obj *model.MergeResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Changed); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2230,6 +2404,12 @@ func (ec *executionContext) fieldContext_SplitResult_customers(_ context.Context
 }
 
 func (ec *executionContext) _SplitResult_changed(ctx context.Context, field graphql.CollectedField, obj *model.SplitResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Changed); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2582,7 +2762,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, identityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2646,7 +2826,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var identityChangeImplementors = []string{"IdentityChange"}
@@ -2655,7 +2835,7 @@ func (ec *executionContext) _IdentityChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, identityChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2694,7 +2874,7 @@ func (ec *executionContext) _IdentityChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var identityEventImplementors = []string{"IdentityEvent"}
@@ -2703,7 +2883,7 @@ func (ec *executionContext) _IdentityEvent(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, identityEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2757,7 +2937,7 @@ func (ec *executionContext) _IdentityEvent(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var identityEventConnectionImplementors = []string{"IdentityEventConnection"}
@@ -2766,7 +2946,7 @@ func (ec *executionContext) _IdentityEventConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, identityEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2795,7 +2975,7 @@ func (ec *executionContext) _IdentityEventConnection(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var identityEventEdgeImplementors = []string{"IdentityEventEdge"}
@@ -2804,7 +2984,7 @@ func (ec *executionContext) _IdentityEventEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, identityEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2833,7 +3013,7 @@ func (ec *executionContext) _IdentityEventEdge(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var identityRefImplementors = []string{"IdentityRef"}
@@ -2842,7 +3022,7 @@ func (ec *executionContext) _IdentityRef(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, identityRefImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2876,7 +3056,7 @@ func (ec *executionContext) _IdentityRef(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var matchEvidenceImplementors = []string{"MatchEvidence"}
@@ -2885,7 +3065,7 @@ func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, matchEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2944,7 +3124,7 @@ func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var matchExplanationImplementors = []string{"MatchExplanation"}
@@ -2953,7 +3133,7 @@ func (ec *executionContext) _MatchExplanation(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, matchExplanationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3007,7 +3187,7 @@ func (ec *executionContext) _MatchExplanation(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var mergeResultImplementors = []string{"MergeResult"}
@@ -3016,7 +3196,7 @@ func (ec *executionContext) _MergeResult(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, mergeResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3055,7 +3235,7 @@ func (ec *executionContext) _MergeResult(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -3067,7 +3247,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3175,7 +3355,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var splitResultImplementors = []string{"SplitResult"}
@@ -3184,7 +3364,7 @@ func (ec *executionContext) _SplitResult(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, splitResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3218,7 +3398,7 @@ func (ec *executionContext) _SplitResult(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -26,6 +26,12 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Interaction_id(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49,6 +55,12 @@ func (ec *executionContext) fieldContext_Interaction_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Interaction_source(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -72,6 +84,12 @@ func (ec *executionContext) fieldContext_Interaction_source(_ context.Context, f
 }
 
 func (ec *executionContext) _Interaction_channel(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Channel); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -95,6 +113,12 @@ func (ec *executionContext) fieldContext_Interaction_channel(_ context.Context, 
 }
 
 func (ec *executionContext) _Interaction_type(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Type); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -118,6 +142,14 @@ func (ec *executionContext) fieldContext_Interaction_type(_ context.Context, fie
 }
 
 func (ec *executionContext) _Interaction_direction(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Direction; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -141,6 +173,14 @@ func (ec *executionContext) fieldContext_Interaction_direction(_ context.Context
 }
 
 func (ec *executionContext) _Interaction_author(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Author; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -164,6 +204,12 @@ func (ec *executionContext) fieldContext_Interaction_author(_ context.Context, f
 }
 
 func (ec *executionContext) _Interaction_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.OccurredAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -228,6 +274,14 @@ func (ec *executionContext) fieldContext_Interaction_summary(_ context.Context, 
 }
 
 func (ec *executionContext) _Interaction_status(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Status; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -251,6 +305,14 @@ func (ec *executionContext) fieldContext_Interaction_status(_ context.Context, f
 }
 
 func (ec *executionContext) _Interaction_threadRef(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.ThreadRef; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -274,6 +336,14 @@ func (ec *executionContext) fieldContext_Interaction_threadRef(_ context.Context
 }
 
 func (ec *executionContext) _Interaction_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.DurationSeconds; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalInt(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -297,6 +367,14 @@ func (ec *executionContext) fieldContext_Interaction_durationSeconds(_ context.C
 }
 
 func (ec *executionContext) _Interaction_firstResponseAt(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.FirstResponseAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -320,6 +398,14 @@ func (ec *executionContext) fieldContext_Interaction_firstResponseAt(_ context.C
 }
 
 func (ec *executionContext) _Interaction_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.ResolvedAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -375,6 +461,12 @@ func (ec *executionContext) fieldContext_Interaction_attributes(_ context.Contex
 }
 
 func (ec *executionContext) _Interaction_stale(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Stale); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -398,6 +490,14 @@ func (ec *executionContext) fieldContext_Interaction_stale(_ context.Context, fi
 }
 
 func (ec *executionContext) _Interaction_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.Interaction) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.FetchedAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -438,7 +538,7 @@ func (ec *executionContext) _Interaction(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, interactionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -537,7 +637,7 @@ func (ec *executionContext) _Interaction(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 // endregion **************************** object.gotpl ****************************

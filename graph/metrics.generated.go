@@ -25,6 +25,12 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _CampaignConversion_windowDays(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConversion) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.WindowDays); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48,6 +54,12 @@ func (ec *executionContext) fieldContext_CampaignConversion_windowDays(_ context
 }
 
 func (ec *executionContext) _CampaignConversion_touchedCampaigns(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConversion) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.TouchedCampaigns); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -71,6 +83,12 @@ func (ec *executionContext) fieldContext_CampaignConversion_touchedCampaigns(_ c
 }
 
 func (ec *executionContext) _CampaignConversion_convertedCampaigns(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConversion) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.ConvertedCampaigns); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -149,6 +167,12 @@ func (ec *executionContext) fieldContext_CampaignConversion_campaigns(_ context.
 }
 
 func (ec *executionContext) _CampaignTouch_campaignId(ctx context.Context, field graphql.CollectedField, obj *model.CampaignTouch) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.CampaignID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -172,6 +196,14 @@ func (ec *executionContext) fieldContext_CampaignTouch_campaignId(_ context.Cont
 }
 
 func (ec *executionContext) _CampaignTouch_title(ctx context.Context, field graphql.CollectedField, obj *model.CampaignTouch) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Title; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -195,6 +227,12 @@ func (ec *executionContext) fieldContext_CampaignTouch_title(_ context.Context, 
 }
 
 func (ec *executionContext) _CampaignTouch_source(ctx context.Context, field graphql.CollectedField, obj *model.CampaignTouch) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -218,6 +256,12 @@ func (ec *executionContext) fieldContext_CampaignTouch_source(_ context.Context,
 }
 
 func (ec *executionContext) _CampaignTouch_touchedAt(ctx context.Context, field graphql.CollectedField, obj *model.CampaignTouch) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.TouchedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -241,6 +285,12 @@ func (ec *executionContext) fieldContext_CampaignTouch_touchedAt(_ context.Conte
 }
 
 func (ec *executionContext) _CampaignTouch_converted(ctx context.Context, field graphql.CollectedField, obj *model.CampaignTouch) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Converted); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -296,6 +346,12 @@ func (ec *executionContext) fieldContext_CampaignTouch_order(_ context.Context, 
 }
 
 func (ec *executionContext) _ChannelContacts_channel(ctx context.Context, field graphql.CollectedField, obj *model.ChannelContacts) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Channel); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -319,6 +375,12 @@ func (ec *executionContext) fieldContext_ChannelContacts_channel(_ context.Conte
 }
 
 func (ec *executionContext) _ChannelContacts_contacts(ctx context.Context, field graphql.CollectedField, obj *model.ChannelContacts) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Contacts); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -365,6 +427,12 @@ func (ec *executionContext) fieldContext_ChannelContacts_share(_ context.Context
 }
 
 func (ec *executionContext) _ChannelContacts_lastContactAt(ctx context.Context, field graphql.CollectedField, obj *model.ChannelContacts) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.LastContactAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -388,6 +456,12 @@ func (ec *executionContext) fieldContext_ChannelContacts_lastContactAt(_ context
 }
 
 func (ec *executionContext) _ConvertingOrder_id(ctx context.Context, field graphql.CollectedField, obj *model.ConvertingOrder) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -411,6 +485,12 @@ func (ec *executionContext) fieldContext_ConvertingOrder_id(_ context.Context, f
 }
 
 func (ec *executionContext) _ConvertingOrder_source(ctx context.Context, field graphql.CollectedField, obj *model.ConvertingOrder) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -434,6 +514,12 @@ func (ec *executionContext) fieldContext_ConvertingOrder_source(_ context.Contex
 }
 
 func (ec *executionContext) _ConvertingOrder_placedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConvertingOrder) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.PlacedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -489,6 +575,12 @@ func (ec *executionContext) fieldContext_ConvertingOrder_total(_ context.Context
 }
 
 func (ec *executionContext) _CustomerMetrics_orderCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.OrderCount); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -576,6 +668,14 @@ func (ec *executionContext) fieldContext_CustomerMetrics_lifetimeValue(_ context
 }
 
 func (ec *executionContext) _CustomerMetrics_lastContactChannel(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.LastContactChannel; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -599,6 +699,14 @@ func (ec *executionContext) fieldContext_CustomerMetrics_lastContactChannel(_ co
 }
 
 func (ec *executionContext) _CustomerMetrics_lastContactAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.LastContactAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -622,6 +730,14 @@ func (ec *executionContext) fieldContext_CustomerMetrics_lastContactAt(_ context
 }
 
 func (ec *executionContext) _CustomerMetrics_preferredChannel(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.PreferredChannel; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -700,6 +816,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_averageFirstResponseSec
 }
 
 func (ec *executionContext) _CustomerMetrics_answeredConversations(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.AnsweredConversations); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -746,6 +868,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_averageResolutionSecond
 }
 
 func (ec *executionContext) _CustomerMetrics_resolvedConversations(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.ResolvedConversations); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -865,6 +993,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_conversion(_ context.Co
 }
 
 func (ec *executionContext) _CustomerMetrics_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.ComputedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -888,6 +1022,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_computedAt(_ context.Co
 }
 
 func (ec *executionContext) _CustomerMetrics_ordersComplete(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.OrdersComplete); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -911,6 +1051,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_ordersComplete(_ contex
 }
 
 func (ec *executionContext) _CustomerMetrics_interactionsComplete(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.InteractionsComplete); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -934,6 +1080,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_interactionsComplete(_ 
 }
 
 func (ec *executionContext) _CustomerMetrics_complete(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Complete); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -957,6 +1109,12 @@ func (ec *executionContext) fieldContext_CustomerMetrics_complete(_ context.Cont
 }
 
 func (ec *executionContext) _DatedScore_score(ctx context.Context, field graphql.CollectedField, obj *model.DatedScore) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Score); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -980,6 +1138,12 @@ func (ec *executionContext) fieldContext_DatedScore_score(_ context.Context, fie
 }
 
 func (ec *executionContext) _DatedScore_at(ctx context.Context, field graphql.CollectedField, obj *model.DatedScore) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.At); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1003,6 +1167,12 @@ func (ec *executionContext) fieldContext_DatedScore_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _DatedScore_source(ctx context.Context, field graphql.CollectedField, obj *model.DatedScore) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1026,6 +1196,12 @@ func (ec *executionContext) fieldContext_DatedScore_source(_ context.Context, fi
 }
 
 func (ec *executionContext) _DatedScore_interactionId(ctx context.Context, field graphql.CollectedField, obj *model.DatedScore) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.InteractionID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1049,6 +1225,12 @@ func (ec *executionContext) fieldContext_DatedScore_interactionId(_ context.Cont
 }
 
 func (ec *executionContext) _LifetimeValue_currency(ctx context.Context, field graphql.CollectedField, obj *model.LifetimeValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Currency); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1104,6 +1286,12 @@ func (ec *executionContext) fieldContext_LifetimeValue_netSpend(_ context.Contex
 }
 
 func (ec *executionContext) _LifetimeValue_orders(ctx context.Context, field graphql.CollectedField, obj *model.LifetimeValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Orders); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1159,6 +1347,12 @@ func (ec *executionContext) fieldContext_LifetimeValue_averageOrderValue(_ conte
 }
 
 func (ec *executionContext) _LifetimeValue_firstOrderAt(ctx context.Context, field graphql.CollectedField, obj *model.LifetimeValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.FirstOrderAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1182,6 +1376,12 @@ func (ec *executionContext) fieldContext_LifetimeValue_firstOrderAt(_ context.Co
 }
 
 func (ec *executionContext) _LifetimeValue_lastOrderAt(ctx context.Context, field graphql.CollectedField, obj *model.LifetimeValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.LastOrderAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1205,6 +1405,12 @@ func (ec *executionContext) fieldContext_LifetimeValue_lastOrderAt(_ context.Con
 }
 
 func (ec *executionContext) _LifetimeValue_activeMonths(ctx context.Context, field graphql.CollectedField, obj *model.LifetimeValue) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.ActiveMonths); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1292,6 +1498,12 @@ func (ec *executionContext) fieldContext_ScoreSummary_scores(_ context.Context, 
 }
 
 func (ec *executionContext) _ScoreSummary_count(ctx context.Context, field graphql.CollectedField, obj *model.ScoreSummary) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Count); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1407,6 +1619,12 @@ func (ec *executionContext) fieldContext_ScoreSummary_trend(_ context.Context, f
 }
 
 func (ec *executionContext) _SegmentConversion_windowDays(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConversion) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.WindowDays); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1430,6 +1648,12 @@ func (ec *executionContext) fieldContext_SegmentConversion_windowDays(_ context.
 }
 
 func (ec *executionContext) _SegmentConversion_touchedCampaigns(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConversion) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.TouchedCampaigns); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1453,6 +1677,12 @@ func (ec *executionContext) fieldContext_SegmentConversion_touchedCampaigns(_ co
 }
 
 func (ec *executionContext) _SegmentConversion_convertedCampaigns(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConversion) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.ConvertedCampaigns); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1499,6 +1729,12 @@ func (ec *executionContext) fieldContext_SegmentConversion_rate(_ context.Contex
 }
 
 func (ec *executionContext) _SegmentCsat_ratings(ctx context.Context, field graphql.CollectedField, obj *model.SegmentCsat) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Ratings); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1568,6 +1804,12 @@ func (ec *executionContext) fieldContext_SegmentCsat_satisfiedShare(_ context.Co
 }
 
 func (ec *executionContext) _SegmentMetrics_members(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Members); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1591,6 +1833,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_members(_ context.Contex
 }
 
 func (ec *executionContext) _SegmentMetrics_customers(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Customers); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1614,6 +1862,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_customers(_ context.Cont
 }
 
 func (ec *executionContext) _SegmentMetrics_capped(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Capped); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1637,6 +1891,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_capped(_ context.Context
 }
 
 func (ec *executionContext) _SegmentMetrics_buyers(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Buyers); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1660,6 +1920,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_buyers(_ context.Context
 }
 
 func (ec *executionContext) _SegmentMetrics_orderCount(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.OrderCount); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1921,6 +2187,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_channelMix(_ context.Con
 }
 
 func (ec *executionContext) _SegmentMetrics_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.ComputedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1944,6 +2216,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_computedAt(_ context.Con
 }
 
 func (ec *executionContext) _SegmentMetrics_complete(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalBoolean(obj.Complete); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1967,6 +2245,12 @@ func (ec *executionContext) fieldContext_SegmentMetrics_complete(_ context.Conte
 }
 
 func (ec *executionContext) _SegmentNps_respondents(ctx context.Context, field graphql.CollectedField, obj *model.SegmentNps) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Respondents); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1990,6 +2274,12 @@ func (ec *executionContext) fieldContext_SegmentNps_respondents(_ context.Contex
 }
 
 func (ec *executionContext) _SegmentNps_promoters(ctx context.Context, field graphql.CollectedField, obj *model.SegmentNps) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Promoters); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2013,6 +2303,12 @@ func (ec *executionContext) fieldContext_SegmentNps_promoters(_ context.Context,
 }
 
 func (ec *executionContext) _SegmentNps_passives(ctx context.Context, field graphql.CollectedField, obj *model.SegmentNps) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Passives); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2036,6 +2332,12 @@ func (ec *executionContext) fieldContext_SegmentNps_passives(_ context.Context, 
 }
 
 func (ec *executionContext) _SegmentNps_detractors(ctx context.Context, field graphql.CollectedField, obj *model.SegmentNps) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Detractors); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2122,7 +2424,7 @@ func (ec *executionContext) _CampaignConversion(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignConversionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2166,7 +2468,7 @@ func (ec *executionContext) _CampaignConversion(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var campaignTouchImplementors = []string{"CampaignTouch"}
@@ -2175,7 +2477,7 @@ func (ec *executionContext) _CampaignTouch(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignTouchImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2224,7 +2526,7 @@ func (ec *executionContext) _CampaignTouch(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var channelContactsImplementors = []string{"ChannelContacts"}
@@ -2233,7 +2535,7 @@ func (ec *executionContext) _ChannelContacts(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, channelContactsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2272,7 +2574,7 @@ func (ec *executionContext) _ChannelContacts(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var convertingOrderImplementors = []string{"ConvertingOrder"}
@@ -2281,7 +2583,7 @@ func (ec *executionContext) _ConvertingOrder(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, convertingOrderImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2320,7 +2622,7 @@ func (ec *executionContext) _ConvertingOrder(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var customerMetricsImplementors = []string{"CustomerMetrics"}
@@ -2329,7 +2631,7 @@ func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2438,7 +2740,7 @@ func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var datedScoreImplementors = []string{"DatedScore"}
@@ -2447,7 +2749,7 @@ func (ec *executionContext) _DatedScore(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, datedScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2486,7 +2788,7 @@ func (ec *executionContext) _DatedScore(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var lifetimeValueImplementors = []string{"LifetimeValue"}
@@ -2495,7 +2797,7 @@ func (ec *executionContext) _LifetimeValue(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, lifetimeValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2549,7 +2851,7 @@ func (ec *executionContext) _LifetimeValue(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var scoreSummaryImplementors = []string{"ScoreSummary"}
@@ -2558,7 +2860,7 @@ func (ec *executionContext) _ScoreSummary(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, scoreSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2612,7 +2914,7 @@ func (ec *executionContext) _ScoreSummary(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentConversionImplementors = []string{"SegmentConversion"}
@@ -2621,7 +2923,7 @@ func (ec *executionContext) _SegmentConversion(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentConversionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2660,7 +2962,7 @@ func (ec *executionContext) _SegmentConversion(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentCsatImplementors = []string{"SegmentCsat"}
@@ -2669,7 +2971,7 @@ func (ec *executionContext) _SegmentCsat(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentCsatImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2703,7 +3005,7 @@ func (ec *executionContext) _SegmentCsat(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentMetricsImplementors = []string{"SegmentMetrics"}
@@ -2712,7 +3014,7 @@ func (ec *executionContext) _SegmentMetrics(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMetricsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2806,7 +3108,7 @@ func (ec *executionContext) _SegmentMetrics(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var segmentNpsImplementors = []string{"SegmentNps"}
@@ -2815,7 +3117,7 @@ func (ec *executionContext) _SegmentNps(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, segmentNpsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2864,7 +3166,7 @@ func (ec *executionContext) _SegmentNps(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -48,6 +48,12 @@ func (ec *executionContext) dir_consent_args(ctx context.Context, rawArgs map[st
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -71,6 +77,12 @@ func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.At); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -94,6 +106,12 @@ func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Actor); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -117,6 +135,14 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditEntry_operationName(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.OperationName; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -140,6 +166,12 @@ func (ec *executionContext) fieldContext_AuditEntry_operationName(_ context.Cont
 }
 
 func (ec *executionContext) _AuditEntry_operationType(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.OperationType); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -232,6 +264,14 @@ func (ec *executionContext) fieldContext_AuditEntry_customerIds(_ context.Contex
 }
 
 func (ec *executionContext) _AuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.RequestID; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -319,6 +359,12 @@ func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryEdge) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Cursor); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -374,6 +420,12 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _Consent_id(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -397,6 +449,12 @@ func (ec *executionContext) fieldContext_Consent_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Consent_purpose(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Purpose); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -420,6 +478,14 @@ func (ec *executionContext) fieldContext_Consent_purpose(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Consent_channel(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Channel; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -443,6 +509,12 @@ func (ec *executionContext) fieldContext_Consent_channel(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Consent_status(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Status); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -466,6 +538,12 @@ func (ec *executionContext) fieldContext_Consent_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Consent_source(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -489,6 +567,12 @@ func (ec *executionContext) fieldContext_Consent_source(_ context.Context, field
 }
 
 func (ec *executionContext) _Consent_recordedAt(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.RecordedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -512,6 +596,12 @@ func (ec *executionContext) fieldContext_Consent_recordedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Consent_actor(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Actor); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -535,6 +625,12 @@ func (ec *executionContext) fieldContext_Consent_actor(_ context.Context, field 
 }
 
 func (ec *executionContext) _PrivacyRequest_id(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -558,6 +654,12 @@ func (ec *executionContext) fieldContext_PrivacyRequest_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _PrivacyRequest_kind(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Kind); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -581,6 +683,12 @@ func (ec *executionContext) fieldContext_PrivacyRequest_kind(_ context.Context, 
 }
 
 func (ec *executionContext) _PrivacyRequest_customerId(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.CustomerID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -604,6 +712,12 @@ func (ec *executionContext) fieldContext_PrivacyRequest_customerId(_ context.Con
 }
 
 func (ec *executionContext) _PrivacyRequest_status(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Status); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -627,6 +741,12 @@ func (ec *executionContext) fieldContext_PrivacyRequest_status(_ context.Context
 }
 
 func (ec *executionContext) _PrivacyRequest_requestedAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.RequestedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -650,6 +770,12 @@ func (ec *executionContext) fieldContext_PrivacyRequest_requestedAt(_ context.Co
 }
 
 func (ec *executionContext) _PrivacyRequest_requestedBy(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.RequestedBy); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -673,6 +799,14 @@ func (ec *executionContext) fieldContext_PrivacyRequest_requestedBy(_ context.Co
 }
 
 func (ec *executionContext) _PrivacyRequest_completedAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.CompletedAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -769,6 +903,12 @@ func (ec *executionContext) fieldContext_PrivacyRequest_result(_ context.Context
 }
 
 func (ec *executionContext) _PrivacySystemResult_system(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.System); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -792,6 +932,12 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_system(_ context.Co
 }
 
 func (ec *executionContext) _PrivacySystemResult_status(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.Marshaler(obj.Status); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -815,6 +961,12 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_status(_ context.Co
 }
 
 func (ec *executionContext) _PrivacySystemResult_keys(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Keys); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -838,6 +990,12 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_keys(_ context.Cont
 }
 
 func (ec *executionContext) _PrivacySystemResult_attempts(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.Attempts); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -861,6 +1019,14 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_attempts(_ context.
 }
 
 func (ec *executionContext) _PrivacySystemResult_lastErrorCode(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.LastErrorCode; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -884,6 +1050,14 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_lastErrorCode(_ con
 }
 
 func (ec *executionContext) _PrivacySystemResult_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.NextAttemptAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -907,6 +1081,14 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_nextAttemptAt(_ con
 }
 
 func (ec *executionContext) _PrivacySystemResult_doneAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.DoneAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -930,6 +1112,14 @@ func (ec *executionContext) fieldContext_PrivacySystemResult_doneAt(_ context.Co
 }
 
 func (ec *executionContext) _PrivacySystemResult_confirmedBy(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySystemResult) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.ConfirmedBy; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1047,7 +1237,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1111,7 +1301,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
@@ -1120,7 +1310,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1149,7 +1339,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
@@ -1158,7 +1348,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1187,7 +1377,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var consentImplementors = []string{"Consent"}
@@ -1196,7 +1386,7 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1250,7 +1440,7 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var privacyRequestImplementors = []string{"PrivacyRequest"}
@@ -1259,7 +1449,7 @@ func (ec *executionContext) _PrivacyRequest(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, privacyRequestImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1323,7 +1513,7 @@ func (ec *executionContext) _PrivacyRequest(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var privacySystemResultImplementors = []string{"PrivacySystemResult"}
@@ -1332,7 +1522,7 @@ func (ec *executionContext) _PrivacySystemResult(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, privacySystemResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1391,7 +1581,7 @@ func (ec *executionContext) _PrivacySystemResult(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -59,6 +59,12 @@ func (ec *executionContext) field_Subscription_customerActivity_args(ctx context
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ActivityEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalID(obj.ID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -82,6 +88,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _ActivityEvent_customerId(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.CustomerID; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalID(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -105,6 +119,12 @@ func (ec *executionContext) fieldContext_ActivityEvent_customerId(_ context.Cont
 }
 
 func (ec *executionContext) _ActivityEvent_source(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -128,6 +148,12 @@ func (ec *executionContext) fieldContext_ActivityEvent_source(_ context.Context,
 }
 
 func (ec *executionContext) _ActivityEvent_eventId(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalString(obj.EventID); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -151,6 +177,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_eventId(_ context.Context
 }
 
 func (ec *executionContext) _ActivityEvent_eventType(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.EventType; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -174,6 +208,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_eventType(_ context.Conte
 }
 
 func (ec *executionContext) _ActivityEvent_channel(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Channel; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -197,6 +239,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_channel(_ context.Context
 }
 
 func (ec *executionContext) _ActivityEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Type; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -220,6 +270,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_type(_ context.Context, f
 }
 
 func (ec *executionContext) _ActivityEvent_direction(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Direction; v == nil {
+		return graphql.Null
+	} else if res := graphql.Marshaler(v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -243,6 +301,12 @@ func (ec *executionContext) fieldContext_ActivityEvent_direction(_ context.Conte
 }
 
 func (ec *executionContext) _ActivityEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.OccurredAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -266,6 +330,12 @@ func (ec *executionContext) fieldContext_ActivityEvent_occurredAt(_ context.Cont
 }
 
 func (ec *executionContext) _ActivityEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalTime(obj.ReceivedAt); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -330,6 +400,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_summary(_ context.Context
 }
 
 func (ec *executionContext) _ActivityEvent_status(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.Status; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -353,6 +431,14 @@ func (ec *executionContext) fieldContext_ActivityEvent_status(_ context.Context,
 }
 
 func (ec *executionContext) _ActivityEvent_threadRef(ctx context.Context, field graphql.CollectedField, obj *model.ActivityEvent) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.ThreadRef; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalString(*v); res != graphql.Null {
+		return res
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -573,7 +659,7 @@ func (ec *executionContext) _ActivityEvent(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -657,7 +743,7 @@ func (ec *executionContext) _ActivityEvent(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{set: out, fields: fields}
 }
 
 var subscriptionImplementors = []string{"Subscription"}

@@ -7,10 +7,11 @@ import (
 )
 
 // The fast path evaluates the JSONPaths most mappings use, a root followed
-// by member names and array indexes ($.a.b, $.a[0].b, $['a.b'][-1]), by
+// by member names and array indexes ($.a.b, $.a[0].b, $['a.b'][-1]), or
+// such a path ending in a union of member names ($['event','name']), by
 // walking the decoded document directly. It gives what jp.Expr.Get gives for
 // such paths, without its evaluation stack, and hands every other path
-// (wildcards, filters, unions, slices, recursive descent) and every node of
+// (wildcards, filters, other unions, slices, recursive descent) and every node of
 // a type it does not know to ojg.
 
 // step is one step of a simple path: a member name, or an array index
@@ -42,6 +43,45 @@ func simpleSteps(x jp.Expr) ([]step, bool) {
 		}
 	}
 	return steps, true
+}
+
+// unionSteps returns the paths of x when x is a simple path followed by a
+// union of two or more member names, one path per name, in order; nil
+// otherwise.
+func unionSteps(x jp.Expr) [][]step {
+	if len(x) < 2 {
+		return nil
+	}
+	u, ok := x[len(x)-1].(jp.Union)
+	if !ok || len(u) < 2 {
+		return nil
+	}
+	prefix, ok := simpleSteps(x[:len(x)-1])
+	if !ok {
+		return nil
+	}
+	alts := make([][]step, 0, len(u))
+	for _, k := range u {
+		name, ok := k.(string)
+		if !ok {
+			return nil
+		}
+		alts = append(alts, append(prefix[:len(prefix):len(prefix)], step{name: name}))
+	}
+	return alts
+}
+
+// walkFirst is walk of the first of alts that selects something: what ojg
+// selects first for a union of member names, which it gives in the union's
+// order, a JSON null included.
+func walkFirst(alts [][]step, doc any) (v any, found, known bool) {
+	for _, steps := range alts {
+		v, found, known = walk(steps, doc)
+		if !known || found {
+			return v, found, known
+		}
+	}
+	return nil, false, true
 }
 
 // walk evaluates steps against doc. found is false when the path selects

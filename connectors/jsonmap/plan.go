@@ -9,7 +9,8 @@ import (
 // (and to the nodes a connector reads beside them), and a record plan, the
 // paths a mapping reads from each record merged into a tree. A mapping a
 // plan cannot express has no plan, and its reads take the general path
-// (decode, then map): JSONPaths with filters, unions, slices, recursive
+// (decode, then map): JSONPaths with filters, unions (but one of member
+// names at the end of a plain path: a slot per name), slices, recursive
 // descent or negative indexes anywhere; a wildcard anywhere but in the
 // records path; line items whose path is not a plain path below the order,
 // or below a node the mapping also reads whole.
@@ -107,15 +108,30 @@ func (n *rnode) at(s step) *rnode {
 // plainSteps reports whether v is a path the reader can follow: member
 // names and non-negative indexes.
 func plainSteps(v *Value) bool {
-	if !v.fast {
-		return false
-	}
-	for _, s := range v.steps {
+	return v.fast && plainPath(v.steps)
+}
+
+// plainPath reports whether steps has no negative index.
+func plainPath(steps []step) bool {
+	for _, s := range steps {
 		if s.isIdx && s.index < 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// place puts slot at the node steps lead to.
+func (p *recordPlan) place(steps []step, slot int) {
+	n := p.root
+	for _, s := range steps {
+		if s.isIdx {
+			n = n.elem(s.index)
+		} else {
+			n = n.child(s.name)
+		}
+	}
+	n.slots = append(n.slots, slot)
 }
 
 // planRecord numbers the path values of vals (their slots) and compiles
@@ -130,20 +146,25 @@ func planRecord(vals []*Value, itemsPath *Value, itemsPlan *recordPlan) *recordP
 			continue
 		}
 		v.slot = p.nslots
+		if v.alts != nil {
+			// A slot per name of the union, in order, from v.slot on:
+			// the record's value is the first found (recValues.get).
+			p.nslots += len(v.alts)
+			for k, steps := range v.alts {
+				if !plainPath(steps) {
+					ok = false
+					break
+				}
+				p.place(steps, v.slot+k)
+			}
+			continue
+		}
 		p.nslots++
 		if !plainSteps(v) {
 			ok = false
 			continue
 		}
-		n := p.root
-		for _, s := range v.steps {
-			if s.isIdx {
-				n = n.elem(s.index)
-			} else {
-				n = n.child(s.name)
-			}
-		}
-		n.slots = append(n.slots, v.slot)
+		p.place(v.steps, v.slot)
 	}
 	if !ok {
 		return nil

@@ -154,6 +154,17 @@ var readerMappings = map[string]func() (string, func(testing.TB, string) bool){
 	"profiles wildcard records": func() (string, func(testing.TB, string) bool) {
 		return "reader", profileCase(jsonmap.ProfileMapping{Records: "$.data[*].items[*]", Key: "$.id", Fields: map[string]string{"x": "$.x"}})
 	},
+	// A union of member names ends the path: the first name present.
+	"profiles union": func() (string, func(testing.TB, string) bool) {
+		return "reader", profileCase(jsonmap.ProfileMapping{Records: "$.results", Key: "$.id",
+			Fields: map[string]string{"either": "$.p['name','email']", "top": "$['n','p2','id']", "deep": "$.p.a['b','x']", "list": "$.p['tags','all']"}})
+	},
+	"profiles union with an index": func() (string, func(testing.TB, string) bool) {
+		return "general", profileCase(jsonmap.ProfileMapping{Records: "$.results", Key: "$.id", Fields: map[string]string{"x": "$.p[0,'name']"}})
+	},
+	"profiles union after a negative index": func() (string, func(testing.TB, string) bool) {
+		return "general", profileCase(jsonmap.ProfileMapping{Records: "$.results", Key: "$.id", Fields: map[string]string{"x": "$.p.tags[-1]['a','b']"}})
+	},
 	"profiles filter": func() (string, func(testing.TB, string) bool) {
 		return "general", profileCase(jsonmap.ProfileMapping{Records: "$.results", Key: "$.id",
 			Fields: map[string]string{"email": "$.ids[?(@.type == 'email')].value"}})

@@ -84,6 +84,14 @@ func (r *recValues) get(v *Value) (val, bool) {
 		x, ok := v.Get(r.rec)
 		return val{v: x}, ok
 	}
+	if v.alts != nil {
+		for k := range v.alts {
+			if s := &r.slots[v.slot+k]; s.found {
+				return s.val, true
+			}
+		}
+		return val{}, false
+	}
 	s := &r.slots[v.slot]
 	return s.val, s.found
 }

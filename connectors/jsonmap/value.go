@@ -39,9 +39,13 @@ type Value struct {
 	path  jp.Expr
 	steps []step // path's steps when it is simple (see walk)
 	fast  bool   // path is simple: evaluated by walk
-	lit   string
-	set   bool
-	slot  int // where the one-pass reader keeps the value, in a compiled mapping
+	// alts are the simple paths of a path that ends in a union of member
+	// names ($.a['event','name']), one per name in order: the value is
+	// the first that selects something, as ojg gives it.
+	alts [][]step
+	lit  string
+	set  bool
+	slot int // where the one-pass reader keeps the value, in a compiled mapping
 }
 
 // Compile compiles src, the mapping value configured at key (a dotted key
@@ -62,6 +66,9 @@ func Compile(key, src string) (Value, error) {
 		}
 		v.path = x
 		v.steps, v.fast = simpleSteps(x)
+		if !v.fast {
+			v.alts = unionSteps(x)
+		}
 	default:
 		v.lit = src
 	}
@@ -133,6 +140,11 @@ func (v Value) Get(doc any) (val any, ok bool) {
 	}
 	if v.fast {
 		if val, found, known := walk(v.steps, doc); known {
+			return val, found
+		}
+	}
+	if v.alts != nil {
+		if val, found, known := walkFirst(v.alts, doc); known {
 			return val, found
 		}
 	}

@@ -13,6 +13,11 @@
 // name, and it fails when gqlgen's output no longer holds the call, so a
 // gqlgen upgrade cannot silently bring the goroutines back.
 //
+// It then gives leaf fields a fast path that skips gqlgen's per-field
+// machinery (leaf.go says which fields and why) and lightens each object's
+// marshaller (objects.go), and fails when it finds none, for the same
+// reason.
+//
 // Usage: go run ./internal/codegen/inorder DIR (the generated package).
 package main
 
@@ -42,6 +47,40 @@ func main() {
 		fmt.Fprintf(os.Stderr, "inorder: no %s call in %s/*.generated.go: has gqlgen's template changed?\n", from, os.Args[1])
 		os.Exit(1)
 	}
+	leaves, err := leaves(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "inorder:", err)
+		os.Exit(1)
+	}
+	if leaves == 0 {
+		fmt.Fprintf(os.Stderr, "inorder: no leaf field in %s/*.generated.go: has gqlgen's template changed?\n", os.Args[1])
+		os.Exit(1)
+	}
+}
+
+// leaves gives dir's leaf fields their fast path and returns how many.
+func leaves(dir string) (int, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = root.Close() }()
+	files, err := fs.Glob(root.FS(), "*.generated.go")
+	if err != nil {
+		return 0, err
+	}
+	members, err := modelMembers(root)
+	if err != nil {
+		return 0, err
+	}
+	objects, err := rewriteObjects(root, files)
+	if err != nil {
+		return 0, err
+	}
+	if objects == 0 {
+		return 0, fmt.Errorf("no object marshaller in %s/*.generated.go: has gqlgen's template changed?", dir)
+	}
+	return rewriteLeaves(root, files, members)
 }
 
 // rewrite renames the calls in dir's generated files and returns how many

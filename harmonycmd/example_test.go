@@ -93,7 +93,9 @@ func TestEchoExampleBuildsOutsideTheTree(t *testing.T) {
 				commands = append(commands, []string{"serve", "--config", file, "--addr", "127.0.0.1:0"})
 			}
 			for _, args := range commands {
-				out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+				cmd := exec.CommandContext(ctx, bin, args...)
+				cmd.Dir = filepath.Dir(file) // where a store would keep its files
+				out, err := cmd.CombinedOutput()
 				if (err == nil) != tc.ok || !strings.Contains(string(out), tc.want) {
 					t.Fatalf("%s: err %v, output:\n%s\nwant %q", args[0], err, out, tc.want)
 				}
@@ -104,7 +106,9 @@ func TestEchoExampleBuildsOutsideTheTree(t *testing.T) {
 
 func run(ctx context.Context, t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
 	}

@@ -14,7 +14,12 @@
 // The gateway builds each configured instance in a fixed order (see Build):
 // New (no side effects), a strict decode of the instance's `config:` block
 // into the returned value, Provision, Validate. Close releases what Provision
-// acquired.
+// acquired. The block comes as a Decoder, the SDK's own interface: a kind
+// names no type of the YAML library, and a part it reads itself (a query
+// document) is a Value.
+//
+// A gateway with kinds of one's own is a main that imports them and calls
+// harmonycmd.Main (see examples/echo in the repository).
 //
 // A connector implements only the capabilities its system has, each a small
 // batch-first interface (ProfileSource, ProfileLister, OrderSource,

@@ -69,13 +69,18 @@ func TestEchoExampleBuildsOutsideTheTree(t *testing.T) {
 	}
 
 	// The kind takes no configuration: a block without keys is valid, a
-	// key in it is refused with the file, line and key.
+	// key in it is refused with the file, line and key. A value outside a
+	// key's set of choices is refused too, by config validate and by serve
+	// (a hot reload loads the file the same way).
+	const interactions = "\n  - name: crm\n    kind: rest\n    config:\n      base_url: http://127.0.0.1:9\n      interactions:\n" +
+		"        path: /events\n        records: $.data\n        customer_key: $.user\n        id: $.id\n        occurred_at: $.at\n        channel: text"
 	for _, tc := range []struct {
 		name, block, want string
 		ok                bool
 	}{
 		{"no block", "", "valid, 1 connectors", true},
 		{"a key it does not take", "\n    config:\n      greeting: hi", "harmony.yaml:5: connectors[0].config.greeting: unknown key: this block takes none", false},
+		{"a channel outside its set", interactions, "harmony.yaml:14: connectors[1].config.interactions.channel: must be one of chat, whatsapp, email, phone, sms, web, app, store, social, other, or a JSONPath ($...)", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "harmony.yaml")
@@ -83,10 +88,17 @@ func TestEchoExampleBuildsOutsideTheTree(t *testing.T) {
 			if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.CommandContext(ctx, bin, "config", "validate", file)
-			out, err := cmd.CombinedOutput()
-			if (err == nil) != tc.ok || !strings.Contains(string(out), tc.want) {
-				t.Fatalf("config validate: err %v, output:\n%s\nwant %q", err, out, tc.want)
+			commands := [][]string{{"config", "validate", file}}
+			if !tc.ok {
+				commands = append(commands, []string{"serve", "--config", file, "--addr", "127.0.0.1:0"})
+			}
+			for _, args := range commands {
+				cmd := exec.CommandContext(ctx, bin, args...)
+				cmd.Dir = filepath.Dir(file) // where a store would keep its files
+				out, err := cmd.CombinedOutput()
+				if (err == nil) != tc.ok || !strings.Contains(string(out), tc.want) {
+					t.Fatalf("%s: err %v, output:\n%s\nwant %q", args[0], err, out, tc.want)
+				}
 			}
 		})
 	}
@@ -94,7 +106,9 @@ func TestEchoExampleBuildsOutsideTheTree(t *testing.T) {
 
 func run(ctx context.Context, t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/caller"
 	"github.com/harmonyhq/harmony/internal/store"
 )
@@ -78,26 +77,14 @@ func (x Extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 	}
 }
 
-// NoteAnswer records what a field answered: in a mutation, every customer
-// a field answers counts as touched. The server's field interceptor calls
-// it after each field.
-func NoteAnswer(ctx context.Context, res any, err error) {
+// NotingAnswers reports whether the operation in ctx notes the customers
+// its fields answer: in a mutation, every customer a field answers counts
+// as touched. The server's field interceptor asks it after each field, and
+// calls NoteCustomer with the IDs of the customers the field answered
+// (which only it, holding the GraphQL models, can read).
+func NotingAnswers(ctx context.Context) bool {
 	c := From(ctx)
-	if c == nil || err != nil || !c.isMutation() {
-		return
-	}
-	switch cu := res.(type) {
-	case *model.Customer:
-		if cu != nil {
-			NoteCustomer(ctx, cu.ID)
-		}
-	case model.Customer:
-		NoteCustomer(ctx, cu.ID)
-	case []model.Customer:
-		for _, c := range cu {
-			NoteCustomer(ctx, c.ID)
-		}
-	}
+	return c != nil && c.isMutation()
 }
 
 // rootFields names the root fields of a selection set as Type.field.

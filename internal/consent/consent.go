@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/graph-gophers/dataloader/v7"
+
 	"github.com/harmonyhq/harmony/internal/store"
 )
 
@@ -65,24 +67,62 @@ func Granted(records []store.Consent, channel, purpose string) bool {
 	return best != nil && best.Granted
 }
 
+// Reader reads what the rule needs: a customer, followed through merges,
+// and its consent records. The operation's loaders are one (so that the
+// consents of every customer of a list are read in one batch); Check reads
+// the store directly.
+type Reader interface {
+	Customer(ctx context.Context, id string) dataloader.Thunk[*store.Customer]
+	Consents(ctx context.Context, customerID string) dataloader.Thunk[[]store.Consent]
+}
+
 // Check returns nil when the customer (a Harmony ID, followed through
 // merges) consented to purpose on channel ("" for every channel), a
 // *RequiredError when not, and a store error when the store cannot tell.
 // An unknown or erased customer has consented to nothing.
 func Check(ctx context.Context, st *store.Store, customerID, channel, purpose string) error {
-	found, err := st.Resolve(ctx, []string{customerID})
+	return CheckWith(ctx, storeReader{st}, customerID, channel, purpose)
+}
+
+// CheckWith is Check reading through r: the @consent directive passes the
+// operation's loaders.
+func CheckWith(ctx context.Context, r Reader, customerID, channel, purpose string) error {
+	cust, err := r.Customer(ctx, customerID)()
 	if err != nil {
 		return fmt.Errorf("check consent: %w", err)
 	}
-	if found[0] == nil || found[0].ErasedAt != nil {
+	if cust == nil || cust.ErasedAt != nil {
 		return &RequiredError{Purpose: purpose, Channel: channel}
 	}
-	records, err := st.ConsentsFor(ctx, []string{found[0].ID})
+	records, err := r.Consents(ctx, cust.ID)()
 	if err != nil {
 		return fmt.Errorf("check consent: %w", err)
 	}
-	if !Granted(records[0], channel, purpose) {
+	if !Granted(records, channel, purpose) {
 		return &RequiredError{Purpose: purpose, Channel: channel}
 	}
 	return nil
+}
+
+// storeReader reads one customer at a time from the store.
+type storeReader struct{ st *store.Store }
+
+func (r storeReader) Customer(ctx context.Context, id string) dataloader.Thunk[*store.Customer] {
+	found, err := r.st.Resolve(ctx, []string{id})
+	return func() (*store.Customer, error) {
+		if err != nil {
+			return nil, err
+		}
+		return found[0], nil
+	}
+}
+
+func (r storeReader) Consents(ctx context.Context, customerID string) dataloader.Thunk[[]store.Consent] {
+	records, err := r.st.ConsentsFor(ctx, []string{customerID})
+	return func() ([]store.Consent, error) {
+		if err != nil {
+			return nil, err
+		}
+		return records[0], nil
+	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/audit"
 	"github.com/harmonyhq/harmony/internal/loaders"
 )
@@ -22,7 +23,26 @@ func fieldHooks(ctx context.Context, next graphql.Resolver) (any, error) {
 	ctx, end := traceField(ctx)
 	res, err := next(ctx)
 	end(err)
-	audit.NoteAnswer(ctx, res, err)
+	if err == nil && audit.NotingAnswers(ctx) {
+		noteCustomers(ctx, res)
+	}
 	loaders.FieldEnded(ctx)
 	return res, err
+}
+
+// noteCustomers notes for the audit the customers a mutation's field
+// answered.
+func noteCustomers(ctx context.Context, res any) {
+	switch cu := res.(type) {
+	case *model.Customer:
+		if cu != nil {
+			audit.NoteCustomer(ctx, cu.ID)
+		}
+	case model.Customer:
+		audit.NoteCustomer(ctx, cu.ID)
+	case []model.Customer:
+		for _, c := range cu {
+			audit.NoteCustomer(ctx, c.ID)
+		}
+	}
 }

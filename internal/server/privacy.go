@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -38,24 +39,14 @@ func consentDirective(ctx context.Context, obj any, next graphql.Resolver, purpo
 	if channel != nil {
 		ch = strings.ToLower(string(*channel))
 	}
-	p := strings.ToLower(string(purpose))
-	l := loaders.From(ctx)
-	cust, err := l.Customer(ctx, id)()
-	if err != nil {
+	err := consent.CheckWith(ctx, loaders.From(ctx), id, ch, strings.ToLower(string(purpose)))
+	switch {
+	case err == nil:
+		return next(ctx)
+	case errors.Is(err, consent.ErrRequired):
+		return nil, &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": string(apperr.CodeConsentRequired)}}
+	default:
 		return nil, apperr.Store(err)
-	}
-	if cust != nil && cust.ErasedAt == nil {
-		records, err := l.Consents(ctx, cust.ID)()
-		if err != nil {
-			return nil, apperr.Store(err)
-		}
-		if consent.Granted(records, ch, p) {
-			return next(ctx)
-		}
-	}
-	return nil, &gqlerror.Error{
-		Message:    (&consent.RequiredError{Purpose: p, Channel: ch}).Error(),
-		Extensions: map[string]any{"code": string(apperr.CodeConsentRequired)},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/privacy"
+	"github.com/harmonyhq/harmony/internal/recommend"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/suppress"
@@ -67,6 +68,9 @@ type Resolver struct {
 	// identifiers are never linked, nor looked up in the systems. None
 	// when nil.
 	Suppression *suppress.List
+	// Recommender holds the recommendation model built after each
+	// identity sync; nil answers NOT_READY.
+	Recommender *recommend.Builder
 }
 
 // Limits of list arguments and of the data metrics rest on.

@@ -588,6 +588,7 @@ type ComplexityRoot struct {
 		Author        func(childComplexity int) int
 		Channel       func(childComplexity int) int
 		InteractionID func(childComplexity int) int
+		MessageID     func(childComplexity int) int
 		Source        func(childComplexity int) int
 		Text          func(childComplexity int) int
 	}
@@ -3029,6 +3030,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TranscriptEntry.InteractionID(childComplexity), true
+	case "TranscriptEntry.messageId":
+		if e.ComplexityRoot.TranscriptEntry.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.MessageID(childComplexity), true
 	case "TranscriptEntry.source":
 		if e.ComplexityRoot.TranscriptEntry.Source == nil {
 			break
@@ -4214,6 +4221,8 @@ func (ec *executionContext) childFields_TranscriptEntry(ctx context.Context, fie
 	switch field.Name {
 	case "interactionId":
 		return ec.fieldContext_TranscriptEntry_interactionId(ctx, field)
+	case "messageId":
+		return ec.fieldContext_TranscriptEntry_messageId(ctx, field)
 	case "source":
 		return ec.fieldContext_TranscriptEntry_source(ctx, field)
 	case "at":

@@ -210,11 +210,24 @@ type Conversation struct {
 	// Its interactions, oldest first, each with its own channel and source.
 	Messages []Interaction `json:"messages"`
 	// The conversation as a transcript across channels, oldest first, a page at
-	// a time: each entry is one of its interactions, with who wrote it, on which
-	// channel and when, and its text. The text is a message's own text where the
-	// system gives one per message (SMS, social direct messages), else the line
-	// the system gives for the whole contact (a conversation's subject, a
-	// call's outcome). Read with the conversation: no upstream call of its own.
+	// a time: its messages, each with who wrote it (customer, agent or bot), on
+	// which channel and when, and its text.
+	//
+	// An interaction of a system that serves the messages of its conversations
+	// (the `messages` capability: the demo's helpdesk for chat and WhatsApp,
+	// and its chatbot) gives one entry per message; any other gives one entry
+	// of its own: a message's text where the system keeps one per message (SMS,
+	// social direct messages), else the line it gives for the whole contact (a
+	// call's outcome). A chatbot conversation handed off to an agent shares its
+	// thread with the helpdesk's, so the bot's and the agent's messages read as
+	// one transcript, in time order.
+	//
+	// The messages of every conversation of a `conversations` page are read in
+	// one call per system, when the page is read; a system that fails leaves
+	// its interactions as one entry each and an error on this field.
+	//
+	// (`messages`, the name the first design used for this, is the list of the
+	// conversation's interactions, kept as it was.)
 	Transcript TranscriptConnection `json:"transcript"`
 }
 
@@ -1197,17 +1210,19 @@ type TranscriptEdge struct {
 
 // One entry of a conversation's transcript.
 type TranscriptEntry struct {
-	// The interaction's ID in its system.
+	// The ID, in its system, of the interaction the entry belongs to.
 	InteractionID string `json:"interactionId"`
+	// The message's ID in its system; null for an entry that is a whole interaction.
+	MessageID *string `json:"messageId,omitempty"`
 	// The system (connector name) it comes from.
 	Source string `json:"source"`
-	// When it was written (for conversations and calls: when they started).
+	// When it was written (for a whole conversation or call: when it started).
 	At time.Time `json:"at"`
 	// The channel it was written on.
 	Channel Channel `json:"channel"`
 	// Who wrote it (see Interaction.author); null when nobody can tell.
 	Author *Author `json:"author,omitempty"`
-	// What was said, or the contact's subject or outcome (see Conversation.transcript).
+	// What was said, or the contact's subject or outcome (see Conversation.transcript). Masked for callers without `pii:read`.
 	Text *string `json:"text,omitempty"`
 }
 

@@ -262,10 +262,15 @@ func (m *Model) Recommend(h History, req Request) []Recommendation {
 	}
 	recent := req.Now.Add(-req.RecentWindow)
 	excluded := map[string]bool{}
-	weights := map[string]seed{}
+	type seedKey struct {
+		sku  string
+		kind ReasonKind
+	}
+	weights := make(map[seedKey]seed, len(h)+len(req.Context))
 	add := func(s seed) {
-		if w, ok := weights[s.sku+kindKey(s.kind)]; !ok || s.weight > w.weight {
-			weights[s.sku+kindKey(s.kind)] = s
+		k := seedKey{s.sku, s.kind}
+		if w, ok := weights[k]; !ok || s.weight > w.weight {
+			weights[k] = s
 		}
 	}
 	bought := map[string]bool{}
@@ -305,16 +310,21 @@ func (m *Model) Recommend(h History, req Request) []Recommendation {
 		score, best float64
 		reason      seed
 	}
-	cands := make(map[string]*cand, 256)
+	index := make(map[string]int, 256)
+	var cands []cand
+	var skus []string
 	credit := func(sku string, v float64, from seed) {
 		if excluded[sku] || !m.catalogue[sku] || v <= 0 {
 			return
 		}
-		c := cands[sku]
-		if c == nil {
-			c = &cand{}
-			cands[sku] = c
+		i, ok := index[sku]
+		if !ok {
+			i = len(cands)
+			index[sku] = i
+			cands = append(cands, cand{})
+			skus = append(skus, sku)
 		}
+		c := &cands[i]
 		c.score += v
 		if v > c.best {
 			c.best, c.reason = v, from
@@ -336,7 +346,8 @@ func (m *Model) Recommend(h History, req Request) []Recommendation {
 	// small, the candidates many.
 	better := func(a, b Recommendation) bool { return a.Score > b.Score || (a.Score == b.Score && a.SKU < b.SKU) }
 	out := make([]Recommendation, 0, req.First+1)
-	for sku, c := range cands {
+	for i := range cands {
+		c, sku := &cands[i], skus[i]
 		r := Recommendation{SKU: sku, Score: c.score}
 		if len(out) == req.First && !better(r, out[len(out)-1]) {
 			continue
@@ -394,15 +405,4 @@ func (m *Model) fill(out []Recommendation, n int, excluded map[string]bool) []Re
 		out = append(out, Recommendation{SKU: sku, Name: m.names[sku], Reason: Reason{Kind: BecausePopular}})
 	}
 	return out
-}
-
-func kindKey(k ReasonKind) string {
-	switch k {
-	case BecauseViewed:
-		return "\x00v"
-	case BecauseContext:
-		return "\x00c"
-	default:
-		return "\x00b"
-	}
 }

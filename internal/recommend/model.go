@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -64,6 +65,7 @@ type Options struct {
 // neighbour is an item and its similarity to another.
 type neighbour struct {
 	sku   string
+	id    int32 // the item's index in Model.skus
 	score float64
 }
 
@@ -76,6 +78,8 @@ type Model struct {
 
 	names      map[string]string
 	catalogue  map[string]bool
+	ids        map[string]int32 // every item's index in skus
+	skus       []string
 	popular    []string // catalogue items, most distinct buyers first
 	alsoBought map[string][]neighbour
 	alsoViewed map[string][]neighbour
@@ -154,8 +158,13 @@ func Build(histories func(yield func(History) bool), o Options) *Model {
 		}
 	}
 	m.Items = len(seen)
-	m.alsoBought = nearest(cb, nb, nb, o.Neighbours)
-	m.alsoViewed = nearest(cv, nv, nb, o.Neighbours)
+	m.skus = slices.Sorted(maps.Keys(seen))
+	m.ids = make(map[string]int32, len(m.skus))
+	for i, sku := range m.skus {
+		m.ids[sku] = int32(i)
+	}
+	m.alsoBought = m.nearest(cb, nb, nb, o.Neighbours)
+	m.alsoViewed = m.nearest(cv, nv, nb, o.Neighbours)
 	for sku := range m.catalogue {
 		m.popular = append(m.popular, sku)
 	}
@@ -171,14 +180,18 @@ func Build(histories func(yield func(History) bool), o Options) *Model {
 	return m
 }
 
-// nearest keeps each item's n most similar items.
-func nearest(co map[string]map[string]int, nx, ny map[string]int, n int) map[string][]neighbour {
+// nearest keeps each item's n most similar items in catalogue (the others
+// are never suggested).
+func (m *Model) nearest(co map[string]map[string]int, nx, ny map[string]int, n int) map[string][]neighbour {
 	out := make(map[string][]neighbour, len(co))
 	for x, row := range co {
 		list := make([]neighbour, 0, len(row))
 		for y, c := range row {
+			if !m.catalogue[y] {
+				continue
+			}
 			f := float64(c)
-			list = append(list, neighbour{y, f / math.Sqrt(float64(nx[x])*float64(ny[y])) * f / (f + shrink)})
+			list = append(list, neighbour{y, m.ids[y], f / math.Sqrt(float64(nx[x])*float64(ny[y])) * f / (f + shrink)})
 		}
 		slices.SortFunc(list, func(a, b neighbour) int {
 			if c := cmp.Compare(b.score, a.score); c != 0 {
@@ -306,49 +319,46 @@ func (m *Model) Recommend(h History, req Request) []Recommendation {
 		}
 		return cmp.Compare(a.kind, b.kind)
 	})
-	type cand struct {
-		score, best float64
-		reason      seed
-	}
-	index := make(map[string]int, 256)
-	var cands []cand
-	var skus []string
-	credit := func(sku string, v float64, from seed) {
-		if excluded[sku] || !m.catalogue[sku] || v <= 0 {
+	// Scores accumulate in arrays indexed by item: no map in the inner
+	// loop. Exclusions apply to the items touched, at the end.
+	score := make([]float64, len(m.skus))
+	best := make([]float64, len(m.skus))
+	why := make([]int32, len(m.skus)) // index in seeds
+	var touched []int32
+	credit := func(id int32, v float64, from int32) {
+		if v <= 0 {
 			return
 		}
-		i, ok := index[sku]
-		if !ok {
-			i = len(cands)
-			index[sku] = i
-			cands = append(cands, cand{})
-			skus = append(skus, sku)
+		if score[id] == 0 {
+			touched = append(touched, id)
 		}
-		c := &cands[i]
-		c.score += v
-		if v > c.best {
-			c.best, c.reason = v, from
+		score[id] += v
+		if v > best[id] {
+			best[id], why[id] = v, from
 		}
 	}
-	for _, s := range seeds {
+	for si, s := range seeds {
 		list := m.alsoBought[s.sku]
 		if s.kind == BecauseViewed {
 			list = m.alsoViewed[s.sku]
-			if !bought[s.sku] {
-				credit(s.sku, s.weight*viewedSelf, seed{s.sku, s.weight, BecauseViewed})
+			if id, ok := m.ids[s.sku]; ok && !bought[s.sku] && m.catalogue[s.sku] {
+				credit(id, s.weight*viewedSelf, int32(si))
 			}
 		}
 		for _, nb := range list {
-			credit(nb.sku, s.weight*nb.score, s)
+			credit(nb.id, s.weight*nb.score, int32(si))
 		}
 	}
 	// The best First candidates, kept in order as they come: First is
 	// small, the candidates many.
 	better := func(a, b Recommendation) bool { return a.Score > b.Score || (a.Score == b.Score && a.SKU < b.SKU) }
 	out := make([]Recommendation, 0, req.First+1)
-	for i := range cands {
-		c, sku := &cands[i], skus[i]
-		r := Recommendation{SKU: sku, Score: c.score}
+	for _, id := range touched {
+		sku := m.skus[id]
+		if excluded[sku] {
+			continue
+		}
+		r := Recommendation{SKU: sku, Score: score[id]}
 		if len(out) == req.First && !better(r, out[len(out)-1]) {
 			continue
 		}
@@ -358,8 +368,9 @@ func (m *Model) Recommend(h History, req Request) []Recommendation {
 			}
 			return 1
 		})
+		from := seeds[why[id]]
 		r.Name = m.names[sku]
-		r.Reason = Reason{Kind: c.reason.kind, SKU: c.reason.sku, Name: m.names[c.reason.sku]}
+		r.Reason = Reason{Kind: from.kind, SKU: from.sku, Name: m.names[from.sku]}
 		out = slices.Insert(out, i, r)
 		if len(out) > req.First {
 			out = out[:req.First]

@@ -143,6 +143,28 @@ func TestRecommendationsConsentBatchingAndExclusions(t *testing.T) {
 	if checked < 20 {
 		t.Errorf("only %d customers compared with the raw data", checked)
 	}
+
+	// The model's rebuild, off the request path, reads every customer's
+	// orders and interactions in batches: per system, one call per
+	// max_batch keys (100 in the demo), never one per customer.
+	before = guardCounts(t, e)
+	rep, err := e.gw.Recommender.Rebuild(t.Context())
+	if err != nil || len(rep.Failed) > 0 || rep.Customers < people/2 {
+		t.Fatalf("rebuild: %+v, %v", rep, err)
+	}
+	for k, v := range guardCounts(t, e) {
+		d := v - before[k]
+		if d == 0 {
+			continue
+		}
+		capability, _, _ := strings.Cut(k, "/")
+		if capability != "orders" && capability != "interactions" {
+			t.Errorf("the rebuild called %s", k)
+		}
+		if d > float64(people)/100+2 {
+			t.Errorf("the rebuild made %v calls for %s, more than one per 100 customers", d, k)
+		}
+	}
 }
 
 // onePerson is the person all of a customer's system records belong to,

@@ -111,6 +111,9 @@ func implementedCapabilities(c Connector) []Capability {
 	if _, ok := c.(MessageSender); ok {
 		caps = append(caps, CapSend)
 	}
+	if _, ok := c.(ThreadMessageSource); ok {
+		caps = append(caps, CapMessages)
+	}
 	return caps
 }
 

@@ -576,6 +576,37 @@ func (ec *executionContext) fieldContext_TranscriptEntry_interactionId(_ context
 	return graphql.NewScalarFieldContext("TranscriptEntry", field, false, false, "ID")
 }
 
+func (ec *executionContext) _TranscriptEntry_messageId(ctx context.Context, field graphql.CollectedField, obj *model.TranscriptEntry) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.MessageID; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalID(*v); res != graphql.Null {
+		return res
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranscriptEntry_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TranscriptEntry_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranscriptEntry", field, false, false, "ID")
+}
+
 func (ec *executionContext) _TranscriptEntry_source(ctx context.Context, field graphql.CollectedField, obj *model.TranscriptEntry) (ret graphql.Marshaler) {
 	// A leaf: marshalled without field context or interceptors; gqlgen's
 	// path below only for a value the marshaller refuses (internal/codegen/inorder).
@@ -1192,6 +1223,11 @@ func (ec *executionContext) _TranscriptEntry(ctx context.Context, sel ast.Select
 		case "interactionId":
 			out.Values[i] = ec._TranscriptEntry_interactionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messageId":
+			out.Values[i] = ec._TranscriptEntry_messageId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "source":

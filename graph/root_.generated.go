@@ -158,6 +158,7 @@ type ComplexityRoot struct {
 		Metrics         func(childComplexity int, conversionWindowDays *int) int
 		Orders          func(childComplexity int, first *int) int
 		Profile         func(childComplexity int) int
+		Recommendations func(childComplexity int, first *int, context *model.RecommendationContext) int
 		Timeline        func(childComplexity int, first *int, after *string, filter *model.TimelineFilter) int
 	}
 
@@ -427,6 +428,27 @@ type ComplexityRoot struct {
 		Sources                func(childComplexity int) int
 	}
 
+	Recommendation struct {
+		Name   func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Score  func(childComplexity int) int
+		Sku    func(childComplexity int) int
+	}
+
+	RecommendationReason struct {
+		Kind func(childComplexity int) int
+		Name func(childComplexity int) int
+		Sku  func(childComplexity int) int
+		Text func(childComplexity int) int
+	}
+
+	Recommendations struct {
+		Items        func(childComplexity int) int
+		Message      func(childComplexity int) int
+		ModelBuiltAt func(childComplexity int) int
+		Status       func(childComplexity int) int
+	}
+
 	ScoreSummary struct {
 		Count              func(childComplexity int) int
 		Last90DaysMean     func(childComplexity int) int
@@ -566,6 +588,7 @@ type ComplexityRoot struct {
 		Author        func(childComplexity int) int
 		Channel       func(childComplexity int) int
 		InteractionID func(childComplexity int) int
+		MessageID     func(childComplexity int) int
 		Source        func(childComplexity int) int
 		Text          func(childComplexity int) int
 	}
@@ -1112,6 +1135,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Profile(childComplexity), true
+	case "Customer.recommendations":
+		if e.ComplexityRoot.Customer.Recommendations == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_recommendations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Recommendations(childComplexity, args["first"].(*int), args["context"].(*model.RecommendationContext)), true
 	case "Customer.timeline":
 		if e.ComplexityRoot.Customer.Timeline == nil {
 			break
@@ -2367,6 +2401,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Sources(childComplexity), true
 
+	case "Recommendation.name":
+		if e.ComplexityRoot.Recommendation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendation.Name(childComplexity), true
+	case "Recommendation.reason":
+		if e.ComplexityRoot.Recommendation.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendation.Reason(childComplexity), true
+	case "Recommendation.score":
+		if e.ComplexityRoot.Recommendation.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendation.Score(childComplexity), true
+	case "Recommendation.sku":
+		if e.ComplexityRoot.Recommendation.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendation.Sku(childComplexity), true
+
+	case "RecommendationReason.kind":
+		if e.ComplexityRoot.RecommendationReason.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecommendationReason.Kind(childComplexity), true
+	case "RecommendationReason.name":
+		if e.ComplexityRoot.RecommendationReason.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecommendationReason.Name(childComplexity), true
+	case "RecommendationReason.sku":
+		if e.ComplexityRoot.RecommendationReason.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecommendationReason.Sku(childComplexity), true
+	case "RecommendationReason.text":
+		if e.ComplexityRoot.RecommendationReason.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecommendationReason.Text(childComplexity), true
+
+	case "Recommendations.items":
+		if e.ComplexityRoot.Recommendations.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendations.Items(childComplexity), true
+	case "Recommendations.message":
+		if e.ComplexityRoot.Recommendations.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendations.Message(childComplexity), true
+	case "Recommendations.modelBuiltAt":
+		if e.ComplexityRoot.Recommendations.ModelBuiltAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendations.ModelBuiltAt(childComplexity), true
+	case "Recommendations.status":
+		if e.ComplexityRoot.Recommendations.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recommendations.Status(childComplexity), true
+
 	case "ScoreSummary.count":
 		if e.ComplexityRoot.ScoreSummary.Count == nil {
 			break
@@ -2921,6 +3030,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TranscriptEntry.InteractionID(childComplexity), true
+	case "TranscriptEntry.messageId":
+		if e.ComplexityRoot.TranscriptEntry.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptEntry.MessageID(childComplexity), true
 	case "TranscriptEntry.source":
 		if e.ComplexityRoot.TranscriptEntry.Source == nil {
 			break
@@ -2950,6 +3065,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LinkIdentityInput", ec.unmarshalInputLinkIdentityInput),
 			graphql.NewInputUnmarshaler("MergeCustomersInput", ec.unmarshalInputMergeCustomersInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
+			graphql.NewInputUnmarshaler("RecommendationContext", ec.unmarshalInputRecommendationContext),
 			graphql.NewInputUnmarshaler("RecordConsentInput", ec.unmarshalInputRecordConsentInput),
 			graphql.NewInputUnmarshaler("RecordInteractionInput", ec.unmarshalInputRecordInteractionInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
@@ -3049,7 +3165,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/actions.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
+//go:embed "schema/actions.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/recommend.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3070,6 +3186,7 @@ var sources = []*ast.Source{
 	{Name: "schema/metrics.graphqls", Input: sourceData("schema/metrics.graphqls"), BuiltIn: false},
 	{Name: "schema/privacy.graphqls", Input: sourceData("schema/privacy.graphqls"), BuiltIn: false},
 	{Name: "schema/realtime.graphqls", Input: sourceData("schema/realtime.graphqls"), BuiltIn: false},
+	{Name: "schema/recommend.graphqls", Input: sourceData("schema/recommend.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
 	{Name: "schema/timeline.graphqls", Input: sourceData("schema/timeline.graphqls"), BuiltIn: false},
@@ -3320,6 +3437,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_erasedAt(ctx, field)
 	case "emailEngagement":
 		return ec.fieldContext_Customer_emailEngagement(ctx, field)
+	case "recommendations":
+		return ec.fieldContext_Customer_recommendations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -3798,6 +3917,48 @@ func (ec *executionContext) childFields_ProfileValue(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ProfileValue", field.Name)
 }
 
+func (ec *executionContext) childFields_Recommendation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_Recommendation_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_Recommendation_name(ctx, field)
+	case "score":
+		return ec.fieldContext_Recommendation_score(ctx, field)
+	case "reason":
+		return ec.fieldContext_Recommendation_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Recommendation", field.Name)
+}
+
+func (ec *executionContext) childFields_RecommendationReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RecommendationReason_kind(ctx, field)
+	case "sku":
+		return ec.fieldContext_RecommendationReason_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_RecommendationReason_name(ctx, field)
+	case "text":
+		return ec.fieldContext_RecommendationReason_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecommendationReason", field.Name)
+}
+
+func (ec *executionContext) childFields_Recommendations(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_Recommendations_status(ctx, field)
+	case "message":
+		return ec.fieldContext_Recommendations_message(ctx, field)
+	case "items":
+		return ec.fieldContext_Recommendations_items(ctx, field)
+	case "modelBuiltAt":
+		return ec.fieldContext_Recommendations_modelBuiltAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Recommendations", field.Name)
+}
+
 func (ec *executionContext) childFields_ScoreSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "latest":
@@ -4060,6 +4221,8 @@ func (ec *executionContext) childFields_TranscriptEntry(ctx context.Context, fie
 	switch field.Name {
 	case "interactionId":
 		return ec.fieldContext_TranscriptEntry_interactionId(ctx, field)
+	case "messageId":
+		return ec.fieldContext_TranscriptEntry_messageId(ctx, field)
 	case "source":
 		return ec.fieldContext_TranscriptEntry_source(ctx, field)
 	case "at":

@@ -75,6 +75,60 @@ func (p *pendingConversations) wait(ctx context.Context) []journey.Item {
 
 const conversationCursorPrefix = "conversation:"
 
+// conversationRange is the page of threads after the thread afterID (""
+// for the first page): threads[start:end]; ok is false when afterID is
+// not listed.
+func conversationRange(threads []journey.Thread, n int, afterID string) (start, end int, ok bool) {
+	if afterID != "" {
+		start = -1
+		for i, t := range threads {
+			if t.ID == afterID {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return 0, 0, false
+		}
+	}
+	return start, min(start+n, len(threads)), true
+}
+
+// items are the interactions the conversations rest on, failures left
+// out: for reads on behalf of a level's other members, whose own fields
+// report them.
+func (p *pendingConversations) items() []journey.Item {
+	var items []journey.Item
+	// Read from the thunks, not through wait, which the member's own
+	// field calls and which writes what it collects.
+	for i, ths := range p.interactions.thunks {
+		src := p.interactions.out[i].src.Name()
+		var got []journey.Item
+		for _, th := range ths {
+			its, err := th()
+			if err != nil {
+				got = nil
+				break
+			}
+			for _, it := range its {
+				got = append(got, journey.Item{Source: src, Interaction: it})
+			}
+		}
+		items = append(items, got...)
+	}
+	if p.activity != nil {
+		acts, _ := p.activity()
+		for _, a := range acts {
+			item := journey.Item{Source: harmonySource, Interaction: activityInteraction(a), Origin: a.Connector}
+			if a.Interaction != nil {
+				item.OriginID = a.Interaction.ID
+			}
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
 // conversations answers Customer.conversations.
 func (r *Resolver) conversations(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.ConversationConnection, error) {
 	n, err := pageSize(first, 20)
@@ -96,20 +150,10 @@ func (r *Resolver) conversations(ctx context.Context, obj *model.Customer, first
 		return nil, err
 	}
 	threads := journey.Threads(p.wait(ctx), r.ConversationWindow, r.now())
-	start := 0
-	if afterID != "" {
-		start = -1
-		for i, t := range threads {
-			if t.ID == afterID {
-				start = i + 1
-				break
-			}
-		}
-		if start < 0 {
-			return nil, apperr.Input("after names a conversation that is no longer listed; start again without it")
-		}
+	start, end, ok := conversationRange(threads, n, afterID)
+	if !ok {
+		return nil, apperr.Input("after names a conversation that is no longer listed; start again without it")
 	}
-	end := min(start+n, len(threads))
 	out := &model.ConversationConnection{Edges: make([]model.ConversationEdge, 0, end-start),
 		PageInfo: model.PageInfo{HasNextPage: end < len(threads)}}
 	for _, t := range threads[start:end] {
@@ -120,6 +164,7 @@ func (r *Resolver) conversations(ctx context.Context, obj *model.Customer, first
 		out.PageInfo.StartCursor = &out.Edges[0].Cursor
 		out.PageInfo.EndCursor = &out.Edges[len(out.Edges)-1].Cursor
 	}
+	r.preloadTranscripts(ctx, obj, out.Edges, n, afterID) // transcript.go
 	return out, nil
 }
 

@@ -14,7 +14,7 @@ import (
 
 // Transcript is the resolver for the transcript field.
 func (r *conversationResolver) Transcript(ctx context.Context, obj *model.Conversation, first *int, after *string) (*model.TranscriptConnection, error) {
-	return transcript(obj, first, after)
+	return r.transcript(ctx, obj, first, after)
 }
 
 // Conversations is the resolver for the conversations field.

@@ -15,6 +15,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/privacy"
+	"github.com/harmonyhq/harmony/internal/recommend"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
 	"github.com/harmonyhq/harmony/internal/suppress"
@@ -71,6 +72,9 @@ type Resolver struct {
 	// Automation is the journey engine (journeys, simulateJourney); nil
 	// lists none.
 	Automation *automation.Engine
+	// Recommender holds the recommendation model built after each
+	// identity sync; nil answers NOT_READY.
+	Recommender *recommend.Builder
 }
 
 // Limits of list arguments and of the data metrics rest on.

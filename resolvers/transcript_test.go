@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph/model"
 	"github.com/harmonyhq/harmony/internal/apperr"
 )
@@ -13,56 +14,71 @@ import (
 func TestTranscriptPages(t *testing.T) {
 	bot, customer := model.AuthorBot, model.AuthorCustomer
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	c := &model.Conversation{}
-	for i, src := range []string{"chatbot", "helpdesk", "sms", "helpdesk", "calls"} {
-		m := model.Interaction{ID: fmt.Sprint("x", i), Source: src, Channel: model.ChannelChat, OccurredAt: t0.Add(time.Duration(i) * time.Minute)}
-		switch src {
-		case "chatbot":
-			m.Author = &bot
-		case "sms":
-			m.Author = &customer
-		}
-		c.Messages = append(c.Messages, m)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	// A bot conversation handed off to a chat, then an SMS and a call; the
+	// bot's and the chat's messages come from their systems.
+	c := &model.Conversation{Messages: []model.Interaction{
+		{ID: "bc_1", Source: "chatbot", Channel: model.ChannelChat, OccurredAt: at(0), Author: &bot},
+		{ID: "cv_1", Source: "helpdesk", Channel: model.ChannelChat, OccurredAt: at(3)},
+		{ID: "SM1", Source: "sms", Channel: model.ChannelSms, OccurredAt: at(4), Author: &customer, Summary: strPtr("on my way")},
+		{ID: "c1", Source: "calls", Channel: model.ChannelPhone, OccurredAt: at(30)},
+	}}
+	msgs := [][]connectors.Message{
+		{{ID: "bc_1-m1", Thread: "bc_1", Author: "customer", SentAt: at(0), Text: "Hi"},
+			{ID: "bc_1-m2", Thread: "bc_1", Author: "bot", SentAt: at(1), Text: "Sure"},
+			{ID: "bc_1-m3", Thread: "bc_1", Author: "bot", SentAt: at(3), Text: "Passing you on"}},
+		{{ID: "cv_1-m1", Thread: "cv_1", Author: "customer", SentAt: at(3), Text: "Where is it?"},
+			{ID: "cv_1-m2", Thread: "cv_1", Author: "agent", SentAt: at(5), Text: "Checking", Channel: "whatsapp"}},
+		nil, nil,
 	}
-	// Walk it two at a time: every entry once, in order, with its author.
+	entries := transcriptEntries(c, msgs)
+	// Walk it two at a time: every entry once, in time order, with its
+	// author and channel.
 	var got []string
-	var after *string
+	var after string
 	for pages := 0; ; pages++ {
-		two := 2
-		out, err := transcript(c, &two, after)
+		out, err := transcriptPage(entries, 2, after)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range out.Edges {
-			a := "-"
+			a, id := "-", e.Node.InteractionID
 			if e.Node.Author != nil {
 				a = string(*e.Node.Author)
 			}
-			got = append(got, e.Node.Source+"/"+e.Node.InteractionID+"/"+a)
+			if e.Node.MessageID != nil {
+				id = *e.Node.MessageID
+			}
+			got = append(got, fmt.Sprintf("%s/%s/%s/%s", e.Node.Source, id, a, e.Node.Channel))
 		}
 		if !out.PageInfo.HasNextPage {
 			break
 		}
-		after = out.PageInfo.EndCursor
+		after = *out.PageInfo.EndCursor
 		if pages > 5 {
 			t.Fatal("the transcript does not end")
 		}
 	}
-	want := "[chatbot/x0/BOT helpdesk/x1/- sms/x2/CUSTOMER helpdesk/x3/- calls/x4/-]"
+	want := "[chatbot/bc_1-m1/CUSTOMER/CHAT chatbot/bc_1-m2/BOT/CHAT chatbot/bc_1-m3/BOT/CHAT helpdesk/cv_1-m1/CUSTOMER/CHAT " +
+		"sms/SM1/CUSTOMER/SMS helpdesk/cv_1-m2/AGENT/WHATSAPP calls/c1/-/PHONE]"
 	if fmt.Sprint(got) != want {
-		t.Fatalf("transcript %v, want %s", got, want)
+		t.Fatalf("transcript\n%v, want\n%s", got, want)
+	}
+
+	// Without the systems' messages (a failing system), each interaction
+	// is one entry.
+	if n := len(transcriptEntries(c, nil)); n != 4 {
+		t.Errorf("%d entries without messages, want 4", n)
 	}
 
 	// Bad input is refused with BAD_USER_INPUT, never echoed.
-	zero, bad, foreign := 0, "not a cursor", transcriptCursor(&model.Interaction{Source: "crm", ID: "elsewhere"})
-	for _, tc := range []struct {
-		first *int
-		after *string
-	}{{&zero, nil}, {nil, &bad}, {nil, &foreign}} {
-		_, err := transcript(c, tc.first, tc.after)
+	bad := "not a cursor"
+	foreign := transcriptCursor(&model.TranscriptEntry{Source: "crm", InteractionID: "elsewhere"})
+	for _, after := range []string{bad, foreign} {
+		_, err := transcriptPage(entries, 2, after)
 		var ae *apperr.Error
 		if !errors.As(err, &ae) {
-			t.Errorf("first %v after %v: error %v, want an input error", tc.first, tc.after, err)
+			t.Errorf("after %q: error %v, want an input error", after, err)
 		}
 	}
 }

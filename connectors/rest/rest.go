@@ -161,6 +161,8 @@ type Config struct {
 	Events *EventsBlock `yaml:"events"`
 	// Send sends messages to customers (see SendEndpoint).
 	Send *SendEndpoint `yaml:"send"`
+	// Messages reads the messages of conversations (see MessagesEndpoint).
+	Messages *MessagesEndpoint `yaml:"messages"`
 }
 
 // Connector is a rest instance: its configuration and what Provision
@@ -179,6 +181,7 @@ type Connector struct {
 	export       *exportEP
 	events       *jsonmap.Events
 	send         *sendEP
+	messages     *messagesEP
 }
 
 type profilesEP struct {
@@ -249,6 +252,9 @@ func (c *Connector) Capabilities() []connectors.Capability {
 	}
 	if c.Send != nil {
 		caps = append(caps, connectors.CapSend)
+	}
+	if c.Config.Messages != nil {
+		caps = append(caps, connectors.CapMessages)
 	}
 	return caps
 }
@@ -431,6 +437,9 @@ func (c *Connector) Provision(_ context.Context, env connectors.Env) error {
 		return err
 	}
 	if err := c.provisionSend(); err != nil {
+		return err
+	}
+	if err := c.provisionMessages(); err != nil {
 		return err
 	}
 	if e := c.Events; e != nil {

@@ -22,6 +22,7 @@ import { identitiesView } from './views/identities';
 import { Live } from './views/live';
 import { extraMetrics, metricsView } from './views/metrics';
 import { profileView } from './views/profile';
+import { loadRecommendations, recommendationsSection } from './views/recommendations';
 import { Timeline } from './views/timeline';
 
 interface Source {
@@ -342,12 +343,13 @@ async function openCustomer(id: string, focus: boolean, searchGen?: number): Pro
   const live = new Live(id, (e) => timeline.live(e), (w, errs) => isCurrent(gen) && banner.add(w, errs));
   current = { id, timeline, live };
   const metrics = metricsView(cust);
+  const recs = recommendationsSection();
   replace(
     content,
     h(
       'div',
       { class: 'grid' },
-      h('div', { class: 'col col-a' }, profileView(cust), identitiesView(cust.identities, name), consentView(cust.consents)),
+      h('div', { class: 'col col-a' }, profileView(cust), identitiesView(cust.identities, name), consentView(cust.consents), recs),
       h('div', { class: 'col col-b' }, timeline.el, conversationsView(convs, convMore), live.el),
       h('div', { class: 'col col-wide' }, metrics),
     ),
@@ -355,6 +357,11 @@ async function openCustomer(id: string, focus: boolean, searchGen?: number): Pro
   document.title = `${name || id} · Harmony Customer 360`;
   timeline.start();
   live.start();
+  void loadRecommendations(id, recs, signal)
+    .then((errs) => {
+      if (errs.length && isCurrent(gen)) banner.add('Recommendations', errs);
+    })
+    .catch(() => {});
   const extra = metrics.querySelector<HTMLElement>('#extra-metrics');
   if (extra) {
     void extraMetrics(id, extra)

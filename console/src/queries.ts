@@ -101,6 +101,10 @@ query ConsoleConversations($id: ID!, $after: String) {
         node {
           id channels startedAt lastActivityAt status threadRef
           messages { id source channel type direction occurredAt summary status }
+          transcript(first: 100) {
+            edges { node { interactionId messageId source at channel author text } }
+            pageInfo { hasNextPage }
+          }
         }
       }
       pageInfo { hasNextPage endCursor }
@@ -273,6 +277,39 @@ export interface Conversation {
   status: string;
   threadRef: string | null;
   messages: Message[];
+  transcript?: Transcript | null;
+}
+
+export interface TranscriptEntry {
+  interactionId: string;
+  messageId: string | null;
+  source: string;
+  at: string;
+  channel: string;
+  author: string | null;
+  text: string | null;
+}
+
+export interface Transcript {
+  edges: { node: TranscriptEntry }[];
+  pageInfo: { hasNextPage: boolean };
+}
+
+export const RECOMMENDATIONS = /* GraphQL */ `
+query ConsoleRecommendations($id: ID!) {
+  customer(id: $id) {
+    recommendations(first: 8) {
+      status message modelBuiltAt
+      items { sku name score reason { kind sku name text } }
+    }
+  }
+}`;
+
+export interface Recommendations {
+  status: 'OK' | 'NO_CONSENT' | 'NOT_READY';
+  message: string | null;
+  modelBuiltAt: string | null;
+  items: { sku: string; name: string | null; score: number; reason: { kind: string; sku: string | null; name: string | null; text: string } }[];
 }
 
 export interface ActivityEvent {

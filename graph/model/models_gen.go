@@ -210,11 +210,24 @@ type Conversation struct {
 	// Its interactions, oldest first, each with its own channel and source.
 	Messages []Interaction `json:"messages"`
 	// The conversation as a transcript across channels, oldest first, a page at
-	// a time: each entry is one of its interactions, with who wrote it, on which
-	// channel and when, and its text. The text is a message's own text where the
-	// system gives one per message (SMS, social direct messages), else the line
-	// the system gives for the whole contact (a conversation's subject, a
-	// call's outcome). Read with the conversation: no upstream call of its own.
+	// a time: its messages, each with who wrote it (customer, agent or bot), on
+	// which channel and when, and its text.
+	//
+	// An interaction of a system that serves the messages of its conversations
+	// (the `messages` capability: the demo's helpdesk for chat and WhatsApp,
+	// and its chatbot) gives one entry per message; any other gives one entry
+	// of its own: a message's text where the system keeps one per message (SMS,
+	// social direct messages), else the line it gives for the whole contact (a
+	// call's outcome). A chatbot conversation handed off to an agent shares its
+	// thread with the helpdesk's, so the bot's and the agent's messages read as
+	// one transcript, in time order.
+	//
+	// The messages of every conversation of a `conversations` page are read in
+	// one call per system, when the page is read; a system that fails leaves
+	// its interactions as one entry each and an error on this field.
+	//
+	// (`messages`, the name the first design used for this, is the list of the
+	// conversation's interactions, kept as it was.)
 	Transcript TranscriptConnection `json:"transcript"`
 }
 
@@ -807,6 +820,48 @@ type ProfileValue struct {
 type Query struct {
 }
 
+// One suggested product.
+type Recommendation struct {
+	// The product's SKU.
+	Sku string `json:"sku"`
+	// Its name, as the order systems give it; null when none did.
+	Name *string `json:"name,omitempty"`
+	// Its score: the sum over the customer's items of their weight (purchases 1, views 0.5, halving every 180 days; context items 2) times their similarity to it. 0 for POPULAR.
+	Score float64 `json:"score"`
+	// Why it is suggested.
+	Reason RecommendationReason `json:"reason"`
+}
+
+// What the customer is doing now, for recommendations.
+type RecommendationContext struct {
+	// SKUs on the customer's screen or in their cart (at most 20): they weigh most, and are not suggested back.
+	Skus []string `json:"skus,omitempty"`
+}
+
+// Why a product is suggested: the customer's own item that weighed most.
+type RecommendationReason struct {
+	// What kind of reason.
+	Kind RecommendationReasonKind `json:"kind"`
+	// The SKU of the customer's item behind it; null for POPULAR.
+	Sku *string `json:"sku,omitempty"`
+	// That item's name, as the order systems give it.
+	Name *string `json:"name,omitempty"`
+	// The reason in words: `because you bought Linen shirt`, `viewed Chelsea boots`, `popular now`.
+	Text string `json:"text"`
+}
+
+// Products suggested to a customer. See Customer.recommendations.
+type Recommendations struct {
+	// Whether the list could be made; an empty list says why here, never with an error.
+	Status RecommendationStatus `json:"status"`
+	// Why the list is empty, in words, when status is not OK.
+	Message *string `json:"message,omitempty"`
+	// The suggestions, best first.
+	Items []Recommendation `json:"items"`
+	// When the co-occurrence model was built (after the last identity sync); null before.
+	ModelBuiltAt *time.Time `json:"modelBuiltAt,omitempty"`
+}
+
 // Input of `recordConsent`.
 type RecordConsentInput struct {
 	// The customer (`cus_…`); a merged-away ID records on its survivor.
@@ -1155,17 +1210,19 @@ type TranscriptEdge struct {
 
 // One entry of a conversation's transcript.
 type TranscriptEntry struct {
-	// The interaction's ID in its system.
+	// The ID, in its system, of the interaction the entry belongs to.
 	InteractionID string `json:"interactionId"`
+	// The message's ID in its system; null for an entry that is a whole interaction.
+	MessageID *string `json:"messageId,omitempty"`
 	// The system (connector name) it comes from.
 	Source string `json:"source"`
-	// When it was written (for conversations and calls: when they started).
+	// When it was written (for a whole conversation or call: when it started).
 	At time.Time `json:"at"`
 	// The channel it was written on.
 	Channel Channel `json:"channel"`
 	// Who wrote it (see Interaction.author); null when nobody can tell.
 	Author *Author `json:"author,omitempty"`
-	// What was said, or the contact's subject or outcome (see Conversation.transcript).
+	// What was said, or the contact's subject or outcome (see Conversation.transcript). Masked for callers without `pii:read`.
 	Text *string `json:"text,omitempty"`
 }
 
@@ -2304,6 +2361,131 @@ func (e *Purpose) UnmarshalJSON(b []byte) error {
 }
 
 func (e Purpose) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a product is suggested.
+type RecommendationReasonKind string
+
+const (
+	// People who bought `item` also bought it (the customer bought `item`).
+	RecommendationReasonKindBought RecommendationReasonKind = "BOUGHT"
+	// The customer viewed `item` in the app or on the website: it is `item` itself, or people who viewed `item` bought it.
+	RecommendationReasonKindViewed RecommendationReasonKind = "VIEWED"
+	// People who bought `item`, one of the request's context items, also bought it.
+	RecommendationReasonKindContext RecommendationReasonKind = "CONTEXT"
+	// Among the most bought items of the catalogue: nothing the customer did points to anything more specific.
+	RecommendationReasonKindPopular RecommendationReasonKind = "POPULAR"
+)
+
+var AllRecommendationReasonKind = []RecommendationReasonKind{
+	RecommendationReasonKindBought,
+	RecommendationReasonKindViewed,
+	RecommendationReasonKindContext,
+	RecommendationReasonKindPopular,
+}
+
+func (e RecommendationReasonKind) IsValid() bool {
+	switch e {
+	case RecommendationReasonKindBought, RecommendationReasonKindViewed, RecommendationReasonKindContext, RecommendationReasonKindPopular:
+		return true
+	}
+	return false
+}
+
+func (e RecommendationReasonKind) String() string {
+	return string(e)
+}
+
+func (e *RecommendationReasonKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RecommendationReasonKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RecommendationReasonKind", str)
+	}
+	return nil
+}
+
+func (e RecommendationReasonKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RecommendationReasonKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RecommendationReasonKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a recommendations list could be made.
+type RecommendationStatus string
+
+const (
+	// The list is the customer's.
+	RecommendationStatusOk RecommendationStatus = "OK"
+	// The customer has not consented to the PERSONALIZATION purpose: the list is empty (see `message`).
+	RecommendationStatusNoConsent RecommendationStatus = "NO_CONSENT"
+	// The model is not built yet (the first identity sync is still running): the list is empty.
+	RecommendationStatusNotReady RecommendationStatus = "NOT_READY"
+)
+
+var AllRecommendationStatus = []RecommendationStatus{
+	RecommendationStatusOk,
+	RecommendationStatusNoConsent,
+	RecommendationStatusNotReady,
+}
+
+func (e RecommendationStatus) IsValid() bool {
+	switch e {
+	case RecommendationStatusOk, RecommendationStatusNoConsent, RecommendationStatusNotReady:
+		return true
+	}
+	return false
+}
+
+func (e RecommendationStatus) String() string {
+	return string(e)
+}
+
+func (e *RecommendationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RecommendationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RecommendationStatus", str)
+	}
+	return nil
+}
+
+func (e RecommendationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RecommendationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RecommendationStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

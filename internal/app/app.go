@@ -21,6 +21,7 @@ import (
 	"github.com/harmonyhq/harmony/internal/identity"
 	"github.com/harmonyhq/harmony/internal/loaders"
 	"github.com/harmonyhq/harmony/internal/playground"
+	"github.com/harmonyhq/harmony/internal/recommend"
 	"github.com/harmonyhq/harmony/internal/search"
 	"github.com/harmonyhq/harmony/internal/server"
 	"github.com/harmonyhq/harmony/internal/sources"
@@ -52,6 +53,9 @@ type Gateway struct {
 	Sources *sources.Set
 	Linker  *identity.Linker
 	Indexer *search.Indexer
+	// Recommender builds the recommendation model after each identity
+	// sync and holds it in memory (docs/recommendations.md).
+	Recommender *recommend.Builder
 	// Reads is the request path's reader of the store: cached, gated.
 	Reads    *store.Cached
 	Registry *prometheus.Registry
@@ -164,6 +168,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 	g.Linker = &identity.Linker{Store: g.Store, Sources: g.Sources, Policy: policy, Log: log, Suppression: g.Suppression,
 		FullEvery: cfg.Identity.FullSyncEvery, SnapshotMaxAge: snapshotMaxAge(cfg.Identity.SnapshotMaxAge)}
 	g.Indexer = &search.Indexer{Store: g.Store, Sources: g.Sources, Log: log}
+	g.Recommender = &recommend.Builder{Store: g.Store, Sources: g.Sources, Log: log}
 	if g.Bus, err = bus.Open(ctx, cfg.Bus, bus.Options{Registerer: g.Registry}); err != nil {
 		return &config.Error{File: cfg.File, Key: "bus.nats_url", Reason: err.Error()}
 	}
@@ -197,7 +202,8 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
 		ConversationWindow: cfg.Journey.ConversationWindow,
-		Lookup:             g.lookup, Bus: g.Bus, Automation: g.automation.Engine}
+		Lookup:             g.lookup, Bus: g.Bus, Automation: g.automation.Engine,
+		Recommender: g.Recommender}
 	safelist, err := loadSafelist(cfg, log)
 	if err != nil {
 		return err
@@ -299,7 +305,23 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		"suppressed_records", rep.Suppressed, "failed_sources", rep.FailedNames(), "from_snapshot", rep.FromSnapshot,
 		"incremental", rep.Incremental, "duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
+	g.recommend(ctx)
 	return nil
+}
+
+// recommend rebuilds the recommendation model after an identity sync. A
+// failure keeps the previous model and is only logged.
+func (g *Gateway) recommend(ctx context.Context) {
+	start := time.Now()
+	rep, err := g.Recommender.Rebuild(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			g.log.Warn("recommendation model failed; recommendations use the previous model", "error", err.Error())
+		}
+		return
+	}
+	g.log.Info("recommendation model done", "customers", rep.Customers, "signals", rep.Signals, "items", rep.Items,
+		"failed_sources", rep.Failed, "duration_ms", time.Since(start).Milliseconds())
 }
 
 // lookup links the records the systems find for identifiers nobody owns

@@ -166,6 +166,7 @@ var everyField = map[string]string{
 	"consents":        `consents { purpose channel }`,
 	"erasedAt":        `erasedAt`,
 	"emailEngagement": `emailEngagement(first: 3) { id }`,
+	"recommendations": `recommendations(first: 3) { status items { sku reason { text } } }`,
 }
 
 // storeFinds counts the profile store's find commands by collection.

@@ -84,6 +84,7 @@ type Loaders struct {
 	profiles     map[string]*batcher[string, ProfileRecord]
 	orders       map[string]*batcher[WindowKey, []connectors.Order]
 	interactions map[string]*batcher[WindowKey, []connectors.Interaction]
+	messages     map[string]*batcher[string, []connectors.Message] // made on first use (messages.go)
 }
 
 // sender is a batcher of any key and value type.

@@ -3,6 +3,7 @@
 import { chip } from '../channels';
 import { h, label, section, time, uid } from '../dom';
 import type { Conversation } from '../queries';
+import { transcriptView } from './transcript';
 
 function thread(c: Conversation): HTMLElement {
   return h(
@@ -23,7 +24,7 @@ function thread(c: Conversation): HTMLElement {
 function item(c: Conversation): HTMLElement {
   const panelId = uid('thread');
   const crosses = new Set(c.channels).size > 1;
-  const panel = h('div', { id: panelId, class: 'thread-panel', hidden: true }, thread(c));
+  const panel = h('div', { id: panelId, class: 'thread-panel', hidden: true }, thread(c), c.transcript !== undefined ? transcriptView(c.transcript) : null);
   const button = h(
     'button',
     { type: 'button', class: 'conv-toggle', 'aria-expanded': 'false', 'aria-controls': panelId, 'data-crosses': crosses ? 'true' : 'false' },

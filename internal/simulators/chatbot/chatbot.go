@@ -60,6 +60,8 @@ type Server struct {
 	users []EndUser // id order
 	byID  map[string]int
 	convs map[string][]Conversation // newest first
+	// byConv holds every conversation by ID (messages.go).
+	byConv map[string]Conversation
 }
 
 // New starts a chatbot simulator on 127.0.0.1:0 serving pop's chatbot
@@ -75,6 +77,7 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 		Server: simhttp.New(population.Chatbot, simhttp.Bearer(opts.Token)),
 		byID:   map[string]int{},
 		convs:  map[string][]Conversation{},
+		byConv: map[string]Conversation{},
 	}
 	for _, p := range pop.Members(population.Chatbot) {
 		rec := p.Records[population.Chatbot]
@@ -88,6 +91,7 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 				out.Handoff = &Handoff{At: simhttp.RFC3339(*c.HandoffAt), Platform: "helpdesk"}
 			}
 			s.convs[rec.Key] = append(s.convs[rec.Key], out)
+			s.byConv[out.ID] = out
 		}
 	}
 	// The keys are random hex: list in key order, so a cursor is a key.
@@ -97,6 +101,7 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 	}
 	s.HandleSelect("GET /api/v2/end-users", endUsersRoute, s.serveEndUsers)
 	s.Handle("GET /api/v2/conversations", "conversations", s.serveConversations)
+	s.Handle("GET /api/v2/conversations/messages", "conversations.messages", s.serveMessages)
 	if err := s.Start(ctx); err != nil {
 		return nil, fmt.Errorf("chatbot simulator: %w", err)
 	}

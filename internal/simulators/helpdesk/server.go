@@ -48,6 +48,8 @@ type Server struct {
 	hooks  *webhooks
 	erased erasedSet
 	outbox *simhttp.Outbox
+	// byConversation locates every conversation (thread.go).
+	byConversation map[string]conversationRef
 }
 
 // New starts a helpdesk simulator on 127.0.0.1:0 serving pop's helpdesk
@@ -66,6 +68,8 @@ func New(ctx context.Context, pop *population.Population, opts Options) (*Server
 	s.Handle("GET /api/v2/users/show_many.json", "users.show_many", s.showMany)
 	s.Handle("GET /api/v2/users.json", "users.list", s.listUsers)
 	s.Handle("GET /api/v2/conversations.json", "conversations", s.conversations)
+	s.byConversation = s.store.indexConversations()
+	s.Handle("GET /api/v2/conversations/messages.json", "conversations.messages", s.threadMessages)
 	s.Handle("DELETE /api/v2/users/destroy_many.json", "users.destroy_many", s.destroyMany)
 	s.Handle("POST /api/v2/_sim/webhooks/message", "webhooks.send", s.sendMessage)
 	s.Handle("POST /api/v2/messages/send_many.json", "messages.send_many", s.sendMany)

@@ -1,6 +1,6 @@
 // Browser checks of the Harmony console against a running demo gateway.
 //
-// Usage: node check.mjs <journey|gap|stale|switch|playground|a11y>
+// Usage: node check.mjs <journey|gap|stale|switch|playground|a11y|recs>
 // Environment (set by the Go tests in internal/console):
 //   HARMONY_CONSOLE_URL        the console page (http://127.0.0.1:PORT/console)
 //   HARMONY_CONSOLE_PHONE      a demo customer's phone, as a system writes it
@@ -14,6 +14,8 @@
 //   HARMONY_CONSOLE_STRANGER   a phone number no customer has (switch)
 //   HARMONY_CONSOLE_TABS       the playground's example tabs in order, as a
 //                              JSON list of operation names (playground)
+//   HARMONY_CONSOLE_RECS       the recommendations status expected: OK or
+//                              NO_CONSENT (recs)
 //   HARMONY_CONSOLE_ARTIFACTS  where screenshots go
 //   HARMONY_CHROMIUM           the browser (default /usr/bin/chromium)
 //
@@ -43,8 +45,8 @@ const executablePath = process.env.HARMONY_CHROMIUM || '/usr/bin/chromium';
 const timeout = Number(process.env.HARMONY_CONSOLE_TIMEOUT_MS) || 120_000;
 let step = 'start'; // named in a failure, to say where it stopped
 
-if (!['journey', 'gap', 'stale', 'switch', 'playground', 'a11y'].includes(mode) || !pageURL || !phone) {
-  console.error('usage: node check.mjs <journey|gap|stale|switch|playground|a11y> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
+if (!['journey', 'gap', 'stale', 'switch', 'playground', 'a11y', 'recs'].includes(mode) || !pageURL || !phone) {
+  console.error('usage: node check.mjs <journey|gap|stale|switch|playground|a11y|recs> (with HARMONY_CONSOLE_URL and HARMONY_CONSOLE_PHONE set)');
   process.exit(2);
 }
 const origin = new URL(pageURL).origin;
@@ -184,6 +186,56 @@ async function journey(page) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'console-phone.png', { fullPage: false });
   await shot(page, 'console-390-full.png');
+}
+
+// recs checks the customer page's recommendations (with their reasons, or
+// the reason there are none) and a conversation's transcript (messages
+// with their authors).
+async function recs(page) {
+  const want = process.env.HARMONY_CONSOLE_RECS || 'OK';
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await search(page);
+  step = 'recommendations';
+  await page.locator('#recommendations .rec, #recommendations .recs-status').first().waitFor({ state: 'visible', timeout });
+  if (want === 'OK') {
+    const items = await page.$$eval('#recommendations .rec', (els) =>
+      els.map((e) => ({ reason: e.getAttribute('data-reason'), text: e.querySelector('.rec-reason')?.textContent?.trim() ?? '' })),
+    );
+    report.recommendations = items.map((i) => i.reason);
+    check('recommendations are listed', items.length >= 3, `${items.length}`);
+    check('every recommendation says why', items.every((i) => /^(because you bought |viewed |goes with |popular now)/.test(i.text)), items.map((i) => i.text.split(' ')[0]).join(', '));
+    check('a recommendation comes from what the customer bought or viewed', items.some((i) => i.reason === 'BOUGHT' || i.reason === 'VIEWED'));
+  } else {
+    const status = await page.locator('#recommendations .recs-status').getAttribute('data-status').catch(() => null);
+    check(`recommendations say ${want}`, status === want, String(status));
+    check('no recommendation is listed', (await page.locator('#recommendations .rec').count()) === 0);
+  }
+  check('the partial-data banner stays hidden', await page.locator('#partial-banner').isHidden(), await page.locator('#partial-banner').textContent());
+
+  step = 'transcript';
+  const toggles = page.locator('.conv-toggle');
+  const n = await toggles.count();
+  let authors = [];
+  for (let i = 0; i < n && authors.length < 2; i++) {
+    const toggle = toggles.nth(i);
+    await toggle.scrollIntoViewIfNeeded();
+    await toggle.click();
+    const panel = page.locator(`#${await toggle.getAttribute('aria-controls')}`);
+    await panel.waitFor({ state: 'visible', timeout });
+    const entries = await panel.locator('li.transcript-entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-author')));
+    if (!entries.length) continue;
+    authors = [...new Set(entries.filter(Boolean))];
+    if (authors.length >= 2) {
+      report.transcriptAuthors = authors;
+      await panel.screenshot({ path: join(outDir, 'console-transcript.png') });
+      report.screenshots.push(join(outDir, 'console-transcript.png'));
+    }
+  }
+  check('a transcript shows messages by the customer and the company', authors.length >= 2 && authors.includes('CUSTOMER'), authors.join(', '));
+  if (want === 'OK') {
+    await page.locator('#recommendations').screenshot({ path: join(outDir, 'console-recommendations.png') });
+    report.screenshots.push(join(outDir, 'console-recommendations.png'));
+  }
 }
 
 async function gap(page) {
@@ -513,6 +565,7 @@ try {
   else if (mode === 'stale') await stale(page);
   else if (mode === 'switch') await switchSearch(page);
   else if (mode === 'playground') await playground(page);
+  else if (mode === 'recs') await recs(page);
   else await a11y(page, context);
 } catch (e) {
   fail(`browser, at step "${step}": ${e.message.split('\n')[0]}`);

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/kpi"
 	"github.com/harmonyhq/harmony/internal/sources"
 	"github.com/harmonyhq/harmony/internal/store"
@@ -260,14 +261,24 @@ func (b *Builder) page(ctx context.Context, ids []string, keys map[string]map[st
 			}
 		}
 		f := FactsOf(in)
-		for _, a := range acts[i] {
-			if e, ok := EventOf(a); ok && !duplicate(in.Interactions, e) {
-				f.apply(e)
-			}
+		for _, e := range StoredEvents(in.Interactions, acts[i]) {
+			f.apply(e)
 		}
 		out[i] = f
 	}
 	return out, failed, nil
+}
+
+// StoredEvents are the events of acts that report an interaction, except
+// those reporting one of its (the systems' answers): a contact counts once.
+func StoredEvents(its []kpi.Interaction, acts []store.Activity) []Event {
+	var out []Event
+	for _, a := range acts {
+		if e, ok := EventOf(a); ok && !duplicate(its, e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // duplicate reports whether a stored event reports an interaction its
@@ -317,4 +328,23 @@ func (b *Builder) log() *slog.Logger {
 		return b.Log
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// FromBus is the customer and event a bus event reports; false when it
+// names no customer or reports no interaction.
+func FromBus(e bus.Event) (string, Event, bool) {
+	if e.CustomerID == "" || e.Interaction == nil {
+		return "", Event{}, false
+	}
+	it := *e.Interaction
+	it.Attributes = make(map[string]string, len(e.Interaction.Attributes)+1)
+	for k, v := range e.Interaction.Attributes {
+		it.Attributes[k] = v
+	}
+	if e.Interaction.ID != "" {
+		it.Attributes["originId"] = e.Interaction.ID
+	}
+	it.ID = e.ID
+	it.OccurredAt = it.OccurredAt.UTC()
+	return e.CustomerID, Event{ID: e.ID, ReceivedAt: e.ReceivedAt, Interaction: kpi.Interaction{Source: e.Connector, Interaction: it}}, true
 }

@@ -130,6 +130,10 @@ type Event struct {
 	Interaction kpi.Interaction
 }
 
+// Apply adds a stored event's interaction (see StoredEvents); false when
+// it was applied before.
+func (f *Facts) Apply(e Event) bool { return f.apply(e) }
+
 // apply adds a stored event's interaction; false when it was applied
 // before.
 func (f *Facts) apply(e Event) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/analytics"
 	"github.com/harmonyhq/harmony/internal/auth"
 	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/caller"
@@ -59,6 +60,8 @@ type Gateway struct {
 	Bus bus.Bus
 	// Suppression is the suppression list of erased people.
 	Suppression *suppress.List
+	// Analytics is the projection of the population figures (analytics.go).
+	Analytics *analytics.Projection
 
 	log      *slog.Logger
 	client   *http.Client     // handed to HTTP connectors
@@ -184,6 +187,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		log.Info("profile store cache: replicas sharing this store hear of each other's changes only through bus.nats_url; without it, up to store.cache.ttl late",
 			"ttl", cfg.Store.Cache.TTL.String())
 	}
+	g.startAnalytics()
 	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
 		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache, Suppressed: g.suppressedEvent})
 	g.startPrivacy(cfg)
@@ -193,7 +197,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Priority:     cfg.Profile.Priority,
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
 		ConversationWindow: cfg.Journey.ConversationWindow,
-		Lookup:             g.lookup, Bus: g.Bus}
+		Lookup:             g.lookup, Bus: g.Bus, Analytics: g.Analytics}
 	safelist, err := loadSafelist(cfg, log)
 	if err != nil {
 		return err
@@ -281,6 +285,7 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		"merged_customers", rep.Merged, "kept_apart", rep.KeptApart, "moved_identities", rep.Moved, "alerts", rep.Alerts,
 		"suppressed_records", rep.Suppressed, "failed_sources", rep.FailedNames(), "duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
+	g.project(ctx)
 	return nil
 }
 

@@ -265,9 +265,12 @@ type ChannelResponse struct {
 
 // How many buyers are at each churn risk level.
 type ChurnDistribution struct {
-	Low    int `json:"low"`
+	// Buyers at LOW risk.
+	Low int `json:"low"`
+	// Buyers at MEDIUM risk.
 	Medium int `json:"medium"`
-	High   int `json:"high"`
+	// Buyers at HIGH risk.
+	High int `json:"high"`
 }
 
 // A buyer's churn risk from recency, frequency and monetary value (RFM), each
@@ -285,12 +288,16 @@ type ChurnDistribution struct {
 // `risk` = (50 − (5R + 3F + 2M)) / 40, from 0 (safest) to 1; the level is
 // HIGH from 0.75, MEDIUM from 0.5, else LOW.
 type ChurnRisk struct {
+	// HIGH from a risk of 0.75, MEDIUM from 0.5, else LOW.
 	Level ChurnLevel `json:"level"`
-	// 0 to 1.
-	Risk      float64 `json:"risk"`
-	Recency   int     `json:"recency"`
-	Frequency int     `json:"frequency"`
-	Monetary  int     `json:"monetary"`
+	// (50 − (5R + 3F + 2M)) / 40, 0 to 1.
+	Risk float64 `json:"risk"`
+	// R, 1 to 5.
+	Recency int `json:"recency"`
+	// F, 1 to 5.
+	Frequency int `json:"frequency"`
+	// M, 1 to 5.
+	Monetary int `json:"monetary"`
 	// Whole days since the last order.
 	DaysSinceLastOrder int `json:"daysSinceLastOrder"`
 	// Orders in the last 365 days.
@@ -544,8 +551,11 @@ type DatedScore struct {
 //
 // `score` is their sum.
 type Engagement struct {
-	Score           int `json:"score"`
-	RecencyPoints   int `json:"recencyPoints"`
+	// `recencyPoints` + `frequencyPoints`, 0 to 100.
+	Score int `json:"score"`
+	// 0 to 50: how recent the last customer-initiated contact is.
+	RecencyPoints int `json:"recencyPoints"`
+	// 0 to 50: how many customer-initiated contacts in the last 365 days.
 	FrequencyPoints int `json:"frequencyPoints"`
 	// Customer-initiated contacts in the last 365 days.
 	ContactsLastYear int `json:"contactsLastYear"`
@@ -818,9 +828,12 @@ type NpsMonth struct {
 	Month string `json:"month"`
 	// How many answers.
 	Respondents int `json:"respondents"`
-	Promoters   int `json:"promoters"`
-	Passives    int `json:"passives"`
-	Detractors  int `json:"detractors"`
+	// Answers of 9 or 10.
+	Promoters int `json:"promoters"`
+	// Answers of 7 or 8.
+	Passives int `json:"passives"`
+	// Answers of 0 to 6.
+	Detractors int `json:"detractors"`
 	// 100 × (promoters − detractors) / respondents.
 	Score float64 `json:"score"`
 }
@@ -1535,9 +1548,12 @@ func (e Channel) MarshalJSON() ([]byte, error) {
 type ChurnLevel string
 
 const (
-	ChurnLevelLow    ChurnLevel = "LOW"
+	// Risk below 0.5.
+	ChurnLevelLow ChurnLevel = "LOW"
+	// Risk from 0.5 to below 0.75.
 	ChurnLevelMedium ChurnLevel = "MEDIUM"
-	ChurnLevelHigh   ChurnLevel = "HIGH"
+	// Risk of 0.75 or more.
+	ChurnLevelHigh ChurnLevel = "HIGH"
 )
 
 var AllChurnLevel = []ChurnLevel{

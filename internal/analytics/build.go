@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -143,6 +144,84 @@ func (b *Builder) customers(ctx context.Context) ([]string, map[string]map[strin
 	return active, all, nil
 }
 
+// keySignature names a customer's native keys, in a fixed order.
+func keySignature(keys map[string][]string) string {
+	var all []string
+	for system, ks := range keys {
+		for _, k := range ks {
+			all = append(all, system+"\x00"+k)
+		}
+	}
+	slices.Sort(all)
+	return strings.Join(all, "\x01")
+}
+
+// Refresh brings the projection up to date for customers the store
+// changed (the store's change hook and the bus name them): a customer no
+// longer active (merged away, erased) leaves it; one whose native keys
+// changed (a merge, a link, a split) is read again from the systems, a page
+// at a time with one call per system and capability; the others (a stored
+// event, applied through the bus already) cost one _id read each. Before
+// the first build it does nothing.
+func (b *Builder) Refresh(ctx context.Context, customerIDs []string) error {
+	if b.Projection.Snapshot(nil, false).BuiltAt.IsZero() || len(customerIDs) == 0 {
+		return nil
+	}
+	ids := slices.Compact(slices.Sorted(slices.Values(customerIDs)))
+	found, err := b.Store.CustomersByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var gone, active []string
+	for i, c := range found {
+		if c == nil || c.MergedInto != "" || c.ErasedAt != nil {
+			gone = append(gone, ids[i])
+		} else {
+			active = append(active, ids[i])
+		}
+	}
+	b.Projection.Forget(gone)
+	if len(active) == 0 {
+		return nil
+	}
+	idents, err := b.Store.IdentitiesOf(ctx, active)
+	if err != nil {
+		return err
+	}
+	had := b.Projection.keysOf(active)
+	keys := map[string]map[string][]string{}
+	var stale []string
+	for i, id := range active {
+		k := keysOf(idents[i])
+		if keySignature(k) != had[i] {
+			keys[id] = k
+			stale = append(stale, id)
+		}
+	}
+	size := b.PageSize
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	for start := 0; start < len(stale); start += size {
+		page := stale[start:min(start+size, len(stale))]
+		got, bad, err := b.page(ctx, page, keys)
+		if err != nil {
+			return err
+		}
+		if len(bad) > 0 {
+			// The next build reads them again.
+			b.log().Warn("analytics: a source failed; changed customers keep their facts until the next build", "connectors", bad)
+			continue
+		}
+		set := make(map[string]*Facts, len(page))
+		for i, id := range page {
+			set[id] = got[i]
+		}
+		b.Projection.set(set)
+	}
+	return nil
+}
+
 func keysOf(idents []store.Identity) map[string][]string {
 	out := map[string][]string{}
 	for _, idn := range idents {
@@ -264,6 +343,7 @@ func (b *Builder) page(ctx context.Context, ids []string, keys map[string]map[st
 		for _, e := range StoredEvents(in.Interactions, acts[i]) {
 			f.apply(e)
 		}
+		f.keys = keySignature(keys[id])
 		out[i] = f
 	}
 	return out, failed, nil

@@ -33,6 +33,10 @@ type Facts struct {
 	// seen holds the IDs of the stored events applied (see Apply), so that
 	// an event delivered twice counts once.
 	seen map[string]bool
+	// keys names the native keys the facts were read under (see
+	// keySignature): a refresh reads again only customers whose keys
+	// changed (a merge, a link, a split).
+	keys string
 }
 
 // OrderFact is one order.

@@ -88,6 +88,29 @@ func (p *Projection) applyLocked(customerID string, e Event) bool {
 	return true
 }
 
+// keysOf returns the key signatures the facts of customerIDs were read
+// under, "" for a customer the projection lacks.
+func (p *Projection) keysOf(customerIDs []string) []string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]string, len(customerIDs))
+	for i, id := range customerIDs {
+		if f := p.facts[id]; f != nil {
+			out[i] = f.keys
+		}
+	}
+	return out
+}
+
+// set installs the facts of some customers, read again.
+func (p *Projection) set(facts map[string]*Facts) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, f := range facts {
+		p.facts[id] = f
+	}
+}
+
 // Forget drops customers (erased, merged away).
 func (p *Projection) Forget(customerIDs []string) {
 	p.mu.Lock()

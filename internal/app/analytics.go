@@ -2,19 +2,35 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/harmonyhq/harmony/internal/analytics"
 	"github.com/harmonyhq/harmony/internal/bus"
 )
 
-// startAnalytics makes the analytics projection and applies to it every
-// webhook event the bus carries (this replica's and, on NATS, the
-// others'), so that a stored event counts in the figures on the next read.
-// The subscription ends when the bus closes.
+// analyticsParts are the analytics projection's moving parts.
+type analyticsParts struct {
+	stop context.CancelFunc
+	mu   sync.Mutex
+	// changed are the customers the store changed since the last refresh.
+	changed map[string]bool
+	wake    chan struct{}
+}
+
+// startAnalytics makes the analytics projection and keeps it current
+// between builds: every webhook event the bus carries (this replica's and,
+// on NATS, the others') is applied to it, so that a stored event counts in
+// the figures on the next read; customers the store changed (merged,
+// erased, linked) are refreshed in the background. Both end when the
+// gateway closes.
 func (g *Gateway) startAnalytics() {
 	g.Analytics = analytics.NewProjection()
-	events, _ := g.Bus.Subscribe(context.Background(), bus.Filter{})
+	ctx, stop := context.WithCancel(context.Background())
+	g.analytics = &analyticsParts{stop: stop, changed: map[string]bool{}, wake: make(chan struct{}, 1)}
+	events, _ := g.Bus.Subscribe(ctx, bus.Filter{})
 	go func() {
 		for e := range events {
 			if id, ev, ok := analytics.FromBus(e); ok {
@@ -22,6 +38,50 @@ func (g *Gateway) startAnalytics() {
 			}
 		}
 	}()
+	g.Bus.OnInvalidate(func(inv bus.Invalidation) {
+		if len(inv.CustomerIDs) == 0 {
+			return // everything: the next build reads it again
+		}
+		a := g.analytics
+		a.mu.Lock()
+		for _, id := range inv.CustomerIDs {
+			a.changed[id] = true
+		}
+		a.mu.Unlock()
+		select { // handlers must not block
+		case a.wake <- struct{}{}:
+		default:
+		}
+	})
+	go func() {
+		b := g.analyticsBuilder()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-g.analytics.wake:
+			}
+			a := g.analytics
+			a.mu.Lock()
+			ids := slices.Sorted(maps.Keys(a.changed))
+			a.changed = map[string]bool{}
+			a.mu.Unlock()
+			if err := b.Refresh(ctx, ids); err != nil && ctx.Err() == nil {
+				g.log.Warn("analytics: refresh of changed customers failed; the next build reads them again", "customers", len(ids), "error", err.Error())
+			}
+		}
+	}()
+}
+
+// stopAnalytics ends the refreshes.
+func (g *Gateway) stopAnalytics() {
+	if g.analytics != nil {
+		g.analytics.stop()
+	}
+}
+
+func (g *Gateway) analyticsBuilder() *analytics.Builder {
+	return &analytics.Builder{Store: g.Store, Sources: g.Sources, Projection: g.Analytics, Log: g.log}
 }
 
 // project builds the analytics projection after an identity sync and the
@@ -29,8 +89,7 @@ func (g *Gateway) startAnalytics() {
 // A failure keeps the previous projection and is only logged.
 func (g *Gateway) project(ctx context.Context) {
 	start := time.Now()
-	b := &analytics.Builder{Store: g.Store, Sources: g.Sources, Projection: g.Analytics, Log: g.log}
-	rep, err := b.Build(ctx)
+	rep, err := g.analyticsBuilder().Build(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			g.log.Warn("analytics projection failed; figures use the previous one", "error", err.Error())

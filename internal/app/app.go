@@ -78,6 +78,8 @@ type Gateway struct {
 	// indexed is set when a search index pass over every customer has
 	// completed: until then customer filters and segments see part of them.
 	indexed atomic.Bool
+	// analytics keeps the analytics projection current (analytics.go).
+	analytics *analyticsParts
 }
 
 // Build makes a gateway from cfg: it opens the profile store (starting the
@@ -377,6 +379,7 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 // Close releases everything Build acquired.
 func (g *Gateway) Close(ctx context.Context) {
 	g.stopPrivacy(ctx)
+	g.stopAnalytics()
 	if g.Sources != nil {
 		if err := g.Sources.Close(); err != nil {
 			g.log.Warn("closing connectors", "error", err.Error())

@@ -425,6 +425,11 @@ func bootPopulation(t *testing.T, seed uint64, n int) *env {
 	}
 	t.Cleanup(d.Close)
 	tune(d)
+	for i := range d.Config.Connectors {
+		// Nothing here breaks a system: a build on a busy machine (the race
+		// detector, other packages' tests) must not time out.
+		d.Config.Connectors[i].Timeout = 15 * time.Second
+	}
 	logs := &syncBuffer{}
 	gw, err := app.Build(ctx, d.Config, app.Options{Log: testlog.Logger(logs)})
 	if err != nil {
@@ -696,5 +701,58 @@ func TestAnalyticsCountAWebhookEventOnTheNextRead(t *testing.T) {
 			t.Fatalf("the analytics did not count the event in 10 s: %+v", f)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A merge made by a person changes the figures without waiting for the
+// next sync: the customer merged away leaves them, and the survivor is read
+// again under its new keys, so two one-order customers become one repeat
+// buyer.
+func TestAnalyticsFollowAMerge(t *testing.T) {
+	e := bootPopulation(t, 77, 80)
+	var list struct {
+		Customers struct {
+			Edges []struct {
+				Node struct {
+					ID      string `json:"id"`
+					Metrics struct {
+						OrderCount int `json:"orderCount"`
+					} `json:"metrics"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"customers"`
+	}
+	e.mustQuery(t, `{ customers(first: 100) { edges { node { id metrics { orderCount } } } } }`, nil, &list)
+	var single []string
+	for _, edge := range list.Customers.Edges {
+		if edge.Node.Metrics.OrderCount == 1 {
+			single = append(single, edge.Node.ID)
+		}
+	}
+	if len(single) < 2 {
+		t.Fatalf("%d customers with one order, want two", len(single))
+	}
+	var before struct {
+		Analytics analyticsView `json:"analytics"`
+	}
+	e.mustQuery(t, analyticsQuery, nil, &before)
+	e.mustQuery(t, `mutation ($s: ID!, $m: ID!) { mergeCustomers(input: {survivorId: $s, mergedId: $m, reason: "analytics test"}) { changed } }`,
+		map[string]any{"s": single[0], "m": single[1]}, nil)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var after struct {
+			Analytics analyticsView `json:"analytics"`
+		}
+		e.mustQuery(t, analyticsQuery, nil, &after)
+		a, b := after.Analytics, before.Analytics
+		if a.Customers == b.Customers-1 && a.Buyers == b.Buyers-1 && a.RepeatBuyers == b.RepeatBuyers+1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the merge: %d customers, %d buyers, %d repeat; want %d, %d, %d",
+				a.Customers, a.Buyers, a.RepeatBuyers, b.Customers-1, b.Buyers-1, b.RepeatBuyers+1)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -99,7 +99,7 @@ func (b *Builder) Build(ctx context.Context) (BuildReport, error) {
 	}
 	rep.Failed = slices.Sorted(maps.Keys(failed))
 	for _, name := range rep.Failed {
-		b.log().Warn("analytics: a source failed; its customers keep their previous facts", "connector", name)
+		b.log().Warn("figures projection: a source failed; its customers keep their previous facts", "connector", name)
 	}
 	b.Projection.Replace(facts, started, rep.Failed)
 	return rep, nil
@@ -210,7 +210,7 @@ func (b *Builder) Refresh(ctx context.Context, customerIDs []string) error {
 		}
 		if len(bad) > 0 {
 			// The next build reads them again.
-			b.log().Warn("analytics: a source failed; changed customers keep their facts until the next build", "connectors", bad)
+			b.log().Warn("figures projection: a source failed; changed customers keep their facts until the next build", "connectors", bad)
 			continue
 		}
 		set := make(map[string]*Facts, len(page))

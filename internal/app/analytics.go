@@ -67,7 +67,7 @@ func (g *Gateway) startAnalytics() {
 			a.changed = map[string]bool{}
 			a.mu.Unlock()
 			if err := b.Refresh(ctx, ids); err != nil && ctx.Err() == nil {
-				g.log.Warn("analytics: refresh of changed customers failed; the next build reads them again", "customers", len(ids), "error", err.Error())
+				g.log.Warn("figures projection: refresh of changed customers failed; the next build reads them again", "customers", len(ids), "error", err.Error())
 			}
 		}
 	}()
@@ -92,10 +92,10 @@ func (g *Gateway) project(ctx context.Context) {
 	rep, err := g.analyticsBuilder().Build(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			g.log.Warn("analytics projection failed; figures use the previous one", "error", err.Error())
+			g.log.Warn("figures projection failed; the figures keep the previous one", "error", err.Error())
 		}
 		return
 	}
-	g.log.Info("analytics projection done", "customers", rep.Customers, "pages", rep.Pages, "failed_sources", rep.Failed,
+	g.log.Info("figures projection done", "customers", rep.Customers, "pages", rep.Pages, "failed_sources", rep.Failed,
 		"duration_ms", time.Since(start).Milliseconds())
 }

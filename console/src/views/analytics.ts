@@ -67,8 +67,11 @@ function cohorts(a: Analytics): HTMLElement {
     'analytics-cohorts',
     'Cohorts and retention',
     h('p', { class: 'muted' }, 'Buyers by the month of their first order, and the share who ordered again each month after (month 0 is the first).'),
-    heatmap({ id: 'cohort-heatmap', title: `Retention by cohort, % (latest ${latest.length} cohorts)`, columns, rows }),
-    chart({
+    h(
+      'div',
+      { class: 'charts' },
+      heatmap({ id: 'cohort-heatmap', title: `Retention by cohort, % (latest ${latest.length} cohorts)`, columns, rows }),
+      chart({
       id: 'retention-curve',
       title: 'Retention curve: share of buyers ordering n months after their first order',
       unit: '%',
@@ -76,7 +79,8 @@ function cohorts(a: Analytics): HTMLElement {
       kind: 'line',
       points: a.retention.slice(0, 13).map((p) => ({ label: String(p.monthsAfter), value: p.customers ? (100 * p.active) / p.customers : null })),
       format: (v) => v.toFixed(0),
-    }),
+      }),
+    ),
   );
 }
 

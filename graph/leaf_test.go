@@ -25,39 +25,17 @@ type root struct {
 	req *model.PrivacyRequest
 }
 
-func (r root) Query() graph.QueryResolver { return query(r) }
+func (r root) Query() graph.QueryResolver { return query{req: r.req} }
 
+// query answers privacyRequest; the embedded nil interface stands for the
+// other Query fields, which the executor never calls here.
 type query struct {
-	graph.ResolverRoot
+	graph.QueryResolver
 	req *model.PrivacyRequest
 }
 
 func (q query) PrivacyRequest(context.Context, string) (*model.PrivacyRequest, error) {
 	return q.req, nil
-}
-
-// Unused methods of graph.QueryResolver, which the executor never calls here.
-func (query) Customer(context.Context, string) (*model.Customer, error) { return nil, nil }
-func (query) CustomerByIdentifier(context.Context, model.IdentifierKind, string, *string) (*model.Customer, error) {
-	return nil, nil
-}
-func (query) Customers(context.Context, *int, *string, *model.CustomerFilter, *string) (*model.CustomerConnection, error) {
-	return nil, nil
-}
-func (query) Node(context.Context, string) (model.Node, error)  { return nil, nil }
-func (query) Sources(context.Context) ([]model.Source, error)   { return nil, nil }
-func (query) Segments(context.Context) ([]model.Segment, error) { return nil, nil }
-func (query) Segment(context.Context, string) (*model.Segment, error) {
-	return nil, nil
-}
-func (query) CustomersByIdentifiers(context.Context, []model.IdentifierInput) ([]*model.Customer, error) {
-	return nil, nil
-}
-func (query) ExplainMatch(context.Context, string, string) (*model.MatchExplanation, error) {
-	return nil, nil
-}
-func (query) AuditLog(context.Context, *int, *string, *string, *string) (*model.AuditEntryConnection, error) {
-	return nil, nil
 }
 
 // Leaf fields (a struct field of a scalar or enum type, no directive) take

@@ -992,6 +992,130 @@ func (ec *executionContext) fieldContext_CustomerMetrics_conversion(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerMetrics_churnRisk(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_churnRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChurnRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChurnRisk) graphql.Marshaler {
+			return ec.marshalOChurnRisk2ᚖgithubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐChurnRisk(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_churnRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChurnRisk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_engagement(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Engagement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Engagement) graphql.Marshaler {
+			return ec.marshalNEngagement2githubᚗcomᚋharmonyhqᚋharmonyᚋgraphᚋmodelᚐEngagement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_storedEvents(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if res := graphql.MarshalInt(obj.StoredEvents); res != graphql.Null {
+		return res
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_storedEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoredEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_storedEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerMetrics_lastStoredEventAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	// A leaf: marshalled without field context or interceptors; gqlgen's
+	// path below only for a value the marshaller refuses (internal/codegen/inorder).
+	if v := obj.LastStoredEventAt; v == nil {
+		return graphql.Null
+	} else if res := graphql.MarshalTime(*v); res != graphql.Null {
+		return res
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_lastStoredEventAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastStoredEventAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_lastStoredEventAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerMetrics", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _CustomerMetrics_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
 	// A leaf: marshalled without field context or interceptors; gqlgen's
 	// path below only for a value the marshaller refuses (internal/codegen/inorder).
@@ -2704,6 +2828,26 @@ func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.Select
 		case "conversion":
 			out.Values[i] = ec._CustomerMetrics_conversion(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "churnRisk":
+			out.Values[i] = ec._CustomerMetrics_churnRisk(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "engagement":
+			out.Values[i] = ec._CustomerMetrics_engagement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "storedEvents":
+			out.Values[i] = ec._CustomerMetrics_storedEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastStoredEventAt":
+			out.Values[i] = ec._CustomerMetrics_lastStoredEventAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "computedAt":

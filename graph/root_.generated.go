@@ -55,6 +55,36 @@ type ComplexityRoot struct {
 		Type       func(childComplexity int) int
 	}
 
+	Analytics struct {
+		Buyers                 func(childComplexity int) int
+		ChannelMix             func(childComplexity int) int
+		Churn                  func(childComplexity int) int
+		Cohorts                func(childComplexity int) int
+		ConversionByCampaign   func(childComplexity int) int
+		ConversionWindowDays   func(childComplexity int) int
+		Csat                   func(childComplexity int) int
+		Customers              func(childComplexity int) int
+		Engagement             func(childComplexity int) int
+		FirstResponseByChannel func(childComplexity int) int
+		Freshness              func(childComplexity int) int
+		Nps                    func(childComplexity int) int
+		NpsTrend               func(childComplexity int) int
+		RepeatBuyers           func(childComplexity int) int
+		RepeatPurchaseRate     func(childComplexity int) int
+		Retention              func(childComplexity int) int
+	}
+
+	AnalyticsFreshness struct {
+		BuiltAt          func(childComplexity int) int
+		Complete         func(childComplexity int) int
+		ComputedAt       func(childComplexity int) int
+		EventsSinceBuild func(childComplexity int) int
+		FailedSources    func(childComplexity int) int
+		LastEventAt      func(childComplexity int) int
+		MissingCustomers func(childComplexity int) int
+		StoredEvents     func(childComplexity int) int
+	}
+
 	Attribute struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -90,6 +120,14 @@ type ComplexityRoot struct {
 		WindowDays         func(childComplexity int) int
 	}
 
+	CampaignFigures struct {
+		CampaignID func(childComplexity int) int
+		Converted  func(childComplexity int) int
+		Rate       func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Touched    func(childComplexity int) int
+	}
+
 	CampaignTouch struct {
 		CampaignID func(childComplexity int) int
 		Converted  func(childComplexity int) int
@@ -104,6 +142,35 @@ type ComplexityRoot struct {
 		Contacts      func(childComplexity int) int
 		LastContactAt func(childComplexity int) int
 		Share         func(childComplexity int) int
+	}
+
+	ChannelResponse struct {
+		Answered       func(childComplexity int) int
+		AverageSeconds func(childComplexity int) int
+		Channel        func(childComplexity int) int
+	}
+
+	ChurnDistribution struct {
+		High   func(childComplexity int) int
+		Low    func(childComplexity int) int
+		Medium func(childComplexity int) int
+	}
+
+	ChurnRisk struct {
+		DaysSinceLastOrder func(childComplexity int) int
+		Frequency          func(childComplexity int) int
+		Level              func(childComplexity int) int
+		Monetary           func(childComplexity int) int
+		OrdersLastYear     func(childComplexity int) int
+		Recency            func(childComplexity int) int
+		Risk               func(childComplexity int) int
+		SpendLastYear      func(childComplexity int) int
+	}
+
+	Cohort struct {
+		Customers func(childComplexity int) int
+		Month     func(childComplexity int) int
+		Retention func(childComplexity int) int
 	}
 
 	Consent struct {
@@ -179,19 +246,23 @@ type ComplexityRoot struct {
 		AverageFirstResponseSeconds func(childComplexity int) int
 		AverageResolutionSeconds    func(childComplexity int) int
 		ChannelMix                  func(childComplexity int) int
+		ChurnRisk                   func(childComplexity int) int
 		Complete                    func(childComplexity int) int
 		ComputedAt                  func(childComplexity int) int
 		Conversion                  func(childComplexity int) int
 		Csat                        func(childComplexity int) int
+		Engagement                  func(childComplexity int) int
 		InteractionsComplete        func(childComplexity int) int
 		LastContactAt               func(childComplexity int) int
 		LastContactChannel          func(childComplexity int) int
+		LastStoredEventAt           func(childComplexity int) int
 		LifetimeValue               func(childComplexity int) int
 		Nps                         func(childComplexity int) int
 		OrderCount                  func(childComplexity int) int
 		OrdersComplete              func(childComplexity int) int
 		PreferredChannel            func(childComplexity int) int
 		ResolvedConversations       func(childComplexity int) int
+		StoredEvents                func(childComplexity int) int
 		TotalSpent                  func(childComplexity int) int
 	}
 
@@ -200,6 +271,19 @@ type ComplexityRoot struct {
 		InteractionID func(childComplexity int) int
 		Score         func(childComplexity int) int
 		Source        func(childComplexity int) int
+	}
+
+	Engagement struct {
+		ContactsLastYear     func(childComplexity int) int
+		DaysSinceLastContact func(childComplexity int) int
+		FrequencyPoints      func(childComplexity int) int
+		RecencyPoints        func(childComplexity int) int
+		Score                func(childComplexity int) int
+	}
+
+	EngagementSummary struct {
+		Bands func(childComplexity int) int
+		Mean  func(childComplexity int) int
 	}
 
 	Identity struct {
@@ -324,6 +408,15 @@ type ComplexityRoot struct {
 		UnlinkIdentity    func(childComplexity int, input model.UnlinkIdentityInput) int
 	}
 
+	NpsMonth struct {
+		Detractors  func(childComplexity int) int
+		Month       func(childComplexity int) int
+		Passives    func(childComplexity int) int
+		Promoters   func(childComplexity int) int
+		Respondents func(childComplexity int) int
+		Score       func(childComplexity int) int
+	}
+
 	Order struct {
 		Channel   func(childComplexity int) int
 		FetchedAt func(childComplexity int) int
@@ -415,6 +508,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Analytics              func(childComplexity int, segment *string, conversionWindowDays *int) int
 		AuditLog               func(childComplexity int, first *int, after *string, actor *string, customerID *string) int
 		Customer               func(childComplexity int, id string) int
 		CustomerByIdentifier   func(childComplexity int, kind model.IdentifierKind, value string, system *string) int
@@ -449,6 +543,13 @@ type ComplexityRoot struct {
 		Status       func(childComplexity int) int
 	}
 
+	RetentionPoint struct {
+		Active      func(childComplexity int) int
+		Customers   func(childComplexity int) int
+		MonthsAfter func(childComplexity int) int
+		Rate        func(childComplexity int) int
+	}
+
 	ScoreSummary struct {
 		Count              func(childComplexity int) int
 		Last90DaysMean     func(childComplexity int) int
@@ -460,6 +561,7 @@ type ComplexityRoot struct {
 	}
 
 	Segment struct {
+		Analytics func(childComplexity int, conversionWindowDays *int) int
 		Count     func(childComplexity int) int
 		Filter    func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -687,6 +789,152 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ActivityEvent.Type(childComplexity), true
 
+	case "Analytics.buyers":
+		if e.ComplexityRoot.Analytics.Buyers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Buyers(childComplexity), true
+	case "Analytics.channelMix":
+		if e.ComplexityRoot.Analytics.ChannelMix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.ChannelMix(childComplexity), true
+	case "Analytics.churn":
+		if e.ComplexityRoot.Analytics.Churn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Churn(childComplexity), true
+	case "Analytics.cohorts":
+		if e.ComplexityRoot.Analytics.Cohorts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Cohorts(childComplexity), true
+	case "Analytics.conversionByCampaign":
+		if e.ComplexityRoot.Analytics.ConversionByCampaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.ConversionByCampaign(childComplexity), true
+	case "Analytics.conversionWindowDays":
+		if e.ComplexityRoot.Analytics.ConversionWindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.ConversionWindowDays(childComplexity), true
+	case "Analytics.csat":
+		if e.ComplexityRoot.Analytics.Csat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Csat(childComplexity), true
+	case "Analytics.customers":
+		if e.ComplexityRoot.Analytics.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Customers(childComplexity), true
+	case "Analytics.engagement":
+		if e.ComplexityRoot.Analytics.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Engagement(childComplexity), true
+	case "Analytics.firstResponseByChannel":
+		if e.ComplexityRoot.Analytics.FirstResponseByChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.FirstResponseByChannel(childComplexity), true
+	case "Analytics.freshness":
+		if e.ComplexityRoot.Analytics.Freshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Freshness(childComplexity), true
+	case "Analytics.nps":
+		if e.ComplexityRoot.Analytics.Nps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Nps(childComplexity), true
+	case "Analytics.npsTrend":
+		if e.ComplexityRoot.Analytics.NpsTrend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.NpsTrend(childComplexity), true
+	case "Analytics.repeatBuyers":
+		if e.ComplexityRoot.Analytics.RepeatBuyers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.RepeatBuyers(childComplexity), true
+	case "Analytics.repeatPurchaseRate":
+		if e.ComplexityRoot.Analytics.RepeatPurchaseRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.RepeatPurchaseRate(childComplexity), true
+	case "Analytics.retention":
+		if e.ComplexityRoot.Analytics.Retention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Analytics.Retention(childComplexity), true
+
+	case "AnalyticsFreshness.builtAt":
+		if e.ComplexityRoot.AnalyticsFreshness.BuiltAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.BuiltAt(childComplexity), true
+	case "AnalyticsFreshness.complete":
+		if e.ComplexityRoot.AnalyticsFreshness.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.Complete(childComplexity), true
+	case "AnalyticsFreshness.computedAt":
+		if e.ComplexityRoot.AnalyticsFreshness.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.ComputedAt(childComplexity), true
+	case "AnalyticsFreshness.eventsSinceBuild":
+		if e.ComplexityRoot.AnalyticsFreshness.EventsSinceBuild == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.EventsSinceBuild(childComplexity), true
+	case "AnalyticsFreshness.failedSources":
+		if e.ComplexityRoot.AnalyticsFreshness.FailedSources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.FailedSources(childComplexity), true
+	case "AnalyticsFreshness.lastEventAt":
+		if e.ComplexityRoot.AnalyticsFreshness.LastEventAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.LastEventAt(childComplexity), true
+	case "AnalyticsFreshness.missingCustomers":
+		if e.ComplexityRoot.AnalyticsFreshness.MissingCustomers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.MissingCustomers(childComplexity), true
+	case "AnalyticsFreshness.storedEvents":
+		if e.ComplexityRoot.AnalyticsFreshness.StoredEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsFreshness.StoredEvents(childComplexity), true
+
 	case "Attribute.name":
 		if e.ComplexityRoot.Attribute.Name == nil {
 			break
@@ -812,6 +1060,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CampaignConversion.WindowDays(childComplexity), true
 
+	case "CampaignFigures.campaignId":
+		if e.ComplexityRoot.CampaignFigures.CampaignID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFigures.CampaignID(childComplexity), true
+	case "CampaignFigures.converted":
+		if e.ComplexityRoot.CampaignFigures.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFigures.Converted(childComplexity), true
+	case "CampaignFigures.rate":
+		if e.ComplexityRoot.CampaignFigures.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFigures.Rate(childComplexity), true
+	case "CampaignFigures.source":
+		if e.ComplexityRoot.CampaignFigures.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFigures.Source(childComplexity), true
+	case "CampaignFigures.touched":
+		if e.ComplexityRoot.CampaignFigures.Touched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFigures.Touched(childComplexity), true
+
 	case "CampaignTouch.campaignId":
 		if e.ComplexityRoot.CampaignTouch.CampaignID == nil {
 			break
@@ -873,6 +1152,112 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelContacts.Share(childComplexity), true
+
+	case "ChannelResponse.answered":
+		if e.ComplexityRoot.ChannelResponse.Answered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelResponse.Answered(childComplexity), true
+	case "ChannelResponse.averageSeconds":
+		if e.ComplexityRoot.ChannelResponse.AverageSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelResponse.AverageSeconds(childComplexity), true
+	case "ChannelResponse.channel":
+		if e.ComplexityRoot.ChannelResponse.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelResponse.Channel(childComplexity), true
+
+	case "ChurnDistribution.high":
+		if e.ComplexityRoot.ChurnDistribution.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnDistribution.High(childComplexity), true
+	case "ChurnDistribution.low":
+		if e.ComplexityRoot.ChurnDistribution.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnDistribution.Low(childComplexity), true
+	case "ChurnDistribution.medium":
+		if e.ComplexityRoot.ChurnDistribution.Medium == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnDistribution.Medium(childComplexity), true
+
+	case "ChurnRisk.daysSinceLastOrder":
+		if e.ComplexityRoot.ChurnRisk.DaysSinceLastOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.DaysSinceLastOrder(childComplexity), true
+	case "ChurnRisk.frequency":
+		if e.ComplexityRoot.ChurnRisk.Frequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Frequency(childComplexity), true
+	case "ChurnRisk.level":
+		if e.ComplexityRoot.ChurnRisk.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Level(childComplexity), true
+	case "ChurnRisk.monetary":
+		if e.ComplexityRoot.ChurnRisk.Monetary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Monetary(childComplexity), true
+	case "ChurnRisk.ordersLastYear":
+		if e.ComplexityRoot.ChurnRisk.OrdersLastYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.OrdersLastYear(childComplexity), true
+	case "ChurnRisk.recency":
+		if e.ComplexityRoot.ChurnRisk.Recency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Recency(childComplexity), true
+	case "ChurnRisk.risk":
+		if e.ComplexityRoot.ChurnRisk.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.Risk(childComplexity), true
+	case "ChurnRisk.spendLastYear":
+		if e.ComplexityRoot.ChurnRisk.SpendLastYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChurnRisk.SpendLastYear(childComplexity), true
+
+	case "Cohort.customers":
+		if e.ComplexityRoot.Cohort.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cohort.Customers(childComplexity), true
+	case "Cohort.month":
+		if e.ComplexityRoot.Cohort.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cohort.Month(childComplexity), true
+	case "Cohort.retention":
+		if e.ComplexityRoot.Cohort.Retention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cohort.Retention(childComplexity), true
 
 	case "Consent.actor":
 		if e.ComplexityRoot.Consent.Actor == nil {
@@ -1220,6 +1605,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.ChannelMix(childComplexity), true
+	case "CustomerMetrics.churnRisk":
+		if e.ComplexityRoot.CustomerMetrics.ChurnRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.ChurnRisk(childComplexity), true
 	case "CustomerMetrics.complete":
 		if e.ComplexityRoot.CustomerMetrics.Complete == nil {
 			break
@@ -1244,6 +1635,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.Csat(childComplexity), true
+	case "CustomerMetrics.engagement":
+		if e.ComplexityRoot.CustomerMetrics.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.Engagement(childComplexity), true
 	case "CustomerMetrics.interactionsComplete":
 		if e.ComplexityRoot.CustomerMetrics.InteractionsComplete == nil {
 			break
@@ -1262,6 +1659,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.LastContactChannel(childComplexity), true
+	case "CustomerMetrics.lastStoredEventAt":
+		if e.ComplexityRoot.CustomerMetrics.LastStoredEventAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.LastStoredEventAt(childComplexity), true
 	case "CustomerMetrics.lifetimeValue":
 		if e.ComplexityRoot.CustomerMetrics.LifetimeValue == nil {
 			break
@@ -1298,6 +1701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerMetrics.ResolvedConversations(childComplexity), true
+	case "CustomerMetrics.storedEvents":
+		if e.ComplexityRoot.CustomerMetrics.StoredEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerMetrics.StoredEvents(childComplexity), true
 	case "CustomerMetrics.totalSpent":
 		if e.ComplexityRoot.CustomerMetrics.TotalSpent == nil {
 			break
@@ -1329,6 +1738,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DatedScore.Source(childComplexity), true
+
+	case "Engagement.contactsLastYear":
+		if e.ComplexityRoot.Engagement.ContactsLastYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.ContactsLastYear(childComplexity), true
+	case "Engagement.daysSinceLastContact":
+		if e.ComplexityRoot.Engagement.DaysSinceLastContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.DaysSinceLastContact(childComplexity), true
+	case "Engagement.frequencyPoints":
+		if e.ComplexityRoot.Engagement.FrequencyPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.FrequencyPoints(childComplexity), true
+	case "Engagement.recencyPoints":
+		if e.ComplexityRoot.Engagement.RecencyPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.RecencyPoints(childComplexity), true
+	case "Engagement.score":
+		if e.ComplexityRoot.Engagement.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.Score(childComplexity), true
+
+	case "EngagementSummary.bands":
+		if e.ComplexityRoot.EngagementSummary.Bands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementSummary.Bands(childComplexity), true
+	case "EngagementSummary.mean":
+		if e.ComplexityRoot.EngagementSummary.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementSummary.Mean(childComplexity), true
 
 	case "Identity.confidence":
 		if e.ComplexityRoot.Identity.Confidence == nil {
@@ -1901,6 +2354,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UnlinkIdentity(childComplexity, args["input"].(model.UnlinkIdentityInput)), true
 
+	case "NpsMonth.detractors":
+		if e.ComplexityRoot.NpsMonth.Detractors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NpsMonth.Detractors(childComplexity), true
+	case "NpsMonth.month":
+		if e.ComplexityRoot.NpsMonth.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NpsMonth.Month(childComplexity), true
+	case "NpsMonth.passives":
+		if e.ComplexityRoot.NpsMonth.Passives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NpsMonth.Passives(childComplexity), true
+	case "NpsMonth.promoters":
+		if e.ComplexityRoot.NpsMonth.Promoters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NpsMonth.Promoters(childComplexity), true
+	case "NpsMonth.respondents":
+		if e.ComplexityRoot.NpsMonth.Respondents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NpsMonth.Respondents(childComplexity), true
+	case "NpsMonth.score":
+		if e.ComplexityRoot.NpsMonth.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NpsMonth.Score(childComplexity), true
+
 	case "Order.channel":
 		if e.ComplexityRoot.Order.Channel == nil {
 			break
@@ -2288,6 +2778,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfileValue.Value(childComplexity), true
 
+	case "Query.analytics":
+		if e.ComplexityRoot.Query.Analytics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_analytics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Analytics(childComplexity, args["segment"].(*string), args["conversionWindowDays"].(*int)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -2476,6 +2977,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Recommendations.Status(childComplexity), true
 
+	case "RetentionPoint.active":
+		if e.ComplexityRoot.RetentionPoint.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionPoint.Active(childComplexity), true
+	case "RetentionPoint.customers":
+		if e.ComplexityRoot.RetentionPoint.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionPoint.Customers(childComplexity), true
+	case "RetentionPoint.monthsAfter":
+		if e.ComplexityRoot.RetentionPoint.MonthsAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionPoint.MonthsAfter(childComplexity), true
+	case "RetentionPoint.rate":
+		if e.ComplexityRoot.RetentionPoint.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionPoint.Rate(childComplexity), true
+
 	case "ScoreSummary.count":
 		if e.ComplexityRoot.ScoreSummary.Count == nil {
 			break
@@ -2519,6 +3045,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ScoreSummary.Trend(childComplexity), true
 
+	case "Segment.analytics":
+		if e.ComplexityRoot.Segment.Analytics == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_analytics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.Analytics(childComplexity, args["conversionWindowDays"].(*int)), true
 	case "Segment.count":
 		if e.ComplexityRoot.Segment.Count == nil {
 			break
@@ -3165,7 +3702,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/actions.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/recommend.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
+//go:embed "schema/actions.graphqls" "schema/analytics.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/recommend.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3178,6 +3715,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "schema/actions.graphqls", Input: sourceData("schema/actions.graphqls"), BuiltIn: false},
+	{Name: "schema/analytics.graphqls", Input: sourceData("schema/analytics.graphqls"), BuiltIn: false},
 	{Name: "schema/commerce.graphqls", Input: sourceData("schema/commerce.graphqls"), BuiltIn: false},
 	{Name: "schema/customer.graphqls", Input: sourceData("schema/customer.graphqls"), BuiltIn: false},
 	{Name: "schema/identity.graphqls", Input: sourceData("schema/identity.graphqls"), BuiltIn: false},
@@ -3227,6 +3765,66 @@ func (ec *executionContext) childFields_ActivityEvent(ctx context.Context, field
 		return ec.fieldContext_ActivityEvent_threadRef(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivityEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_Analytics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_Analytics_customers(ctx, field)
+	case "buyers":
+		return ec.fieldContext_Analytics_buyers(ctx, field)
+	case "repeatBuyers":
+		return ec.fieldContext_Analytics_repeatBuyers(ctx, field)
+	case "repeatPurchaseRate":
+		return ec.fieldContext_Analytics_repeatPurchaseRate(ctx, field)
+	case "cohorts":
+		return ec.fieldContext_Analytics_cohorts(ctx, field)
+	case "retention":
+		return ec.fieldContext_Analytics_retention(ctx, field)
+	case "churn":
+		return ec.fieldContext_Analytics_churn(ctx, field)
+	case "engagement":
+		return ec.fieldContext_Analytics_engagement(ctx, field)
+	case "csat":
+		return ec.fieldContext_Analytics_csat(ctx, field)
+	case "nps":
+		return ec.fieldContext_Analytics_nps(ctx, field)
+	case "npsTrend":
+		return ec.fieldContext_Analytics_npsTrend(ctx, field)
+	case "firstResponseByChannel":
+		return ec.fieldContext_Analytics_firstResponseByChannel(ctx, field)
+	case "conversionByCampaign":
+		return ec.fieldContext_Analytics_conversionByCampaign(ctx, field)
+	case "conversionWindowDays":
+		return ec.fieldContext_Analytics_conversionWindowDays(ctx, field)
+	case "channelMix":
+		return ec.fieldContext_Analytics_channelMix(ctx, field)
+	case "freshness":
+		return ec.fieldContext_Analytics_freshness(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
+}
+
+func (ec *executionContext) childFields_AnalyticsFreshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "computedAt":
+		return ec.fieldContext_AnalyticsFreshness_computedAt(ctx, field)
+	case "builtAt":
+		return ec.fieldContext_AnalyticsFreshness_builtAt(ctx, field)
+	case "eventsSinceBuild":
+		return ec.fieldContext_AnalyticsFreshness_eventsSinceBuild(ctx, field)
+	case "storedEvents":
+		return ec.fieldContext_AnalyticsFreshness_storedEvents(ctx, field)
+	case "lastEventAt":
+		return ec.fieldContext_AnalyticsFreshness_lastEventAt(ctx, field)
+	case "failedSources":
+		return ec.fieldContext_AnalyticsFreshness_failedSources(ctx, field)
+	case "missingCustomers":
+		return ec.fieldContext_AnalyticsFreshness_missingCustomers(ctx, field)
+	case "complete":
+		return ec.fieldContext_AnalyticsFreshness_complete(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnalyticsFreshness", field.Name)
 }
 
 func (ec *executionContext) childFields_Attribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3299,6 +3897,22 @@ func (ec *executionContext) childFields_CampaignConversion(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CampaignConversion", field.Name)
 }
 
+func (ec *executionContext) childFields_CampaignFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "campaignId":
+		return ec.fieldContext_CampaignFigures_campaignId(ctx, field)
+	case "source":
+		return ec.fieldContext_CampaignFigures_source(ctx, field)
+	case "touched":
+		return ec.fieldContext_CampaignFigures_touched(ctx, field)
+	case "converted":
+		return ec.fieldContext_CampaignFigures_converted(ctx, field)
+	case "rate":
+		return ec.fieldContext_CampaignFigures_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignFigures", field.Name)
+}
+
 func (ec *executionContext) childFields_CampaignTouch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "campaignId":
@@ -3329,6 +3943,64 @@ func (ec *executionContext) childFields_ChannelContacts(ctx context.Context, fie
 		return ec.fieldContext_ChannelContacts_lastContactAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChannelContacts", field.Name)
+}
+
+func (ec *executionContext) childFields_ChannelResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelResponse_channel(ctx, field)
+	case "answered":
+		return ec.fieldContext_ChannelResponse_answered(ctx, field)
+	case "averageSeconds":
+		return ec.fieldContext_ChannelResponse_averageSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelResponse", field.Name)
+}
+
+func (ec *executionContext) childFields_ChurnDistribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "low":
+		return ec.fieldContext_ChurnDistribution_low(ctx, field)
+	case "medium":
+		return ec.fieldContext_ChurnDistribution_medium(ctx, field)
+	case "high":
+		return ec.fieldContext_ChurnDistribution_high(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChurnDistribution", field.Name)
+}
+
+func (ec *executionContext) childFields_ChurnRisk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "level":
+		return ec.fieldContext_ChurnRisk_level(ctx, field)
+	case "risk":
+		return ec.fieldContext_ChurnRisk_risk(ctx, field)
+	case "recency":
+		return ec.fieldContext_ChurnRisk_recency(ctx, field)
+	case "frequency":
+		return ec.fieldContext_ChurnRisk_frequency(ctx, field)
+	case "monetary":
+		return ec.fieldContext_ChurnRisk_monetary(ctx, field)
+	case "daysSinceLastOrder":
+		return ec.fieldContext_ChurnRisk_daysSinceLastOrder(ctx, field)
+	case "ordersLastYear":
+		return ec.fieldContext_ChurnRisk_ordersLastYear(ctx, field)
+	case "spendLastYear":
+		return ec.fieldContext_ChurnRisk_spendLastYear(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChurnRisk", field.Name)
+}
+
+func (ec *executionContext) childFields_Cohort(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_Cohort_month(ctx, field)
+	case "customers":
+		return ec.fieldContext_Cohort_customers(ctx, field)
+	case "retention":
+		return ec.fieldContext_Cohort_retention(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Cohort", field.Name)
 }
 
 func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3497,6 +4169,14 @@ func (ec *executionContext) childFields_CustomerMetrics(ctx context.Context, fie
 		return ec.fieldContext_CustomerMetrics_nps(ctx, field)
 	case "conversion":
 		return ec.fieldContext_CustomerMetrics_conversion(ctx, field)
+	case "churnRisk":
+		return ec.fieldContext_CustomerMetrics_churnRisk(ctx, field)
+	case "engagement":
+		return ec.fieldContext_CustomerMetrics_engagement(ctx, field)
+	case "storedEvents":
+		return ec.fieldContext_CustomerMetrics_storedEvents(ctx, field)
+	case "lastStoredEventAt":
+		return ec.fieldContext_CustomerMetrics_lastStoredEventAt(ctx, field)
 	case "computedAt":
 		return ec.fieldContext_CustomerMetrics_computedAt(ctx, field)
 	case "ordersComplete":
@@ -3521,6 +4201,32 @@ func (ec *executionContext) childFields_DatedScore(ctx context.Context, field gr
 		return ec.fieldContext_DatedScore_interactionId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DatedScore", field.Name)
+}
+
+func (ec *executionContext) childFields_Engagement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_Engagement_score(ctx, field)
+	case "recencyPoints":
+		return ec.fieldContext_Engagement_recencyPoints(ctx, field)
+	case "frequencyPoints":
+		return ec.fieldContext_Engagement_frequencyPoints(ctx, field)
+	case "contactsLastYear":
+		return ec.fieldContext_Engagement_contactsLastYear(ctx, field)
+	case "daysSinceLastContact":
+		return ec.fieldContext_Engagement_daysSinceLastContact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Engagement", field.Name)
+}
+
+func (ec *executionContext) childFields_EngagementSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mean":
+		return ec.fieldContext_EngagementSummary_mean(ctx, field)
+	case "bands":
+		return ec.fieldContext_EngagementSummary_bands(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EngagementSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3735,6 +4441,24 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_currency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_NpsMonth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_NpsMonth_month(ctx, field)
+	case "respondents":
+		return ec.fieldContext_NpsMonth_respondents(ctx, field)
+	case "promoters":
+		return ec.fieldContext_NpsMonth_promoters(ctx, field)
+	case "passives":
+		return ec.fieldContext_NpsMonth_passives(ctx, field)
+	case "detractors":
+		return ec.fieldContext_NpsMonth_detractors(ctx, field)
+	case "score":
+		return ec.fieldContext_NpsMonth_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NpsMonth", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3959,6 +4683,20 @@ func (ec *executionContext) childFields_Recommendations(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type Recommendations", field.Name)
 }
 
+func (ec *executionContext) childFields_RetentionPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "monthsAfter":
+		return ec.fieldContext_RetentionPoint_monthsAfter(ctx, field)
+	case "customers":
+		return ec.fieldContext_RetentionPoint_customers(ctx, field)
+	case "active":
+		return ec.fieldContext_RetentionPoint_active(ctx, field)
+	case "rate":
+		return ec.fieldContext_RetentionPoint_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetentionPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_ScoreSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "latest":
@@ -3991,6 +4729,8 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 		return ec.fieldContext_Segment_count(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Segment_updatedAt(ctx, field)
+	case "analytics":
+		return ec.fieldContext_Segment_analytics(ctx, field)
 	case "metrics":
 		return ec.fieldContext_Segment_metrics(ctx, field)
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"time"
 
+	"github.com/graph-gophers/dataloader/v7"
+
 	"github.com/harmonyhq/harmony/connectors"
 	"github.com/harmonyhq/harmony/graph/model"
+	"github.com/harmonyhq/harmony/internal/analytics"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/kpi"
 	"github.com/harmonyhq/harmony/internal/loaders"
@@ -85,17 +88,43 @@ func (r *Resolver) customerMetrics(ctx context.Context, obj *model.Customer, win
 	if err != nil {
 		return nil, err
 	}
-	p, err := perCustomer(ctx, obj, func(_ string, keys map[string][]string) pendingMetrics {
-		return r.startMetrics(ctx, keys)
+	type reads struct {
+		metrics  pendingMetrics
+		activity dataloader.Thunk[[]store.Activity]
+	}
+	p, err := perCustomer(ctx, obj, func(customerID string, keys map[string][]string) reads {
+		rd := reads{metrics: r.startMetrics(ctx, keys)}
+		if r.reader() != nil {
+			rd.activity = loaders.From(ctx).Activities(ctx, loaders.NewActivityKey(customerID, connectors.Window{Limit: analytics.MaxEvents}, nil, nil))
+		}
+		return rd
 	})
 	if err != nil {
 		return nil, err
 	}
 	var fails failures
-	d := p.wait(ctx, &fails)
+	d := p.metrics.wait(ctx, &fails)
+	// The events Harmony stored count too, live: the ones a system's API
+	// serves as well count once.
+	var events []analytics.Event
+	if p.activity != nil {
+		acts, err := p.activity()
+		if err != nil {
+			fails.add(ctx, harmonySource, err)
+			d.interactionsComplete = false
+		}
+		events = analytics.StoredEvents(d.in.Interactions, acts)
+	}
+	facts := analytics.FactsOf(d.in)
+	for _, e := range events {
+		facts.Apply(e)
+		d.in.Interactions = append(d.in.Interactions, e.Interaction)
+	}
 	now := r.now()
 	m := kpi.Calculate(d.in, kpi.Options{Now: now, ConversionWindow: time.Duration(days) * 24 * time.Hour})
-	return toCustomerMetrics(&m, d, now, days), nil
+	out := toCustomerMetrics(&m, d, now, days)
+	customerAnalytics(out, facts, now)
+	return out, nil
 }
 
 // segmentMetrics aggregates the figures of a segment's first members by ID:

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/analytics"
 	"github.com/harmonyhq/harmony/internal/apperr"
 	"github.com/harmonyhq/harmony/internal/audit"
 	"github.com/harmonyhq/harmony/internal/automation"
@@ -75,6 +76,9 @@ type Resolver struct {
 	// Recommender holds the recommendation model built after each
 	// identity sync; nil answers NOT_READY.
 	Recommender *recommend.Builder
+	// Analytics is the projection the population figures read
+	// (Query.analytics, Segment.analytics); nil answers them empty.
+	Analytics *analytics.Projection
 }
 
 // Limits of list arguments and of the data metrics rest on.

@@ -15,6 +15,7 @@ import {
   type Customer,
   type CustomerSummary,
 } from './queries';
+import { analyticsPage } from './views/analytics';
 import { Banner, failure } from './views/banner';
 import { consentView } from './views/consent';
 import { conversationsView } from './views/conversations';
@@ -75,7 +76,7 @@ replace(
     'header',
     { class: 'top' },
     h('h1', null, 'Harmony ', h('span', { class: 'sub' }, 'Customer 360')),
-    h('nav', { 'aria-label': 'Gateway' }, h('a', { href: '/playground' }, 'GraphQL playground')),
+    h('nav', { 'aria-label': 'Gateway' }, h('a', { href: '#/analytics', id: 'nav-analytics' }, 'Analytics'), ' · ', h('a', { href: '/playground' }, 'GraphQL playground')),
   ),
   h('div', { class: 'searchbar' }, form, searchStatus),
   main,
@@ -129,7 +130,7 @@ function clearCustomer(): void {
   banner.clear();
   replace(content);
   document.title = 'Harmony · Customer 360';
-  if (location.hash.startsWith('#/customer/')) history.pushState(null, '', '#/');
+  if (location.hash.startsWith('#/customer/') || location.hash === '#/analytics') history.pushState(null, '', '#/');
 }
 
 // --- Search -----------------------------------------------------------------
@@ -373,8 +374,34 @@ async function openCustomer(id: string, focus: boolean, searchGen?: number): Pro
   if (focus) (document.getElementById('profile-title') as HTMLElement | null)?.focus();
 }
 
+// --- Analytics ---------------------------------------------------------------
+
+/** openAnalytics shows the figures over every customer (views/analytics.ts). */
+async function openAnalytics(): Promise<void> {
+  const { gen, signal } = newView();
+  closeCurrent();
+  banner.clear();
+  document.title = 'Analytics · Harmony Customer 360';
+  try {
+    await analyticsPage(content, signal, (errs) => isCurrent(gen) && banner.add('Analytics', errs));
+  } catch (e) {
+    if (!isCurrent(gen)) return;
+    if (e instanceof AuthError) {
+      askForKey(() => void openAnalytics());
+      return;
+    }
+    banner.fail('Analytics', e);
+    return;
+  }
+  if (isCurrent(gen)) (document.getElementById('analytics-title') as HTMLElement | null)?.focus();
+}
+
 function route(): void {
   if (!location.hash.startsWith('#/') && location.hash !== '') return;
+  if (location.hash === '#/analytics') {
+    void openAnalytics();
+    return;
+  }
   const m = /^#\/customer\/([^/]+)$/.exec(location.hash);
   if (m) {
     const id = decodeURIComponent(m[1]);

@@ -325,3 +325,53 @@ export interface ActivityEvent {
   status: string | null;
   threadRef: string | null;
 }
+
+// The analytics page: figures over every customer or a segment's members.
+export const ANALYTICS = /* GraphQL */ `
+  query ConsoleAnalytics($segment: ID) {
+    analytics(segment: $segment) {
+      customers buyers repeatBuyers repeatPurchaseRate
+      cohorts { month customers retention { monthsAfter active rate } }
+      retention { monthsAfter customers active rate }
+      churn { low medium high }
+      engagement { mean bands }
+      csat { ratings mean satisfiedShare }
+      nps { respondents promoters passives detractors score }
+      npsTrend { month respondents score }
+      firstResponseByChannel { channel answered averageSeconds }
+      conversionByCampaign { campaignId touched converted rate }
+      conversionWindowDays
+      channelMix { channel contacts share }
+      freshness { computedAt builtAt eventsSinceBuild storedEvents lastEventAt failedSources missingCustomers complete }
+    }
+    segments { id name count }
+  }
+`;
+
+export interface Analytics {
+  customers: number;
+  buyers: number;
+  repeatBuyers: number;
+  repeatPurchaseRate: number | null;
+  cohorts: { month: string; customers: number; retention: { monthsAfter: number; active: number; rate: number }[] }[];
+  retention: { monthsAfter: number; customers: number; active: number; rate: number }[];
+  churn: { low: number; medium: number; high: number };
+  engagement: { mean: number | null; bands: number[] };
+  csat: { ratings: number; mean: number | null; satisfiedShare: number | null };
+  nps: { respondents: number; promoters: number; passives: number; detractors: number; score: number | null };
+  npsTrend: { month: string; respondents: number; score: number }[];
+  firstResponseByChannel: { channel: string; answered: number; averageSeconds: number }[];
+  conversionByCampaign: { campaignId: string; touched: number; converted: number; rate: number }[];
+  conversionWindowDays: number;
+  channelMix: { channel: string; contacts: number; share: number }[];
+  freshness: {
+    computedAt: string;
+    builtAt: string | null;
+    eventsSinceBuild: number;
+    storedEvents: number;
+    lastEventAt: string | null;
+    failedSources: string[];
+    missingCustomers: number;
+    complete: boolean;
+  };
+}

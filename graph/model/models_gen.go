@@ -65,6 +65,78 @@ type ActivityFilter struct {
 	Sources []string `json:"sources,omitempty"`
 }
 
+// Figures over a set of customers: every customer or every member of a
+// segment. Each figure rests on the same data as the customer's own
+// `metrics` (the newest 500 orders and 200 interactions per system and
+// customer key, and the events Harmony stored), read when the projection was
+// built, plus the events stored since.
+type Analytics struct {
+	// How many customers the figures cover.
+	Customers int `json:"customers"`
+	// How many of them placed at least one order (any status).
+	Buyers int `json:"buyers"`
+	// How many placed two or more.
+	RepeatBuyers int `json:"repeatBuyers"`
+	// `repeatBuyers` / `buyers`, 0 to 1; null when nobody bought.
+	RepeatPurchaseRate *float64 `json:"repeatPurchaseRate,omitempty"`
+	// Cohorts by first-order month: each buyer belongs to the calendar month
+	// (UTC) of their first order, of any status, and is active in a later month
+	// when they placed an order, of any status, in it. Oldest first.
+	Cohorts []Cohort `json:"cohorts"`
+	// The retention curve over every cohort: for each number of months after
+	// the first order, the share of the buyers whose cohort has reached that
+	// month who were active in it.
+	Retention []RetentionPoint `json:"retention"`
+	// How many buyers are at each churn risk level (see `ChurnRisk`).
+	Churn ChurnDistribution `json:"churn"`
+	// The customers' engagement scores (see `Engagement`).
+	Engagement EngagementSummary `json:"engagement"`
+	// CSAT over every 1 to 5 rating of the customers.
+	Csat SegmentCsat `json:"csat"`
+	// NPS over each customer's latest 0 to 10 answer.
+	Nps SegmentNps `json:"nps"`
+	// NPS per calendar month (UTC) of the answers given in it, every answer
+	// counting: the trend. Oldest first; months without an answer are left out.
+	NpsTrend []NpsMonth `json:"npsTrend"`
+	// First-response time per channel: the time from the start of a
+	// conversation or ticket to the company's first answer, over those answered
+	// (an answer before the start is bad data and left out). Most answered
+	// first.
+	FirstResponseByChannel []ChannelResponse `json:"firstResponseByChannel"`
+	// Conversion per campaign: each customer's first open or click of the
+	// campaign's e-mails is a touch, converted when an order (any status) was
+	// placed within the window after it, both ends included (see
+	// `CampaignConversion`). Most touched first.
+	ConversionByCampaign []CampaignFigures `json:"conversionByCampaign"`
+	// The window of `conversionByCampaign`, in days.
+	ConversionWindowDays int `json:"conversionWindowDays"`
+	// Customer-initiated contacts of the last 365 days (see
+	// `CustomerMetrics.channelMix`), summed per channel, most first.
+	ChannelMix []ChannelContacts `json:"channelMix"`
+	// When the figures were computed, from what and how fresh.
+	Freshness AnalyticsFreshness `json:"freshness"`
+}
+
+// When analytics were computed and from what.
+type AnalyticsFreshness struct {
+	// When these figures were computed: the end of every period they use.
+	ComputedAt time.Time `json:"computedAt"`
+	// When the projection's last build began reading the systems; null before the first.
+	BuiltAt *time.Time `json:"builtAt,omitempty"`
+	// Webhook events applied since that build (each counts on the next read).
+	EventsSinceBuild int `json:"eventsSinceBuild"`
+	// Stored webhook events included in the figures, read by the build or applied since.
+	StoredEvents int `json:"storedEvents"`
+	// When the newest of them arrived; null when none.
+	LastEventAt *time.Time `json:"lastEventAt,omitempty"`
+	// Systems whose reads failed in the last build: their customers keep the facts of the build before.
+	FailedSources []string `json:"failedSources"`
+	// Members of the segment the projection does not hold yet (linked after its build).
+	MissingCustomers int `json:"missingCustomers"`
+	// False before the first build, when a system failed in the last build, or when members are missing.
+	Complete bool `json:"complete"`
+}
+
 // A name and a value that a system holds beyond Harmony's own fields.
 type Attribute struct {
 	// The system's name for the fact.
@@ -139,6 +211,20 @@ type CampaignConversion struct {
 	Campaigns []CampaignTouch `json:"campaigns"`
 }
 
+// One campaign's conversion over a set of customers.
+type CampaignFigures struct {
+	// The campaign's ID in the e-mail system.
+	CampaignID string `json:"campaignId"`
+	// The e-mail system.
+	Source string `json:"source"`
+	// How many customers touched it.
+	Touched int `json:"touched"`
+	// How many of those placed an order within the window after their touch.
+	Converted int `json:"converted"`
+	// `converted` / `touched`, 0 to 1.
+	Rate float64 `json:"rate"`
+}
+
 // A campaign the customer touched, and the order that followed, if any.
 type CampaignTouch struct {
 	// The campaign's ID in the e-mail system.
@@ -165,6 +251,70 @@ type ChannelContacts struct {
 	Share float64 `json:"share"`
 	// When the newest of them happened.
 	LastContactAt time.Time `json:"lastContactAt"`
+}
+
+// First-response time on one channel.
+type ChannelResponse struct {
+	// The channel.
+	Channel Channel `json:"channel"`
+	// How many conversations and tickets were answered.
+	Answered int `json:"answered"`
+	// Their mean time to the first answer, in seconds.
+	AverageSeconds float64 `json:"averageSeconds"`
+}
+
+// How many buyers are at each churn risk level.
+type ChurnDistribution struct {
+	// Buyers at LOW risk.
+	Low int `json:"low"`
+	// Buyers at MEDIUM risk.
+	Medium int `json:"medium"`
+	// Buyers at HIGH risk.
+	High int `json:"high"`
+}
+
+// A buyer's churn risk from recency, frequency and monetary value (RFM), each
+// scored 1 (worst) to 5 (best) on fixed thresholds:
+//
+//   - recency `R`, whole days since the last order (any status): ≤ 30 → 5,
+//     ≤ 90 → 4, ≤ 180 → 3, ≤ 365 → 2, else 1;
+//   - frequency `F`, orders (any status) in the last 365 days, (computedAt −
+//     365 d, computedAt]: ≥ 6 → 5, ≥ 4 → 4, ≥ 2 → 3, 1 → 2, 0 → 1;
+//   - monetary `M`, net spend (orders not refunded, cancelled or voided) in
+//     the last 365 days in the customer's main currency (the one of most
+//     spend), in major units: ≥ 1000 → 5, ≥ 500 → 4, ≥ 200 → 3, > 0 → 2,
+//     else 1.
+//
+// `risk` = (50 − (5R + 3F + 2M)) / 40, from 0 (safest) to 1; the level is
+// HIGH from 0.75, MEDIUM from 0.5, else LOW.
+type ChurnRisk struct {
+	// HIGH from a risk of 0.75, MEDIUM from 0.5, else LOW.
+	Level ChurnLevel `json:"level"`
+	// (50 − (5R + 3F + 2M)) / 40, 0 to 1.
+	Risk float64 `json:"risk"`
+	// R, 1 to 5.
+	Recency int `json:"recency"`
+	// F, 1 to 5.
+	Frequency int `json:"frequency"`
+	// M, 1 to 5.
+	Monetary int `json:"monetary"`
+	// Whole days since the last order.
+	DaysSinceLastOrder int `json:"daysSinceLastOrder"`
+	// Orders in the last 365 days.
+	OrdersLastYear int `json:"ordersLastYear"`
+	// Net spend in the last 365 days in the main currency; null when none.
+	SpendLastYear *Money `json:"spendLastYear,omitempty"`
+}
+
+// Buyers whose first order fell in one month, and their activity after.
+type Cohort struct {
+	// The first-order month, `YYYY-MM` (UTC).
+	Month string `json:"month"`
+	// How many buyers.
+	Customers int `json:"customers"`
+	// For each month from the first (0) up to the month of the computation,
+	// how many of them placed an order in it, and their share.
+	Retention []RetentionPoint `json:"retention"`
 }
 
 // One consent record: a customer gave or withdrew consent for a purpose, on a
@@ -369,6 +519,16 @@ type CustomerMetrics struct {
 	// Which marketing campaigns were followed by an order. Freshness: both
 	// `ordersComplete` and `interactionsComplete`.
 	Conversion CampaignConversion `json:"conversion"`
+	// Churn risk from recency, frequency and monetary value; null when the customer has no order. Freshness: `ordersComplete`.
+	ChurnRisk *ChurnRisk `json:"churnRisk,omitempty"`
+	// Engagement score from the contacts the customer started. Freshness: `interactionsComplete`.
+	Engagement Engagement `json:"engagement"`
+	// How many events Harmony stored from the systems' webhooks count in these
+	// figures (the newest 200): they show here on the first read after they are
+	// stored, before a system's API may serve them.
+	StoredEvents int `json:"storedEvents"`
+	// When the newest of those events arrived; null when none.
+	LastStoredEventAt *time.Time `json:"lastStoredEventAt,omitempty"`
 	// When these figures were computed: the end of every period they use.
 	ComputedAt time.Time `json:"computedAt"`
 	// Whether the order systems answered whole: no failure, no read limit reached.
@@ -391,6 +551,38 @@ type DatedScore struct {
 	Source string `json:"source"`
 	// The ID, in that system, of the interaction that carries it.
 	InteractionID string `json:"interactionId"`
+}
+
+// A customer's engagement score, 0 to 100, from the recency and frequency of
+// the contacts they started on every channel (inbound conversations,
+// tickets, messages and calls, as `CustomerMetrics.channelMix` counts them):
+//
+//   - recency points: 50 × (365 − min(d, 365)) / 365, rounded down, where d is
+//     whole days since the last such contact (0 points when there is none);
+//   - frequency points: 50 × min(n, 12) / 12, rounded down, where n is the
+//     number of such contacts in the last 365 days.
+//
+// `score` is their sum.
+type Engagement struct {
+	// `recencyPoints` + `frequencyPoints`, 0 to 100.
+	Score int `json:"score"`
+	// 0 to 50: how recent the last customer-initiated contact is.
+	RecencyPoints int `json:"recencyPoints"`
+	// 0 to 50: how many customer-initiated contacts in the last 365 days.
+	FrequencyPoints int `json:"frequencyPoints"`
+	// Customer-initiated contacts in the last 365 days.
+	ContactsLastYear int `json:"contactsLastYear"`
+	// Whole days since the last customer-initiated contact; null when none.
+	DaysSinceLastContact *int `json:"daysSinceLastContact,omitempty"`
+}
+
+// Engagement scores of a set of customers.
+type EngagementSummary struct {
+	// The mean score, 0 to 100; null without customers.
+	Mean *float64 `json:"mean,omitempty"`
+	// How many customers score in each band of 20 points: 0–19, 20–39, 40–59,
+	// 60–79, 80–100.
+	Bands []int `json:"bands"`
 }
 
 // An identifier as a caller writes it.
@@ -641,6 +833,22 @@ type MoneyInput struct {
 // nothing and answers the same), recorded in the history with its actor, and
 // made of single-document steps that can be re-run after a crash.
 type Mutation struct {
+}
+
+// NPS of the answers given in one month.
+type NpsMonth struct {
+	// The month, `YYYY-MM` (UTC).
+	Month string `json:"month"`
+	// How many answers.
+	Respondents int `json:"respondents"`
+	// Answers of 9 or 10.
+	Promoters int `json:"promoters"`
+	// Answers of 7 or 8.
+	Passives int `json:"passives"`
+	// Answers of 0 to 6.
+	Detractors int `json:"detractors"`
+	// 100 × (promoters − detractors) / respondents.
+	Score float64 `json:"score"`
 }
 
 // A purchase, online or in a store.
@@ -902,6 +1110,18 @@ type RecordInteractionInput struct {
 	ClientID *string `json:"clientId,omitempty"`
 }
 
+// Activity in one month after the first order.
+type RetentionPoint struct {
+	// Months after the first-order month: 0 is that month.
+	MonthsAfter int `json:"monthsAfter"`
+	// The buyers counted: a cohort's buyers, or those of every cohort that has reached this month.
+	Customers int `json:"customers"`
+	// How many of them placed an order in that month.
+	Active int `json:"active"`
+	// `active` / `customers`, 0 to 1.
+	Rate float64 `json:"rate"`
+}
+
 // A customer's answers to one survey question, the latest and the trend.
 type ScoreSummary struct {
 	// The newest answer; null when there is none.
@@ -933,6 +1153,8 @@ type Segment struct {
 	Count int `json:"count"`
 	// When it was saved or last changed.
 	UpdatedAt time.Time `json:"updatedAt"`
+	// The analytics of every member (see `Query.analytics`).
+	Analytics Analytics `json:"analytics"`
 	// Aggregates of the segment's members for analysts, each defined as the
 	// per-customer figure of the same name (see `CustomerMetrics`). Members are
 	// read in batches: one read per system and capability (split only by the
@@ -1374,6 +1596,67 @@ func (e *Channel) UnmarshalJSON(b []byte) error {
 }
 
 func (e Channel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Churn risk levels (see `ChurnRisk`).
+type ChurnLevel string
+
+const (
+	// Risk below 0.5.
+	ChurnLevelLow ChurnLevel = "LOW"
+	// Risk from 0.5 to below 0.75.
+	ChurnLevelMedium ChurnLevel = "MEDIUM"
+	// Risk of 0.75 or more.
+	ChurnLevelHigh ChurnLevel = "HIGH"
+)
+
+var AllChurnLevel = []ChurnLevel{
+	ChurnLevelLow,
+	ChurnLevelMedium,
+	ChurnLevelHigh,
+}
+
+func (e ChurnLevel) IsValid() bool {
+	switch e {
+	case ChurnLevelLow, ChurnLevelMedium, ChurnLevelHigh:
+		return true
+	}
+	return false
+}
+
+func (e ChurnLevel) String() string {
+	return string(e)
+}
+
+func (e *ChurnLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChurnLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChurnLevel", str)
+	}
+	return nil
+}
+
+func (e ChurnLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChurnLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChurnLevel) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

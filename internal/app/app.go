@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/harmonyhq/harmony/connectors"
+	"github.com/harmonyhq/harmony/internal/analytics"
 	"github.com/harmonyhq/harmony/internal/auth"
 	"github.com/harmonyhq/harmony/internal/bus"
 	"github.com/harmonyhq/harmony/internal/caller"
@@ -63,6 +64,8 @@ type Gateway struct {
 	Bus bus.Bus
 	// Suppression is the suppression list of erased people.
 	Suppression *suppress.List
+	// Analytics is the projection of the population figures (analytics.go).
+	Analytics *analytics.Projection
 
 	log      *slog.Logger
 	client   *http.Client     // handed to HTTP connectors
@@ -81,6 +84,8 @@ type Gateway struct {
 	// indexed is set when a search index pass over every customer has
 	// completed: until then customer filters and segments see part of them.
 	indexed atomic.Bool
+	// analytics keeps the analytics projection current (analytics.go).
+	analytics *analyticsParts
 }
 
 // Build makes a gateway from cfg: it opens the profile store (starting the
@@ -192,6 +197,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		log.Info("profile store cache: replicas sharing this store hear of each other's changes only through bus.nats_url; without it, up to store.cache.ttl late",
 			"ttl", cfg.Store.Cache.TTL.String())
 	}
+	g.startAnalytics()
 	g.webhooks = webhook.New(webhook.Options{Endpoints: hooks, Store: g.Store, Resolver: g.Linker, Bus: g.Bus,
 		Log: log, Registerer: g.Registry, Invalidate: g.InvalidateCache, Suppressed: g.suppressedEvent})
 	g.startPrivacy(cfg)
@@ -203,7 +209,7 @@ func (g *Gateway) build(ctx context.Context, cfg *config.Config, o Options) (err
 		Survivorship: cfg.Profile.Survivorship, StaleAfter: cfg.Profile.StaleAfter,
 		ConversationWindow: cfg.Journey.ConversationWindow,
 		Lookup:             g.lookup, Bus: g.Bus, Automation: g.automation.Engine,
-		Recommender: g.Recommender}
+		Recommender: g.Recommender, Analytics: g.Analytics}
 	safelist, err := loadSafelist(cfg, log)
 	if err != nil {
 		return err
@@ -306,6 +312,7 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		"incremental", rep.Incremental, "duration_ms", time.Since(start).Milliseconds())
 	g.index(ctx)
 	g.recommend(ctx)
+	g.project(ctx)
 	return nil
 }
 
@@ -413,6 +420,7 @@ func (g *Gateway) ready(ctx context.Context) (bool, map[string]string) {
 func (g *Gateway) Close(ctx context.Context) {
 	g.stopAutomation()
 	g.stopPrivacy(ctx)
+	g.stopAnalytics()
 	if g.Sources != nil {
 		if err := g.Sources.Close(); err != nil {
 			g.log.Warn("closing connectors", "error", err.Error())

@@ -29,6 +29,11 @@ func Share(c ChannelContacts, mix []ChannelContacts) float64 {
 	return float64(c.Contacts) / float64(total)
 }
 
+// CustomerInitiated reports whether the customer started the contact: a
+// conversation, ticket, message or call inbound. The analytics'
+// engagement score counts the same contacts.
+func CustomerInitiated(it *connectors.Interaction) bool { return customerInitiated(it) }
+
 // customerInitiated: the customer reached the company by a conversation,
 // ticket, message or call. E-mail opens, clicks and survey answers react to
 // what the company sent, so they do not count.

@@ -41,6 +41,10 @@ func (c *Conversion) Rate() (float64, bool) {
 	return float64(c.Converted) / float64(len(c.Touches)), true
 }
 
+// IsTouch reports whether the interaction is a campaign touch: a marketing
+// e-mail, naming a campaign, that the customer opened or clicked.
+func IsTouch(it *Interaction) bool { return isTouch(it) }
+
 // isTouch: an e-mail the customer opened or clicked, from a campaign.
 func isTouch(it *Interaction) bool {
 	return (it.Type == connectors.TypeEmailOpened || it.Type == connectors.TypeEmailClicked) &&

@@ -171,6 +171,10 @@ func isContact(it *connectors.Interaction) bool {
 	return it.Type != connectors.TypeEmailSent
 }
 
+// IsConversation reports whether the interaction is a conversation or a
+// ticket: the interactions with a first response and a resolution.
+func IsConversation(it *connectors.Interaction) bool { return isConversation(it) }
+
 // isConversation: the interactions that have a first response and a
 // resolution.
 func isConversation(it *connectors.Interaction) bool {

@@ -114,3 +114,9 @@ func scores(its []Interaction, attr string, lo, hi int, now time.Time) Scores {
 	}
 	return s
 }
+
+// Answers are the CSAT and NPS answers found in the interactions, each
+// newest first: the same reading as Calculate's, without the rest.
+func Answers(its []Interaction) (csat, nps []Score) {
+	return scores(its, AttrCSAT, 1, 5, time.Time{}).All, scores(its, AttrNPS, 0, 10, time.Time{}).All
+}

@@ -79,12 +79,17 @@ export function chart(spec: ChartSpec): HTMLElement {
       svg.appendChild(s('circle', { cx: x(i), cy: y(p.value), r: 3.5, fill: spec.color }, s('title', null, `${p.label}: ${fmt(p.value)} ${spec.unit}`)));
     });
   }
+  // In a div: a table lays out as wide as its caption, whatever its own width.
   const table = h(
-    'table',
+    'div',
     { class: 'sr-only' },
-    h('caption', null, `${spec.title} (data)`),
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Period'), h('th', { scope: 'col' }, spec.unit))),
-    h('tbody', null, spec.points.filter((p) => p.value !== null).map((p) => h('tr', null, h('th', { scope: 'row' }, p.label), h('td', null, fmt(p.value as number))))),
+    h(
+      'table',
+      null,
+      h('caption', null, `${spec.title} (data)`),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Period'), h('th', { scope: 'col' }, spec.unit))),
+      h('tbody', null, spec.points.filter((p) => p.value !== null).map((p) => h('tr', null, h('th', { scope: 'row' }, p.label), h('td', null, fmt(p.value as number))))),
+    ),
   );
   fig.append(caption, svg, table);
   return fig;
@@ -112,4 +117,78 @@ export function months(instants: string[], max = 24): string[] {
 
 export function monthOf(iso: string): string {
   return iso.slice(0, 7);
+}
+
+export interface HeatRow {
+  label: string; // "2026-03": the cohort
+  size: number; // its customers
+  cells: (number | null)[]; // share 0..1 per column; null: not reached yet
+}
+
+export interface HeatSpec {
+  id: string;
+  title: string;
+  columns: string[]; // "0", "1", …: months after
+  rows: HeatRow[];
+}
+
+/** shade maps 0..1 to a blue from light to dark, with a text colour that keeps contrast. */
+function shade(v: number): { fill: string; text: string } {
+  const t = Math.max(0, Math.min(1, v));
+  const from = [239, 246, 255];
+  const to = [30, 58, 138];
+  const c = from.map((f, i) => Math.round(f + (to[i] - f) * t));
+  return { fill: `rgb(${c[0]},${c[1]},${c[2]})`, text: t > 0.45 ? '#ffffff' : '#111827' };
+}
+
+/** heatmap draws a table of shares as shaded cells (a cohort chart), with the numbers in a table for screen readers. */
+export function heatmap(spec: HeatSpec): HTMLElement {
+  const titleId = `${spec.id}-title`;
+  const fig = h('figure', { class: 'chart heatmap', id: spec.id, 'data-rows': spec.rows.length });
+  const caption = h('figcaption', { id: titleId }, spec.title);
+  if (spec.rows.length === 0) {
+    fig.append(caption, h('p', { class: 'muted' }, 'No data for this chart.'));
+    return fig;
+  }
+  const left = 92;
+  const top = 22;
+  const cw = Math.max(22, Math.min(40, Math.floor((W - left - 8) / Math.max(1, spec.columns.length))));
+  const ch = 18;
+  const width = left + cw * spec.columns.length + 8;
+  const height = top + ch * spec.rows.length + 4;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': titleId, class: 'chart-svg' });
+  spec.columns.forEach((c, j) => {
+    svg.appendChild(s('text', { x: left + cw * j + cw / 2, y: top - 8, 'text-anchor': 'middle', class: 'axis', fill: '#374151' }, c));
+  });
+  spec.rows.forEach((r, i) => {
+    const y = top + ch * i;
+    svg.appendChild(s('text', { x: left - 6, y: y + ch - 5, 'text-anchor': 'end', class: 'axis', fill: '#374151' }, `${r.label} (${r.size})`));
+    r.cells.forEach((v, j) => {
+      if (v === null) return;
+      const { fill, text } = shade(v);
+      const x = left + cw * j;
+      svg.appendChild(
+        s('rect', { x: x + 1, y: y + 1, width: cw - 2, height: ch - 2, fill, class: 'heat-cell' }, s('title', null, `${r.label}, month ${spec.columns[j]}: ${Math.round(v * 100)} %`)),
+      );
+      svg.appendChild(s('text', { x: x + cw / 2, y: y + ch - 5, 'text-anchor': 'middle', class: 'axis heat-label', fill: text }, String(Math.round(v * 100))));
+    });
+  });
+  // A table this wide lays out wider than an sr-only box: the box is a div.
+  const table = h(
+    'div',
+    { class: 'sr-only' },
+    h(
+      'table',
+      null,
+      h('caption', null, `${spec.title} (data, % of the cohort)`),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Cohort'), h('th', { scope: 'col' }, 'Customers'), spec.columns.map((c) => h('th', { scope: 'col' }, `Month ${c}`)))),
+    h(
+      'tbody',
+      null,
+      spec.rows.map((r) => h('tr', null, h('th', { scope: 'row' }, r.label), h('td', null, String(r.size)), r.cells.map((v) => h('td', null, v === null ? '—' : `${Math.round(v * 100)} %`)))),
+      ),
+    ),
+  );
+  fig.append(caption, svg, table);
+  return fig;
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/harmonyhq/harmony/bench/internal/memstore"
+	sqlconn "github.com/harmonyhq/harmony/connectors/sql"
 	"github.com/harmonyhq/harmony/internal/config"
 	"github.com/harmonyhq/harmony/internal/store"
 )
@@ -38,7 +39,7 @@ func TestDemoConfig(t *testing.T) {
 	for _, cn := range cfg.Connectors {
 		names = append(names, cn.Name+":"+cn.Kind)
 		if cn.Name == "pos" {
-			var c struct{ Driver string }
+			var c sqlconn.Config
 			if err := cn.Config.Decode(&c); err != nil || c.Driver != "postgres" {
 				t.Errorf("pos is on %q, not PostgreSQL (%v)", c.Driver, err)
 			}

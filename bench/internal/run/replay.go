@@ -10,27 +10,20 @@ import (
 	"github.com/harmonyhq/harmony/internal/config"
 )
 
-// sqlReads are the configured read queries of one sql connector.
-type sqlReads struct {
-	Driver       string                 `yaml:"driver"`
-	DSN          string                 `yaml:"dsn"`
-	Profiles     struct{ Query string } `yaml:"profiles"`
-	Orders       struct{ Query string } `yaml:"orders"`
-	Interactions struct{ Query string } `yaml:"interactions"`
-}
-
 // statements turns the sql reads a gateway made into the statements its
 // connectors ran: each connector's configured query, its named
 // placeholders rewritten as the connector rewrites them, with the
 // recorded keys, window and limit. Only PostgreSQL connectors are
 // replayed; the DSN of the last one is returned for the pool.
 func statements(cfg *config.Config, calls []gateway.SQLCall) ([]fanout.Statement, string, error) {
-	reads := map[string]sqlReads{}
+	reads := map[string]sqlconn.Config{}
 	for _, cn := range cfg.Connectors {
 		if cn.Kind != "sql" {
 			continue
 		}
-		var r sqlReads
+		// The connector's own configuration type: the SDK decodes
+		// strictly, so a partial struct would refuse the other keys.
+		var r sqlconn.Config
 		if err := cn.Config.Decode(&r); err != nil {
 			return nil, "", fmt.Errorf("connector %s: %w", cn.Name, err)
 		}
@@ -49,11 +42,11 @@ func statements(cfg *config.Config, calls []gateway.SQLCall) ([]fanout.Statement
 		var query string
 		switch c.Capability {
 		case connectors.CapProfiles:
-			query = r.Profiles.Query
+			query = queryOf(r.Profiles)
 		case connectors.CapOrders:
-			query = r.Orders.Query
+			query = queryOf(r.Orders)
 		case connectors.CapInteractions:
-			query = r.Interactions.Query
+			query = queryOf(r.Interactions)
 		default:
 			return nil, "", fmt.Errorf("sql read of %s: capability %s is not replayed", c.Connector, c.Capability)
 		}
@@ -76,7 +69,7 @@ func statements(cfg *config.Config, calls []gateway.SQLCall) ([]fanout.Statement
 			}
 		}
 		out = append(out, fanout.Statement{Query: q, Args: args})
-		dsn = r.DSN
+		dsn = r.DSN.Reveal()
 	}
 	return out, dsn, nil
 }
@@ -87,4 +80,12 @@ func timeArg(t interface{ IsZero() bool }) any {
 		return nil
 	}
 	return t
+}
+
+// queryOf is a configured query's text, "" when it is not configured.
+func queryOf(q *sqlconn.Query) string {
+	if q == nil {
+		return ""
+	}
+	return q.Query
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -65,6 +66,8 @@ type Engine struct {
 
 	mu       sync.Mutex
 	lastTick map[string]int64 // schedule journey -> last period run
+
+	runReads atomic.Int64 // RunsOf's batched reads
 }
 
 // New returns an engine over o.

@@ -185,6 +185,52 @@ func (s *Store) JourneyRunsOf(ctx context.Context, customerID string, limit int)
 	return out, nil
 }
 
+// JourneyRunsOfMany returns the runs of each customer (out[i] answers
+// customerIDs[i]), newest trigger first: one batched read of the
+// customers' lists by _id, then one of all their runs by _id (one `$in`
+// each on MongoDB, _id finds on FerretDB), whatever the number of
+// customers.
+func (s *Store) JourneyRunsOfMany(ctx context.Context, customerIDs []string) ([][]JourneyRun, error) {
+	listIDs := make([]string, len(customerIDs))
+	for i, id := range customerIDs {
+		listIDs[i] = runListID(id)
+	}
+	lists, err := findByIDs(ctx, s, s.journeyState(), slices.Compact(slices.Sorted(slices.Values(listIDs))), nil,
+		func(l *runList) string { return l.ID })
+	if err != nil {
+		return nil, fmt.Errorf("find journey runs: %w", err)
+	}
+	var runIDs []string
+	for _, l := range lists {
+		runIDs = append(runIDs, l.Runs[max(0, len(l.Runs)-maxRunsListed):]...)
+	}
+	found, err := findByIDs(ctx, s, s.journeyRuns(), slices.Compact(slices.Sorted(slices.Values(runIDs))), nil,
+		func(r *JourneyRun) string { return r.ID })
+	if err != nil {
+		return nil, fmt.Errorf("find journey runs: %w", err)
+	}
+	out := make([][]JourneyRun, len(customerIDs))
+	for i, id := range listIDs {
+		out[i] = []JourneyRun{}
+		l := lists[id]
+		if l == nil {
+			continue
+		}
+		for _, rid := range l.Runs[max(0, len(l.Runs)-maxRunsListed):] {
+			if r := found[rid]; r != nil {
+				out[i] = append(out[i], *r)
+			}
+		}
+		slices.SortStableFunc(out[i], func(a, b JourneyRun) int {
+			if c := b.TriggeredAt.Compare(a.TriggeredAt); c != 0 {
+				return c
+			}
+			return compareStrings(a.ID, b.ID)
+		})
+	}
+	return out, nil
+}
+
 func compareStrings(a, b string) int {
 	switch {
 	case a < b:

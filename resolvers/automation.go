@@ -181,3 +181,14 @@ func pageRuns(runs []store.JourneyRun, first int, after *string) (*model.Journey
 	return conn, nil
 }
 
+// sendRecord reports whether a stored activity is Harmony's record of a
+// send (sendMessage, a journey's message or callback) naming the message
+// ID its system gave: that system's own report of the message is the
+// timeline's entry for it (timeline.Item.Origin).
+func sendRecord(a store.Activity) bool {
+	switch a.Type {
+	case sentEventType, automation.EventSent, automation.EventCallback:
+		return a.Interaction != nil && a.Interaction.ID != ""
+	}
+	return false
+}

@@ -413,10 +413,12 @@ func (e *Engine) plan(ctx context.Context, j config.JourneyRule, customerID stri
 		loc := timeZone(*q, phones)
 		if until, in := quietUntil(*q, loc, now); in {
 			p.WaitUntil = until.UTC()
-			p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in %s: wait until %s", q.Start, q.End, loc, until.Format("2006-01-02 15:04 MST")))
+			// The zone is not named: it comes from the customer's phone
+			// number, and notes hold no personal data.
+			p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in the customer's time zone: wait until %s", q.Start, q.End, p.WaitUntil.Format(time.RFC3339)))
 			return p, nil
 		}
-		p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in %s: outside", q.Start, q.End, loc))
+		p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in the customer's time zone: outside", q.Start, q.End))
 	}
 	records, err := e.o.Store.ConsentsFor(ctx, []string{id})
 	if err != nil {

@@ -66,6 +66,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	lastTick map[string]int64 // schedule journey -> last period run
+	markedAt time.Time        // when keepMark last moved the mark
 
 	runReads atomic.Int64 // RunsOf's batched reads
 }
@@ -122,6 +123,13 @@ func (e *Engine) Run(ctx context.Context, ready func()) {
 	if ready != nil {
 		ready()
 	}
+	// Heard after subscribing: an event stored meanwhile is heard twice,
+	// which makes one run.
+	if n, err := e.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		e.o.Log.Warn("automation: catch-up", "error", err.Error())
+	} else if n > 0 {
+		e.o.Log.Info("automation: caught up on stored events", "events", n)
+	}
 	tick := time.NewTicker(e.o.Poll)
 	defer tick.Stop()
 	e.pass(ctx)
@@ -150,6 +158,9 @@ func (e *Engine) pass(ctx context.Context) {
 	}
 	if _, err := e.RunDue(ctx); err != nil && ctx.Err() == nil {
 		e.o.Log.Warn("automation: due runs", "error", err.Error())
+	}
+	if err := e.keepMark(ctx); err != nil && ctx.Err() == nil {
+		e.o.Log.Warn("automation: catch-up mark", "error", err.Error())
 	}
 }
 

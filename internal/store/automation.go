@@ -505,3 +505,60 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 		}
 	}
 }
+
+// journeyMarkID is the _id of the engines' catch-up mark.
+const journeyMarkID = "jmark"
+
+type journeyMark struct {
+	ID string    `bson:"_id"`
+	At time.Time `bson:"at"`
+}
+
+// JourneyMark returns the time before which every stored event was seen by
+// a journey engine (package automation's catch-up); zero when no engine
+// ever ran on this store.
+func (s *Store) JourneyMark(ctx context.Context) (time.Time, error) {
+	var m journeyMark
+	err := s.journeyState().FindOne(ctx, idFilter(journeyMarkID)).Decode(&m)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("find journey mark: %w", err)
+	}
+	return m.At, nil
+}
+
+// SetJourneyMark moves the mark forward to at, never back, under the
+// mark's lock (replicas move it concurrently).
+func (s *Store) SetJourneyMark(ctx context.Context, at time.Time) error {
+	at = at.UTC().Truncate(time.Millisecond)
+	err := s.withLock(ctx, "jmark", func() error {
+		cur, err := s.JourneyMark(ctx)
+		if err != nil || !cur.Before(at) {
+			return err
+		}
+		_, err = s.journeyState().ReplaceOne(ctx, idFilter(journeyMarkID), journeyMark{ID: journeyMarkID, At: at}, options.Replace().SetUpsert(true))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set journey mark: %w", err)
+	}
+	return nil
+}
+
+// ActivitiesReceivedSince returns up to limit stored events received at or
+// after since, oldest first. It scans the events collection on FerretDB:
+// a journey engine asks it when it starts, never a request.
+func (s *Store) ActivitiesReceivedSince(ctx context.Context, since time.Time, limit int) ([]Activity, error) {
+	cur, err := s.events.Find(ctx, bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("find activities since: %w", err)
+	}
+	var out []Activity
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read activities since: %w", err)
+	}
+	return out, nil
+}

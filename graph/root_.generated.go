@@ -26,6 +26,8 @@ type ResolverRoot interface {
 	Conversation() ConversationResolver
 	Customer() CustomerResolver
 	CustomerConnection() CustomerConnectionResolver
+	Journey() JourneyResolver
+	JourneyRun() JourneyRunResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Segment() SegmentResolver
@@ -221,6 +223,7 @@ type ComplexityRoot struct {
 		Identities      func(childComplexity int) int
 		IdentityHistory func(childComplexity int, first *int, after *string) int
 		Interactions    func(childComplexity int, first *int) int
+		JourneyRuns     func(childComplexity int, first *int, after *string) int
 		MergedIds       func(childComplexity int) int
 		Metrics         func(childComplexity int, conversionWindowDays *int) int
 		Orders          func(childComplexity int, first *int) int
@@ -348,6 +351,86 @@ type ComplexityRoot struct {
 		Summary         func(childComplexity int) int
 		ThreadRef       func(childComplexity int) int
 		Type            func(childComplexity int) int
+	}
+
+	Journey struct {
+		Action       func(childComplexity int) int
+		Conditions   func(childComplexity int) int
+		Counts       func(childComplexity int) int
+		Delay        func(childComplexity int) int
+		DelaySeconds func(childComplexity int) int
+		Description  func(childComplexity int) int
+		Enabled      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Limits       func(childComplexity int) int
+		Trigger      func(childComplexity int) int
+	}
+
+	JourneyAction struct {
+		Channels    func(childComplexity int) int
+		Description func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Purpose     func(childComplexity int) int
+		Template    func(childComplexity int) int
+	}
+
+	JourneyCounts struct {
+		ConversionTypes         func(childComplexity int) int
+		ConversionWindowSeconds func(childComplexity int) int
+		Converted               func(childComplexity int) int
+		Sent                    func(childComplexity int) int
+		Skipped                 func(childComplexity int) int
+		Triggered               func(childComplexity int) int
+	}
+
+	JourneyRun struct {
+		Channel     func(childComplexity int) int
+		ConvertedAt func(childComplexity int) int
+		DoneAt      func(childComplexity int) int
+		DueAt       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Journey     func(childComplexity int) int
+		JourneyID   func(childComplexity int) int
+		MessageID   func(childComplexity int) int
+		Notes       func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Step        func(childComplexity int) int
+		Trigger     func(childComplexity int) int
+		TriggeredAt func(childComplexity int) int
+	}
+
+	JourneyRunConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	JourneyRunEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	JourneySimulation struct {
+		At         func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		CustomerID func(childComplexity int) int
+		JourneyID  func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Steps      func(childComplexity int) int
+		WouldSend  func(childComplexity int) int
+	}
+
+	JourneySkipCount struct {
+		Count  func(childComplexity int) int
+		Reason func(childComplexity int) int
+	}
+
+	JourneyTrigger struct {
+		Description  func(childComplexity int) int
+		EverySeconds func(childComplexity int) int
+		Kind         func(childComplexity int) int
 	}
 
 	LifetimeValue struct {
@@ -515,10 +598,13 @@ type ComplexityRoot struct {
 		Customers              func(childComplexity int, first *int, after *string, filter *model.CustomerFilter, segment *string) int
 		CustomersByIdentifiers func(childComplexity int, identifiers []model.IdentifierInput) int
 		ExplainMatch           func(childComplexity int, a string, b string) int
+		Journey                func(childComplexity int, id string) int
+		Journeys               func(childComplexity int) int
 		Node                   func(childComplexity int, id string) int
 		PrivacyRequest         func(childComplexity int, id string) int
 		Segment                func(childComplexity int, id string) int
 		Segments               func(childComplexity int) int
+		SimulateJourney        func(childComplexity int, id string, customerID string) int
 		Sources                func(childComplexity int) int
 	}
 
@@ -1486,6 +1572,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Interactions(childComplexity, args["first"].(*int)), true
+	case "Customer.journeyRuns":
+		if e.ComplexityRoot.Customer.JourneyRuns == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_journeyRuns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.JourneyRuns(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Customer.mergedIds":
 		if e.ComplexityRoot.Customer.MergedIds == nil {
 			break
@@ -2047,6 +2144,333 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interaction.Type(childComplexity), true
+
+	case "Journey.action":
+		if e.ComplexityRoot.Journey.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Action(childComplexity), true
+	case "Journey.conditions":
+		if e.ComplexityRoot.Journey.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Conditions(childComplexity), true
+	case "Journey.counts":
+		if e.ComplexityRoot.Journey.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Counts(childComplexity), true
+	case "Journey.delay":
+		if e.ComplexityRoot.Journey.Delay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Delay(childComplexity), true
+	case "Journey.delaySeconds":
+		if e.ComplexityRoot.Journey.DelaySeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.DelaySeconds(childComplexity), true
+	case "Journey.description":
+		if e.ComplexityRoot.Journey.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Description(childComplexity), true
+	case "Journey.enabled":
+		if e.ComplexityRoot.Journey.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Enabled(childComplexity), true
+	case "Journey.id":
+		if e.ComplexityRoot.Journey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.ID(childComplexity), true
+	case "Journey.limits":
+		if e.ComplexityRoot.Journey.Limits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Limits(childComplexity), true
+	case "Journey.trigger":
+		if e.ComplexityRoot.Journey.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Trigger(childComplexity), true
+
+	case "JourneyAction.channels":
+		if e.ComplexityRoot.JourneyAction.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyAction.Channels(childComplexity), true
+	case "JourneyAction.description":
+		if e.ComplexityRoot.JourneyAction.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyAction.Description(childComplexity), true
+	case "JourneyAction.kind":
+		if e.ComplexityRoot.JourneyAction.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyAction.Kind(childComplexity), true
+	case "JourneyAction.purpose":
+		if e.ComplexityRoot.JourneyAction.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyAction.Purpose(childComplexity), true
+	case "JourneyAction.template":
+		if e.ComplexityRoot.JourneyAction.Template == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyAction.Template(childComplexity), true
+
+	case "JourneyCounts.conversionTypes":
+		if e.ComplexityRoot.JourneyCounts.ConversionTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyCounts.ConversionTypes(childComplexity), true
+	case "JourneyCounts.conversionWindowSeconds":
+		if e.ComplexityRoot.JourneyCounts.ConversionWindowSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyCounts.ConversionWindowSeconds(childComplexity), true
+	case "JourneyCounts.converted":
+		if e.ComplexityRoot.JourneyCounts.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyCounts.Converted(childComplexity), true
+	case "JourneyCounts.sent":
+		if e.ComplexityRoot.JourneyCounts.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyCounts.Sent(childComplexity), true
+	case "JourneyCounts.skipped":
+		if e.ComplexityRoot.JourneyCounts.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyCounts.Skipped(childComplexity), true
+	case "JourneyCounts.triggered":
+		if e.ComplexityRoot.JourneyCounts.Triggered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyCounts.Triggered(childComplexity), true
+
+	case "JourneyRun.channel":
+		if e.ComplexityRoot.JourneyRun.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Channel(childComplexity), true
+	case "JourneyRun.convertedAt":
+		if e.ComplexityRoot.JourneyRun.ConvertedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.ConvertedAt(childComplexity), true
+	case "JourneyRun.doneAt":
+		if e.ComplexityRoot.JourneyRun.DoneAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.DoneAt(childComplexity), true
+	case "JourneyRun.dueAt":
+		if e.ComplexityRoot.JourneyRun.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.DueAt(childComplexity), true
+	case "JourneyRun.id":
+		if e.ComplexityRoot.JourneyRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.ID(childComplexity), true
+	case "JourneyRun.journey":
+		if e.ComplexityRoot.JourneyRun.Journey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Journey(childComplexity), true
+	case "JourneyRun.journeyId":
+		if e.ComplexityRoot.JourneyRun.JourneyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.JourneyID(childComplexity), true
+	case "JourneyRun.messageId":
+		if e.ComplexityRoot.JourneyRun.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.MessageID(childComplexity), true
+	case "JourneyRun.notes":
+		if e.ComplexityRoot.JourneyRun.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Notes(childComplexity), true
+	case "JourneyRun.reason":
+		if e.ComplexityRoot.JourneyRun.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Reason(childComplexity), true
+	case "JourneyRun.source":
+		if e.ComplexityRoot.JourneyRun.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Source(childComplexity), true
+	case "JourneyRun.status":
+		if e.ComplexityRoot.JourneyRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Status(childComplexity), true
+	case "JourneyRun.step":
+		if e.ComplexityRoot.JourneyRun.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Step(childComplexity), true
+	case "JourneyRun.trigger":
+		if e.ComplexityRoot.JourneyRun.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.Trigger(childComplexity), true
+	case "JourneyRun.triggeredAt":
+		if e.ComplexityRoot.JourneyRun.TriggeredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRun.TriggeredAt(childComplexity), true
+
+	case "JourneyRunConnection.edges":
+		if e.ComplexityRoot.JourneyRunConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRunConnection.Edges(childComplexity), true
+	case "JourneyRunConnection.pageInfo":
+		if e.ComplexityRoot.JourneyRunConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRunConnection.PageInfo(childComplexity), true
+
+	case "JourneyRunEdge.cursor":
+		if e.ComplexityRoot.JourneyRunEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRunEdge.Cursor(childComplexity), true
+	case "JourneyRunEdge.node":
+		if e.ComplexityRoot.JourneyRunEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyRunEdge.Node(childComplexity), true
+
+	case "JourneySimulation.at":
+		if e.ComplexityRoot.JourneySimulation.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.At(childComplexity), true
+	case "JourneySimulation.channel":
+		if e.ComplexityRoot.JourneySimulation.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.Channel(childComplexity), true
+	case "JourneySimulation.customerId":
+		if e.ComplexityRoot.JourneySimulation.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.CustomerID(childComplexity), true
+	case "JourneySimulation.journeyId":
+		if e.ComplexityRoot.JourneySimulation.JourneyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.JourneyID(childComplexity), true
+	case "JourneySimulation.reason":
+		if e.ComplexityRoot.JourneySimulation.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.Reason(childComplexity), true
+	case "JourneySimulation.source":
+		if e.ComplexityRoot.JourneySimulation.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.Source(childComplexity), true
+	case "JourneySimulation.steps":
+		if e.ComplexityRoot.JourneySimulation.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.Steps(childComplexity), true
+	case "JourneySimulation.wouldSend":
+		if e.ComplexityRoot.JourneySimulation.WouldSend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySimulation.WouldSend(childComplexity), true
+
+	case "JourneySkipCount.count":
+		if e.ComplexityRoot.JourneySkipCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySkipCount.Count(childComplexity), true
+	case "JourneySkipCount.reason":
+		if e.ComplexityRoot.JourneySkipCount.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneySkipCount.Reason(childComplexity), true
+
+	case "JourneyTrigger.description":
+		if e.ComplexityRoot.JourneyTrigger.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyTrigger.Description(childComplexity), true
+	case "JourneyTrigger.everySeconds":
+		if e.ComplexityRoot.JourneyTrigger.EverySeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyTrigger.EverySeconds(childComplexity), true
+	case "JourneyTrigger.kind":
+		if e.ComplexityRoot.JourneyTrigger.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyTrigger.Kind(childComplexity), true
 
 	case "LifetimeValue.activeMonths":
 		if e.ComplexityRoot.LifetimeValue.ActiveMonths == nil {
@@ -2856,6 +3280,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ExplainMatch(childComplexity, args["a"].(string), args["b"].(string)), true
 
+	case "Query.journey":
+		if e.ComplexityRoot.Query.Journey == nil {
+			break
+		}
+
+		args, err := ec.field_Query_journey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Journey(childComplexity, args["id"].(string)), true
+	case "Query.journeys":
+		if e.ComplexityRoot.Query.Journeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Journeys(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2895,6 +3336,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Segments(childComplexity), true
+	case "Query.simulateJourney":
+		if e.ComplexityRoot.Query.SimulateJourney == nil {
+			break
+		}
+
+		args, err := ec.field_Query_simulateJourney_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SimulateJourney(childComplexity, args["id"].(string), args["customerId"].(string)), true
 	case "Query.sources":
 		if e.ComplexityRoot.Query.Sources == nil {
 			break
@@ -3702,7 +4154,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/actions.graphqls" "schema/analytics.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/recommend.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
+//go:embed "schema/actions.graphqls" "schema/analytics.graphqls" "schema/automation.graphqls" "schema/commerce.graphqls" "schema/customer.graphqls" "schema/identity.graphqls" "schema/interactions.graphqls" "schema/journey.graphqls" "schema/metrics.graphqls" "schema/privacy.graphqls" "schema/realtime.graphqls" "schema/recommend.graphqls" "schema/schema.graphqls" "schema/search.graphqls" "schema/timeline.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3716,6 +4168,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/actions.graphqls", Input: sourceData("schema/actions.graphqls"), BuiltIn: false},
 	{Name: "schema/analytics.graphqls", Input: sourceData("schema/analytics.graphqls"), BuiltIn: false},
+	{Name: "schema/automation.graphqls", Input: sourceData("schema/automation.graphqls"), BuiltIn: false},
 	{Name: "schema/commerce.graphqls", Input: sourceData("schema/commerce.graphqls"), BuiltIn: false},
 	{Name: "schema/customer.graphqls", Input: sourceData("schema/customer.graphqls"), BuiltIn: false},
 	{Name: "schema/identity.graphqls", Input: sourceData("schema/identity.graphqls"), BuiltIn: false},
@@ -4095,6 +4548,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_interactions(ctx, field)
 	case "timeline":
 		return ec.fieldContext_Customer_timeline(ctx, field)
+	case "journeyRuns":
+		return ec.fieldContext_Customer_journeyRuns(ctx, field)
 	case "mergedIds":
 		return ec.fieldContext_Customer_mergedIds(ctx, field)
 	case "identityHistory":
@@ -4355,6 +4810,166 @@ func (ec *executionContext) childFields_Interaction(ctx context.Context, field g
 		return ec.fieldContext_Interaction_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Interaction", field.Name)
+}
+
+func (ec *executionContext) childFields_Journey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Journey_id(ctx, field)
+	case "description":
+		return ec.fieldContext_Journey_description(ctx, field)
+	case "enabled":
+		return ec.fieldContext_Journey_enabled(ctx, field)
+	case "trigger":
+		return ec.fieldContext_Journey_trigger(ctx, field)
+	case "conditions":
+		return ec.fieldContext_Journey_conditions(ctx, field)
+	case "delaySeconds":
+		return ec.fieldContext_Journey_delaySeconds(ctx, field)
+	case "delay":
+		return ec.fieldContext_Journey_delay(ctx, field)
+	case "action":
+		return ec.fieldContext_Journey_action(ctx, field)
+	case "limits":
+		return ec.fieldContext_Journey_limits(ctx, field)
+	case "counts":
+		return ec.fieldContext_Journey_counts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Journey", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_JourneyAction_kind(ctx, field)
+	case "template":
+		return ec.fieldContext_JourneyAction_template(ctx, field)
+	case "channels":
+		return ec.fieldContext_JourneyAction_channels(ctx, field)
+	case "purpose":
+		return ec.fieldContext_JourneyAction_purpose(ctx, field)
+	case "description":
+		return ec.fieldContext_JourneyAction_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyAction", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "triggered":
+		return ec.fieldContext_JourneyCounts_triggered(ctx, field)
+	case "sent":
+		return ec.fieldContext_JourneyCounts_sent(ctx, field)
+	case "skipped":
+		return ec.fieldContext_JourneyCounts_skipped(ctx, field)
+	case "converted":
+		return ec.fieldContext_JourneyCounts_converted(ctx, field)
+	case "conversionWindowSeconds":
+		return ec.fieldContext_JourneyCounts_conversionWindowSeconds(ctx, field)
+	case "conversionTypes":
+		return ec.fieldContext_JourneyCounts_conversionTypes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_JourneyRun_id(ctx, field)
+	case "journeyId":
+		return ec.fieldContext_JourneyRun_journeyId(ctx, field)
+	case "journey":
+		return ec.fieldContext_JourneyRun_journey(ctx, field)
+	case "status":
+		return ec.fieldContext_JourneyRun_status(ctx, field)
+	case "step":
+		return ec.fieldContext_JourneyRun_step(ctx, field)
+	case "channel":
+		return ec.fieldContext_JourneyRun_channel(ctx, field)
+	case "source":
+		return ec.fieldContext_JourneyRun_source(ctx, field)
+	case "messageId":
+		return ec.fieldContext_JourneyRun_messageId(ctx, field)
+	case "reason":
+		return ec.fieldContext_JourneyRun_reason(ctx, field)
+	case "notes":
+		return ec.fieldContext_JourneyRun_notes(ctx, field)
+	case "trigger":
+		return ec.fieldContext_JourneyRun_trigger(ctx, field)
+	case "triggeredAt":
+		return ec.fieldContext_JourneyRun_triggeredAt(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_JourneyRun_dueAt(ctx, field)
+	case "doneAt":
+		return ec.fieldContext_JourneyRun_doneAt(ctx, field)
+	case "convertedAt":
+		return ec.fieldContext_JourneyRun_convertedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyRun", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyRunConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_JourneyRunConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_JourneyRunConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyRunConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyRunEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_JourneyRunEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_JourneyRunEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyRunEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneySimulation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "journeyId":
+		return ec.fieldContext_JourneySimulation_journeyId(ctx, field)
+	case "customerId":
+		return ec.fieldContext_JourneySimulation_customerId(ctx, field)
+	case "wouldSend":
+		return ec.fieldContext_JourneySimulation_wouldSend(ctx, field)
+	case "channel":
+		return ec.fieldContext_JourneySimulation_channel(ctx, field)
+	case "source":
+		return ec.fieldContext_JourneySimulation_source(ctx, field)
+	case "reason":
+		return ec.fieldContext_JourneySimulation_reason(ctx, field)
+	case "at":
+		return ec.fieldContext_JourneySimulation_at(ctx, field)
+	case "steps":
+		return ec.fieldContext_JourneySimulation_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneySimulation", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneySkipCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_JourneySkipCount_reason(ctx, field)
+	case "count":
+		return ec.fieldContext_JourneySkipCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneySkipCount", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyTrigger(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_JourneyTrigger_kind(ctx, field)
+	case "description":
+		return ec.fieldContext_JourneyTrigger_description(ctx, field)
+	case "everySeconds":
+		return ec.fieldContext_JourneyTrigger_everySeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyTrigger", field.Name)
 }
 
 func (ec *executionContext) childFields_LifetimeValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -263,7 +263,11 @@ func (p *pendingTimeline) wait(ctx context.Context, f timelineFilter) ([]timelin
 		s := timeline.Stream{Name: activityStream, Source: harmonySource, Capability: capActivity, Asked: p.activityW.Limit, Err: err, Live: true}
 		for _, a := range acts {
 			it := activityInteraction(a)
-			s.Items = append(s.Items, timeline.Item{ID: it.ID, At: it.OccurredAt, Interaction: &it})
+			item := timeline.Item{ID: it.ID, At: it.OccurredAt, Interaction: &it}
+			if sendRecord(a) {
+				item.Origin, item.OriginID = a.Connector, a.Interaction.ID
+			}
+			s.Items = append(s.Items, item)
 		}
 		streams = append(streams, s)
 	}

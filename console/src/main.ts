@@ -20,6 +20,7 @@ import { Banner, failure } from './views/banner';
 import { consentView } from './views/consent';
 import { conversationsView } from './views/conversations';
 import { identitiesView } from './views/identities';
+import { journeysView } from './views/journeys';
 import { Live } from './views/live';
 import { extraMetrics, metricsView } from './views/metrics';
 import { profileView } from './views/profile';
@@ -351,7 +352,18 @@ async function openCustomer(id: string, focus: boolean, searchGen?: number): Pro
       'div',
       { class: 'grid' },
       h('div', { class: 'col col-a' }, profileView(cust), identitiesView(cust.identities, name), consentView(cust.consents), recs),
-      h('div', { class: 'col col-b' }, timeline.el, conversationsView(convs, convMore), live.el),
+      h(
+        'div',
+        { class: 'col col-b' },
+        timeline.el,
+        conversationsView(convs, convMore),
+        journeysView(
+          id,
+          (errs) => isCurrent(gen) && banner.add('Journeys', errs),
+          (err) => isCurrent(gen) && banner.fail('Journeys', err),
+        ),
+        live.el,
+      ),
       h('div', { class: 'col col-wide' }, metrics),
     ),
   );

@@ -375,3 +375,33 @@ export interface Analytics {
     complete: boolean;
   };
 }
+
+export const JOURNEY_RUNS = /* GraphQL */ `
+query ConsoleJourneyRuns($id: ID!, $after: String) {
+  customer(id: $id) {
+    journeyRuns(first: 20, after: $after) {
+      edges {
+        node {
+          id journeyId status step channel source reason triggeredAt dueAt doneAt convertedAt
+          journey { description }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+export interface JourneyRun {
+  id: string;
+  journeyId: string;
+  status: 'PENDING' | 'SENT' | 'SKIPPED';
+  step: string;
+  channel: string | null;
+  source: string | null;
+  reason: string | null;
+  triggeredAt: string;
+  dueAt: string;
+  doneAt: string | null;
+  convertedAt: string | null;
+  journey: { description: string } | null;
+}

@@ -723,6 +723,156 @@ type Interaction struct {
 
 func (Interaction) IsTimelinePayload() {}
 
+// An automated journey (docs/automation.md): a trigger, conditions, a delay,
+// then an action through a channel system, with caps, quiet hours and a
+// channel fallback order. Journeys are written in the configuration; this
+// type lists them and explains each in words.
+type Journey struct {
+	// The journey's ID, as the configuration names it (`cart-abandoned-app`).
+	ID string `json:"id"`
+	// What the journey is for, in the operator's words; empty when not given.
+	Description string `json:"description"`
+	// False when the configuration disables it: listed, never run.
+	Enabled bool `json:"enabled"`
+	// What starts a run.
+	Trigger JourneyTrigger `json:"trigger"`
+	// The conditions checked when a run is triggered, in words, in order (consent is checked again at send time).
+	Conditions []string `json:"conditions"`
+	// How long after the trigger the action runs, in seconds (0 for at once).
+	DelaySeconds int `json:"delaySeconds"`
+	// The delay in words (`1h0m0s after the trigger`, `at once`).
+	Delay string `json:"delay"`
+	// What a run does.
+	Action JourneyAction `json:"action"`
+	// The limits on when and how often it acts (caps, quiet hours), in words.
+	Limits []string `json:"limits"`
+	// The journey's counters since its first run, across restarts and replicas.
+	Counts JourneyCounts `json:"counts"`
+}
+
+// What a journey's run does when it is due.
+type JourneyAction struct {
+	// MESSAGE (a template by e-mail, WhatsApp or SMS) or CALLBACK (a call-center callback task, the PHONE channel).
+	Kind JourneyActionKind `json:"kind"`
+	// The template the channel system renders.
+	Template string `json:"template"`
+	// The fallback order: the first channel the customer consented to for `purpose`, that a system reaches and whose cap has room is used.
+	Channels []Channel `json:"channels"`
+	// The consent purpose checked at send time.
+	Purpose Purpose `json:"purpose"`
+	// The action in words.
+	Description string `json:"description"`
+}
+
+// A journey's counters. A run is triggered once per (journey, customer,
+// trigger event), then ends sent or skipped with a reason.
+type JourneyCounts struct {
+	// Runs started.
+	Triggered int `json:"triggered"`
+	// Runs that sent (or asked for a callback).
+	Sent int `json:"sent"`
+	// Runs ended without sending, by reason, largest first.
+	Skipped []JourneySkipCount `json:"skipped"`
+	// Sent runs followed by a conversion event within `conversionWindowSeconds`.
+	Converted int `json:"converted"`
+	// The conversion window in seconds; null when the journey counts no conversion.
+	ConversionWindowSeconds *int `json:"conversionWindowSeconds,omitempty"`
+	// The event types that count as a conversion.
+	ConversionTypes []string `json:"conversionTypes"`
+}
+
+// One run of a journey for a customer: once per trigger event.
+type JourneyRun struct {
+	// The run's ID (`jrn_…`), derived from the journey, the customer and the trigger.
+	ID string `json:"id"`
+	// The journey's ID.
+	JourneyID string `json:"journeyId"`
+	// The journey, null when the configuration no longer has it.
+	Journey *Journey `json:"journey,omitempty"`
+	// Where the run is.
+	Status JourneyRunStatus `json:"status"`
+	// The run's step in words: waiting for the delay, deferred by quiet hours, sent, skipped.
+	Step string `json:"step"`
+	// The channel it sent on; null unless sent.
+	Channel *Channel `json:"channel,omitempty"`
+	// The system (connector name) it sent through; null unless sent.
+	Source *string `json:"source,omitempty"`
+	// The system's ID of the message or task sent; null unless sent.
+	MessageID *string `json:"messageId,omitempty"`
+	// Why it was skipped; null unless skipped (see `JourneySkipCount.reason`).
+	Reason *string `json:"reason,omitempty"`
+	// What the engine checked and found, oldest first (codes, no personal data).
+	Notes []string `json:"notes"`
+	// What triggered it: a stored event's ID (`act_…`) or a schedule period (`schedule:<n>`).
+	Trigger string `json:"trigger"`
+	// When it was triggered.
+	TriggeredAt time.Time `json:"triggeredAt"`
+	// When it is (or was) due to act.
+	DueAt time.Time `json:"dueAt"`
+	// When it ended; null while pending.
+	DoneAt *time.Time `json:"doneAt,omitempty"`
+	// When the customer converted after the send; null otherwise.
+	ConvertedAt *time.Time `json:"convertedAt,omitempty"`
+}
+
+// A page of a customer's journey runs, newest trigger first.
+type JourneyRunConnection struct {
+	// The runs of this page with their cursors.
+	Edges []JourneyRunEdge `json:"edges"`
+	// Where this page sits.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A journey run and its position in the list.
+type JourneyRunEdge struct {
+	// Opaque position of this run; pass it as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The run.
+	Node JourneyRun `json:"node"`
+}
+
+// What a journey would do for a customer triggered now, and why: nothing is
+// sent, stored or counted.
+type JourneySimulation struct {
+	// The journey.
+	JourneyID string `json:"journeyId"`
+	// The customer.
+	CustomerID string `json:"customerId"`
+	// True when it would send (or ask for a callback).
+	WouldSend bool `json:"wouldSend"`
+	// The channel it would use; null when it would not send.
+	Channel *Channel `json:"channel,omitempty"`
+	// The system (connector name) it would send through; null when it would not send.
+	Source *string `json:"source,omitempty"`
+	// Why it would not send (see `JourneySkipCount.reason`); null when it would.
+	Reason *string `json:"reason,omitempty"`
+	// When it would act: after the delay, or at the end of quiet hours.
+	At time.Time `json:"at"`
+	// What was checked and found, in order (conditions, quiet hours, each channel).
+	Steps []string `json:"steps"`
+}
+
+// How many runs of a journey ended without sending for one reason.
+type JourneySkipCount struct {
+	// Why: `segment`, `metric`, `consent` (at the trigger or at send time),
+	// `cap`, `unreachable` (no system reaches the customer on the channels),
+	// `failed` (the system refused the send), `customer_gone`, `disabled`.
+	Reason string `json:"reason"`
+	// How many runs.
+	Count int `json:"count"`
+}
+
+// What starts a journey's runs: an event (from a webhook, or recorded by
+// `recordInteraction`) or a schedule over the indexed customers.
+type JourneyTrigger struct {
+	// EVENT or SCHEDULE.
+	Kind JourneyTriggerKind `json:"kind"`
+	// The trigger in words.
+	Description string `json:"description"`
+	// For a schedule, its period in seconds; null for an event.
+	EverySeconds *int `json:"everySeconds,omitempty"`
+}
+
 // What a customer has spent in one currency to date.
 type LifetimeValue struct {
 	// ISO 4217 currency code.
@@ -2115,6 +2265,183 @@ func (e *InteractionType) UnmarshalJSON(b []byte) error {
 }
 
 func (e InteractionType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a journey does.
+type JourneyActionKind string
+
+const (
+	// Send a template on a messaging channel.
+	JourneyActionKindMessage JourneyActionKind = "MESSAGE"
+	// Ask the call center for a callback task.
+	JourneyActionKindCallback JourneyActionKind = "CALLBACK"
+)
+
+var AllJourneyActionKind = []JourneyActionKind{
+	JourneyActionKindMessage,
+	JourneyActionKindCallback,
+}
+
+func (e JourneyActionKind) IsValid() bool {
+	switch e {
+	case JourneyActionKindMessage, JourneyActionKindCallback:
+		return true
+	}
+	return false
+}
+
+func (e JourneyActionKind) String() string {
+	return string(e)
+}
+
+func (e *JourneyActionKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyActionKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyActionKind", str)
+	}
+	return nil
+}
+
+func (e JourneyActionKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyActionKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyActionKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The state of a journey's run.
+type JourneyRunStatus string
+
+const (
+	// Waiting for its delay or the end of quiet hours.
+	JourneyRunStatusPending JourneyRunStatus = "PENDING"
+	// Sent, or the callback task asked for.
+	JourneyRunStatusSent JourneyRunStatus = "SENT"
+	// Ended without sending; `reason` says why.
+	JourneyRunStatusSkipped JourneyRunStatus = "SKIPPED"
+)
+
+var AllJourneyRunStatus = []JourneyRunStatus{
+	JourneyRunStatusPending,
+	JourneyRunStatusSent,
+	JourneyRunStatusSkipped,
+}
+
+func (e JourneyRunStatus) IsValid() bool {
+	switch e {
+	case JourneyRunStatusPending, JourneyRunStatusSent, JourneyRunStatusSkipped:
+		return true
+	}
+	return false
+}
+
+func (e JourneyRunStatus) String() string {
+	return string(e)
+}
+
+func (e *JourneyRunStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyRunStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyRunStatus", str)
+	}
+	return nil
+}
+
+func (e JourneyRunStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyRunStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyRunStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What kind of trigger starts a journey.
+type JourneyTriggerKind string
+
+const (
+	// A stored event matching the trigger's fields.
+	JourneyTriggerKindEvent JourneyTriggerKind = "EVENT"
+	// Each period, every indexed customer meeting the conditions.
+	JourneyTriggerKindSchedule JourneyTriggerKind = "SCHEDULE"
+)
+
+var AllJourneyTriggerKind = []JourneyTriggerKind{
+	JourneyTriggerKindEvent,
+	JourneyTriggerKindSchedule,
+}
+
+func (e JourneyTriggerKind) IsValid() bool {
+	switch e {
+	case JourneyTriggerKindEvent, JourneyTriggerKindSchedule:
+		return true
+	}
+	return false
+}
+
+func (e JourneyTriggerKind) String() string {
+	return string(e)
+}
+
+func (e *JourneyTriggerKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyTriggerKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyTriggerKind", str)
+	}
+	return nil
+}
+
+func (e JourneyTriggerKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyTriggerKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyTriggerKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

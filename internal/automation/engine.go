@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -65,6 +66,9 @@ type Engine struct {
 
 	mu       sync.Mutex
 	lastTick map[string]int64 // schedule journey -> last period run
+	markedAt time.Time        // when keepMark last moved the mark
+
+	runReads atomic.Int64 // RunsOf's batched reads
 }
 
 // New returns an engine over o.
@@ -119,6 +123,13 @@ func (e *Engine) Run(ctx context.Context, ready func()) {
 	if ready != nil {
 		ready()
 	}
+	// Heard after subscribing: an event stored meanwhile is heard twice,
+	// which makes one run.
+	if n, err := e.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		e.o.Log.Warn("automation: catch-up", "error", err.Error())
+	} else if n > 0 {
+		e.o.Log.Info("automation: caught up on stored events", "events", n)
+	}
 	tick := time.NewTicker(e.o.Poll)
 	defer tick.Stop()
 	e.pass(ctx)
@@ -147,6 +158,9 @@ func (e *Engine) pass(ctx context.Context) {
 	}
 	if _, err := e.RunDue(ctx); err != nil && ctx.Err() == nil {
 		e.o.Log.Warn("automation: due runs", "error", err.Error())
+	}
+	if err := e.keepMark(ctx); err != nil && ctx.Err() == nil {
+		e.o.Log.Warn("automation: catch-up mark", "error", err.Error())
 	}
 }
 
@@ -410,10 +424,12 @@ func (e *Engine) plan(ctx context.Context, j config.JourneyRule, customerID stri
 		loc := timeZone(*q, phones)
 		if until, in := quietUntil(*q, loc, now); in {
 			p.WaitUntil = until.UTC()
-			p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in %s: wait until %s", q.Start, q.End, loc, until.Format("2006-01-02 15:04 MST")))
+			// The zone is not named: it comes from the customer's phone
+			// number, and notes hold no personal data.
+			p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in the customer's time zone: wait until %s", q.Start, q.End, p.WaitUntil.Format(time.RFC3339)))
 			return p, nil
 		}
-		p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in %s: outside", q.Start, q.End, loc))
+		p.Notes = append(p.Notes, fmt.Sprintf("quiet hours %s-%s in the customer's time zone: outside", q.Start, q.End))
 	}
 	records, err := e.o.Store.ConsentsFor(ctx, []string{id})
 	if err != nil {

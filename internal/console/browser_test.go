@@ -388,3 +388,88 @@ func TestConsolePlayground(t *testing.T) {
 	tabs, _ := json.Marshal(names)
 	runCheck(t, chromium, "playground", e, map[string]string{"HARMONY_CONSOLE_TABS": string(tabs)})
 }
+
+// TestConsoleJourneyRuns triggers two demo journeys for a customer through
+// the gateway (an abandoned cart recorded by the app, an NPS answer of 3)
+// and checks that the console's journey section shows both runs: the cart
+// reminder waiting for its delay, the NPS callback skipped for consent, in
+// words.
+func TestConsoleJourneyRuns(t *testing.T) {
+	chromium := browserPrereqs(t)
+	e := boot(t)
+	post := func(q string, vars map[string]any, out any) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Data   json.RawMessage `json:"data"`
+			Errors []any           `json:"errors"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("%v %v", err, r.Errors)
+		}
+		if out != nil {
+			if err := json.Unmarshal(r.Data, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var page struct {
+		Customers struct {
+			Edges []struct{ Node struct{ ID string } } `json:"edges"`
+		} `json:"customers"`
+	}
+	post(`{ customers(first: 30) { edges { node { id } } } }`, nil, &page)
+	if len(page.Customers.Edges) < 30 {
+		t.Fatalf("%d customers", len(page.Customers.Edges))
+	}
+	customer := page.Customers.Edges[25].Node.ID
+	post(`mutation($in: RecordConsentInput!) { recordConsent(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"customerId": customer, "purpose": "MARKETING", "channel": "WHATSAPP", "status": "GRANTED", "source": "console-test"}}, nil)
+	for i, attr := range []map[string]any{{"name": "event", "value": "cart_abandoned"}, {"name": "nps", "value": "3"}} {
+		post(`mutation($in: RecordInteractionInput!) { recordInteraction(input: $in) { id } }`, map[string]any{"in": map[string]any{
+			"customerId": customer, "channel": "APP", "type": "OTHER", "attributes": []any{attr},
+			"clientId": "console-journeys-" + strconv.Itoa(i)}}, nil)
+	}
+	// The engine hears the recorded interactions on the bus.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		runs, err := e.gw.Automation().RunsOf(t.Context(), []string{customer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs[0]) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d journey runs, want 2", len(runs[0]))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute) // a guard against hangs
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "journeys.mjs")
+	cmd.Dir = filepath.Join("testdata", "browser")
+	cmd.Env = append(os.Environ(), "HARMONY_CHROMIUM="+chromium, "HARMONY_CONSOLE_URL="+e.srv.URL+console.Prefix,
+		"HARMONY_CONSOLE_CUSTOMER="+customer, "HARMONY_CONSOLE_ARTIFACTS="+artifacts(t))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	t.Logf("browser check journeys:\n%s", stdout.String())
+	if stderr.Len() > 0 {
+		t.Logf("stderr:\n%s", stderr.String())
+	}
+	if err != nil {
+		t.Fatalf("browser check journeys failed: %v", err)
+	}
+}

@@ -185,6 +185,52 @@ func (s *Store) JourneyRunsOf(ctx context.Context, customerID string, limit int)
 	return out, nil
 }
 
+// JourneyRunsOfMany returns the runs of each customer (out[i] answers
+// customerIDs[i]), newest trigger first: one batched read of the
+// customers' lists by _id, then one of all their runs by _id (one `$in`
+// each on MongoDB, _id finds on FerretDB), whatever the number of
+// customers.
+func (s *Store) JourneyRunsOfMany(ctx context.Context, customerIDs []string) ([][]JourneyRun, error) {
+	listIDs := make([]string, len(customerIDs))
+	for i, id := range customerIDs {
+		listIDs[i] = runListID(id)
+	}
+	lists, err := findByIDs(ctx, s, s.journeyState(), slices.Compact(slices.Sorted(slices.Values(listIDs))), nil,
+		func(l *runList) string { return l.ID })
+	if err != nil {
+		return nil, fmt.Errorf("find journey runs: %w", err)
+	}
+	var runIDs []string
+	for _, l := range lists {
+		runIDs = append(runIDs, l.Runs[max(0, len(l.Runs)-maxRunsListed):]...)
+	}
+	found, err := findByIDs(ctx, s, s.journeyRuns(), slices.Compact(slices.Sorted(slices.Values(runIDs))), nil,
+		func(r *JourneyRun) string { return r.ID })
+	if err != nil {
+		return nil, fmt.Errorf("find journey runs: %w", err)
+	}
+	out := make([][]JourneyRun, len(customerIDs))
+	for i, id := range listIDs {
+		out[i] = []JourneyRun{}
+		l := lists[id]
+		if l == nil {
+			continue
+		}
+		for _, rid := range l.Runs[max(0, len(l.Runs)-maxRunsListed):] {
+			if r := found[rid]; r != nil {
+				out[i] = append(out[i], *r)
+			}
+		}
+		slices.SortStableFunc(out[i], func(a, b JourneyRun) int {
+			if c := b.TriggeredAt.Compare(a.TriggeredAt); c != 0 {
+				return c
+			}
+			return compareStrings(a.ID, b.ID)
+		})
+	}
+	return out, nil
+}
+
 func compareStrings(a, b string) int {
 	switch {
 	case a < b:
@@ -458,4 +504,61 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// journeyMarkID is the _id of the engines' catch-up mark.
+const journeyMarkID = "jmark"
+
+type journeyMark struct {
+	ID string    `bson:"_id"`
+	At time.Time `bson:"at"`
+}
+
+// JourneyMark returns the time before which every stored event was seen by
+// a journey engine (package automation's catch-up); zero when no engine
+// ever ran on this store.
+func (s *Store) JourneyMark(ctx context.Context) (time.Time, error) {
+	var m journeyMark
+	err := s.journeyState().FindOne(ctx, idFilter(journeyMarkID)).Decode(&m)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("find journey mark: %w", err)
+	}
+	return m.At, nil
+}
+
+// SetJourneyMark moves the mark forward to at, never back, under the
+// mark's lock (replicas move it concurrently).
+func (s *Store) SetJourneyMark(ctx context.Context, at time.Time) error {
+	at = at.UTC().Truncate(time.Millisecond)
+	err := s.withLock(ctx, "jmark", func() error {
+		cur, err := s.JourneyMark(ctx)
+		if err != nil || !cur.Before(at) {
+			return err
+		}
+		_, err = s.journeyState().ReplaceOne(ctx, idFilter(journeyMarkID), journeyMark{ID: journeyMarkID, At: at}, options.Replace().SetUpsert(true))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set journey mark: %w", err)
+	}
+	return nil
+}
+
+// ActivitiesReceivedSince returns up to limit stored events received at or
+// after since, oldest first. It scans the events collection on FerretDB:
+// a journey engine asks it when it starts, never a request.
+func (s *Store) ActivitiesReceivedSince(ctx context.Context, since time.Time, limit int) ([]Activity, error) {
+	cur, err := s.events.Find(ctx, bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("find activities since: %w", err)
+	}
+	var out []Activity
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read activities since: %w", err)
+	}
+	return out, nil
 }

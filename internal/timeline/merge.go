@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"cmp"
+	"slices"
 	"time"
 
 	"github.com/harmonyhq/harmony/connectors"
@@ -13,6 +14,11 @@ type Item struct {
 	At          time.Time
 	Order       *connectors.Order
 	Interaction *connectors.Interaction
+	// Origin and OriginID, set on an item that reports another source's
+	// interaction (Harmony's record of a send, naming the system and the
+	// message ID it gave), make it one entry with that source's own report
+	// of it: see Merge.
+	Origin, OriginID string
 }
 
 // Stream is what one source answered for a page.
@@ -66,7 +72,9 @@ type Page struct {
 }
 
 // Merge takes the streams read for a page of n entries from cursor cur and
-// merges them newest first. Ties are broken by stream name, then by ID,
+// merges them newest first. An item repeating an interaction of another
+// source that answered (Item.Origin) is that source's entry, shown once.
+// Ties are broken by stream name, then by ID,
 // descending, so pages are stable.
 func Merge(cur Cursor, streams []Stream, n int) Page {
 	type head struct {
@@ -82,6 +90,7 @@ func Merge(cur Cursor, streams []Stream, n int) Page {
 	}
 	var heads []*head
 	var page Page
+	dropEchoes(streams)
 	for i := range streams {
 		s := &streams[i]
 		if s.Err != nil {
@@ -202,4 +211,30 @@ func newer(a Item, as string, b Item, bs string) bool {
 		return c > 0
 	}
 	return a.ID > b.ID
+}
+
+// dropEchoes makes each item that repeats another source's interaction
+// (its Origin names that source) one entry with that source's own report
+// of it: while the origin's interactions stream is part of the page and
+// answered, the repeat is filtered out of its stream like an item its Keep
+// drops (so the stream's position still moves past it), whatever the page
+// size, since which stream shows the entry does not depend on what a page
+// read. When the origin failed, the repeat stands in for it, beside the
+// origin's gap.
+func dropEchoes(streams []Stream) {
+	answered := map[string]bool{}
+	for _, s := range streams {
+		if s.Err == nil && s.Capability == connectors.CapInteractions {
+			answered[s.Source] = true
+		}
+	}
+	for i := range streams {
+		s := &streams[i]
+		echo := func(it Item) bool { return it.OriginID != "" && it.Origin != s.Source && answered[it.Origin] }
+		if s.Err != nil || !slices.ContainsFunc(s.Items, echo) {
+			continue
+		}
+		keep := s.Keep
+		s.Keep = func(it Item) bool { return !echo(it) && (keep == nil || keep(it)) }
+	}
 }

@@ -182,12 +182,14 @@ func pageRuns(runs []store.JourneyRun, first int, after *string) (*model.Journey
 }
 
 // sendRecord reports whether a stored activity is Harmony's record of a
-// send (sendMessage, a journey's message or callback) naming the message
-// ID its system gave: that system's own report of the message is the
-// timeline's entry for it (timeline.Item.Origin).
+// message sent (sendMessage, a journey's message) naming the message ID
+// its system gave: that system's own report of the message is the
+// timeline's entry for it (timeline.Item.Origin). A callback task is not
+// one: a call center lists the calls made, not the tasks scheduled, so
+// Harmony's record is the task's only entry.
 func sendRecord(a store.Activity) bool {
 	switch a.Type {
-	case sentEventType, automation.EventSent, automation.EventCallback:
+	case sentEventType, automation.EventSent:
 		return a.Interaction != nil && a.Interaction.ID != ""
 	}
 	return false

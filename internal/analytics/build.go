@@ -268,7 +268,7 @@ func (b *Builder) page(ctx context.Context, ids []string, keys map[string]map[st
 	}
 	for _, src := range b.Sources.All() {
 		ks := bySource[src.Name()]
-		if len(ks) == 0 || !(src.Has(connectors.CapOrders) || src.Has(connectors.CapInteractions)) {
+		if len(ks) == 0 || (!src.Has(connectors.CapOrders) && !src.Has(connectors.CapInteractions)) {
 			continue
 		}
 		r := &read{}

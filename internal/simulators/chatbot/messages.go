@@ -2,7 +2,6 @@ package chatbot
 
 import (
 	"fmt"
-	"hash/fnv"
 	"net/http"
 	"time"
 
@@ -69,9 +68,9 @@ func ConversationMessages(c Conversation) []Message {
 		case i == n-1 && c.Handoff != nil:
 			m.Role, m.Text = "bot", "I am passing you to one of our agents, who will take it from here."
 		case i%2 == 1:
-			m.Role, m.Text = "bot", line(botLines, c.ID, i)
+			m.Role, m.Text = "bot", simhttp.Line(botLines, c.ID, i)
 		default:
-			m.Role, m.Text = "end_user", line(userLines, c.ID, i)
+			m.Role, m.Text = "end_user", simhttp.Line(userLines, c.ID, i)
 		}
 		out = append(out, m)
 	}
@@ -93,8 +92,3 @@ var (
 	}
 )
 
-func line(lines []string, id string, i int) string {
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%s\x00%d", id, i)
-	return lines[h.Sum32()%uint32(len(lines))]
-}

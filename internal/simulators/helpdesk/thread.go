@@ -2,7 +2,6 @@ package helpdesk
 
 import (
 	"fmt"
-	"hash/fnv"
 	"net/http"
 	"time"
 
@@ -108,22 +107,17 @@ func ConversationMessages(c population.Conversation) []ThreadMessage {
 	if c.SolvedAt != nil {
 		end = *c.SolvedAt
 	}
-	out = append(out, msg(1, "business", first, pickLine(agentLines, c.ID, 1)))
+	out = append(out, msg(1, "business", first, simhttp.Line(agentLines, c.ID, 1)))
 	rest := c.MessagesCount - 2
 	for k := range rest {
 		at := first.Add(end.Sub(first) * time.Duration(k+1) / time.Duration(rest+1)).Truncate(time.Second)
 		i := k + 2
 		if i%2 == 0 {
-			out = append(out, msg(i, "user", at, pickLine(customerLines, c.ID, i)))
+			out = append(out, msg(i, "user", at, simhttp.Line(customerLines, c.ID, i)))
 		} else {
-			out = append(out, msg(i, "business", at, pickLine(agentLines, c.ID, i)))
+			out = append(out, msg(i, "business", at, simhttp.Line(agentLines, c.ID, i)))
 		}
 	}
 	return out
 }
 
-func pickLine(lines []string, id string, i int) string {
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%s\x00%d", id, i)
-	return lines[h.Sum32()%uint32(len(lines))]
-}

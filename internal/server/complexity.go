@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -65,7 +66,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 // number of selections visited: at most the number of selections written
 // in the document.
 func operationCost(ctx context.Context, es graphql.ExecutableSchema, op *ast.OperationDefinition, vars map[string]any, limit int) (cost, steps int) {
-	w := costWalker{es: es, schema: es.Schema(), vars: vars, limit: limit, memo: map[string]int{}}
+	w := costWalker{es: es, schema: es.Schema(), vars: vars, limit: limit, memo: map[string]int{}, plain: plainFields(ctx, es)}
 	cost = w.set(ctx, op.SelectionSet)
 	return cost, w.steps
 }
@@ -76,7 +77,39 @@ type costWalker struct {
 	vars   map[string]any
 	limit  int
 	memo   map[string]int // cost of each named fragment walked
+	plain  map[*ast.FieldDefinition]bool
 	steps  int
+}
+
+// plainCache holds plainFields' answer for each executable schema.
+var plainCache sync.Map // graphql.ExecutableSchema → map[*ast.FieldDefinition]bool
+
+// plainFields lists the fields of es's object types that take no argument
+// and have no complexity function: each costs 1 plus its children, with
+// no call to es.Complexity (which builds an execution context and a
+// "Type.field" string) and no argument map. A customer 360 has about a
+// hundred fields, nearly all plain. A field with arguments is never
+// listed: its function, if any, may need them to answer.
+func plainFields(ctx context.Context, es graphql.ExecutableSchema) map[*ast.FieldDefinition]bool {
+	if m, ok := plainCache.Load(es); ok {
+		return m.(map[*ast.FieldDefinition]bool)
+	}
+	m := map[*ast.FieldDefinition]bool{}
+	for _, t := range es.Schema().Types {
+		if t.Kind != ast.Object {
+			continue
+		}
+		for _, f := range t.Fields {
+			if len(f.Arguments) > 0 {
+				continue
+			}
+			if _, ok := es.Complexity(ctx, t.Name, f.Name, 0, map[string]any{}); !ok {
+				m[f] = true
+			}
+		}
+	}
+	plainCache.Store(es, m)
+	return m
 }
 
 // set is the cost of a selection set: the sum of its selections', or the
@@ -135,6 +168,9 @@ func (w *costWalker) field(ctx context.Context, f *ast.Field) int {
 	}
 	if child > w.limit {
 		return child // the field costs at least its children
+	}
+	if f.ObjectDefinition.Kind != ast.Interface && w.plain[f.Definition] {
+		return safeAdd(1, child)
 	}
 	args := f.ArgumentMap(w.vars)
 	if f.ObjectDefinition.Kind != ast.Interface {

@@ -260,3 +260,36 @@ func TestComplexityOverflowCannotBypass(t *testing.T) {
 		}
 	}
 }
+
+// Plain fields (no argument, no complexity function) are costed without
+// asking the schema; the others are not plain. The costs themselves are
+// checked against gqlgen's above.
+func TestPlainFields(t *testing.T) {
+	es := executableSchema()
+	plain := plainFields(t.Context(), es)
+	field := func(typ, name string) *ast.FieldDefinition {
+		f := es.Schema().Types[typ].Fields.ForName(name)
+		if f == nil {
+			t.Fatalf("no field %s.%s", typ, name)
+		}
+		return f
+	}
+	for _, tc := range []struct {
+		typ, field string
+		plain      bool
+	}{
+		{"Order", "id", true},
+		{"Customer", "profile", true},
+		{"Customer", "orders", false},          // arguments and a function
+		{"Query", "customers", false},          // arguments and a function
+		{"Segment", "metrics", false},          // arguments and a function
+		{"Customer", "identityHistory", false}, // arguments
+	} {
+		if got := plain[field(tc.typ, tc.field)]; got != tc.plain {
+			t.Errorf("%s.%s: plain = %v, want %v", tc.typ, tc.field, got, tc.plain)
+		}
+	}
+	if len(plain) < 100 {
+		t.Errorf("only %d plain fields", len(plain))
+	}
+}

@@ -25,9 +25,25 @@ type Position struct {
 // the fingerprint of the filter its pages were read with: a cursor is only
 // valid with the same filter.
 type Cursor struct {
-	pos    map[string]Position
+	pos map[string]Position
+	// set holds the positions set since pos, newest first: a merge gives
+	// each entry of a page its own cursor, and one more link per entry
+	// costs less than a copy of the map. Bounded by maxSet.
+	set    *setPos
 	filter string
 }
+
+// setPos is a position set on top of a cursor's map.
+type setPos struct {
+	stream string
+	p      Position
+	prev   *setPos
+	depth  int // links from here down, this one included
+}
+
+// maxSet is the most positions a cursor holds above its map before with
+// folds them into a new map, so that Position stays a short scan.
+const maxSet = 16
 
 // Filter returns the fingerprint of the filter the cursor was made with,
 // "" for none (and for the start).
@@ -56,13 +72,20 @@ func (c Cursor) WindowIn(stream string, n int, since, until time.Time) (connecto
 }
 
 // Position returns a stream's position, the start when it has none.
-func (c Cursor) Position(stream string) Position { return c.pos[stream] }
+func (c Cursor) Position(stream string) Position {
+	for s := c.set; s != nil; s = s.prev {
+		if s.stream == stream {
+			return s.p
+		}
+	}
+	return c.pos[stream]
+}
 
 // Window is what to ask a stream for a page of n entries: at most n+1 items
 // past its position (plus the Skip ones at the boundary), and false when the
 // stream is done.
 func (c Cursor) Window(stream string, n int) (connectors.Window, bool) {
-	p := c.pos[stream]
+	p := c.Position(stream)
 	if p.Done {
 		return connectors.Window{}, false
 	}
@@ -70,10 +93,31 @@ func (c Cursor) Window(stream string, n int) (connectors.Window, bool) {
 }
 
 func (c Cursor) with(stream string, p Position) Cursor {
-	next := Cursor{pos: make(map[string]Position, len(c.pos)+1), filter: c.filter}
-	maps.Copy(next.pos, c.pos)
-	next.pos[stream] = p
-	return next
+	depth := 1
+	if c.set != nil {
+		depth = c.set.depth + 1
+	}
+	if depth > maxSet {
+		c = Cursor{pos: c.positions(), filter: c.filter}
+		depth = 1
+	}
+	c.set = &setPos{stream: stream, p: p, prev: c.set, depth: depth}
+	return c
+}
+
+// positions returns every stream's position in a new map.
+func (c Cursor) positions() map[string]Position {
+	out := make(map[string]Position, len(c.pos)+maxSet)
+	maps.Copy(out, c.pos)
+	// Oldest first, so that the newest position of a stream wins.
+	var chain []*setPos
+	for s := c.set; s != nil; s = s.prev {
+		chain = append(chain, s)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		out[chain[i].stream] = chain[i].p
+	}
+	return out
 }
 
 type wirePos struct {
@@ -92,8 +136,12 @@ const cursorVersion = 1
 
 // Encode returns the opaque form of the cursor.
 func (c Cursor) Encode() string {
-	w := wireCursor{V: cursorVersion, S: make(map[string]wirePos, len(c.pos)), F: c.filter}
-	for name, p := range c.pos {
+	pos := c.pos
+	if c.set != nil {
+		pos = c.positions()
+	}
+	w := wireCursor{V: cursorVersion, S: make(map[string]wirePos, len(pos)), F: c.filter}
+	for name, p := range pos {
 		wp := wirePos{K: p.Skip, D: p.Done}
 		if !p.Until.IsZero() {
 			wp.U = p.Until.UnixNano()

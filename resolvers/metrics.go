@@ -173,8 +173,12 @@ func (r *Resolver) segmentMetrics(ctx context.Context, seg *model.Segment, maxMe
 	}
 
 	pending := make([]pendingMetrics, len(list))
+	activity := make([]dataloader.Thunk[[]store.Activity], len(list))
 	for i, k := range keys {
 		pending[i] = r.startMetrics(ctx, k)
+		if r.reader() != nil {
+			activity[i] = l.Activities(ctx, loaders.NewActivityKey(list[i].ID, connectors.Window{Limit: analytics.MaxEvents}, nil, nil))
+		}
 	}
 
 	now := r.now()
@@ -184,6 +188,18 @@ func (r *Resolver) segmentMetrics(ctx context.Context, seg *model.Segment, maxMe
 	ms := make([]kpi.Metrics, len(pending))
 	for i, p := range pending {
 		d := p.wait(ctx, &fails)
+		// The events Harmony stored count as in each member's own
+		// metrics (customerMetrics).
+		if activity[i] != nil {
+			acts, err := activity[i]()
+			if err != nil {
+				fails.add(ctx, harmonySource, err)
+				d.interactionsComplete = false
+			}
+			for _, e := range analytics.StoredEvents(d.in.Interactions, acts) {
+				d.in.Interactions = append(d.in.Interactions, e.Interaction)
+			}
+		}
 		complete = complete && d.ordersComplete && d.interactionsComplete
 		ms[i] = kpi.Calculate(d.in, opts)
 	}

@@ -17,7 +17,11 @@ func TestSubscriptionsReceiveRecordedAndSent(t *testing.T) {
 	_, customer := helpdeskCustomer(t.Context(), t, e.gw, e.demo.Simulators.Population())
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
+	listeners := busSubscribers(t, e.gw)
 	sub := subscribeWS(ctx, t, e.srv.URL, customerActivityQuery, map[string]any{"id": customer})
+	// An event published before the subscription reaches the bus would
+	// be missed: wait for it to listen.
+	waitUntil(t, "the subscription listens", func() bool { return busSubscribers(t, e.gw) >= listeners+1 })
 
 	e.mustQuery(t, recordInteractionMutation, map[string]any{"in": map[string]any{"customerId": customer,
 		"channel": "STORE", "type": "VISIT", "summary": "visited the Lyon store", "clientId": "e2e-visit-1"}}, nil)

@@ -91,4 +91,3 @@ var (
 		"Can I talk to a person?",
 	}
 )
-

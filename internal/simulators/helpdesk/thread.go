@@ -120,4 +120,3 @@ func ConversationMessages(c population.Conversation) []ThreadMessage {
 	}
 	return out
 }
-

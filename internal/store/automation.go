@@ -253,17 +253,11 @@ func (s *Store) DueJourneyRuns(ctx context.Context, now time.Time, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("find due journey runs: %w", err)
 	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
+	ids, err := readIDs(ctx, cur)
+	if err != nil {
 		return nil, fmt.Errorf("read due journey runs: %w", err)
 	}
-	out := make([]string, len(docs))
-	for i, d := range docs {
-		out[i] = d.ID
-	}
-	return out, nil
+	return ids, nil
 }
 
 // ClaimJourneyRun takes the lease of a pending run that is due and whose

@@ -126,3 +126,19 @@ func bulkByID(ctx context.Context, coll *mongo.Collection, models []mongo.WriteM
 // idFilter selects the document with that _id: the one filter FerretDB
 // does not answer by reading the whole collection.
 func idFilter(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
+
+// readIDs reads the _id of every document of cur (a find projected on
+// _id), in order.
+func readIDs(ctx context.Context, cur *mongo.Cursor) ([]string, error) {
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.ID
+	}
+	return out, nil
+}

@@ -152,17 +152,11 @@ func (s *Store) DuePrivacyRequests(ctx context.Context, now time.Time, limit int
 	if err != nil {
 		return nil, fmt.Errorf("find due privacy requests: %w", err)
 	}
-	var found []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &found); err != nil {
+	ids, err := readIDs(ctx, cur)
+	if err != nil {
 		return nil, fmt.Errorf("read due privacy requests: %w", err)
 	}
-	out := make([]string, len(found))
-	for i, f := range found {
-		out[i] = f.ID
-	}
-	return out, nil
+	return ids, nil
 }
 
 // LockPrivacyRequest takes the request's lock, so that one worker (of any
